@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Both install missing Debian packages, configure a Release build in build/ and build.
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build demo test asan bench clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@./scripts/demo.sh $(BUILD)/tools/raftlab
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan:
+	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DRAFTLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_BENCH=OFF"
+
+bench: build
+	@./scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan
