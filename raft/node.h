@@ -1,0 +1,93 @@
+// raft/node.h — a pure Raft state machine, the way etcd's RawNode presents one.
+//
+// Inputs: tick(), step(Message), propose(data), propose_conf_change(cc), campaign().
+// Output: a Ready batch (see raft/ready.h for the persist -> send -> apply contract),
+// acknowledged with advance().
+//
+// Must never: do I/O, read a clock, use threads or globals, or include sim/. All
+// randomness comes from Config::seed. Programmer errors (broken invariants) abort with
+// a message, also in Release builds; operating errors are returned as values.
+//
+// Usage:
+//   raft::Node n(cfg, raft::Storage{});      // empty storage
+//   n.bootstrap({1, 2, 3});                  // new cluster: conf entries 1..3 at term 1
+//   n.tick();
+//   if (n.has_ready()) { raft::Ready rd = n.ready(); /* persist, send, apply */ n.advance(rd); }
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "raft/config.h"
+#include "raft/message.h"
+#include "raft/ready.h"
+#include "raft/types.h"
+
+namespace raft {
+
+// What a restarting node finds on its stable storage (WAL). Empty for a fresh node.
+struct Storage {
+  HardState hard_state;
+  std::vector<Entry> entries;  // contiguous from index 1
+};
+
+enum class ProposeResult : std::uint8_t {
+  Ok,
+  Dropped,            // no leader known, or leadership transfer in progress (ErrProposalDropped)
+  ConfChangePending,  // a conf change is already pending (single-server rule)
+};
+
+struct Status {
+  NodeId id = kNone;
+  Role role = Role::Follower;
+  NodeId leader = kNone;
+  HardState hard_state;
+  LogIndex applied = 0;
+  LogIndex last_index = 0;
+  ConfState conf;
+};
+
+class Node {
+ public:
+  Node(const Config& cfg, Storage storage);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // New cluster (etcd StartNode with peers): appends one ConfChange AddNode entry per
+  // peer at term 1, indexes 1..n, marks them committed and applies them to the
+  // configuration. `contexts[i]` (optional) becomes the ConfChange context of peers[i].
+  // Precondition: storage empty.
+  void bootstrap(const std::vector<NodeId>& peers,
+                 const std::vector<std::string>& contexts = {});
+
+  void tick();
+  void campaign();  // MsgHup
+  // Local or remote input. Messages with a stale term or from an unknown node are
+  // handled by the Raft rules, never trusted blindly.
+  void step(const Message& m);
+  ProposeResult propose(std::string data);
+  ProposeResult propose_conf_change(const ConfChange& cc);
+  // Called by the host when it applies a ConfChange entry. Returns the new ConfState.
+  ConfState apply_conf_change(const ConfChange& cc);
+
+  bool has_ready() const;
+  Ready ready();
+  void advance(const Ready& rd);
+
+  Status status() const;
+  NodeId id() const;
+  NodeId leader() const;
+  Role role() const;
+  Term term() const;
+  LogIndex commit_index() const;
+  LogIndex last_index() const;
+  const ConfState& conf_state() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace raft

@@ -1,0 +1,38 @@
+// raft/ready.h — the batch of work a Node hands to its host.
+//
+// Contract (etcd's RawNode.Ready): the host MUST, in this order,
+//   1. persist `hard_state` (if set) and append `entries` to stable storage;
+//   2. only then send `messages`;
+//   3. apply `committed_entries` to the state machine, in order (for ConfChange
+//      entries, call Node::apply_conf_change);
+//   4. call Node::advance(ready).
+// Exactly one place in sim/ carries this out (sim/etcd/member).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "raft/message.h"
+#include "raft/types.h"
+
+namespace raft {
+
+struct SoftState {
+  NodeId leader = kNone;
+  Role role = Role::Follower;
+  bool operator==(const SoftState&) const = default;
+};
+
+struct Ready {
+  std::optional<SoftState> soft_state;  // set when leader or role changed
+  std::optional<HardState> hard_state;  // set when term/vote/commit changed
+  std::vector<Entry> entries;           // to append to stable storage (may overwrite a suffix)
+  std::vector<Entry> committed_entries; // to apply
+  std::vector<Message> messages;        // to send after persisting
+  bool empty() const {
+    return !soft_state && !hard_state && entries.empty() && committed_entries.empty() &&
+           messages.empty();
+  }
+};
+
+}  // namespace raft

@@ -1,0 +1,66 @@
+// raft/types.h — the vocabulary of the Raft core: ids, terms, indexes, log entries,
+// hard state and membership configuration.
+//
+// Must never: include anything from sim/, read a clock, do I/O, or hold global state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace raft {
+
+// Aliases rather than wrapper types: they cross every API and are compared and
+// incremented constantly; the names (not the types) carry the meaning. A member ID is
+// etcd's 64-bit member ID. 0 means "none" for NodeId, as in etcd (raft.None).
+using NodeId = std::uint64_t;
+using Term = std::uint64_t;
+using LogIndex = std::uint64_t;
+inline constexpr NodeId kNone = 0;
+
+enum class EntryType : std::uint8_t { Normal, ConfChange };
+
+enum class ConfChangeType : std::uint8_t { AddNode, RemoveNode };
+
+// A single-server membership change (Raft thesis §4.1; etcd's ConfChange v1).
+// `context` is opaque to raft: etcd puts the JSON-encoded member there.
+struct ConfChange {
+  ConfChangeType type = ConfChangeType::AddNode;
+  NodeId node_id = kNone;
+  std::string context;
+  bool operator==(const ConfChange&) const = default;
+};
+
+// One log entry. For EntryType::ConfChange, `data` is encode_conf_change(cc).
+struct Entry {
+  Term term = 0;
+  LogIndex index = 0;
+  EntryType type = EntryType::Normal;
+  std::string data;
+  bool operator==(const Entry&) const = default;
+};
+
+// The state that must be on stable storage before any message that depends on it
+// leaves the node (Raft paper Figure 2, "Persistent state on all servers").
+struct HardState {
+  Term term = 0;
+  NodeId vote = kNone;
+  LogIndex commit = 0;
+  bool operator==(const HardState&) const = default;
+  bool empty() const { return term == 0 && vote == kNone && commit == 0; }
+};
+
+// Voting membership. Invariant: `voters` is sorted ascending and has no duplicates.
+struct ConfState {
+  std::vector<NodeId> voters;
+  bool operator==(const ConfState&) const = default;
+};
+
+enum class Role : std::uint8_t { Follower, PreCandidate, Candidate, Leader };
+const char* role_name(Role r);
+
+// Serialise / parse a ConfChange into an entry's data (stable, platform-independent).
+std::string encode_conf_change(const ConfChange& cc);
+bool decode_conf_change(const std::string& data, ConfChange* out);
+
+}  // namespace raft
