@@ -1,0 +1,108 @@
+// raft/log.cc — see raft/log.h.
+#include "raft/log.h"
+
+#include <algorithm>
+
+namespace raft {
+
+using detail::ull;
+
+RaftLog::RaftLog(std::vector<Entry> restored) : entries_(std::move(restored)) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    RAFT_ASSERT(entries_[i].index == offset_ + i, "restored log not contiguous at %zu", i);
+    RAFT_ASSERT(i == 0 || entries_[i].term >= entries_[i - 1].term,
+                "restored log terms decrease at index %llu", ull(entries_[i].index));
+  }
+  handed_ = stable_ = last_index();
+}
+
+LogIndex RaftLog::find_conflict(const std::vector<Entry>& ents) const {
+  for (const Entry& e : ents) {
+    if (!match_term(e.index, e.term)) return e.index;
+  }
+  return 0;
+}
+
+std::pair<LogIndex, Term> RaftLog::find_conflict_by_term(LogIndex index, Term t) const {
+  index = std::min(index, last_index());
+  for (; index >= offset_; --index) {  // Bounded by the log length.
+    const Term our = term(index);
+    if (our <= t) return {index, our};
+  }
+  return {0, 0};
+}
+
+bool RaftLog::maybe_append(LogIndex index, Term log_term, LogIndex commit,
+                           const std::vector<Entry>& ents, LogIndex* last_new) {
+  if (!match_term(index, log_term)) return false;
+  const LogIndex lastnewi = index + ents.size();
+  const LogIndex ci = find_conflict(ents);
+  if (ci != 0) {
+    // §5.3: an existing entry conflicts with a new one — delete it and all that follow.
+    // A committed entry can never conflict (Leader Completeness), so this is fatal.
+    RAFT_ASSERT(ci > committed_, "conflict at %llu <= committed %llu", ull(ci), ull(committed_));
+    RAFT_ASSERT(ci > index, "conflict %llu not after prev %llu", ull(ci), ull(index));
+    truncate_and_append(ents, static_cast<std::size_t>(ci - (index + 1)));
+  }
+  commit_to(std::min(commit, lastnewi));
+  *last_new = lastnewi;
+  return true;
+}
+
+void RaftLog::truncate_and_append(const std::vector<Entry>& ents, std::size_t from) {
+  const LogIndex first = ents[from].index;
+  RAFT_ASSERT(first >= offset_ && first <= last_index() + 1, "append at %llu leaves a gap",
+              ull(first));
+  entries_.resize(static_cast<std::size_t>(first - offset_));
+  entries_.insert(entries_.end(), ents.begin() + static_cast<std::ptrdiff_t>(from), ents.end());
+  // Entries at or after `first` were replaced: whatever the host got before is stale.
+  handed_ = std::min(handed_, first - 1);
+  stable_ = std::min(stable_, first - 1);
+}
+
+void RaftLog::append(Entry e) {
+  RAFT_ASSERT(e.index == last_index() + 1, "append index %llu after last %llu", ull(e.index),
+              ull(last_index()));
+  RAFT_ASSERT(e.term >= last_term(), "append term %llu below last term %llu", ull(e.term),
+              ull(last_term()));
+  entries_.push_back(std::move(e));
+}
+
+void RaftLog::commit_to(LogIndex i) {
+  if (i <= committed_) return;  // Never decrease commit (a stale message may carry less).
+  RAFT_ASSERT(i <= last_index(), "commit %llu beyond last %llu (log lost or corrupted?)", ull(i),
+              ull(last_index()));
+  committed_ = i;
+}
+
+void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count,
+                    std::vector<Entry>* out) const {
+  if (lo > hi) return;
+  RAFT_ASSERT(lo >= offset_ && hi <= last_index(), "slice [%llu, %llu]", ull(lo), ull(hi));
+  const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(hi - lo + 1), max_count);
+  const auto b = entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_);
+  out->insert(out->end(), b, b + static_cast<std::ptrdiff_t>(n));
+}
+
+void RaftLog::hand_out_to(LogIndex i) {
+  RAFT_ASSERT(i <= last_index() && i >= handed_, "hand_out_to %llu", ull(i));
+  handed_ = i;
+}
+
+void RaftLog::stable_to(LogIndex i) {
+  // `i` may have been truncated since it was handed out; handed_ was lowered then.
+  stable_ = std::max(stable_, std::min(i, handed_));
+}
+
+void RaftLog::applying_to(LogIndex i) {
+  RAFT_ASSERT(i >= applying_ && i <= committed_ && i <= handed_, "applying_to %llu", ull(i));
+  applying_ = i;
+}
+
+void RaftLog::applied_to(LogIndex i) {
+  RAFT_ASSERT(i >= applied_ && i <= applying_, "applied_to %llu (applied %llu applying %llu)",
+              ull(i), ull(applied_), ull(applying_));
+  applied_ = i;
+}
+
+}  // namespace raft

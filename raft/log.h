@@ -1,0 +1,91 @@
+// raft/log.h — the Raft log of one node: a contiguous std::vector<Entry> plus the
+// indexes that track how far the host has taken it (persisted, committed, applied).
+//
+//   0 < applied <= applying <= committed <= last          (apply pipeline)
+//   stable <= handed <= last                              (persist pipeline)
+//
+// `handed` is the last index given to the host in Ready::entries; `stable` the last one
+// the host acknowledged with advance(). There are no snapshots yet, so the log starts
+// at index 1 (offset_ == 1); the offset is kept so compaction can be added later.
+//
+// Must never: let committed move backwards, or truncate at or below committed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "raft/assert.h"
+#include "raft/types.h"
+
+namespace raft {
+
+class RaftLog {
+ public:
+  // `restored` comes from stable storage: contiguous from index 1, all persisted.
+  explicit RaftLog(std::vector<Entry> restored);
+
+  LogIndex first_index() const { return offset_; }
+  LogIndex last_index() const { return offset_ + entries_.size() - 1; }
+  Term last_term() const { return term(last_index()); }
+  // Term of entry `i`; 0 for the (virtual) entry before the first one.
+  Term term(LogIndex i) const {
+    RAFT_ASSERT(i + 1 >= offset_ && i <= last_index(), "term(%llu) outside [%llu, %llu]",
+                detail::ull(i), detail::ull(offset_ - 1), detail::ull(last_index()));
+    return i + 1 == offset_ ? 0 : entries_[i - offset_].term;
+  }
+  bool match_term(LogIndex i, Term t) const { return i <= last_index() && term(i) == t; }
+  const Entry& at(LogIndex i) const {
+    RAFT_ASSERT(i >= offset_ && i <= last_index(), "at(%llu)", detail::ull(i));
+    return entries_[i - offset_];
+  }
+
+  // §5.4.1: a log with a later last term, or the same last term and at least as long,
+  // is at least as up-to-date.
+  bool is_up_to_date(LogIndex last, Term t) const {
+    return t > last_term() || (t == last_term() && last >= last_index());
+  }
+
+  // First index in `ents` whose term disagrees with ours (or that we lack); 0 if none.
+  LogIndex find_conflict(const std::vector<Entry>& ents) const;
+  // etcd findConflictByTerm: the largest index <= `index` whose term is <= `t`, and that
+  // term. Lets a leader skip a whole term of mismatching entries per round trip.
+  std::pair<LogIndex, Term> find_conflict_by_term(LogIndex index, Term t) const;
+
+  // Follower side of AppendEntries (§5.3). Returns false when (index, log_term) does
+  // not match; otherwise appends what is new, truncating a conflicting suffix, advances
+  // commit to min(commit, last new index) and stores that index in *last_new.
+  bool maybe_append(LogIndex index, Term log_term, LogIndex commit,
+                    const std::vector<Entry>& ents, LogIndex* last_new);
+  // Leader side: entries already carry their term and index (last_index()+1 ...).
+  void append(Entry e);
+
+  void commit_to(LogIndex i);
+  // Copies entries [lo, hi] (at most `max_count`) to `out`.
+  void slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::vector<Entry>* out) const;
+
+  LogIndex committed() const { return committed_; }
+  LogIndex applied() const { return applied_; }
+  LogIndex applying() const { return applying_; }
+  LogIndex stable() const { return stable_; }
+  LogIndex handed() const { return handed_; }
+  void set_committed_unchecked(LogIndex i) { committed_ = i; }  // bootstrap / restore only
+  void hand_out_to(LogIndex i);                                 // Ready::entries given
+  void stable_to(LogIndex i);                                   // advance(): persisted
+  void applying_to(LogIndex i);                                 // Ready::committed_entries
+  void applied_to(LogIndex i);                                  // advance(): applied
+
+ private:
+  void truncate_and_append(const std::vector<Entry>& ents, std::size_t from);
+
+  LogIndex offset_ = 1;  // Invariant: index of entries_[0].
+  std::vector<Entry> entries_;
+  LogIndex committed_ = 0;
+  LogIndex applying_ = 0;
+  LogIndex applied_ = 0;
+  LogIndex handed_ = 0;
+  LogIndex stable_ = 0;
+};
+
+}  // namespace raft

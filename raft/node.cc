@@ -1,0 +1,168 @@
+// raft/node.cc — the public raft::Node API (etcd RawNode): construction, bootstrap,
+// proposals, and the Ready / advance handshake.
+#include "raft/node.h"
+
+#include <limits>
+
+#include "raft/raft.h"
+
+namespace raft {
+
+using detail::ull;
+
+Node::Impl::Impl(const Config& cfg, Storage storage)
+    : id_(cfg.id),
+      election_ticks_(cfg.election_ticks),
+      heartbeat_ticks_(cfg.heartbeat_ticks),
+      pre_vote_(cfg.pre_vote),
+      check_quorum_(cfg.check_quorum),
+      max_entries_per_msg_(cfg.max_entries_per_msg),
+      max_inflight_msgs_(cfg.max_inflight_msgs),
+      prng_(cfg.seed),
+      log_(std::move(storage.entries)) {
+  RAFT_ASSERT(id_ != kNone, "Config::id must not be 0 (raft::kNone)");
+  RAFT_ASSERT(heartbeat_ticks_ > 0, "heartbeat_ticks %d must be > 0", heartbeat_ticks_);
+  RAFT_ASSERT(election_ticks_ > heartbeat_ticks_, "election_ticks %d must exceed heartbeat %d",
+              election_ticks_, heartbeat_ticks_);
+  RAFT_ASSERT(max_entries_per_msg_ > 0 && max_inflight_msgs_ > 0, "message limits must be > 0");
+  const HardState& hs = storage.hard_state;
+  RAFT_ASSERT(hs.commit <= log_.last_index(), "stored commit %llu beyond stored log %llu",
+              ull(hs.commit), ull(log_.last_index()));
+  term_ = hs.term;
+  vote_ = hs.vote;
+  log_.set_committed_unchecked(hs.commit);
+  restore_conf_from_log();
+  become_follower(term_, kNone);
+  prev_hard_ = hs;
+  prev_soft_ = SoftState{lead_, role_};
+}
+
+Node::Node(const Config& cfg, Storage storage)
+    : impl_(std::make_unique<Impl>(cfg, std::move(storage))) {}
+Node::~Node() = default;
+
+void Node::bootstrap(const std::vector<NodeId>& peers, const std::vector<std::string>& contexts) {
+  Impl& r = *impl_;
+  RAFT_ASSERT(r.log_.last_index() == 0 && r.term_ == 0, "bootstrap needs empty storage");
+  RAFT_ASSERT(!peers.empty(), "bootstrap with no peers");
+  RAFT_ASSERT(contexts.empty() || contexts.size() == peers.size(),
+              "bootstrap: %zu contexts for %zu peers", contexts.size(), peers.size());
+  // etcd RawNode.Bootstrap: term 1, one AddNode entry per peer, all committed and
+  // applied to the configuration right away. They stay unstable (Ready::entries) and
+  // are delivered again in committed_entries; re-applying them is a no-op.
+  r.become_follower(1, kNone);
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    ConfChange cc{ConfChangeType::AddNode, peers[i], contexts.empty() ? "" : contexts[i]};
+    r.log_.append(Entry{1, i + 1, EntryType::ConfChange, encode_conf_change(cc)});
+    r.add_voter(peers[i]);
+  }
+  r.log_.set_committed_unchecked(peers.size());
+  r.conf_index_ = peers.size();
+}
+
+void Node::tick() { (impl_.get()->*(impl_->tick_fn_))(); }
+
+void Node::campaign() { impl_->step(Message{.type = MessageType::MsgHup, .from = impl_->id_}); }
+
+void Node::step(const Message& m) {
+  RAFT_ASSERT(m.to == impl_->id_ || m.type == MessageType::MsgHup ||
+                  m.type == MessageType::MsgBeat,
+              "message for %llu stepped into %llu", ull(m.to), ull(impl_->id_));
+  impl_->step(m);
+}
+
+ProposeResult Node::propose(std::string data) {
+  Message m{.type = MessageType::MsgProp, .from = impl_->id_};
+  m.entries.push_back(Entry{.data = std::move(data)});
+  impl_->propose_result_ = ProposeResult::Dropped;
+  impl_->step(m);
+  return impl_->propose_result_;
+}
+
+ProposeResult Node::propose_conf_change(const ConfChange& cc) {
+  Impl& r = *impl_;
+  // Single-server rule (thesis §4.1): one change at a time. The leader knows its own
+  // pending index; a follower looks for an unapplied conf entry in its own log, and the
+  // leader re-checks (and neutralises) forwarded ones.
+  if (r.role_ == Role::Leader ? r.pending_conf_index_ > r.log_.applied()
+                              : r.has_unapplied_conf_change()) {
+    return ProposeResult::ConfChangePending;
+  }
+  Message m{.type = MessageType::MsgProp, .from = r.id_};
+  m.entries.push_back(Entry{.type = EntryType::ConfChange, .data = encode_conf_change(cc)});
+  r.propose_result_ = ProposeResult::Dropped;
+  r.step(m);
+  return r.propose_result_;
+}
+
+ConfState Node::apply_conf_change(const ConfChange& cc) { return impl_->apply_conf_change(cc); }
+
+bool Node::has_ready() const {
+  const Impl& r = *impl_;
+  // While a Ready is outstanding (persisting), nothing new is handed out: the host
+  // finishes it with advance() first.
+  if (r.ready_outstanding_) return false;
+  return SoftState{r.lead_, r.role_} != r.prev_soft_ ||
+         HardState{r.term_, r.vote_, r.log_.committed()} != r.prev_hard_ ||
+         r.log_.last_index() > r.log_.handed() || r.log_.committed() > r.log_.applying() ||
+         !r.msgs_.empty();
+}
+
+Ready Node::ready() {
+  Impl& r = *impl_;
+  RAFT_ASSERT(!r.ready_outstanding_, "ready() called again before advance()");
+  Ready rd;
+  const SoftState ss{r.lead_, r.role_};
+  if (ss != r.prev_soft_) rd.soft_state = r.prev_soft_ = ss;
+  const HardState hs{r.term_, r.vote_, r.log_.committed()};
+  if (hs != r.prev_hard_) rd.hard_state = r.prev_hard_ = hs;
+  constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+  if (r.log_.last_index() > r.log_.handed()) {
+    r.log_.slice(r.log_.handed() + 1, r.log_.last_index(), kAll, &rd.entries);
+    r.log_.hand_out_to(r.log_.last_index());
+  }
+  // Every entry up to last_index() is now in this or an earlier Ready, and commit <=
+  // last_index(), so committed entries are always ones handed out for persistence.
+  if (r.log_.committed() > r.log_.applying()) {
+    r.log_.slice(r.log_.applying() + 1, r.log_.committed(), kAll, &rd.committed_entries);
+    for (const Entry& e : rd.committed_entries) {
+      if (e.type == EntryType::ConfChange) r.conf_apply_queue_.push_back(e.index);
+    }
+    r.log_.applying_to(r.log_.committed());
+  }
+  rd.messages.swap(r.msgs_);
+  r.ready_outstanding_ = true;
+  r.ready_handed_ = r.log_.handed();
+  r.ready_applying_ = r.log_.applying();
+  return rd;
+}
+
+void Node::advance(const Ready& rd) {
+  Impl& r = *impl_;
+  RAFT_ASSERT(r.ready_outstanding_, "advance() without an outstanding ready()");
+  RAFT_ASSERT(rd.committed_entries.empty() || rd.committed_entries.back().index == r.ready_applying_,
+              "advance() with a Ready that was not the last one handed out");
+  r.ready_outstanding_ = false;
+  r.log_.stable_to(r.ready_handed_);
+  r.log_.applied_to(r.ready_applying_);
+  // Conf entries the host did not apply are forgotten, not applied later out of order.
+  r.conf_apply_queue_.clear();
+  r.conf_apply_head_ = 0;
+  // The leader's own entries count towards commit only now that they are durable.
+  if (r.role_ == Role::Leader) r.self_ack();
+}
+
+Status Node::status() const {
+  const Impl& r = *impl_;
+  return Status{r.id_,      r.role_, r.lead_, HardState{r.term_, r.vote_, r.log_.committed()},
+                r.log_.applied(), r.log_.last_index(), r.conf_};
+}
+NodeId Node::id() const { return impl_->id_; }
+NodeId Node::leader() const { return impl_->lead_; }
+Role Node::role() const { return impl_->role_; }
+Term Node::term() const { return impl_->term_; }
+LogIndex Node::commit_index() const { return impl_->log_.committed(); }
+LogIndex Node::last_index() const { return impl_->log_.last_index(); }
+const ConfState& Node::conf_state() const { return impl_->conf_; }
+
+}  // namespace raft
