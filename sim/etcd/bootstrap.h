@@ -1,0 +1,103 @@
+// bootstrap.h — what etcd decides at start-up from its config and its data dir,
+// and the membership checks of runtime reconfiguration.
+//
+//   BootstrapInput in{cfg};                 // empty data dir, no peers answering
+//   Decision d = decide_bootstrap(in);      // d.kind == BootstrapKind::new_cluster
+//
+// Sources (etcd v3.5.18): server/etcdmain/etcd.go startEtcdOrProxyV2 and
+// identifyDataDirOrDie; server/embed/etcd.go StartEtcd (PeerURLsMapAndToken only
+// when the member is not initialized); server/etcdserver/server.go NewServer's
+// three cases (!haveWAL && !NewCluster, !haveWAL && NewCluster, haveWAL);
+// server/config/config.go VerifyBootstrap / VerifyJoinExisting /
+// advertiseMatchesCluster; membership/cluster.go NewClusterFromURLsMap,
+// ValidateClusterAndAssignIDs, IsReadyToAddVotingMember,
+// IsReadyToRemoveVotingMember; cluster_util.go isMemberBootstrapped and
+// GetClusterFromRemotePeers; server.go mayAddMember / mayRemoveMember.
+//
+// Host names in URLs are compared as text (the model has no DNS); etcd would
+// resolve them first.
+//
+// Must never: contact anything (remote answers are inputs), read the clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/etcd/config.h"
+#include "sim/etcd/wording.h"
+
+namespace raftlab::etcd {
+
+struct MemberInfo {
+  uint64_t id = 0;
+  std::string name;                    // "" until the member has published its attributes
+  std::vector<std::string> peer_urls;  // sorted (types.NewURLs sorts)
+  std::vector<std::string> client_urls;  // non-empty == the member has started (published)
+  bool is_learner = false;
+};
+
+// What the data dir holds. etcd only distinguishes "has member/ (WAL)" from not.
+struct DataDirState {
+  bool has_wal = false;
+  uint64_t member_id = 0;   // from the WAL metadata; valid when has_wal
+  uint64_t cluster_id = 0;  // from the WAL metadata; valid when has_wal
+  std::vector<MemberInfo> members;  // membership recovered from the WAL/snapshot
+  // Other entries directly under the data dir (e.g. Bitnami's new_member_envs);
+  // etcd warns "found invalid file under data directory" for each.
+  std::vector<std::string> other_entries;
+};
+
+// The answer of the first peer that answered GET /members (X-Etcd-Cluster-ID).
+struct RemoteCluster {
+  uint64_t cluster_id = 0;
+  std::vector<MemberInfo> members;
+};
+
+struct BootstrapInput {
+  EtcdConfig config;
+  DataDirState data_dir;
+  // nullopt: no remote peer answered (all down / unreachable).
+  std::optional<RemoteCluster> remote;
+};
+
+enum class BootstrapKind { restart_from_wal, new_cluster, join_existing, fatal, unsupported };
+
+struct Decision {
+  BootstrapKind kind = BootstrapKind::fatal;
+  uint64_t member_id = 0;
+  uint64_t cluster_id = 0;
+  std::vector<MemberInfo> members;  // initial membership, sorted by ID
+  std::vector<LogLine> log;
+  std::optional<Error> error;  // set for fatal / unsupported; message in etcd's words
+};
+
+Decision decide_bootstrap(const BootstrapInput& in);
+
+std::string to_string(BootstrapKind k);
+
+// ---- runtime membership checks ---------------------------------------------
+
+// IsReadyToAddVotingMember over the current voting members (`started` = has
+// published client URLs / is active).
+bool is_ready_to_add_voting_member(const std::vector<MemberInfo>& voting_members);
+// IsReadyToRemoveVotingMember.
+bool is_ready_to_remove_voting_member(const std::vector<MemberInfo>& voting_members, uint64_t id);
+
+struct ReconfigCheckInput {
+  bool strict_reconfig_check = true;
+  std::vector<MemberInfo> members;  // all members (voting and learners)
+  std::vector<uint64_t> removed_ids;
+  uint64_t local_id = 0;
+  // Peers the local member has been connected to for the last HealthInterval (5s)
+  // (rafthttp ActiveSince); the local member counts as connected.
+  std::vector<uint64_t> connected_since_health_interval;
+};
+
+// EtcdServer.AddMember checks then ValidateConfigurationChange, with the client
+// visible error (rpctypes) on refusal.
+std::optional<Error> check_member_add(const ReconfigCheckInput& in, const MemberInfo& new_member);
+std::optional<Error> check_member_remove(const ReconfigCheckInput& in, uint64_t id);
+
+}  // namespace raftlab::etcd

@@ -1,0 +1,760 @@
+// config.cc — etcd flag/env parsing and validation (see config.h for the order
+// of operations and the etcd sources).
+#include "sim/etcd/config.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cctype>
+
+namespace raftlab::etcd {
+namespace {
+
+enum class Kind { kString, kBool, kUint, kUint64, kUint32, kInt, kInt64, kDuration, kUrls, kSelective, kStrings, kIgnored };
+
+struct FlagSpec {
+  const char* name;
+  Kind kind;
+};
+
+// Every flag registered by server/etcdmain/config.go newConfig (v3.5.18), in
+// registration order, followed by the `ignored` list (IgnoredFlag, boolean-like).
+constexpr FlagSpec kFlags[] = {
+    {"config-file", Kind::kString},
+    {"data-dir", Kind::kString},
+    {"wal-dir", Kind::kString},
+    {"listen-peer-urls", Kind::kUrls},
+    {"listen-client-urls", Kind::kUrls},
+    {"listen-client-http-urls", Kind::kUrls},
+    {"listen-metrics-urls", Kind::kUrls},
+    {"max-snapshots", Kind::kUint},
+    {"max-wals", Kind::kUint},
+    {"name", Kind::kString},
+    {"snapshot-count", Kind::kUint64},
+    {"heartbeat-interval", Kind::kUint},
+    {"election-timeout", Kind::kUint},
+    {"initial-election-tick-advance", Kind::kBool},
+    {"quota-backend-bytes", Kind::kInt64},
+    {"backend-bbolt-freelist-type", Kind::kString},
+    {"backend-batch-interval", Kind::kDuration},
+    {"backend-batch-limit", Kind::kInt},
+    {"max-txn-ops", Kind::kUint},
+    {"max-request-bytes", Kind::kUint},
+    {"grpc-keepalive-min-time", Kind::kDuration},
+    {"grpc-keepalive-interval", Kind::kDuration},
+    {"grpc-keepalive-timeout", Kind::kDuration},
+    {"socket-reuse-port", Kind::kBool},
+    {"socket-reuse-address", Kind::kBool},
+    {"max-concurrent-streams", Kind::kUint32},
+    {"raft-read-timeout", Kind::kDuration},
+    {"raft-write-timeout", Kind::kDuration},
+    {"initial-advertise-peer-urls", Kind::kUrls},
+    {"advertise-client-urls", Kind::kUrls},
+    {"discovery", Kind::kString},
+    {"discovery-fallback", Kind::kSelective},
+    {"discovery-proxy", Kind::kString},
+    {"discovery-srv", Kind::kString},
+    {"discovery-srv-name", Kind::kString},
+    {"initial-cluster", Kind::kString},
+    {"initial-cluster-token", Kind::kString},
+    {"initial-cluster-state", Kind::kSelective},
+    {"strict-reconfig-check", Kind::kBool},
+    {"pre-vote", Kind::kBool},
+    {"enable-v2", Kind::kBool},
+    {"experimental-enable-v2v3", Kind::kString},
+    {"v2-deprecation", Kind::kSelective},
+    {"proxy", Kind::kSelective},
+    {"proxy-failure-wait", Kind::kUint},
+    {"proxy-refresh-interval", Kind::kUint},
+    {"proxy-dial-timeout", Kind::kUint},
+    {"proxy-write-timeout", Kind::kUint},
+    {"proxy-read-timeout", Kind::kUint},
+    {"cert-file", Kind::kString},
+    {"key-file", Kind::kString},
+    {"client-cert-file", Kind::kString},
+    {"client-key-file", Kind::kString},
+    {"client-cert-auth", Kind::kBool},
+    {"client-crl-file", Kind::kString},
+    {"client-cert-allowed-hostname", Kind::kStrings},
+    {"trusted-ca-file", Kind::kString},
+    {"auto-tls", Kind::kBool},
+    {"peer-cert-file", Kind::kString},
+    {"peer-key-file", Kind::kString},
+    {"peer-client-cert-file", Kind::kString},
+    {"peer-client-key-file", Kind::kString},
+    {"peer-client-cert-auth", Kind::kBool},
+    {"peer-trusted-ca-file", Kind::kString},
+    {"peer-auto-tls", Kind::kBool},
+    {"self-signed-cert-validity", Kind::kUint},
+    {"peer-crl-file", Kind::kString},
+    {"peer-cert-allowed-cn", Kind::kStrings},
+    {"peer-cert-allowed-hostname", Kind::kStrings},
+    {"cipher-suites", Kind::kStrings},
+    {"experimental-peer-skip-client-san-verification", Kind::kBool},
+    {"tls-min-version", Kind::kString},
+    {"tls-max-version", Kind::kString},
+    {"cors", Kind::kUrls},
+    {"host-whitelist", Kind::kStrings},
+    {"logger", Kind::kString},
+    {"log-outputs", Kind::kStrings},
+    {"log-level", Kind::kString},
+    {"enable-log-rotation", Kind::kBool},
+    {"log-rotation-config-json", Kind::kString},
+    {"version", Kind::kBool},
+    {"auto-compaction-retention", Kind::kString},
+    {"auto-compaction-mode", Kind::kString},
+    {"enable-pprof", Kind::kBool},
+    {"metrics", Kind::kString},
+    {"experimental-enable-distributed-tracing", Kind::kBool},
+    {"experimental-distributed-tracing-address", Kind::kString},
+    {"experimental-distributed-tracing-service-name", Kind::kString},
+    {"experimental-distributed-tracing-instance-id", Kind::kString},
+    {"experimental-distributed-tracing-sampling-rate", Kind::kInt},
+    {"auth-token", Kind::kString},
+    {"bcrypt-cost", Kind::kUint},
+    {"auth-token-ttl", Kind::kUint},
+    {"enable-grpc-gateway", Kind::kBool},
+    {"experimental-initial-corrupt-check", Kind::kBool},
+    {"experimental-corrupt-check-time", Kind::kDuration},
+    {"experimental-compact-hash-check-enabled", Kind::kBool},
+    {"experimental-compact-hash-check-time", Kind::kDuration},
+    {"experimental-enable-lease-checkpoint", Kind::kBool},
+    {"experimental-enable-lease-checkpoint-persist", Kind::kBool},
+    {"experimental-compaction-batch-limit", Kind::kInt},
+    {"experimental-compaction-sleep-interval", Kind::kDuration},
+    {"experimental-watch-progress-notify-interval", Kind::kDuration},
+    {"experimental-downgrade-check-time", Kind::kDuration},
+    {"experimental-warning-apply-duration", Kind::kDuration},
+    {"experimental-memory-mlock", Kind::kBool},
+    {"experimental-txn-mode-write-with-shared-buffer", Kind::kBool},
+    {"experimental-stop-grpc-service-on-defrag", Kind::kBool},
+    {"experimental-bootstrap-defrag-threshold-megabytes", Kind::kUint},
+    {"experimental-snapshot-catchup-entries", Kind::kUint64},
+    {"unsafe-no-fsync", Kind::kBool},
+    {"force-new-cluster", Kind::kBool},
+    {"cluster-active-size", Kind::kIgnored},
+    {"cluster-remove-delay", Kind::kIgnored},
+    {"cluster-sync-interval", Kind::kIgnored},
+    {"config", Kind::kIgnored},
+    {"force", Kind::kIgnored},
+    {"max-result-buffer", Kind::kIgnored},
+    {"max-retry-attempts", Kind::kIgnored},
+    {"peer-heartbeat-interval", Kind::kIgnored},
+    {"peer-election-timeout", Kind::kIgnored},
+    {"retry-interval", Kind::kIgnored},
+    {"snapshot", Kind::kIgnored},
+    {"v", Kind::kIgnored},
+    {"vv", Kind::kIgnored},
+    {"test.coverprofile", Kind::kIgnored},
+    {"test.outputdir", Kind::kIgnored},
+};
+
+const FlagSpec* find_flag(const std::string& name) {
+  for (const auto& f : kFlags)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+// flags.NewSelectiveStringValue valid sets (etcdmain/config.go newConfig).
+std::vector<std::string> selective_valids(const std::string& name) {
+  if (name == "initial-cluster-state") return {"new", "existing"};
+  if (name == "discovery-fallback") return {"proxy", "exit"};
+  if (name == "proxy") return {"off", "readonly", "on"};
+  if (name == "v2-deprecation") return {"not-yet", "write-only", "write-only-drop-data", "gone"};
+  return {};
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// strconv.ParseUint/ParseInt with base 0 as Go's flag package uses, reduced to
+// decimal, 0x hex and leading-0 octal. Returns the Go flag error word on failure.
+std::optional<std::string> check_integer(std::string s, bool is_signed, unsigned bits, uint64_t* out) {
+  bool neg = false;
+  if (is_signed && !s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s = s.substr(1);
+  }
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s = s.substr(2);
+  } else if (s.size() > 1 && s[0] == '0') {
+    base = 8;
+    s = s.substr(1);
+  }
+  if (s.empty()) return std::string(wording::kParseError);
+  uint64_t v = 0;
+  bool overflow = false;
+  const uint64_t b = static_cast<uint64_t>(base);
+  for (char c : s) {
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return std::string(wording::kParseError);
+    if (d >= base) return std::string(wording::kParseError);
+    const uint64_t dd = static_cast<uint64_t>(d);
+    if (v > (UINT64_MAX - dd) / b) overflow = true;
+    else v = v * b + dd;
+  }
+  // Largest magnitude allowed: unsigned 2^bits-1; signed 2^(bits-1)-1, or 2^(bits-1) when negative.
+  const uint64_t limit = is_signed ? (uint64_t{1} << (bits - 1)) - (neg ? 0 : 1)
+                                   : (bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1);
+  if (overflow || v > limit) return std::string(wording::kValueOutOfRange);
+  if (out) *out = static_cast<uint64_t>(v);
+  return std::nullopt;
+}
+
+bool go_parse_bool(const std::string& s, bool* out) {
+  static const char* const kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char* const kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
+  for (auto t : kTrue)
+    if (s == t) return *out = true, true;
+  for (auto f : kFalse)
+    if (s == f) return *out = false, true;
+  return false;
+}
+
+// time.ParseDuration accepts [-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+ or "0".
+bool go_duration_ok(const std::string& s) {
+  if (s == "0" || s == "+0" || s == "-0") return true;
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i >= s.size()) return false;
+  while (i < s.size()) {
+    size_t digits = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i, ++digits;
+    if (digits == 0) return false;
+    static const char* const kUnits[] = {"ns", "us", "\xC2\xB5s", "ms", "s", "m", "h"};
+    bool matched = false;
+    for (auto u : kUnits) {
+      const std::string_view uv(u);
+      if (s.compare(i, uv.size(), uv) == 0) {
+        // prefer the longest match: "ms" before "m"/"s"
+        if (uv == "m" && s.compare(i, 2, "ms") == 0) continue;
+        i += uv.size();
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return false;
+  }
+  return true;
+}
+
+struct Url {
+  std::string scheme, host, rest;  // rest = path/query after the authority
+  bool has_authority = false;
+  std::string opaque;
+};
+
+// net/url.Parse reduced to what etcd URLs use. Returns Go's error text on failure.
+Result<Url> go_url_parse(const std::string& in) {
+  Url u;
+  size_t i = 0;
+  while (i < in.size() && (std::isalnum(static_cast<unsigned char>(in[i])) || in[i] == '+' || in[i] == '-' || in[i] == '.'))
+    ++i;
+  std::string rest = in;
+  if (i > 0 && i < in.size() && in[i] == ':' && std::isalpha(static_cast<unsigned char>(in[0]))) {
+    u.scheme = in.substr(0, i);
+    std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    rest = in.substr(i + 1);
+  } else if (!in.empty() && in[0] == ':') {
+    return Error{"", "parse " + go_quote(in) + ": missing protocol scheme", ""};
+  } else {
+    const size_t colon = in.find(':');
+    const size_t slash = in.find('/');
+    if (colon != std::string::npos && (slash == std::string::npos || colon < slash))
+      return Error{"", go_format(wording::kGoURLColonFirstSegment, {in}), ""};
+  }
+  if (!u.scheme.empty() && rest.rfind("//", 0) != 0) {
+    u.opaque = rest;
+    return u;
+  }
+  if (rest.rfind("//", 0) == 0) {
+    u.has_authority = true;
+    rest = rest.substr(2);
+    const size_t end = rest.find_first_of("/?#");
+    std::string auth = rest.substr(0, end);
+    u.rest = end == std::string::npos ? "" : rest.substr(end);
+    const size_t at = auth.rfind('@');
+    if (at != std::string::npos) auth = auth.substr(at + 1);
+    for (char c : auth) {
+      if (c == ' ' || c == '<' || c == '>' || c == '"' || c == '{' || c == '}' || c == '|' || c == '\\' || c == '^' ||
+          c == '`' || static_cast<unsigned char>(c) < 0x20)
+        return Error{"", go_format(wording::kGoURLInvalidHostChar, {in, std::string(1, c)}), ""};
+    }
+    // Go validates the port part after the last ':' (outside brackets) is digits.
+    const size_t rb = auth.rfind(']');
+    const size_t colon = auth.rfind(':');
+    if (colon != std::string::npos && (rb == std::string::npos || colon > rb)) {
+      const std::string port = auth.substr(colon + 1);
+      if (!port.empty() && !all_digits(port))
+        return Error{"", "parse " + go_quote(in) + ": invalid port " + go_quote(auth.substr(colon)) + " after host", ""};
+    }
+    u.host = auth;
+  } else {
+    u.rest = rest;
+  }
+  return u;
+}
+
+// net.SplitHostPort success check.
+bool split_host_port(const std::string& hostport, std::string* host) {
+  if (!hostport.empty() && hostport[0] == '[') {
+    const size_t rb = hostport.find(']');
+    if (rb == std::string::npos || rb + 1 >= hostport.size() || hostport[rb + 1] != ':') return false;
+    if (hostport.find(':', rb + 2) != std::string::npos) return false;
+    if (host) *host = hostport.substr(1, rb - 1);
+    return true;
+  }
+  const size_t colon = hostport.rfind(':');
+  if (colon == std::string::npos) return false;
+  if (hostport.find(':') != colon) return false;  // too many colons
+  if (host) *host = hostport.substr(0, colon);
+  return true;
+}
+
+bool is_ip_literal(const std::string& h) {
+  if (h.find(':') != std::string::npos) return true;  // IPv6 (already bracket-stripped)
+  int parts = 0;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = h.find('.', start);
+    const std::string p = h.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!all_digits(p) || p.size() > 3 || std::stoi(p) > 255) return false;
+    ++parts;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts == 4;
+}
+
+std::string host_of(const std::string& url) {
+  auto u = go_url_parse(url);
+  std::string h;
+  if (u.ok()) split_host_port(u.value().host, &h);
+  return h;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+class Parser {
+ public:
+  Parser(const std::map<std::string, std::string>& env, const ParseOptions& opt) : env_(env), opt_(opt) {
+    c_.version = opt.version;
+    c_.pre_vote = opt.version == EtcdVersion::v3_5;  // embed.NewConfig: 3.4 PreVote false, 3.5 true
+    defaults();
+  }
+  Result<ParsedConfig> run(const std::vector<std::string>& args);
+
+ private:
+  void defaults() {
+    auto& v = c_.values;
+    v["name"] = c_.name;
+    v["listen-peer-urls"] = join(c_.listen_peer_urls, ",");
+    v["listen-client-urls"] = join(c_.listen_client_urls, ",");
+    v["initial-advertise-peer-urls"] = join(c_.initial_advertise_peer_urls, ",");
+    v["advertise-client-urls"] = join(c_.advertise_client_urls, ",");
+    v["initial-cluster"] = c_.initial_cluster;
+    v["initial-cluster-state"] = c_.initial_cluster_state;
+    v["initial-cluster-token"] = c_.initial_cluster_token;
+    v["heartbeat-interval"] = "100";
+    v["election-timeout"] = "1000";
+    v["strict-reconfig-check"] = "true";
+    v["pre-vote"] = c_.pre_vote ? "true" : "false";
+    v["initial-election-tick-advance"] = "true";
+    v["snapshot-count"] = "100000";
+    v["force-new-cluster"] = "false";
+    v["log-level"] = "info";
+    v["auth-token"] = "simple";
+    v["proxy"] = "off";
+  }
+  // flag.Value.Set for `name`; returns the Go error text (not yet wrapped).
+  std::optional<std::string> set(const FlagSpec& f, const std::string& value);
+  std::optional<Error> validate();
+  void log(const char* level, std::string msg, std::vector<std::pair<std::string, std::string>> fields = {}) {
+    out_log_.push_back(LogLine{level, std::move(msg), std::move(fields)});
+  }
+
+  const std::map<std::string, std::string>& env_;
+  const ParseOptions& opt_;
+  EtcdConfig c_;
+  std::set<std::string> visited_;  // flag.Visit: set on cmdline or via env (fs.Set)
+  bool listen_client_set_ = false, advertise_client_set_ = false;
+  std::vector<LogLine> out_log_;
+};
+
+std::optional<std::string> Parser::set(const FlagSpec& f, const std::string& value) {
+  const std::string name = f.name;
+  uint64_t n = 0;
+  switch (f.kind) {
+    case Kind::kIgnored:
+      log("warn", "flag is no longer supported - ignoring", {{"flag-name", name}});
+      return std::nullopt;
+    case Kind::kBool: {
+      bool b = false;
+      if (!go_parse_bool(value, &b)) return std::string(wording::kParseError);
+      c_.values[name] = b ? "true" : "false";
+      if (name == "strict-reconfig-check") c_.strict_reconfig_check = b;
+      if (name == "pre-vote") c_.pre_vote = b;
+      if (name == "initial-election-tick-advance") c_.initial_election_tick_advance = b;
+      if (name == "force-new-cluster") c_.force_new_cluster = b;
+      return std::nullopt;
+    }
+    case Kind::kUint: case Kind::kUint64: case Kind::kUint32: case Kind::kInt: case Kind::kInt64: {
+      const bool is_signed = f.kind == Kind::kInt || f.kind == Kind::kInt64;
+      const unsigned bits = f.kind == Kind::kUint32 ? 32 : 64;
+      if (auto e = check_integer(value, is_signed, bits, &n)) return e;
+      c_.values[name] = value;
+      if (name == "heartbeat-interval") c_.heartbeat_interval_ms = n;
+      if (name == "election-timeout") c_.election_timeout_ms = n;
+      if (name == "snapshot-count") c_.snapshot_count = n;
+      return std::nullopt;
+    }
+    case Kind::kDuration:
+      if (!go_duration_ok(value)) return std::string(wording::kParseError);
+      c_.values[name] = value;
+      return std::nullopt;
+    case Kind::kSelective: {
+      const auto valids = selective_valids(name);
+      if (std::find(valids.begin(), valids.end(), value) == valids.end()) return std::string(wording::kSelectiveInvalid);
+      c_.values[name] = value;
+      if (name == "initial-cluster-state") c_.initial_cluster_state = value;
+      return std::nullopt;
+    }
+    case Kind::kUrls: {
+      // flags.UniqueURLs.Set: "" is an allowed exception that leaves the URLs as they were.
+      if (value.empty()) return std::nullopt;
+      auto urls = parse_urls(value);
+      if (!urls.ok()) return urls.error().message;
+      std::vector<std::string> uniq;
+      for (const auto& u : urls.value())
+        if (std::find(uniq.begin(), uniq.end(), u) == uniq.end()) uniq.push_back(u);
+      c_.values[name] = join(uniq, ",");
+      if (name == "listen-peer-urls") c_.listen_peer_urls = uniq;
+      if (name == "listen-client-urls") c_.listen_client_urls = uniq;
+      if (name == "initial-advertise-peer-urls") c_.initial_advertise_peer_urls = uniq;
+      if (name == "advertise-client-urls") c_.advertise_client_urls = uniq;
+      return std::nullopt;
+    }
+    case Kind::kString: case Kind::kStrings:
+      c_.values[name] = value;
+      if (name == "name") c_.name = value;
+      if (name == "data-dir") c_.data_dir = value;
+      if (name == "wal-dir") c_.wal_dir = value;
+      if (name == "initial-cluster") c_.initial_cluster = value;
+      if (name == "initial-cluster-token") c_.initial_cluster_token = value;
+      if (name == "discovery") c_.discovery = value;
+      if (name == "discovery-srv") c_.discovery_srv = value;
+      if (name == "discovery-srv-name") c_.discovery_srv_name = value;
+      if (name == "discovery-proxy") c_.discovery_proxy = value;
+      if (name == "log-level") c_.log_level = value;
+      if (name == "auth-token") c_.auth_token = value;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Error flag_error(const std::string& flag, const std::string& message, std::string fix) {
+  return Error{"--" + flag, message, std::move(fix)};
+}
+
+Result<ParsedConfig> Parser::run(const std::vector<std::string>& args) {
+  // 1. Go flag parsing (flag.FlagSet.parseOne). Bounded by args.size().
+  size_t i = 0;
+  std::vector<std::string> rest;
+  while (i < args.size()) {
+    const std::string& s = args[i];
+    if (s.size() < 2 || s[0] != '-') break;
+    size_t minuses = 1;
+    if (s[1] == '-') {
+      minuses = 2;
+      if (s.size() == 2) {
+        ++i;
+        break;
+      }
+    }
+    std::string name = s.substr(minuses);
+    if (name.empty() || name[0] == '-' || name[0] == '=')
+      return Error{s, go_format(wording::kBadFlagSyntax, {s}), "write flags as --name=value or --name value"};
+    ++i;
+    bool has_value = false;
+    std::string value;
+    const size_t eq = name.find('=', 1);
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    const FlagSpec* f = find_flag(name);
+    if (!f) {
+      if (name == "help" || name == "h")
+        return Error{"--help", "etcd printed its usage and exited (-h/--help)", "remove --help to start etcd"};
+      const std::string guess = closest_match(name, etcd_flag_names());
+      return Error{"-" + name, go_format(wording::kFlagNotDefined, {name}),
+                   guess.empty() ? "remove it; `etcd --help` lists the valid flags" : "did you mean --" + guess + "?"};
+    }
+    if (f->kind == Kind::kBool || f->kind == Kind::kIgnored) {
+      if (auto err = set(*f, has_value ? value : "true")) {
+        return flag_error(name, go_format(wording::kInvalidBoolValue, {value, name, *err}),
+                          "boolean flags take no separate value: write --" + name + " or --" + name + "=false");
+      }
+    } else {
+      if (!has_value && i < args.size()) {
+        value = args[i++];
+        has_value = true;
+      }
+      if (!has_value)
+        return flag_error(name, go_format(wording::kFlagNeedsArgument, {name}), "give --" + name + " a value");
+      if (auto err = set(*f, value))
+        return flag_error(name, go_format(wording::kInvalidFlagValue, {value, name, *err}), "fix the value of --" + name);
+    }
+    visited_.insert(name);
+    c_.set_by_flag.insert(name);
+  }
+  rest.assign(args.begin() + static_cast<long>(i), args.end());
+  if (!rest.empty())
+    return Error{rest[0], go_format(wording::kNotAValidFlag, {rest[0]}),
+                 "etcd takes no positional arguments; write it as --flag=value (a stray value after a boolean flag?)"};
+
+  // 2. config file.
+  auto cfg_env = env_.find("ETCD_CONFIG_FILE");
+  if (c_.set_by_flag.count("config-file") || (cfg_env != env_.end() && !cfg_env->second.empty()))
+    return Error{"--config-file", "a configuration file replaces all flags and ETCD_* variables; this model cannot read files",
+                 "pass the settings as flags or ETCD_* variables instead"};
+
+  // 3. environment (configFromCmdLine: ETCD_VERSION first, then SetFlagsFromEnv).
+  std::map<std::string, std::string> env = env_;
+  if (auto it = env.find("ETCD_VERSION"); it != env.end() && !it->second.empty()) {
+    log("warn", std::string(wording::kCannotSetEtcdVersion), {{"key", "ETCD_VERSION"}, {"value", it->second}});
+    env.erase(it);
+  }
+  std::set<std::string> used;
+  for (const auto& f : kFlags) {
+    const std::string key = flag_to_env(f.name);
+    if (c_.set_by_flag.count(f.name)) continue;
+    auto it = env.find(key);
+    if (it == env.end() || it->second.empty()) continue;
+    used.insert(key);
+    if (auto err = set(f, it->second))
+      return Error{key, go_format(wording::kInvalidEnvValue, {it->second, key, *err}), "fix the value of " + key};
+    visited_.insert(f.name);
+    c_.set_by_env.insert(f.name);
+    log("info", std::string(wording::kRecognizedEnv), {{"variable-name", key}, {"variable-value", it->second}});
+  }
+  // verifyEnv, iterating the environment (sorted here; os.Environ order is the
+  // process's, which the model does not know).
+  for (const auto& [key, value] : env) {
+    if (used.count(key)) continue;
+    std::string flag = key.size() > 5 ? key.substr(5) : "";
+    std::transform(flag.begin(), flag.end(), flag.begin(), [](unsigned char ch) { return ch == '_' ? '-' : std::tolower(ch); });
+    if (key.rfind("ETCD_", 0) == 0 && c_.set_by_flag.count(flag) && flag_to_env(flag) == key) {
+      const std::string msg = opt_.version == EtcdVersion::v3_5 ? std::string(wording::kConflictingEnv)
+                                                                : go_format(wording::kConflictingEnv34, {key});
+      return Error{key, msg, "either unset " + key + " or drop --" + flag + " (etcd refuses both)"};
+    }
+    if (key.rfind("ETCD_", 0) == 0)
+      log("warn", std::string(wording::kUnrecognizedEnv), {{"environment-variable", key + "=" + value}});
+  }
+
+  // 4. URL post-processing (configFromCmdLine).
+  listen_client_set_ = visited_.count("listen-client-urls") > 0;
+  advertise_client_set_ = visited_.count("advertise-client-urls") > 0;
+  const bool may_be_proxy = c_.values["proxy"] != "off" || (!c_.discovery.empty() && c_.values["discovery-fallback"] == "proxy");
+  if (!may_be_proxy && listen_client_set_ && !advertise_client_set_) c_.advertise_client_urls.clear();
+  if ((!c_.discovery.empty() || !c_.discovery_srv.empty() || !c_.discovery_srv_name.empty()) && !visited_.count("initial-cluster"))
+    c_.initial_cluster.clear();
+  if (auto err = validate()) {
+    if (!(err->message == wording::kUnsetAdvertiseClientURLs && may_be_proxy)) {
+      out_log_.push_back(LogLine{"warn", std::string(wording::kFailedToVerifyFlags), {{"error", err->message}}});
+      return *err;
+    }
+  }
+
+  // 5. etcd.go: UpdateDefaultClusterFromName, then the data-dir default.
+  const std::string default_initial_cluster = "default=http://localhost:2380";
+  auto cluster_from_name = [&]() {
+    std::string r;
+    for (const auto& u : c_.initial_advertise_peer_urls) r += (r.empty() ? "" : ",") + (c_.name.empty() ? "default" : c_.name) + "=" + u;
+    return r;
+  };
+  if (opt_.default_host && !opt_.default_host->empty()) {
+    bool used_host = false;
+    const std::string lp = c_.listen_peer_urls.empty() ? "" : c_.listen_peer_urls[0];
+    if (c_.initial_advertise_peer_urls.size() == 1 && c_.initial_advertise_peer_urls[0] == "http://localhost:2380" &&
+        host_of(lp) == "0.0.0.0") {
+      c_.initial_advertise_peer_urls[0] = "http://" + *opt_.default_host + ":" + lp.substr(lp.rfind(':') + 1);
+      used_host = true;
+    }
+    if (c_.name != "default" && c_.initial_cluster == default_initial_cluster) c_.initial_cluster = cluster_from_name();
+    const std::string lc = c_.listen_client_urls.empty() ? "" : c_.listen_client_urls[0];
+    if (c_.advertise_client_urls.size() == 1 && c_.advertise_client_urls[0] == "http://localhost:2379" &&
+        host_of(lc) == "0.0.0.0") {
+      c_.advertise_client_urls[0] = "http://" + *opt_.default_host + ":" + lc.substr(lc.rfind(':') + 1);
+      used_host = true;
+    }
+    if (used_host) log("info", std::string(wording::kDetectedDefaultHost), {{"host", *opt_.default_host}});
+  } else if (c_.name != "default" && c_.initial_cluster == default_initial_cluster) {
+    c_.initial_cluster = cluster_from_name();
+  }
+  if (c_.data_dir.empty()) {
+    c_.data_dir = c_.name + ".etcd";
+    log("warn", std::string(wording::kDataDirEmptyUsingDefault), {{"data-dir", c_.data_dir}});
+  }
+  c_.values["initial-cluster"] = c_.initial_cluster;
+  c_.values["initial-advertise-peer-urls"] = join(c_.initial_advertise_peer_urls, ",");
+  c_.values["advertise-client-urls"] = join(c_.advertise_client_urls, ",");
+  c_.values["data-dir"] = c_.data_dir;
+  if (!c_.initial_cluster.empty()) {
+    auto entries = parse_initial_cluster(c_.initial_cluster);
+    if (entries.ok()) c_.initial_cluster_entries = entries.value();
+    else c_.initial_cluster_error = entries.error().message;
+  }
+  return ParsedConfig{c_, out_log_};
+}
+
+std::optional<Error> Parser::validate() {
+  // embed.(*Config).Validate, in etcd's order.
+  auto check_bind = [&](const std::vector<std::string>& urls, const char* flag) -> std::optional<Error> {
+    for (const auto& s : urls) {
+      auto u = go_url_parse(s);
+      if (!u.ok()) return Error{flag, u.error().message, "fix the URL"};
+      if (u.value().scheme == "unix" || u.value().scheme == "unixs") continue;
+      std::string host;
+      if (!split_host_port(u.value().host, &host))
+        return Error{flag, "address " + u.value().host + ": missing port in address", "add the port"};
+      if (host == "localhost") continue;
+      if (!is_ip_literal(host))
+        return Error{flag, go_format(wording::kExpectedIPForBinding, {s}),
+                     std::string("--") + flag + " must use an IP address (e.g. http://0.0.0.0:2380), not a host name"};
+    }
+    return std::nullopt;
+  };
+  if (auto e = check_bind(c_.listen_peer_urls, "listen-peer-urls")) return e;
+  if (auto e = check_bind(c_.listen_client_urls, "listen-client-urls")) return e;
+  log("warn", "Running http and grpc server on single port. This is not recommended for production.");
+  auto check_host = [&](const std::vector<std::string>& urls, std::string_view fmt, const char* flag) -> std::optional<Error> {
+    for (const auto& s : urls) {
+      std::string host;
+      auto u = go_url_parse(s);
+      std::string err;
+      if (!u.ok() || !split_host_port(u.value().host, &host))
+        err = "address " + (u.ok() ? u.value().host : s) + ": missing port in address";
+      else if (host.empty()) err = go_format(wording::kUnexpectedEmptyHost, {s});
+      if (!err.empty())
+        return Error{flag, go_format(fmt, {join(urls, ","), err}), std::string("give --") + flag + " a reachable host:port"};
+    }
+    return std::nullopt;
+  };
+  if (auto e = check_host(c_.initial_advertise_peer_urls, wording::kAdvertisePeerHostPort, "initial-advertise-peer-urls")) return e;
+  if (auto e = check_host(c_.advertise_client_urls, wording::kAdvertiseClientHostPort, "advertise-client-urls")) return e;
+  int n_set = 0;
+  n_set += !c_.discovery.empty();
+  n_set += !c_.initial_cluster.empty();
+  n_set += !c_.discovery_srv.empty();
+  if (c_.initial_cluster_state != "new" && c_.initial_cluster_state != "existing")
+    return Error{"--initial-cluster-state", go_format(wording::kUnexpectedClusterState, {c_.initial_cluster_state}), "use new or existing"};
+  if (n_set > 1)
+    return Error{"--initial-cluster", std::string(wording::kConflictBootstrapFlags),
+                 "keep only one of --initial-cluster, --discovery, --discovery-srv"};
+  const std::string tick = std::to_string(c_.heartbeat_interval_ms), elect = std::to_string(c_.election_timeout_ms);
+  if (c_.heartbeat_interval_ms == 0)
+    return Error{"--heartbeat-interval", go_format(wording::kHeartbeatZero, {tick}), "set --heartbeat-interval to e.g. 100"};
+  if (c_.election_timeout_ms == 0)
+    return Error{"--election-timeout", go_format(wording::kElectionZero, {elect}), "set --election-timeout to e.g. 1000"};
+  if (5 * c_.heartbeat_interval_ms > c_.election_timeout_ms)
+    return Error{"--election-timeout", go_format(wording::kElectionTooShort, {elect, tick}),
+                 "raise --election-timeout to at least " + std::to_string(5 * c_.heartbeat_interval_ms) + " or lower --heartbeat-interval"};
+  if (c_.election_timeout_ms > 50000)
+    return Error{"--election-timeout", go_format(wording::kElectionTooLong, {elect, "50000"}), "keep --election-timeout below 50000"};
+  if (!c_.listen_client_urls.empty() && c_.advertise_client_urls.empty())
+    return Error{"--advertise-client-urls", std::string(wording::kUnsetAdvertiseClientURLs),
+                 "set --advertise-client-urls (ETCD_ADVERTISE_CLIENT_URLS) to the URL clients should use"};
+  const std::string mode = c_.values.count("auto-compaction-mode") ? c_.values["auto-compaction-mode"] : "periodic";
+  if (!mode.empty() && mode != "periodic" && mode != "revision")
+    return Error{"--auto-compaction-mode", "unknown auto-compaction-mode " + go_quote(mode), "use periodic or revision"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string flag_to_env(const std::string& flag_name) {
+  std::string out = "ETCD_";
+  for (char ch : flag_name) out += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::vector<std::string> etcd_flag_names() {
+  std::vector<std::string> v;
+  for (const auto& f : kFlags) v.push_back(f.name);
+  return v;
+}
+
+Result<std::vector<std::string>> parse_urls(const std::string& comma_separated) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  size_t guard = 0;
+  while (true) {
+    assert(++guard <= comma_separated.size() + 1);
+    const size_t c = comma_separated.find(',', start);
+    std::string in = comma_separated.substr(start, c == std::string::npos ? std::string::npos : c - start);
+    // strings.TrimSpace
+    const size_t b = in.find_first_not_of(" \t\n\r\v\f");
+    const size_t e = in.find_last_not_of(" \t\n\r\v\f");
+    in = b == std::string::npos ? "" : in.substr(b, e - b + 1);
+    auto u = go_url_parse(in);
+    if (!u.ok()) return Error{"", u.error().message, "write URLs as http://IP:port"};
+    const Url& url = u.value();
+    if (url.scheme == "http" || url.scheme == "https") {
+      if (!split_host_port(url.host, nullptr))
+        return Error{"", go_format(wording::kURLNotHostPort, {in}), "write URLs as http://IP:port"};
+      if (!url.rest.empty()) return Error{"", go_format(wording::kURLHasPath, {in}), "remove the path (even a trailing '/')"};
+      out.push_back(url.scheme + "://" + url.host);
+    } else if (url.scheme == "unix" || url.scheme == "unixs") {
+      out.push_back(in);
+    } else {
+      return Error{"", go_format(wording::kURLBadScheme, {in}), "start the URL with http:// or https://"};
+    }
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  if (out.empty()) return Error{"", std::string(wording::kNoValidURLs), "give at least one URL"};
+  // types.NewURLs sorts the URLs.
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<InitialClusterEntry>> parse_initial_cluster(const std::string& s) {
+  // types.parse: split on ',', skip empty keys, split each on the first '='.
+  std::vector<InitialClusterEntry> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t c = s.find(',', start);
+    const std::string kv = s.substr(start, c == std::string::npos ? std::string::npos : c - start);
+    if (!kv.empty()) {
+      const size_t eq = kv.find('=');
+      InitialClusterEntry e{eq == std::string::npos ? kv : kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1)};
+      auto u = parse_urls(e.url);
+      if (!u.ok()) return Error{"--initial-cluster", u.error().message, "write name=http://IP:port pairs separated by commas"};
+      e.url = u.value()[0];
+      out.push_back(e);
+    }
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  return out;
+}
+
+Result<ParsedConfig> parse_etcd_config(const std::vector<std::string>& args,
+                                       const std::map<std::string, std::string>& env, const ParseOptions& options) {
+  if (args.size() > 4096) return Error{"etcd", "more than 4096 arguments", "pass fewer arguments"};
+  Parser p(env, options);
+  return p.run(args);
+}
+
+}  // namespace raftlab::etcd
