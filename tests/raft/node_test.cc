@@ -1,0 +1,138 @@
+// tests/raft/node_test.cc — the Node API contract: bootstrap, Ready ordering (persist
+// before send, apply once), advance, describe().
+#include <gtest/gtest.h>
+
+#include "raft/prng.h"
+#include "tests/raft/cluster.h"
+
+namespace raft::test {
+namespace {
+
+Config cfg_for(NodeId id) {
+  Config c;
+  c.id = id;
+  return c;
+}
+
+TEST(Node, BootstrapHandsOutConfEntriesToPersistAndApply) {
+  Node n(cfg_for(1), Storage{});
+  n.bootstrap({1, 2, 3}, {"m1", "m2", "m3"});
+  EXPECT_EQ(n.conf_state().voters, (std::vector<NodeId>{1, 2, 3}));
+  Ready rd = n.ready();
+  ASSERT_TRUE(rd.hard_state.has_value());
+  EXPECT_EQ(*rd.hard_state, (HardState{1, kNone, 3}));
+  ASSERT_EQ(rd.entries.size(), 3u);
+  EXPECT_EQ(rd.committed_entries, rd.entries);
+  ConfChange cc;
+  ASSERT_TRUE(decode_conf_change(rd.entries[1].data, &cc));
+  EXPECT_EQ(cc, (ConfChange{ConfChangeType::AddNode, 2, "m2"}));
+  for (const Entry& e : rd.committed_entries) {
+    ASSERT_TRUE(decode_conf_change(e.data, &cc));
+    EXPECT_EQ(n.apply_conf_change(cc).voters, (std::vector<NodeId>{1, 2, 3}));
+  }
+  n.advance(rd);
+  EXPECT_EQ(n.status().applied, 3u);
+  EXPECT_FALSE(n.has_ready());
+}
+
+TEST(Node, VoteGrantAndPersistedVoteShareOneReady) {
+  Node n(cfg_for(2), Storage{HardState{1, kNone, 3}, make_log({1, 1, 1}, 3)});
+  n.step(Message{.type = MessageType::MsgVote, .from = 1, .to = 2, .term = 2, .index = 3,
+                 .log_term = 1});
+  ASSERT_TRUE(n.has_ready());
+  Ready rd = n.ready();
+  ASSERT_TRUE(rd.hard_state.has_value());
+  EXPECT_EQ(*rd.hard_state, (HardState{2, 1, 3}));
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_EQ(describe(rd.messages[0]), "2->1 MsgVoteResp Term:2 Log:0/0");
+}
+
+TEST(Node, CandidateVoteAndRequestsShareOneReady) {
+  Config c = cfg_for(1);
+  c.pre_vote = false;
+  Node n(c, Storage{HardState{1, kNone, 3}, make_log({1, 1, 1}, 3)});
+  n.campaign();
+  Ready rd = n.ready();
+  ASSERT_TRUE(rd.hard_state.has_value());
+  EXPECT_EQ(*rd.hard_state, (HardState{2, 1, 3}));
+  ASSERT_TRUE(rd.soft_state.has_value());
+  EXPECT_EQ(rd.soft_state->role, Role::Candidate);
+  ASSERT_EQ(rd.messages.size(), 2u);
+  EXPECT_EQ(describe(rd.messages[0]), "1->2 MsgVote Term:2 Log:1/3");
+  EXPECT_EQ(describe(rd.messages[1]), "1->3 MsgVote Term:2 Log:1/3");
+}
+
+TEST(Node, LeaderEntriesAndMsgAppShareOneReadyAndCommitAfterAdvance) {
+  Config c = cfg_for(1);
+  c.pre_vote = false;
+  Node n(c, Storage{HardState{1, kNone, 3}, make_log({1, 1, 1}, 3)});
+  n.campaign();
+  n.advance(n.ready());
+  n.step(Message{.type = MessageType::MsgVoteResp, .from = 2, .to = 1, .term = 2});
+  ASSERT_EQ(n.role(), Role::Leader);
+  Ready rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 1u);  // The empty entry at index 4...
+  EXPECT_EQ(rd.entries[0].index, 4u);
+  ASSERT_EQ(rd.messages.size(), 2u);  // ...and the MsgApps that carry it.
+  EXPECT_EQ(describe(rd.messages[0]), "1->2 MsgApp Term:2 Log:1/3 Commit:3 Entries:[2/4]");
+  n.advance(rd);
+  // Node 2 acknowledges: 4 is on a quorum (the leader's copy is durable since advance).
+  n.step(Message{.type = MessageType::MsgAppResp, .from = 2, .to = 1, .term = 2, .index = 4});
+  EXPECT_EQ(n.commit_index(), 4u);
+  rd = n.ready();
+  ASSERT_EQ(rd.committed_entries.size(), 1u);
+  EXPECT_EQ(rd.committed_entries[0].index, 4u);
+  n.advance(rd);
+  EXPECT_FALSE(n.has_ready() && !n.ready().committed_entries.empty());  // Applied once.
+}
+
+TEST(Node, LeaderCountsOwnEntryOnlyAfterAdvance) {
+  Node n(cfg_for(1), Storage{});
+  n.bootstrap({1});
+  n.advance(n.ready());
+  n.campaign();
+  ASSERT_EQ(n.role(), Role::Leader);
+  EXPECT_EQ(n.commit_index(), 1u);  // The empty entry 2 is not durable yet.
+  Ready rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 1u);
+  EXPECT_TRUE(rd.committed_entries.empty());
+  EXPECT_FALSE(n.has_ready());  // Nothing new while a Ready is outstanding.
+  n.advance(rd);
+  EXPECT_EQ(n.commit_index(), 2u);
+  rd = n.ready();
+  ASSERT_EQ(rd.committed_entries.size(), 1u);
+  n.advance(rd);
+}
+
+TEST(Node, DescribeIsStable) {
+  Message m{.type = MessageType::MsgApp, .from = 1, .to = 2, .term = 2, .index = 5,
+            .log_term = 2, .commit = 5};
+  m.entries = {Entry{2, 6, EntryType::Normal, "a"}, Entry{2, 7, EntryType::Normal, "b"}};
+  EXPECT_EQ(describe(m), "1->2 MsgApp Term:2 Log:2/5 Commit:5 Entries:[2/6 2/7]");
+  EXPECT_EQ(describe(Message{.type = MessageType::MsgVote, .from = 1, .to = 2, .term = 1,
+                             .index = 2, .log_term = 1}),
+            "1->2 MsgVote Term:1 Log:1/2");
+}
+
+TEST(Node, ConfChangeCodecRoundTrips) {
+  const ConfChange cc{ConfChangeType::RemoveNode, 0x8e9e05c52164694dULL, "{\"name\":\"n1\"}"};
+  ConfChange out;
+  ASSERT_TRUE(decode_conf_change(encode_conf_change(cc), &out));
+  EXPECT_EQ(out, cc);
+  EXPECT_FALSE(decode_conf_change("", &out));
+  EXPECT_FALSE(decode_conf_change("X12345678", &out));
+}
+
+TEST(Prng, UniformIsInRangeAndDeterministic) {
+  Prng a(42);
+  Prng b(42);
+  for (int i = 0; i < 10000; ++i) {
+    const std::uint64_t v = a.uniform(7);
+    ASSERT_LT(v, 7u);
+    ASSERT_EQ(v, b.uniform(7));
+  }
+  EXPECT_NE(Prng(1).next(), Prng(2).next());
+}
+
+}  // namespace
+}  // namespace raft::test
