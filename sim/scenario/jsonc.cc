@@ -356,7 +356,28 @@ JsoncDocument parse_or_throw(std::string_view text, const JsoncLimits& limits) {
       const size_t colon = what.find(": ", at);
       if (colon != std::string::npos) what = what.substr(colon + 2);
     }
-    const size_t offset = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    size_t offset = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    // nlohmann reports the position after the offending token; point at its start when
+    // the token it quotes ("last read: '...'") is found verbatim right there.
+    const size_t lr = what.find("last read: '");
+    if (lr != std::string::npos) {
+      const size_t begin = lr + 12;
+      const size_t end = what.rfind('\'');
+      if (end != std::string::npos && end > begin) {
+        const std::string token = what.substr(begin, end - begin);
+        const size_t stop = std::min<size_t>(e.byte, clean.size());
+        if (!token.empty() && token.size() <= stop && clean.compare(stop - token.size(), token.size(), token) == 0) {
+          offset = stop - token.size();
+        }
+      }
+    }
+    // "unexpected string literal": the offset is the closing quote; point at the opening one.
+    if (what.find("unexpected string literal") != std::string::npos && offset < clean.size() &&
+        clean[offset] == '"' && offset > 0) {
+      size_t open = offset - 1;
+      while (open > 0 && !(clean[open] == '"' && clean[open - 1] != '\\')) --open;
+      if (clean[open] == '"') offset = open;
+    }
     TextPos pos = lines.at(offset);
     doc.errors.push_back({"", printable(what, 300), syntax_fix(what), pos});
     return doc;

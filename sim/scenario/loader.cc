@@ -125,7 +125,9 @@ class Loader {
     return false;
   }
 
-  void check_keys(const json& obj, const std::string& path, const Keys& allowed) {
+  // Reports unknown keys; returns how many there were.
+  size_t check_keys(const json& obj, const std::string& path, const Keys& allowed) {
+    size_t unknown = 0;
     for (const auto& [key, value] : obj.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       (void)value;
@@ -139,7 +141,9 @@ class Loader {
         fix = "allowed keys here: " + join(allowed, 20);
       }
       error(child_path(path, key), "unknown key " + q(key), std::move(fix));
+      ++unknown;
     }
+    return unknown;
   }
 
   const json* field(const json& obj, const std::string& path, const char* key, bool required) {
@@ -662,7 +666,7 @@ std::optional<Action> Loader::action(const std::string& key, const json& entry, 
 
 std::optional<TimelineEntry> Loader::timeline_entry(const json& v, const std::string& path) {
   if (!is_object(v, path, "a timeline entry")) return std::nullopt;
-  check_keys(v, path, kTimelineKeys);
+  const size_t unknown_keys = check_keys(v, path, kTimelineKeys);
   TimelineEntry entry;
   entry.path = path;
   const auto at = duration_field(v, path, "at", true);
@@ -681,6 +685,7 @@ std::optional<TimelineEntry> Loader::timeline_entry(const json& v, const std::st
     return std::nullopt;
   }
   if (actions.empty()) {
+    if (unknown_keys > 0) return std::nullopt;  // most likely a misspelt action, reported above
     if (!v.contains("note")) {
       error(path, "timeline entry has no action", "add one of " + join(kActionKeys, 20) + ", or a \"note\"");
       return std::nullopt;
@@ -698,7 +703,7 @@ std::optional<TimelineEntry> Loader::timeline_entry(const json& v, const std::st
 
 std::optional<Expectation> Loader::expectation(const json& v, const std::string& path) {
   if (!is_object(v, path, "an expectation")) return std::nullopt;
-  check_keys(v, path, kExpectKeys);
+  const size_t unknown_keys = check_keys(v, path, kExpectKeys);
   Expectation e;
   e.path = path;
   const size_t errors_before = result_.errors.size() + (result_.truncated ? 1 : 0);
@@ -799,6 +804,7 @@ std::optional<Expectation> Loader::expectation(const json& v, const std::string&
   const bool any = std::any_of(kAssertionKeys.begin(), kAssertionKeys.end(),
                                [&](const std::string& k) { return v.contains(k); });
   if (!any) {
+    if (unknown_keys > 0) return std::nullopt;  // most likely a misspelt assertion, reported above
     error(path, "expectation asserts nothing", "add one of " + join(kAssertionKeys, 20));
     return std::nullopt;
   }
