@@ -46,16 +46,19 @@ TEST(Election, FiveNodesElectByTicks) {
 
 // Election Safety (Figure 3) under message loss; the cluster checks one leader per
 // term after every delivery and identical applied entries everywhere.
-TEST(Election, AtMostOneLeaderPerTermUnderRandomDrops) {
+TEST(Election, AtMostOneLeaderPerTermUnderRandomDropsAndRestarts) {
   int elected = 0;
   for (std::uint64_t seed = 1; seed <= 500; ++seed) {
     ClusterOptions o;
     o.seed = seed;
     o.pre_vote = seed % 2 == 0;
     o.check_quorum = seed % 3 == 0;
-    Cluster c(seed % 4 == 0 ? 3 : 5, o);
+    const std::size_t n = seed % 4 == 0 ? 3 : 5;
+    Cluster c(n, o);
     c.set_drop_per_mille(200 + seed % 300);
     for (int t = 0; t < 60; ++t) {
+      // Crash-restart a node from its persisted state now and then.
+      if (t % 20 == 10) c.restart((seed + static_cast<std::uint64_t>(t)) % n + 1);
       c.tick_all();
       if (const NodeId l = c.leader(); l != kNone && t % 5 == 0) {
         (void)c.propose(l, label("v", static_cast<std::uint64_t>(t)));
