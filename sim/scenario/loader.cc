@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <utility>
@@ -988,6 +989,12 @@ LoadResult load_string(std::string_view text, std::string file_label) {
 
 LoadResult load_file(const std::string& path) {
   try {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      LoadResult result;
+      result.errors.push_back({path, "", "is a directory, not a scenario file", "name a .json file inside it", 0, 0});
+      return result;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       LoadResult result;

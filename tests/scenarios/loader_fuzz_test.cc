@@ -87,7 +87,7 @@ TEST(LoaderFuzz, RandomEditsOfARealScenario) {
     }
     const LoadResult r = load_string(text, "edited");
     check_answer(r);
-    loaded += r.ok() ? 1 : 0;
+    loaded += r.ok() ? 1u : 0u;
   }
   // Some edits land in strings or whitespace and keep the file valid.
   EXPECT_GT(loaded, 0u);

@@ -332,6 +332,9 @@ TEST(LoaderErrors, MissingFileIsAnError) {
   LoadResult r = load_file("/nonexistent/raftlab/x.json");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(format(r.errors[0]).find("cannot open the file"), std::string::npos);
+  LoadResult dir = load_file("/tmp");
+  ASSERT_EQ(dir.errors.size(), 1u);
+  EXPECT_NE(format(dir.errors[0]).find("is a directory"), std::string::npos);
 }
 
 TEST(EditDistance, DamerauOsa) {
