@@ -279,7 +279,8 @@ Decision decide_bootstrap(const BootstrapInput& in) {
 bool is_ready_to_add_voting_member(const std::vector<MemberInfo>& voting_members) {
   int nmembers = 1, nstarted = 0;
   for (const auto& m : voting_members) {
-    if (!m.client_urls.empty()) ++nstarted;
+    // membership.Member.IsStarted(): len(m.Name) != 0 (the member has published).
+    if (!m.name.empty()) ++nstarted;
     ++nmembers;
   }
   if (nstarted == 1 && nmembers == 2) return true;  // adding to a 1-member cluster
@@ -290,7 +291,7 @@ bool is_ready_to_remove_voting_member(const std::vector<MemberInfo>& voting_memb
   int nmembers = 0, nstarted = 0;
   for (const auto& m : voting_members) {
     if (m.id == id) continue;
-    if (!m.client_urls.empty()) ++nstarted;
+    if (!m.name.empty()) ++nstarted;  // IsStarted(): the member has a name
     ++nmembers;
   }
   return nstarted >= nmembers / 2 + 1;

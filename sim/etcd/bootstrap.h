@@ -34,7 +34,7 @@ struct MemberInfo {
   uint64_t id = 0;
   std::string name;                    // "" until the member has published its attributes
   std::vector<std::string> peer_urls;  // sorted (types.NewURLs sorts)
-  std::vector<std::string> client_urls;  // non-empty == the member has started (published)
+  std::vector<std::string> client_urls;  // published with the name when the member starts
   bool is_learner = false;
 };
 
@@ -79,8 +79,8 @@ std::string to_string(BootstrapKind k);
 
 // ---- runtime membership checks ---------------------------------------------
 
-// IsReadyToAddVotingMember over the current voting members (`started` = has
-// published client URLs / is active).
+// IsReadyToAddVotingMember over the current voting members (`started` = has a name, as
+// membership.Member.IsStarted(): len(Name) != 0).
 bool is_ready_to_add_voting_member(const std::vector<MemberInfo>& voting_members);
 // IsReadyToRemoveVotingMember.
 bool is_ready_to_remove_voting_member(const std::vector<MemberInfo>& voting_members, uint64_t id);

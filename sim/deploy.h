@@ -1,0 +1,91 @@
+// sim/deploy.h — turns a loaded Scenario into a World: hosts, containers (from docker
+// run lines, etcd flags or ETCD_* env, through the image's entrypoint when it is
+// Bitnami's), the timeline, and the expectation probes; then runs it and reports.
+//
+// Must never: print, exit, or read files other than through the loader; errors in the
+// scenario's etcd/docker configuration come back as scenario::LoadError (exit code 2).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/scenario/scenario.h"
+#include "sim/world.h"
+
+namespace raftlab::sim {
+
+struct ExpectResult {
+  std::int64_t at_ns = 0;
+  std::string what;      // "clusters", "leaders", "put", ...
+  std::string expected;
+  std::string actual;
+  bool passed = false;
+  std::string path;      // "$.expect[2]"
+  std::string note;
+};
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;       // overrides the scenario's
+  TraceLevel trace_level = TraceLevel::Default;
+  std::optional<std::int64_t> stop_at_ns;  // run only until here (status --at)
+};
+
+struct RunResult {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  bool passed = true;
+  std::vector<ExpectResult> expectations;
+  std::vector<ClusterView> clusters;     // at the end of the run
+  std::vector<MemberView> members;       // at the end of the run
+  std::vector<std::string> warnings;     // unset shell variables, docker/etcd warnings
+  std::string trace_sha256;
+  std::uint64_t events = 0;
+  std::int64_t end_ns = 0;
+};
+
+class Deployment {
+ public:
+  // Validates every member's configuration; errors name the file, path and fix.
+  static std::unique_ptr<Deployment> build(const scenario::Scenario& s, const RunOptions& opts,
+                                           std::vector<scenario::LoadError>* errors);
+  ~Deployment();
+  RunResult run();
+  World& world() { return *world_; }
+  const scenario::Scenario& scenario() const { return s_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Deployment(const scenario::Scenario& s, const RunOptions& opts);
+  bool add_members(std::vector<scenario::LoadError>* errors);
+  void schedule_timeline();
+  void schedule_expectations();
+  void apply(const scenario::TimelineEntry& t);
+  void probe(const scenario::Expectation& e, size_t index);
+  std::optional<ContainerSpec> make_spec(const scenario::Member& m, const scenario::MemberConfig& cfg,
+                                         std::vector<scenario::LoadError>* errors, bool record_warnings);
+
+  scenario::Scenario s_;
+  RunOptions opts_;
+  std::unique_ptr<World> world_;
+  std::map<std::string, std::map<std::string, std::string>> host_env_;  // host -> shell env
+  std::vector<std::string> warnings_;
+  std::vector<ExpectResult> results_;
+  std::vector<std::optional<ExpectResult>> pending_;  // async probes (put/get) by slot
+};
+
+// Fills a MemberConfig from argv + environment of an etcd process (flags win over
+// ETCD_* env, etcd's defaults otherwise). Returns etcd's error text on failure.
+struct EtcdLaunch {
+  bool ok = false;
+  etcd::MemberConfig cfg;
+  std::string error;
+  std::string data_dir;
+  std::vector<std::pair<std::string, std::string>> logs;
+};
+EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                          const std::string& version);
+
+}  // namespace raftlab::sim

@@ -1,0 +1,183 @@
+// sim/deploy_bitnami.cc — runs the Bitnami etcd image's start-up plan
+// (sim/etcd/bitnami.h, a pure function of its inputs) inside the world: the answers its
+// etcdctl calls would get are read from the world at container start, a `member add`
+// against a live endpoint is really performed, and what etcd finally runs with is
+// parsed like any other etcd command line.
+//
+// Collapsed on purpose: when the scripts start etcd in the background (RBAC setup,
+// the is_node_still_a_member trial) and later exec etcd with the same data dir and
+// configuration, the simulation runs one continuous etcd process. The background run
+// and the final one are the same member with the same data; only a sub-second restart
+// is elided. Auth itself is not modelled (the KV has no users).
+#include <fmt/format.h>
+
+#include "sim/deploy.h"
+#include "sim/deploy_bitnami.h"
+#include "sim/etcd/bitnami.h"
+#include "sim/etcd/entry_codec.h"
+#include "sim/etcd/ids.h"
+
+namespace raftlab::sim {
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> log_lines(const std::vector<etcd::LogLine>& log) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& l : log) {
+    if (l.level == "debug") continue;
+    out.emplace_back(l.level, "bitnami: " + l.msg);
+  }
+  return out;
+}
+
+std::string get(const std::map<std::string, std::string>& env, const std::string& k) {
+  auto it = env.find(k);
+  return it == env.end() ? "" : it->second;
+}
+
+// The endpoint the scripts' etcdctl talks to: ETCDCTL_ENDPOINTS, else etcdctl's
+// default 127.0.0.1:2379 — inside the container, where etcd is not running yet.
+std::vector<std::string> etcdctl_endpoints(const std::map<std::string, std::string>& env) {
+  const std::string e = get(env, "ETCDCTL_ENDPOINTS");
+  if (e.empty()) return {"http://127.0.0.1:2379"};
+  std::vector<std::string> out;
+  for (auto u : etcd::split(e, ',')) {
+    if (u.find("://") == std::string::npos) u = "http://" + u;
+    out.push_back(u);
+  }
+  return out;
+}
+
+Launch exec_with(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                 const std::string& version, Launch l) {
+  auto e = etcd_from_args(args, env, version);
+  for (auto& line : e.logs) l.logs.push_back(line);
+  if (!e.ok) {
+    l.kind = Launch::Kind::Fail;
+    l.error = e.error;
+    return l;
+  }
+  l.cfg = e.cfg;
+  return l;
+}
+
+Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv, const std::string& version,
+              const StartContext& ctx, std::optional<ClientReply> member_add_reply) {
+  etcd::BitnamiInput in;
+  in.container_env = cenv;
+  in.command = dr.command;
+  in.data_dir.has_wal = ctx.data_has_wal;
+  if (ctx.data_has_wal) in.data_dir.entries.push_back("member");
+  if (ctx.new_member_envs) in.data_dir.entries.push_back("new_member_envs");
+  in.new_member_envs = ctx.new_member_envs;
+  const auto env = etcd::bitnami_env_defaults(cenv);
+  const auto eps = etcdctl_endpoints(env);
+  const std::string my_peer = get(env, "ETCD_INITIAL_ADVERTISE_PEER_URLS");
+  // etcdctl endpoint status --cluster / member list against the scripts' endpoint.
+  for (const auto& ep : eps) {
+    if (ctx.endpoint_healthy(ep)) in.probes.endpoint_status_ok = true;
+    if (auto list = ctx.member_list(ep)) {
+      for (const auto& m : *list)
+        for (const auto& u : m.peer_urls)
+          if (!my_peer.empty() && u == my_peer && !in.probes.listed_member_id)
+            in.probes.listed_member_id = etcd::format_id(m.id);
+    }
+  }
+  const std::string trial = ctx.trial_outcome(etcd::split(my_peer, ','));
+  in.probes.trial = trial == "stream"     ? etcd::TrialOutcome::stream_established
+                    : trial == "mismatch" ? etcd::TrialOutcome::cluster_id_mismatch
+                                          : etcd::TrialOutcome::none_yet;
+  if (member_add_reply) {
+    in.probes.member_add_ok = member_add_reply->ok;
+    if (member_add_reply->ok) {
+      // The ETCD_* lines etcdctl member add prints (ctlv3 member.go).
+      std::vector<std::string> conf;
+      for (const auto& m : member_add_reply->members) {
+        const std::string n = m.id == member_add_reply->member_id ? get(env, "ETCD_NAME") : m.name;
+        for (const auto& u : m.peer_urls)
+          if (!n.empty()) conf.push_back(n + "=" + u);
+      }
+      in.probes.member_add_env = {{"ETCD_NAME", get(env, "ETCD_NAME")},
+                                  {"ETCD_INITIAL_CLUSTER", etcd::join(conf, ",")},
+                                  {"ETCD_INITIAL_ADVERTISE_PEER_URLS", my_peer},
+                                  {"ETCD_INITIAL_CLUSTER_STATE", "existing"}};
+    }
+  }
+  const etcd::BitnamiPlan plan = etcd::plan_bitnami_start(in);
+
+  Launch l;
+  l.logs = log_lines(plan.log);
+  // A `member add` the plan wants: perform it for real when its endpoint answers.
+  bool wants_add = false;
+  for (const auto& a : plan.actions)
+    if (a.kind == etcd::BitnamiActionKind::etcdctl && a.detail.find("member add") != std::string::npos) wants_add = true;
+  if (wants_add && !member_add_reply) {
+    bool reachable = false;
+    for (const auto& ep : eps) reachable = reachable || ctx.member_list(ep).has_value();
+    const bool empty_endpoints = [&] {
+      for (const auto& a : plan.actions)
+        if (a.detail.find("--endpoints= ") != std::string::npos) return true;
+      return false;
+    }();
+    if (reachable && !empty_endpoints) {
+      Launch add;
+      add.kind = Launch::Kind::MemberAddThenExec;
+      add.logs = {{"info", "bitnami: etcdctl member add " + get(env, "ETCD_NAME") + " --peer-urls=" + my_peer}};
+      add.add_endpoints = eps;
+      add.add_peer_urls = etcd::split(my_peer, ',');
+      add.add_name = get(env, "ETCD_NAME");
+      add.after_add = [dr, cenv, version, ctx](const ClientReply& r) { return decide(dr, cenv, version, ctx, r); };
+      return add;
+    }
+  }
+  for (const auto& a : plan.actions) {
+    if (a.kind == etcd::BitnamiActionKind::remove_data_dir) l.wipe_data = true;
+    if (a.kind == etcd::BitnamiActionKind::write_new_member_envs && in.probes.member_add_ok)
+      l.new_member_envs = in.probes.member_add_env;
+  }
+  switch (plan.outcome) {
+    case etcd::BitnamiOutcome::exit_failure:
+      l.kind = Launch::Kind::Fail;
+      l.error = plan.error ? plan.error->message : "setup failed";
+      return l;
+    case etcd::BitnamiOutcome::blocked: {
+      // The script waits forever; an etcd it started in the background keeps running.
+      const etcd::BitnamiAction* bg = nullptr;
+      std::string why;
+      for (const auto& a : plan.actions) {
+        if (a.kind == etcd::BitnamiActionKind::start_etcd_background) bg = &a;
+        if (a.kind == etcd::BitnamiActionKind::stop_etcd) bg = nullptr;
+        if (a.kind == etcd::BitnamiActionKind::blocked) why = a.detail;
+      }
+      l.logs.emplace_back("warn", "bitnami: setup is blocked: " + why);
+      if (!bg) {
+        l.kind = Launch::Kind::Block;
+        return l;
+      }
+      l = exec_with({}, bg->env, version, l);
+      if (l.kind == Launch::Kind::Exec) {
+        l.kind = Launch::Kind::Block;
+        l.block_etcd = true;
+      }
+      return l;
+    }
+    case etcd::BitnamiOutcome::exec_etcd:
+      return exec_with(plan.etcd_args, plan.etcd_env, version, l);
+  }
+  return l;
+}
+
+}  // namespace
+
+Launcher make_bitnami_launcher(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
+                               const std::string& version) {
+  return [dr, cenv, version](const StartContext& ctx) { return decide(dr, cenv, version, ctx, std::nullopt); };
+}
+
+std::string bitnami_data_dir(const std::map<std::string, std::string>& cenv) {
+  const auto env = etcd::bitnami_env_defaults(cenv);
+  const std::string d = get(env, "ETCD_DATA_DIR");
+  return d.empty() ? "/bitnami/etcd/data" : d;
+}
+
+}  // namespace raftlab::sim

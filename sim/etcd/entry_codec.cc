@@ -1,0 +1,95 @@
+#include "sim/etcd/entry_codec.h"
+
+#include <cstdlib>
+
+namespace raftlab::etcd {
+
+namespace {
+constexpr char kSep = '\x1f';
+
+std::string u64(std::uint64_t v) { return std::to_string(v); }
+std::uint64_t parse_u64(const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); }
+}  // namespace
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+std::string encode_member(const sim::MemberRecord& m) {
+  std::string s = u64(m.id);
+  s += kSep; s += m.name;
+  s += kSep; s += join(m.peer_urls, ",");
+  s += kSep; s += join(m.client_urls, ",");
+  s += kSep; s += m.is_learner ? "1" : "0";
+  return s;
+}
+
+bool decode_member(const std::string& s, sim::MemberRecord* m) {
+  auto f = split(s, kSep);
+  if (f.size() != 5) return false;
+  m->id = parse_u64(f[0]);
+  m->name = f[1];
+  m->peer_urls = f[2].empty() ? std::vector<std::string>{} : split(f[2], ',');
+  m->client_urls = f[3].empty() ? std::vector<std::string>{} : split(f[3], ',');
+  m->is_learner = f[4] == "1";
+  return m->id != 0;
+}
+
+std::string encode_request(const Request& r) {
+  std::string s(1, static_cast<char>(r.kind));
+  s += kSep; s += u64(r.proposer);
+  s += kSep; s += u64(r.proposal);
+  if (r.kind == Request::Kind::Publish) {
+    s += kSep; s += encode_member(r.member);
+  } else {
+    s += kSep; s += r.key;
+    s += kSep; s += r.value;
+  }
+  return s;
+}
+
+Request decode_request(const std::string& data) {
+  Request r;
+  if (data.size() < 2) return r;
+  auto f = split(data, kSep);
+  const char k = data[0];
+  if (k == 'A' && f.size() == 8) {
+    r.kind = Request::Kind::Publish;
+    r.proposer = parse_u64(f[1]);
+    r.proposal = parse_u64(f[2]);
+    std::string m = f[3];
+    for (size_t i = 4; i < f.size(); ++i) { m += kSep; m += f[i]; }
+    if (!decode_member(m, &r.member)) r.kind = Request::Kind::Noop;
+    return r;
+  }
+  if ((k == 'P' || k == 'R') && f.size() == 5) {
+    r.kind = static_cast<Request::Kind>(k);
+    r.proposer = parse_u64(f[1]);
+    r.proposal = parse_u64(f[2]);
+    r.key = f[3];
+    r.value = f[4];
+  }
+  return r;
+}
+
+}  // namespace raftlab::etcd

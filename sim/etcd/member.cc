@@ -1,0 +1,203 @@
+// sim/etcd/member.cc — lifecycle of an etcd member process: listeners, bootstrap,
+// starting raft, stopping. See member.h.
+#include "sim/etcd/member.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/etcd/entry_codec.h"
+#include "sim/etcd/ids.h"
+#include "sim/etcd/wording.h"
+
+namespace raftlab::etcd {
+
+using sim::Ev;
+using sim::TraceEvent;
+
+Member::Member(MemberHost host, MemberConfig cfg, DataDir* data, sim::Prng prng)
+    : host_(std::move(host)), cfg_(std::move(cfg)), data_(data), prng_(prng) {}
+
+Member::~Member() = default;
+
+raft::Role Member::role() const { return node_ && phase_ == Phase::Running ? node_->role() : raft::Role::Follower; }
+std::uint64_t Member::leader() const { return node_ && phase_ == Phase::Running ? node_->leader() : 0; }
+std::uint64_t Member::term() const { return node_ ? node_->term() : 0; }
+
+std::vector<std::uint64_t> Member::voters() const {
+  std::vector<std::uint64_t> v;
+  if (node_) v = node_->conf_state().voters;
+  return v;
+}
+
+void Member::log(const char* level, const std::string& msg, const std::string& fields) {
+  if (!host_.trace->on()) return;
+  TraceEvent e;
+  e.at = host_.loop->now();
+  e.kind = Ev::Log;
+  e.who = host_.origin.who;
+  e.member_id = member_id_;
+  e.cluster_id = cluster_id_;
+  e.a = level;
+  e.b = msg;
+  e.c = fields;
+  host_.trace->record(std::move(e));
+}
+
+void Member::fatal(const std::string& msg, const std::string& error) {
+  if (phase_ == Phase::Stopped) return;
+  log("fatal", msg, error.empty() ? "" : "error=" + error);
+  fatal_error_ = error.empty() ? msg : msg + ": " + error;
+  stop("fatal");
+  // Report asynchronously: the caller may be deep inside this member's own stack.
+  auto cb = host_.on_exit;
+  const std::string err = fatal_error_;
+  if (cb) host_.loop->after(sim::Duration{0}, [cb, err] { cb(err); });
+}
+
+void Member::start() {
+  phase_ = Phase::Bootstrapping;
+  log("info", "starting an etcd server",
+      fmt::format("etcd-version={} name={} data-dir-has-wal={} initial-cluster-state={} initial-cluster-token={}",
+                  cfg_.version, cfg_.name, data_->has_wal, cfg_.state_new ? "new" : "existing", cfg_.token));
+  bind_listeners();
+  if (phase_ != Phase::Bootstrapping) return;
+  host_.net->register_endpoint(host_.origin.endpoint, host_.origin,
+                               [this](const sim::Packet& p) { on_reply_packet(p); });
+  begin_bootstrap();
+}
+
+void Member::stop(const std::string& reason) {
+  if (phase_ == Phase::Stopped) return;
+  (void)reason;
+  ++generation_;
+  phase_ = Phase::Stopped;
+  host_.net->unlisten_all(host_.origin.endpoint);
+  host_.net->unregister_endpoint(host_.origin.endpoint);
+  waiters_.clear();  // clients see their connection drop and time out
+  queries_.clear();
+}
+
+void Member::bind_listeners() {
+  auto bind_all = [&](const std::vector<std::string>& urls, bool peer) {
+    for (const auto& url : urls) {
+      std::string h;
+      int port = 0;
+      if (!sim::split_url(url, &h, &port)) {
+        fatal(std::string(wording::kFailedToStartEtcd), fmt::format("invalid listen URL {}", url));
+        return;
+      }
+      bool any = h.empty() || h == "0.0.0.0" || h == "[::]" || h == "::";
+      const bool loop = h == "localhost" || h == "127.0.0.1" || h == "[::1]";
+      if (!any && !loop) {
+        // A specific IP: only the host's own IP exists in the host namespace; inside a
+        // docker bridge container the host's IP is not assignable.
+        if (host_.own_netns || h != host_.host_ip) {
+          fatal(std::string(wording::kFailedToStartEtcd),
+                fmt::format("listen tcp {}:{}: bind: cannot assign requested address", h, port));
+          return;
+        }
+        any = true;
+      }
+      std::optional<int> publish;
+      if (host_.own_netns) {
+        auto it = host_.published.find(port);
+        if (it != host_.published.end()) publish = it->second;
+      }
+      auto rx = peer ? sim::Network::Receiver([this](const sim::Packet& p) { on_peer_packet(p); })
+                     : sim::Network::Receiver([this](const sim::Packet& p) { on_client_packet(p); });
+      auto err = host_.net->listen(host_.origin.netns, port, any, publish, host_.origin.endpoint, std::move(rx));
+      if (err) {
+        fatal(std::string(wording::kFailedToStartEtcd), fmt::format("listen tcp {}:{}: {}", h, port, *err));
+        return;
+      }
+    }
+  };
+  bind_all(cfg_.listen_peer_urls, true);
+  if (phase_ != Phase::Bootstrapping) return;
+  bind_all(cfg_.listen_client_urls, false);
+}
+
+void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
+                         std::function<void(std::optional<sim::MembersReply>)> done) {
+  // getClusterFromRemotePeers: ask each URL; the first member that answers wins. A URL
+  // that refuses the connection fails at once; one that never answers costs the timeout.
+  struct State {
+    std::function<void(std::optional<sim::MembersReply>)> done;
+    bool finished = false;
+    int outstanding = 0;
+  };
+  auto st = std::make_shared<State>();
+  st->done = std::move(done);
+  const std::uint64_t gen = generation_;
+  for (const auto& url : urls) {
+    if (!host_.net->reachable(host_.origin, url)) continue;
+    const std::uint64_t q = next_query_++;
+    ++st->outstanding;
+    queries_[q] = [st](const sim::MembersReply& r) {
+      if (st->finished) return;
+      st->finished = true;
+      st->done(r);
+    };
+    sim::Packet p;
+    p.body = sim::MembersQuery{q};
+    p.reply_to = host_.origin.endpoint;
+    host_.net->send(host_.origin, url, std::move(p));
+  }
+  if (st->outstanding == 0) {
+    host_.loop->after(sim::Duration{0}, [this, st, gen] {
+      if (gen != generation_ || st->finished) return;
+      st->finished = true;
+      st->done(std::nullopt);
+    });
+    return;
+  }
+  host_.loop->after(timeout, [this, st, gen] {
+    if (gen != generation_ || st->finished) return;
+    st->finished = true;
+    st->done(std::nullopt);
+  });
+}
+
+void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial) {
+  raft::Config rc;
+  rc.id = member_id_;
+  rc.heartbeat_ticks = 1;
+  rc.election_ticks = std::max(1, cfg_.election_ms / std::max(1, cfg_.heartbeat_ms));
+  rc.seed = prng_.next();
+  rc.pre_vote = cfg_.pre_vote;
+  rc.check_quorum = true;  // etcd's raft config always sets CheckQuorum
+  rc.max_inflight_msgs = 512;
+  node_ = std::make_unique<raft::Node>(rc, std::move(storage));
+  for (const auto& m : initial) members_[m.id] = m;
+  if (bootstrap_new) {
+    std::vector<raft::NodeId> ids;
+    std::vector<std::string> ctx;
+    for (const auto& [id, m] : members_) {  // ascending member ID, as etcd's MemberIDs()
+      ids.push_back(id);
+      ctx.push_back(encode_member(m));
+    }
+    node_->bootstrap(ids, ctx);
+  }
+  data_->has_wal = true;
+  data_->member_id = member_id_;
+  data_->cluster_id = cluster_id_;
+  phase_ = Phase::Running;
+  if (host_.trace->on()) {
+    TraceEvent e;
+    e.at = host_.loop->now();
+    e.kind = Ev::Bootstrap;
+    e.who = host_.origin.who;
+    e.member_id = member_id_;
+    e.cluster_id = cluster_id_;
+    e.a = bootstrap_new ? "new" : (initial.empty() ? "restart" : "existing");
+    host_.trace->record(std::move(e));
+  }
+  // The first tick lands at a random phase of the heartbeat interval: members started
+  // together are not in lockstep (their tickers start when their processes do).
+  schedule_tick(sim::micros(prng_.between(1, cfg_.heartbeat_ms * 1000)));
+  process_ready();
+  adjust_ticks_probe(0);
+}
+
+}  // namespace raftlab::etcd

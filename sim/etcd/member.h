@@ -1,0 +1,193 @@
+// sim/etcd/member.h — one etcd server process, as etcd 3.4/3.5 behaves, inside the
+// simulated world: listeners, the bootstrap decision, the raft loop (persist -> send ->
+// apply, the one place that carries out raft::Ready's contract), the peer transport
+// with cluster-ID checks, membership (add/remove/publish, strict reconfiguration), a
+// small KV store with revisions, and what `endpoint status` / `member list` report.
+//
+// Must never: read the wall clock, iterate an unordered container, or keep state
+// across a restart other than what is in its DataDir (the WAL).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "raft/node.h"
+#include "sim/etcd/bootstrap.h"
+#include "sim/etcd/config.h"
+#include "sim/event_loop.h"
+#include "sim/network.h"
+#include "sim/prng.h"
+#include "sim/trace.h"
+#include "sim/wire.h"
+
+namespace raftlab::etcd {
+
+// The etcd configuration a member runs with, after flags / ETCD_* env / the Bitnami
+// entrypoint have been resolved (see sim/etcd/config.h for parsing).
+struct MemberConfig {
+  std::string name = "default";
+  std::vector<std::string> listen_peer_urls{"http://localhost:2380"};
+  std::vector<std::string> listen_client_urls{"http://localhost:2379"};
+  std::vector<std::string> advertise_client_urls{"http://localhost:2379"};
+  std::vector<std::string> initial_advertise_peer_urls{"http://localhost:2380"};
+  std::vector<std::pair<std::string, std::string>> initial_cluster{{"default", "http://localhost:2380"}};
+  bool state_new = true;  // --initial-cluster-state new|existing
+  std::string token = "etcd-cluster";
+  int heartbeat_ms = 100;
+  int election_ms = 1000;
+  bool pre_vote = true;  // etcd 3.5 default; 3.4 default false
+  bool strict_reconfig_check = true;
+  bool initial_election_tick_advance = true;
+  std::string version = "3.5.18";
+  // The full parsed configuration (flags + ETCD_* env), as the bootstrap decision and
+  // error wording need it. Invariant: consistent with the fields above.
+  EtcdConfig source;
+};
+
+// The member's data dir (WAL + member metadata). Owned by the world; survives process
+// restarts; gone with an instance or a wiped volume.
+struct DataDir {
+  bool has_wal = false;
+  std::uint64_t member_id = 0;
+  std::uint64_t cluster_id = 0;
+  raft::HardState hard_state;
+  std::vector<raft::Entry> log;  // contiguous from index 1
+  std::uint64_t writes = 0;      // number of persisted Ready batches (diagnostics)
+  // Bitnami's $ETCD_DATA_DIR/new_member_envs (written after its own `member add`).
+  std::optional<std::map<std::string, std::string>> bitnami_new_member_envs;
+};
+
+// What the world gives a member process.
+struct MemberHost {
+  sim::EventLoop* loop = nullptr;
+  sim::Network* net = nullptr;
+  sim::Trace* trace = nullptr;
+  sim::Origin origin;                 // netns/host/trace label, endpoint id
+  bool own_netns = false;             // docker bridge network
+  std::map<int, int> published;       // container port -> host port (docker -p)
+  std::string host_ip;
+  // Called once when the process exits by itself (fatal error, removed member).
+  std::function<void(const std::string& error)> on_exit;
+};
+
+enum class Phase : std::uint8_t { Init, Bootstrapping, Running, Stopped };
+
+class Member {
+ public:
+  Member(MemberHost host, MemberConfig cfg, DataDir* data, sim::Prng prng);
+  ~Member();
+  Member(const Member&) = delete;
+  Member& operator=(const Member&) = delete;
+
+  void start();
+  // Graceful stop and crash look the same here: every Ready is persisted synchronously.
+  void stop(const std::string& reason);
+
+  Phase phase() const { return phase_; }
+  bool serving() const { return phase_ == Phase::Running; }
+  std::uint64_t id() const { return member_id_; }
+  int endpoint() const { return host_.origin.endpoint; }
+  std::uint64_t cluster_id() const { return cluster_id_; }
+  const MemberConfig& config() const { return cfg_; }
+  raft::Role role() const;
+  std::uint64_t leader() const;
+  std::uint64_t term() const;
+  std::uint64_t applied() const { return applied_; }
+  const std::map<std::uint64_t, sim::MemberRecord>& members() const { return members_; }
+  std::vector<std::uint64_t> voters() const;
+  sim::StatusInfo status() const;
+  const std::string& fatal_error() const { return fatal_error_; }
+  // When this member last heard from each peer (for strict reconfig "connected" checks).
+  bool connected_to_all_voters_since(sim::Time since) const;
+
+ private:
+  // Bootstrap (sim/etcd/member_bootstrap.cc).
+  void bind_listeners();
+  void begin_bootstrap();
+  void query_peers(std::vector<std::string> urls, sim::Duration timeout,
+                   std::function<void(std::optional<sim::MembersReply>)> done);
+  void decide(std::optional<sim::MembersReply> remote);
+  void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial);
+  void fatal(const std::string& msg, const std::string& error);
+
+  // Raft loop (sim/etcd/member_raft.cc).
+  void schedule_tick(sim::Duration delay);
+  void on_tick();
+  void adjust_ticks_probe(int attempt);
+  void process_ready();
+  void send_raft(const raft::Message& m);
+  void apply_entry(const raft::Entry& e);
+  void apply_conf_change(const raft::Entry& e);
+  void apply_normal(const raft::Entry& e);
+  void on_peer_packet(const sim::Packet& p);
+  void on_reply_packet(const sim::Packet& p);
+  void maybe_publish();
+  void note_role_change();
+
+  // Client API (sim/etcd/member_client.cc).
+  void on_client_packet(const sim::Packet& p);
+  void client_reply(int to, sim::ClientReply r);
+  void client_propose(int to, const sim::ClientRequest& r, std::string data);
+  void handle_member_add(int to, const sim::ClientRequest& r);
+  void handle_member_remove(int to, const sim::ClientRequest& r);
+  ReconfigCheckInput reconfig_input() const;
+  void retry_pending_proposals();
+  void expire_waiters();
+
+  void log(const char* level, const std::string& msg, const std::string& fields = "");
+  std::string peer_url_of(std::uint64_t id) const;
+
+  MemberHost host_;
+  MemberConfig cfg_;
+  DataDir* data_;
+  sim::Prng prng_;
+  Phase phase_ = Phase::Init;
+  std::uint64_t generation_ = 0;  // bumps on stop; stale timers check it
+  std::unique_ptr<raft::Node> node_;
+  std::uint64_t member_id_ = 0, cluster_id_ = 0;
+  std::string fatal_error_;
+
+  // Membership as applied from the log. Ordered maps: iteration is deterministic.
+  std::map<std::uint64_t, sim::MemberRecord> members_;
+  std::set<std::uint64_t> removed_;
+  bool published_ = false;
+  sim::Time publish_attempt_{-1};
+
+  // KV state machine.
+  struct KeyValue { std::string value; std::uint64_t create_rev = 0, mod_rev = 0, version = 0; };
+  std::map<std::string, KeyValue> kv_;
+  std::uint64_t revision_ = 1;  // etcd starts at revision 1
+  std::uint64_t applied_ = 0;
+  std::uint64_t kv_bytes_ = 0;
+
+  // Proposals waiting for their entry to be applied here.
+  struct Waiter {
+    int reply_to = -1;
+    sim::ClientRequest req;
+    std::string data;       // entry data to (re)propose while no leader is known
+    bool proposed = false;
+    sim::Time deadline;
+    std::uint64_t added_member = 0;
+  };
+  std::map<std::uint64_t, Waiter> waiters_;  // by proposal id
+  std::uint64_t next_proposal_ = 1;
+
+  // Peer liveness and bootstrap queries.
+  std::map<std::uint64_t, sim::Time> last_heard_;
+  std::map<std::uint64_t, sim::Time> connected_since_;
+  std::set<std::uint64_t> mismatch_logged_;
+  std::uint64_t next_query_ = 1;
+  std::map<std::uint64_t, std::function<void(const sim::MembersReply&)>> queries_;
+  raft::SoftState last_soft_;
+  std::uint64_t last_term_logged_ = 0;
+  int ticks_ = 0;
+};
+
+}  // namespace raftlab::etcd

@@ -1,0 +1,94 @@
+// sim/etcd/member_bootstrap.cc — runs etcd's bootstrap decision (sim/etcd/bootstrap.h,
+// a pure function) inside the simulation: it supplies the data dir state and, when the
+// decision needs it, what the listed peers answer to GET /members:
+//   WAL present              -> no peers asked; restart from the WAL
+//   no WAL, state "existing" -> GetClusterFromRemotePeers (10 s per etcd's timeout)
+//   no WAL, state "new"      -> isMemberBootstrapped asks peers (1 s, BootstrapTimeout)
+// A refusal is fatal: the process logs etcd's words and exits 1.
+#include <fmt/format.h>
+
+#include "sim/etcd/bootstrap.h"
+#include "sim/etcd/entry_codec.h"
+#include "sim/etcd/ids.h"
+#include "sim/etcd/member.h"
+#include "sim/etcd/wording.h"
+
+namespace raftlab::etcd {
+
+namespace {
+std::string fields_text(const LogLine& l) {
+  std::string out;
+  for (const auto& [k, v] : l.fields) {
+    if (!out.empty()) out += ' ';
+    out += k + "=" + v;
+  }
+  return out;
+}
+
+sim::MemberRecord to_record(const MemberInfo& m) {
+  return sim::MemberRecord{m.id, m.name, m.peer_urls, m.client_urls, m.is_learner};
+}
+MemberInfo to_info(const sim::MemberRecord& m) { return MemberInfo{m.id, m.name, m.peer_urls, m.client_urls, m.is_learner}; }
+}  // namespace
+
+void Member::begin_bootstrap() {
+  if (data_->has_wal) {
+    decide(std::nullopt);
+    return;
+  }
+  std::vector<std::string> remote_urls;
+  for (const auto& [name, url] : cfg_.initial_cluster)
+    if (name != cfg_.name) remote_urls.push_back(url);
+  if (remote_urls.empty()) {
+    decide(std::nullopt);
+    return;
+  }
+  const sim::Duration timeout = cfg_.state_new ? sim::seconds(1) : sim::seconds(10);
+  query_peers(remote_urls, timeout, [this](std::optional<sim::MembersReply> r) { decide(std::move(r)); });
+}
+
+void Member::decide(std::optional<sim::MembersReply> remote) {
+  if (phase_ != Phase::Bootstrapping) return;
+  BootstrapInput in;
+  in.config = cfg_.source;
+  in.data_dir.has_wal = data_->has_wal;
+  in.data_dir.member_id = data_->member_id;
+  in.data_dir.cluster_id = data_->cluster_id;
+  if (remote) {
+    RemoteCluster rc;
+    rc.cluster_id = remote->cluster_id;
+    for (const auto& m : remote->members) rc.members.push_back(to_info(m));
+    in.remote = std::move(rc);
+  }
+  const Decision d = decide_bootstrap(in);
+  for (const auto& l : d.log) {
+    if (l.level == "fatal") continue;  // logged by fatal() below, once
+    log(l.level.c_str(), l.msg, fields_text(l));
+  }
+  switch (d.kind) {
+    case BootstrapKind::fatal:
+    case BootstrapKind::unsupported:
+      fatal("discovery failed", d.error ? d.error->message : "bootstrap refused");
+      return;
+    case BootstrapKind::restart_from_wal: {
+      member_id_ = d.member_id;
+      cluster_id_ = d.cluster_id;
+      raft::Storage s;
+      s.hard_state = data_->hard_state;
+      s.entries = data_->log;
+      start_raft(std::move(s), false, {});
+      return;
+    }
+    case BootstrapKind::new_cluster:
+    case BootstrapKind::join_existing: {
+      member_id_ = d.member_id;
+      cluster_id_ = d.cluster_id;
+      std::vector<sim::MemberRecord> members;
+      for (const auto& m : d.members) members.push_back(to_record(m));
+      start_raft(raft::Storage{}, d.kind == BootstrapKind::new_cluster, members);
+      return;
+    }
+  }
+}
+
+}  // namespace raftlab::etcd

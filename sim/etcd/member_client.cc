@@ -1,0 +1,220 @@
+// sim/etcd/member_client.cc — the client-facing API of a member: KV put/get through
+// raft, member add/remove/list with etcd's checks, and endpoint status.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/etcd/bootstrap.h"
+#include "sim/etcd/entry_codec.h"
+#include "sim/etcd/ids.h"
+#include "sim/etcd/member.h"
+
+namespace raftlab::etcd {
+
+namespace {
+// etcd's request timeout: 5s + 2 * election timeout (EtcdServer ReqTimeout).
+sim::Duration request_timeout(const MemberConfig& c) { return sim::seconds(5) + sim::millis(2 * c.election_ms); }
+// Unix seconds of virtual t=0 (2025-01-01T00:00:00Z): etcd's `member add` mixes
+// time.Now().Unix() into the new member's ID; the simulation uses virtual time instead.
+constexpr std::int64_t kVirtualEpochUnix = 1735689600;
+}  // namespace
+
+void Member::client_reply(int to, sim::ClientReply r) {
+  if (to < 0) return;
+  sim::Packet p;
+  p.body = std::move(r);
+  host_.net->reply(host_.origin, to, std::move(p));
+}
+
+void Member::client_propose(int to, const sim::ClientRequest& r, std::string data) {
+  const std::uint64_t id = next_proposal_++;
+  Waiter w;
+  w.reply_to = to;
+  w.req = r;
+  w.deadline = host_.loop->now() + request_timeout(cfg_);
+  Request q;
+  q.kind = r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read;
+  q.proposer = member_id_;
+  q.proposal = id;
+  q.key = r.key;
+  q.value = r.value;
+  w.data = data.empty() ? encode_request(q) : std::move(data);
+  w.proposed = node_->propose(w.data) == raft::ProposeResult::Ok;
+  waiters_[id] = std::move(w);
+  process_ready();
+}
+
+void Member::retry_pending_proposals() {
+  for (auto& [id, w] : waiters_) {
+    if (w.proposed || w.data.empty()) continue;
+    w.proposed = node_->propose(w.data) == raft::ProposeResult::Ok;
+  }
+  process_ready();
+}
+
+void Member::expire_waiters() {
+  const sim::Time now = host_.loop->now();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.deadline <= now) {
+      sim::ClientReply r;
+      r.req = it->second.req.req;
+      r.ok = false;
+      r.error = "etcdserver: request timed out";
+      client_reply(it->second.reply_to, std::move(r));
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+sim::StatusInfo Member::status() const {
+  sim::StatusInfo s;
+  s.member_id = member_id_;
+  s.cluster_id = cluster_id_;
+  s.version = cfg_.version;
+  s.leader = node_ ? node_->leader() : 0;
+  s.raft_term = node_ ? node_->term() : 0;
+  s.raft_index = node_ ? node_->commit_index() : 0;
+  s.raft_applied_index = applied_;
+  // bbolt starts at 20 kB (5 pages); data grows it page by page.
+  s.db_size = 20480 + ((kv_bytes_ + 4095) / 4096) * 4096;
+  if (s.leader == 0) s.errors.push_back("etcdserver: no leader");
+  return s;
+}
+
+void Member::on_client_packet(const sim::Packet& p) {
+  const auto* r = std::get_if<sim::ClientRequest>(&p.body);
+  if (!r || phase_ != Phase::Running) return;  // not serving clients yet: the client times out
+  const int to = p.reply_to;
+  auto fail = [&](const std::string& error) {
+    sim::ClientReply rep;
+    rep.req = r->req;
+    rep.error = error;
+    client_reply(to, std::move(rep));
+  };
+  switch (r->kind) {
+    case sim::ClientOpKind::Put:
+      if (r->key.empty()) return fail("etcdserver: key is not provided");
+      if (r->key.find('\x1f') != std::string::npos || r->value.find('\x1f') != std::string::npos)
+        return fail("etcdserver: invalid key or value");
+      return client_propose(to, *r, {});
+    case sim::ClientOpKind::Get: {
+      if (r->serializable) {
+        sim::ClientReply rep;
+        rep.req = r->req;
+        rep.ok = true;
+        rep.member_id = member_id_;
+        rep.cluster_id = cluster_id_;
+        rep.revision = revision_;
+        auto kv = kv_.find(r->key);
+        rep.found = kv != kv_.end();
+        if (rep.found) rep.value = kv->second.value;
+        return client_reply(to, std::move(rep));
+      }
+      // Linearizable read: ordered through the log (same guarantee as ReadIndex).
+      return client_propose(to, *r, {});
+    }
+    case sim::ClientOpKind::MemberAdd:
+      return handle_member_add(to, *r);
+    case sim::ClientOpKind::MemberRemove:
+      return handle_member_remove(to, *r);
+    case sim::ClientOpKind::MemberList: {
+      sim::ClientReply rep;
+      rep.req = r->req;
+      rep.ok = true;
+      rep.cluster_id = cluster_id_;
+      rep.member_id = member_id_;
+      for (const auto& [id, m] : members_) rep.members.push_back(m);
+      return client_reply(to, std::move(rep));
+    }
+    case sim::ClientOpKind::Status: {
+      sim::ClientReply rep;
+      rep.req = r->req;
+      rep.ok = true;
+      rep.cluster_id = cluster_id_;
+      rep.member_id = member_id_;
+      rep.status = status();
+      return client_reply(to, std::move(rep));
+    }
+  }
+}
+
+ReconfigCheckInput Member::reconfig_input() const {
+  ReconfigCheckInput in;
+  in.strict_reconfig_check = cfg_.strict_reconfig_check;
+  for (const auto& [id, m] : members_) in.members.push_back(MemberInfo{m.id, m.name, m.peer_urls, m.client_urls, m.is_learner});
+  in.removed_ids.assign(removed_.begin(), removed_.end());
+  in.local_id = member_id_;
+  // rafthttp ActiveSince <= now - HealthInterval (5 s): connected for the last 5 seconds.
+  const sim::Time since = host_.loop->now() - sim::seconds(5);
+  for (const auto& [id, t] : connected_since_)
+    if (t <= since) in.connected_since_health_interval.push_back(id);
+  return in;
+}
+
+void Member::handle_member_add(int to, const sim::ClientRequest& r) {
+  const sim::Time now = host_.loop->now();
+  const std::int64_t unix_now = kVirtualEpochUnix + now.ns / 1000000000LL;
+  MemberInfo nm;
+  nm.id = member_add_id(r.peer_urls, unix_now);
+  nm.peer_urls = r.peer_urls;
+  std::sort(nm.peer_urls.begin(), nm.peer_urls.end());
+  if (auto err = check_member_add(reconfig_input(), nm)) {
+    log("warn", "rejecting member add request", "error=" + err->message);
+    sim::ClientReply rep;
+    rep.req = r.req;
+    rep.error = err->message;
+    client_reply(to, std::move(rep));
+    return;
+  }
+  sim::MemberRecord rec;
+  rec.id = nm.id;
+  rec.peer_urls = nm.peer_urls;
+  raft::ConfChange cc;
+  cc.type = raft::ConfChangeType::AddNode;
+  cc.node_id = nm.id;
+  cc.context = encode_member(rec);
+  const std::uint64_t id = next_proposal_++;
+  Waiter w;
+  w.reply_to = to;
+  w.req = r;
+  w.deadline = now + request_timeout(cfg_);
+  w.added_member = nm.id;
+  w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
+  waiters_[id] = std::move(w);
+  process_ready();
+}
+
+void Member::handle_member_remove(int to, const sim::ClientRequest& r) {
+  if (auto err = check_member_remove(reconfig_input(), r.member_id)) {
+    log("warn", "rejecting member remove request", "error=" + err->message);
+    sim::ClientReply rep;
+    rep.req = r.req;
+    rep.error = err->message;
+    client_reply(to, std::move(rep));
+    return;
+  }
+  raft::ConfChange cc;
+  cc.type = raft::ConfChangeType::RemoveNode;
+  cc.node_id = r.member_id;
+  const std::uint64_t id = next_proposal_++;
+  Waiter w;
+  w.reply_to = to;
+  w.req = r;
+  w.deadline = host_.loop->now() + request_timeout(cfg_);
+  w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
+  waiters_[id] = std::move(w);
+  process_ready();
+}
+
+bool Member::connected_to_all_voters_since(sim::Time since) const {
+  for (const auto& [id, m] : members_) {
+    if (id == member_id_ || m.is_learner) continue;
+    auto it = connected_since_.find(id);
+    if (it == connected_since_.end() || it->second > since) return false;
+  }
+  return true;
+}
+
+}  // namespace raftlab::etcd

@@ -1,0 +1,433 @@
+// sim/etcd/member_raft.cc — the raft loop of a member: ticks, the Ready contract
+// (persist -> send -> apply -> advance), the peer transport and applying entries.
+#include <fmt/format.h>
+
+#include "sim/etcd/entry_codec.h"
+#include "sim/etcd/member.h"
+#include "sim/etcd/wording.h"
+
+namespace raftlab::etcd {
+
+using sim::Ev;
+using sim::TraceEvent;
+
+void Member::schedule_tick(sim::Duration delay) {
+  const std::uint64_t gen = generation_;
+  host_.loop->after(delay, [this, gen] {
+    if (gen != generation_ || phase_ != Phase::Running) return;
+    on_tick();
+  });
+}
+
+void Member::on_tick() {
+  ++ticks_;
+  // Peer liveness as etcd's transport sees it: a stream to a peer is "active" while the
+  // peer is reachable; ActiveSince is when it last became reachable.
+  const sim::Time now = host_.loop->now();
+  for (const auto& [id, m] : members_) {
+    if (id == member_id_ || m.peer_urls.empty()) continue;
+    if (host_.net->reachable(host_.origin, m.peer_urls.front())) {
+      connected_since_.try_emplace(id, now);
+    } else {
+      connected_since_.erase(id);
+    }
+  }
+  node_->tick();
+  process_ready();
+  retry_pending_proposals();
+  expire_waiters();
+  maybe_publish();
+  if (phase_ == Phase::Running) schedule_tick(sim::millis(cfg_.heartbeat_ms));
+}
+
+// etcd's adjustTicks (server.go): a single-member cluster fast-forwards its election
+// clock by electionTicks-1; a multi-member one, once more than one peer connection is
+// active (checked every 50 ms for up to 5 s), by electionTicks-2.
+void Member::adjust_ticks_probe(int attempt) {
+  const std::uint64_t gen = generation_;
+  const int election_ticks = cfg_.election_ms / cfg_.heartbeat_ms;
+  if (members_.size() <= 1 && attempt == 0) {
+    for (int i = 0; i < election_ticks - 1; ++i) node_->tick();
+    process_ready();
+    return;
+  }
+  if (!cfg_.initial_election_tick_advance || attempt >= 100) return;
+  host_.loop->after(sim::millis(50), [this, gen, attempt, election_ticks] {
+    if (gen != generation_ || phase_ != Phase::Running) return;
+    int active = 0;
+    for (const auto& [id, m] : members_) {
+      if (id != member_id_ && !m.peer_urls.empty() &&
+          host_.net->reachable(host_.origin, m.peer_urls.front()))
+        ++active;
+    }
+    if (active > 1) {
+      for (int i = 0; i < election_ticks - 2; ++i) node_->tick();
+      process_ready();
+      return;
+    }
+    adjust_ticks_probe(attempt + 1);
+  });
+}
+
+void Member::process_ready() {
+  // Bounded: a Ready loop that never drains would be a raft bug.
+  for (int rounds = 0; rounds < 64 && phase_ == Phase::Running && node_->has_ready(); ++rounds) {
+    raft::Ready rd = node_->ready();
+    // 1. Persist hard state and entries (synchronous fsync in this model).
+    if (rd.hard_state) data_->hard_state = *rd.hard_state;
+    if (!rd.entries.empty()) {
+      const raft::LogIndex first = rd.entries.front().index;
+      if (first == 0 || first > data_->log.size() + 1) {
+        fatal("raft: persisted log would have a gap", fmt::format("first={} have={}", first, data_->log.size()));
+        return;
+      }
+      data_->log.resize(first - 1);
+      for (auto& e : rd.entries) data_->log.push_back(e);
+    }
+    data_->writes++;
+    if (rd.soft_state || rd.hard_state) note_role_change();
+    // 2. Only then send.
+    for (const auto& m : rd.messages) send_raft(m);
+    // 3. Apply.
+    for (const auto& e : rd.committed_entries) {
+      apply_entry(e);
+      if (phase_ != Phase::Running) return;
+    }
+    // 4. Acknowledge.
+    node_->advance(rd);
+  }
+}
+
+std::string Member::peer_url_of(std::uint64_t id) const {
+  auto it = members_.find(id);
+  if (it == members_.end() || it->second.peer_urls.empty()) return {};
+  return it->second.peer_urls.front();
+}
+
+void Member::send_raft(const raft::Message& m) {
+  const std::string url = peer_url_of(m.to);
+  if (url.empty()) return;  // etcd: "ignored message send request; unknown remote peer target"
+  sim::Packet p;
+  p.body = sim::RaftEnvelope{cluster_id_, member_id_, m};
+  p.reply_to = host_.origin.endpoint;
+  host_.net->send(host_.origin, url, std::move(p));
+}
+
+void Member::note_role_change() {
+  raft::SoftState now{node_->leader(), node_->role()};
+  const std::uint64_t term = node_->term();
+  if (now == last_soft_ && term == last_term_logged_) return;
+  const std::string me = sim::hex_id(member_id_);
+  if (now.role != last_soft_.role || term != last_term_logged_) {
+    log("info", fmt::format("{} became {} at term {}", me, raft::role_name(now.role), term));
+  }
+  if (now.leader != last_soft_.leader) {
+    if (now.leader != 0 && last_soft_.leader == 0)
+      log("info", fmt::format("raft.node: {} elected leader {} at term {}", me, sim::hex_id(now.leader), term));
+    else if (now.leader != 0)
+      log("info", fmt::format("raft.node: {} changed leader from {} to {} at term {}", me,
+                              sim::hex_id(last_soft_.leader), sim::hex_id(now.leader), term));
+    else
+      log("info", fmt::format("raft.node: {} lost leader {} at term {}", me, sim::hex_id(last_soft_.leader), term));
+  }
+  if (host_.trace->on()) {
+    TraceEvent e;
+    e.at = host_.loop->now();
+    e.kind = Ev::Role;
+    e.who = host_.origin.who;
+    e.member_id = member_id_;
+    e.cluster_id = cluster_id_;
+    e.term = term;
+    e.a = raft::role_name(now.role);
+    e.peer = now.leader;
+    host_.trace->record(std::move(e));
+  }
+  last_soft_ = now;
+  last_term_logged_ = term;
+}
+
+void Member::apply_entry(const raft::Entry& e) {
+  applied_ = e.index;
+  if (e.type == raft::EntryType::ConfChange) {
+    apply_conf_change(e);
+  } else {
+    apply_normal(e);
+  }
+  if (host_.trace->on()) {
+    TraceEvent t;
+    t.at = host_.loop->now();
+    t.kind = Ev::Apply;
+    t.who = host_.origin.who;
+    t.member_id = member_id_;
+    t.cluster_id = cluster_id_;
+    t.term = e.term;
+    t.index = e.index;
+    // A digest of the entry so checkers can compare what members applied at an index.
+    t.a = fmt::format("{}:{:016x}", e.type == raft::EntryType::ConfChange ? "conf" : "normal",
+                      sim::label_hash(e.data));
+    host_.trace->record(std::move(t));
+  }
+}
+
+void Member::apply_conf_change(const raft::Entry& e) {
+  raft::ConfChange cc;
+  if (!raft::decode_conf_change(e.data, &cc)) {
+    fatal("raft: undecodable conf change", fmt::format("index={}", e.index));
+    return;
+  }
+  const std::string cid = sim::hex_id(cluster_id_);
+  if (cc.type == raft::ConfChangeType::AddNode) {
+    sim::MemberRecord m;
+    if (!decode_member(cc.context, &m)) m.id = cc.node_id;
+    if (!removed_.count(cc.node_id) && !members_.count(cc.node_id)) {
+      members_[cc.node_id] = m;
+      log("info", "added member",
+          fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
+                      sim::hex_id(member_id_), sim::hex_id(cc.node_id), join(m.peer_urls, ",")));
+      if (host_.trace->on()) {
+        TraceEvent t;
+        t.at = host_.loop->now();
+        t.kind = Ev::Member;
+        t.who = host_.origin.who;
+        t.member_id = member_id_;
+        t.cluster_id = cluster_id_;
+        t.index = e.index;
+        t.a = "add";
+        t.peer = cc.node_id;
+        t.b = join(m.peer_urls, ",");
+        host_.trace->record(std::move(t));
+      }
+    }
+    node_->apply_conf_change(cc);
+    // A member add through this member completes when its entry applies here.
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+      if (it->second.added_member == cc.node_id) {
+        sim::ClientReply r;
+        r.req = it->second.req.req;
+        r.ok = true;
+        r.cluster_id = cluster_id_;
+        r.member_id = cc.node_id;
+        for (const auto& [id, rec] : members_) r.members.push_back(rec);
+        client_reply(it->second.reply_to, std::move(r));
+        waiters_.erase(it);
+        break;
+      }
+    }
+    return;
+  }
+  // RemoveNode.
+  const bool existed = members_.erase(cc.node_id) > 0;
+  removed_.insert(cc.node_id);
+  connected_since_.erase(cc.node_id);
+  node_->apply_conf_change(cc);
+  if (existed) {
+    log("info", "removed member",
+        fmt::format("cluster-id={} local-member-id={} removed-remote-peer-id={}", cid, sim::hex_id(member_id_),
+                    sim::hex_id(cc.node_id)));
+    if (host_.trace->on()) {
+      TraceEvent t;
+      t.at = host_.loop->now();
+      t.kind = Ev::Member;
+      t.who = host_.origin.who;
+      t.member_id = member_id_;
+      t.cluster_id = cluster_id_;
+      t.index = e.index;
+      t.a = "remove";
+      t.peer = cc.node_id;
+      host_.trace->record(std::move(t));
+    }
+  }
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (it->second.req.kind == sim::ClientOpKind::MemberRemove && it->second.req.member_id == cc.node_id) {
+      sim::ClientReply r;
+      r.req = it->second.req.req;
+      r.ok = true;
+      r.cluster_id = cluster_id_;
+      r.member_id = cc.node_id;
+      for (const auto& [id, rec] : members_) r.members.push_back(rec);
+      client_reply(it->second.reply_to, std::move(r));
+      waiters_.erase(it);
+      break;
+    }
+  }
+  if (cc.node_id == member_id_) {
+    // etcd: applyConfChange returns shouldStop; the server stops with this error.
+    fatal("the member has been permanently removed from the cluster", "");
+  }
+}
+
+void Member::apply_normal(const raft::Entry& e) {
+  Request r = decode_request(e.data);
+  switch (r.kind) {
+    case Request::Kind::Noop:
+      return;
+    case Request::Kind::Put: {
+      ++revision_;
+      auto& kv = kv_[r.key];
+      if (kv.version == 0) {
+        kv.create_rev = revision_;
+        kv_bytes_ += r.key.size();
+      } else {
+        kv_bytes_ -= kv.value.size();
+      }
+      kv.mod_rev = revision_;
+      kv.version++;
+      kv.value = r.value;
+      kv_bytes_ += r.value.size();
+      break;
+    }
+    case Request::Kind::Read:
+      break;
+    case Request::Kind::Publish: {
+      auto it = members_.find(r.member.id);
+      if (it != members_.end()) {
+        it->second.name = r.member.name;
+        it->second.client_urls = r.member.client_urls;
+        if (host_.trace->on()) {
+          TraceEvent t;
+          t.at = host_.loop->now();
+          t.kind = Ev::Member;
+          t.who = host_.origin.who;
+          t.member_id = member_id_;
+          t.cluster_id = cluster_id_;
+          t.index = e.index;
+          t.a = "publish";
+          t.peer = r.member.id;
+          t.b = r.member.name;
+          host_.trace->record(std::move(t));
+        }
+      }
+      if (r.member.id == member_id_ && !published_) {
+        published_ = true;
+        log("info", "published local member to cluster through raft",
+            fmt::format("local-member-id={} local-member-attributes={{Name:{} ClientURLs:[{}]}} cluster-id={}",
+                        sim::hex_id(member_id_), r.member.name, join(r.member.client_urls, " "),
+                        sim::hex_id(cluster_id_)));
+        log("info", "ready to serve client requests");
+      }
+      break;
+    }
+  }
+  if (r.proposer != member_id_) return;
+  auto w = waiters_.find(r.proposal);
+  if (w == waiters_.end()) return;
+  sim::ClientReply rep;
+  rep.req = w->second.req.req;
+  rep.ok = true;
+  rep.cluster_id = cluster_id_;
+  rep.member_id = member_id_;
+  rep.revision = revision_;
+  if (r.kind == Request::Kind::Read) {
+    auto kv = kv_.find(r.key);
+    rep.found = kv != kv_.end();
+    if (rep.found) rep.value = kv->second.value;
+  }
+  client_reply(w->second.reply_to, std::move(rep));
+  waiters_.erase(w);
+}
+
+void Member::maybe_publish() {
+  if (published_ || node_->leader() == 0) return;
+  const sim::Time now = host_.loop->now();
+  // etcd retries publishV3 until it succeeds; each attempt waits up to the request timeout.
+  if (publish_attempt_.ns >= 0 && now - publish_attempt_ < sim::millis(500)) return;
+  publish_attempt_ = now;
+  Request r;
+  r.kind = Request::Kind::Publish;
+  r.proposer = member_id_;
+  r.proposal = 0;
+  r.member.id = member_id_;
+  r.member.name = cfg_.name;
+  r.member.client_urls = cfg_.advertise_client_urls;
+  (void)node_->propose(encode_request(r));
+  process_ready();
+}
+
+void Member::on_peer_packet(const sim::Packet& p) {
+  if (phase_ != Phase::Running) return;  // peer handler not serving yet: no answer
+  if (const auto* q = std::get_if<sim::MembersQuery>(&p.body)) {
+    sim::Packet out;
+    sim::MembersReply rep;
+    rep.req = q->req;
+    rep.cluster_id = cluster_id_;
+    for (const auto& [id, m] : members_) rep.members.push_back(m);
+    out.body = std::move(rep);
+    host_.net->reply(host_.origin, p.reply_to, std::move(out));
+    return;
+  }
+  const auto* env = std::get_if<sim::RaftEnvelope>(&p.body);
+  if (!env) return;
+  const sim::Time now = host_.loop->now();
+  if (env->cluster_id != cluster_id_) {
+    // rafthttp checkClusterCompatibilityFromHeader: 412 Precondition Failed.
+    if (mismatch_logged_.insert(env->from_member).second) {
+      log("warn", "request cluster ID mismatch",
+          fmt::format("local-member-id={} local-member-cluster-id={} remote-peer-id={} remote-peer-cluster-id={}",
+                      sim::hex_id(member_id_), sim::hex_id(cluster_id_), sim::hex_id(env->from_member),
+                      sim::hex_id(env->cluster_id)));
+    }
+    if (host_.trace->on()) {
+      TraceEvent t;
+      t.at = now;
+      t.kind = Ev::Reject;
+      t.who = host_.origin.who;
+      t.member_id = member_id_;
+      t.cluster_id = cluster_id_;
+      t.peer = env->from_member;
+      t.index = env->cluster_id;
+      t.a = "cluster ID mismatch";
+      host_.trace->record(std::move(t));
+    }
+    sim::Packet out;
+    out.body = sim::PeerError{sim::PeerError::Kind::ClusterIdMismatch, member_id_, cluster_id_};
+    host_.net->reply(host_.origin, p.reply_to, std::move(out));
+    return;
+  }
+  if (env->msg.to != member_id_) {
+    // rafthttp checks X-Raft-To: a message for another member ID is refused.
+    if (mismatch_logged_.insert(env->from_member ^ 0x4000000000000000ULL).second) {
+      log("warn", std::string(wording::kIgnoredStreamingIDMismatch),
+          fmt::format("local-member-id={} remote-peer-id-stream-handler={} remote-peer-id-from={}",
+                      sim::hex_id(member_id_), sim::hex_id(env->msg.to), sim::hex_id(env->from_member)));
+    }
+    return;
+  }
+  if (removed_.count(env->from_member)) {
+    // rafthttp: 410 Gone to a member that was removed from the cluster.
+    sim::Packet out;
+    out.body = sim::PeerError{sim::PeerError::Kind::RemovedMember, member_id_, cluster_id_};
+    host_.net->reply(host_.origin, p.reply_to, std::move(out));
+    return;
+  }
+  last_heard_[env->from_member] = now;
+  node_->step(env->msg);
+  process_ready();
+}
+
+void Member::on_reply_packet(const sim::Packet& p) {
+  if (phase_ == Phase::Stopped) return;
+  if (const auto* rep = std::get_if<sim::MembersReply>(&p.body)) {
+    auto it = queries_.find(rep->req);
+    if (it != queries_.end()) {
+      auto cb = std::move(it->second);
+      queries_.erase(it);
+      cb(*rep);
+    }
+    return;
+  }
+  const auto* err = std::get_if<sim::PeerError>(&p.body);
+  if (!err || phase_ != Phase::Running) return;
+  if (err->kind == sim::PeerError::Kind::ClusterIdMismatch) {
+    if (mismatch_logged_.insert(err->remote_member ^ 0x8000000000000000ULL).second) {
+      log("warn", "request sent was ignored by remote peer due to cluster ID mismatch",
+          fmt::format("remote-peer-id={} remote-peer-cluster-id={} local-member-id={} local-member-cluster-id={}",
+                      sim::hex_id(err->remote_member), sim::hex_id(err->remote_cluster), sim::hex_id(member_id_),
+                      sim::hex_id(cluster_id_)));
+    }
+    return;
+  }
+  // 410 Gone: this member was removed; etcd stops the server.
+  fatal("the member has been permanently removed from the cluster", "");
+}
+
+}  // namespace raftlab::etcd

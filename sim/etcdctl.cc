@@ -1,0 +1,176 @@
+#include "sim/etcdctl.h"
+
+#include <fmt/format.h>
+
+#include "sim/etcd/entry_codec.h"
+#include "sim/etcd/ids.h"
+
+namespace raftlab::sim {
+
+namespace {
+std::vector<std::string> words_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  char quote = 0;
+  for (char c : s) {
+    if (quote) {
+      if (c == quote) quote = 0; else cur += c;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+}  // namespace
+
+EtcdctlCommand parse_etcdctl(const std::string& command) {
+  EtcdctlCommand c;
+  auto w = words_of(command);
+  if (!w.empty() && w[0] == "etcdctl") w.erase(w.begin());
+  std::vector<std::string> pos;
+  for (size_t i = 0; i < w.size(); ++i) {
+    const std::string& a = w[i];
+    auto value = [&](const std::string& flag) -> std::optional<std::string> {
+      if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
+      if (a == flag && i + 1 < w.size()) return w[++i];
+      return std::nullopt;
+    };
+    if (auto v = value("--endpoints")) {
+      c.endpoints = etcd::split(*v, ',');
+    } else if (auto p = value("--peer-urls")) {
+      c.req.peer_urls = etcd::split(*p, ',');
+    } else if (auto cs = value("--consistency")) {
+      c.req.serializable = *cs == "s";
+    } else if (value("-w") || value("--write-out") || a == "--cluster") {
+      // output format / --cluster: accepted; the summary prints etcdctl's table itself
+    } else if (a.rfind("--", 0) == 0) {
+      c.error = fmt::format("unknown flag: {}", a);
+      return c;
+    } else {
+      pos.push_back(a);
+    }
+  }
+  auto need = [&](size_t n, const char* usage) {
+    if (pos.size() < n) c.error = fmt::format("etcdctl: expected `{}`", usage);
+    return pos.size() >= n;
+  };
+  if (pos.empty()) {
+    c.error = "etcdctl: no command";
+  } else if (pos[0] == "put") {
+    c.req.kind = ClientOpKind::Put;
+    if (need(3, "put KEY VALUE")) { c.req.key = pos[1]; c.req.value = pos[2]; }
+  } else if (pos[0] == "get") {
+    c.req.kind = ClientOpKind::Get;
+    if (need(2, "get KEY")) c.req.key = pos[1];
+  } else if (pos[0] == "member" && pos.size() >= 2 && pos[1] == "add") {
+    c.req.kind = ClientOpKind::MemberAdd;
+    if (need(3, "member add NAME --peer-urls=URL")) c.add_name = pos[2];
+    if (c.error.empty() && c.req.peer_urls.empty())
+      c.error = "member peer urls not provided";  // etcdctl's own wording
+  } else if (pos[0] == "member" && pos.size() >= 2 && pos[1] == "remove") {
+    c.req.kind = ClientOpKind::MemberRemove;
+    if (need(3, "member remove ID")) {
+      if (auto id = etcd::parse_id(pos[2])) c.req.member_id = *id; else c.remove_name = pos[2];
+    }
+  } else if (pos[0] == "member" && pos.size() >= 2 && pos[1] == "list") {
+    c.req.kind = ClientOpKind::MemberList;
+  } else if (pos[0] == "endpoint" && pos.size() >= 2 && pos[1] == "status") {
+    c.req.kind = ClientOpKind::Status;
+  } else {
+    c.error = fmt::format("etcdctl: unsupported command \"{}\" (supported: put, get, member add|remove|list, "
+                          "endpoint status)", etcd::join(pos, " "));
+  }
+  return c;
+}
+
+namespace {
+std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
+  if (!r.ok) return "Error: " + r.error;
+  const ClientReply& p = r.reply;
+  switch (c.req.kind) {
+    case ClientOpKind::Put: return "OK";
+    case ClientOpKind::Get: return p.found ? c.req.key + "\n" + p.value : "";
+    case ClientOpKind::MemberAdd: {
+      // etcdctl member add prints the env a new member needs (ctlv3 member.go).
+      std::string out = fmt::format("Member {} added to cluster {}\n\n", etcd::format_id(p.member_id),
+                                    etcd::format_id(p.cluster_id));
+      std::vector<std::string> conf;
+      for (const auto& m : p.members) {
+        for (const auto& u : m.peer_urls) {
+          const std::string n = m.id == p.member_id ? c.add_name : m.name;
+          if (!n.empty()) conf.push_back(n + "=" + u);
+        }
+      }
+      out += fmt::format("ETCD_NAME=\"{}\"\nETCD_INITIAL_CLUSTER=\"{}\"\nETCD_INITIAL_ADVERTISE_PEER_URLS=\"{}\"\n"
+                         "ETCD_INITIAL_CLUSTER_STATE=\"existing\"",
+                         c.add_name, etcd::join(conf, ","), etcd::join(c.req.peer_urls, ","));
+      return out;
+    }
+    case ClientOpKind::MemberRemove:
+      return fmt::format("Member {} removed from cluster {}", etcd::format_id(p.member_id),
+                         etcd::format_id(p.cluster_id));
+    case ClientOpKind::MemberList: {
+      std::string out;
+      for (const auto& m : p.members) {
+        out += fmt::format("{}, {}, {}, {}, {}, {}\n", etcd::format_id(m.id), m.name.empty() ? "unstarted" : "started",
+                           m.name, etcd::join(m.peer_urls, ","), etcd::join(m.client_urls, ","),
+                           m.is_learner ? "true" : "false");
+      }
+      return out;
+    }
+    case ClientOpKind::Status: {
+      const StatusInfo& s = p.status;
+      return fmt::format("{}, {}, {}, is-leader={}, term={}, index={}", r.endpoint, etcd::format_id(s.member_id),
+                         s.version, s.leader == s.member_id ? "true" : "false", s.raft_term, s.raft_index);
+    }
+  }
+  return "";
+}
+}  // namespace
+
+void run_etcdctl(World& w, const std::string& command, const std::vector<std::string>& endpoints,
+                 std::function<void(const ClientResult&, const std::string& output)> done) {
+  EtcdctlCommand c = parse_etcdctl(command);
+  std::vector<std::string> eps = c.endpoints.empty() ? endpoints : c.endpoints;
+  if (eps.empty()) eps.push_back("http://127.0.0.1:2379");  // etcdctl's default endpoint
+  if (!c.error.empty()) {
+    w.note(fmt::format("$ etcdctl {}\nError: {}", command, c.error));
+    ClientResult r;
+    r.error = c.error;
+    if (done) done(r, "Error: " + c.error);
+    return;
+  }
+  auto finish = [&w, c, command, done](const ClientResult& r) {
+    const std::string out = output_of(c, r);
+    w.note(fmt::format("$ etcdctl {}\n{}", command, out));
+    if (done) done(r, out);
+  };
+  if (!c.remove_name.empty()) {
+    // Resolve a member name to its ID through `member list`, as an operator would.
+    ClientRequest list;
+    list.kind = ClientOpKind::MemberList;
+    w.etcdctl(list, eps, [&w, c, eps, finish](const ClientResult& r) {
+      EtcdctlCommand cc = c;
+      for (const auto& m : r.reply.members)
+        if (m.name == c.remove_name) cc.req.member_id = m.id;
+      if (!r.ok || cc.req.member_id == 0) {
+        ClientResult bad = r;
+        bad.ok = false;
+        if (r.ok) bad.error = "etcdserver: member not found";
+        finish(bad);
+        return;
+      }
+      w.etcdctl(cc.req, eps, finish);
+    });
+    return;
+  }
+  w.etcdctl(c.req, eps, finish);
+}
+
+}  // namespace raftlab::sim

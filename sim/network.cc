@@ -1,0 +1,254 @@
+#include "sim/network.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace raftlab::sim {
+
+bool split_url(const std::string& url, std::string* host, int* port) {
+  std::string rest = url;
+  auto scheme = rest.find("://");
+  if (scheme != std::string::npos) rest = rest.substr(scheme + 3);
+  auto slash = rest.find('/');
+  if (slash != std::string::npos) rest = rest.substr(0, slash);
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= rest.size()) return false;
+  std::string p = rest.substr(colon + 1);
+  if (p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  int v = std::atoi(p.c_str());
+  if (v <= 0 || v > 65535) return false;
+  *host = rest.substr(0, colon);
+  *port = v;
+  return true;
+}
+
+Network::Network(EventLoop& loop, Trace& trace, Prng prng, NetworkOptions opts)
+    : loop_(loop), trace_(trace), prng_(prng), opts_(opts) {}
+
+HostIndex Network::add_host(std::string name, std::string ip) {
+  Host h{std::move(name), std::move(ip), -1, true, 0};
+  hosts_.push_back(std::move(h));
+  auto hi = static_cast<HostIndex>(hosts_.size() - 1);
+  hosts_.back().netns = add_netns(hi);
+  return hi;
+}
+
+NetnsIndex Network::add_netns(HostIndex host) {
+  netns_host_.push_back(host);
+  return static_cast<NetnsIndex>(netns_host_.size() - 1);
+}
+
+std::optional<HostIndex> Network::host_by_ip(const std::string& ip) const {
+  for (size_t i = 0; i < hosts_.size(); ++i)
+    if (hosts_[i].ip == ip) return static_cast<HostIndex>(i);
+  return std::nullopt;
+}
+
+std::optional<std::string> Network::listen(NetnsIndex netns, int port, bool any_address,
+                                           std::optional<int> publish_port, EndpointId ep,
+                                           Receiver rx) {
+  auto key = std::make_pair(netns, port);
+  if (bound_.count(key)) return "bind: address already in use";
+  HostIndex host = netns_host_[static_cast<size_t>(netns)];
+  const bool host_ns = hosts_[static_cast<size_t>(host)].netns == netns;
+  if (host_ns && any_address) {
+    // A process in the host namespace binding 0.0.0.0 takes the host port.
+    if (published_.count({host, port})) return "bind: address already in use";
+  }
+  if (publish_port && published_.count({host, *publish_port}))
+    return "port is already allocated";
+  bound_[key] = Listener{ep, std::move(rx)};
+  bound_any_[key] = any_address;
+  if (host_ns && any_address) published_[{host, port}] = key;
+  // docker-proxy forwards to the container's IP, which only a 0.0.0.0 bind answers.
+  if (publish_port && any_address) published_[{host, *publish_port}] = key;
+  return std::nullopt;
+}
+
+void Network::unlisten_all(EndpointId ep) {
+  for (auto it = bound_.begin(); it != bound_.end();) {
+    if (it->second.ep == ep) {
+      auto key = it->first;
+      for (auto p = published_.begin(); p != published_.end();)
+        p = (p->second == key) ? published_.erase(p) : std::next(p);
+      bound_any_.erase(key);
+      it = bound_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Network::register_endpoint(EndpointId ep, Origin where, Receiver rx) {
+  endpoints_[ep] = {std::move(where), std::move(rx)};
+}
+void Network::unregister_endpoint(EndpointId ep) { endpoints_.erase(ep); }
+
+void Network::set_host_up(HostIndex h, bool up) { hosts_[static_cast<size_t>(h)].up = up; }
+
+void Network::partition(const std::vector<std::vector<HostIndex>>& groups) {
+  for (auto& h : hosts_) h.group = 0;
+  int g = 1;
+  for (const auto& grp : groups) {
+    for (HostIndex h : grp) hosts_[static_cast<size_t>(h)].group = g;
+    ++g;
+  }
+}
+
+void Network::heal() {
+  for (auto& h : hosts_) h.group = 0;
+}
+
+bool Network::connected(HostIndex a, HostIndex b) const {
+  // Clients sit outside the hosts: they reach every host that is up.
+  if (a < 0 || b < 0)
+    return (a < 0 || hosts_[static_cast<size_t>(a)].up) && (b < 0 || hosts_[static_cast<size_t>(b)].up);
+  const Host& x = hosts_[static_cast<size_t>(a)];
+  const Host& y = hosts_[static_cast<size_t>(b)];
+  return x.up && y.up && (a == b || x.group == y.group);
+}
+
+Network::Target Network::resolve(const Origin& from, const std::string& url) const {
+  Target t;
+  std::string host;
+  int port = 0;
+  if (!split_url(url, &host, &port)) {
+    t.why = "malformed address";
+    return t;
+  }
+  if (host == "localhost" || host == "127.0.0.1" || host == "0.0.0.0" || host == "[::1]") {
+    if (from.netns < 0) {
+      t.why = "connection refused";  // a client's own loopback has no etcd
+      return t;
+    }
+    auto it = bound_.find({from.netns, port});
+    if (it == bound_.end()) {
+      t.why = "connection refused";
+      return t;
+    }
+    t.ok = true;
+    t.l = &it->second;
+    t.host = from.host;
+    return t;
+  }
+  auto hi = host_by_ip(host);
+  if (!hi) {
+    t.why = "no route to host";
+    return t;
+  }
+  t.host = *hi;
+  if (!connected(from.host, *hi)) {
+    t.why = hosts_[static_cast<size_t>(*hi)].up ? "i/o timeout (partitioned)" : "i/o timeout (host down)";
+    return t;
+  }
+  auto pub = published_.find({*hi, port});
+  if (pub == published_.end()) {
+    t.why = "connection refused";
+    return t;
+  }
+  auto it = bound_.find(pub->second);
+  if (it == bound_.end()) {
+    t.why = "connection refused";
+    return t;
+  }
+  t.ok = true;
+  t.l = &it->second;
+  return t;
+}
+
+bool Network::reachable(const Origin& from, const std::string& url) const {
+  if (from.host >= 0 && !hosts_[static_cast<size_t>(from.host)].up) return false;
+  return resolve(from, url).ok;
+}
+
+std::optional<EndpointId> Network::resolve_endpoint(const Origin& from, const std::string& url) const {
+  if (from.host >= 0 && !hosts_[static_cast<size_t>(from.host)].up) return std::nullopt;
+  Target t = resolve(from, url);
+  if (!t.ok) return std::nullopt;
+  return t.l->ep;
+}
+
+Duration Network::latency(HostIndex a, HostIndex b) {
+  const LatencyRange& r = (a >= 0 && a == b) ? opts_.intra_host : opts_.inter_host;
+  return nanos(prng_.between(r.min.ns, r.max.ns));
+}
+
+Time Network::fifo_time(const std::string& from, const std::string& to, Duration lat) {
+  Time when = loop_.now() + lat;
+  Time& last = fifo_[{from, to}];
+  if (when < last) when = last;
+  last = when;
+  return when;
+}
+
+void Network::drop(const Origin& from, const std::string& to, const std::string& why,
+                   const Packet& p) {
+  ++dropped_;
+  if (trace_.on()) {
+    TraceEvent e;
+    e.at = loop_.now();
+    e.kind = Ev::Drop;
+    e.who = from.who;
+    e.a = to;
+    e.b = why;
+    e.c = describe(p);
+    trace_.record(std::move(e));
+  }
+}
+
+void Network::send(const Origin& from, const std::string& url, Packet p) {
+  ++sent_;
+  std::string host;
+  int port = 0;
+  HostIndex dst_host = from.host;
+  if (split_url(url, &host, &port)) {
+    if (auto hi = host_by_ip(host)) dst_host = *hi;
+  }
+  if (trace_.full()) {
+    TraceEvent e;
+    e.at = loop_.now();
+    e.kind = Ev::Send;
+    e.who = from.who;
+    e.a = url;
+    e.b = describe(p);
+    trace_.record(std::move(e));
+  }
+  const Time when = fifo_time(from.who, url, latency(from.host, dst_host));
+  loop_.at(when, [this, from, url, p = std::move(p)]() mutable {
+    Target t = resolve(from, url);
+    if (!t.ok) {
+      drop(from, url, t.why, p);
+      return;
+    }
+    if (trace_.full()) {
+      TraceEvent e;
+      e.at = loop_.now();
+      e.kind = Ev::Deliver;
+      e.who = url;
+      e.a = from.who;
+      e.b = describe(p);
+      trace_.record(std::move(e));
+    }
+    t.l->rx(p);
+  });
+}
+
+void Network::reply(const Origin& from, EndpointId to, Packet p) {
+  auto it = endpoints_.find(to);
+  if (it == endpoints_.end()) return;
+  const Origin dst = it->second.first;
+  const std::string key = "endpoint/" + std::to_string(to);
+  const Time when = fifo_time(from.who, key, latency(from.host, dst.host));
+  loop_.at(when, [this, from, to, key, p = std::move(p)]() mutable {
+    auto e = endpoints_.find(to);
+    if (e == endpoints_.end()) return;  // requester gone: the connection died with it
+    if (!connected(from.host, e->second.first.host)) {
+      drop(from, key, "i/o timeout", p);
+      return;
+    }
+    e->second.second(p);
+  });
+}
+
+}  // namespace raftlab::sim

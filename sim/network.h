@@ -1,0 +1,119 @@
+// sim/network.h — hosts, network namespaces, listeners and message delivery.
+//
+// A process lives in a network namespace (its host's, or a docker container's own).
+// It listens on ports; a docker `-p host:container` mapping publishes a container
+// port on the host's IP. Dialing a URL resolves to a listener at delivery time:
+// `localhost`/`127.0.0.1`/`0.0.0.0` means the sender's own namespace; a host IP means
+// that host's published ports. Nobody listening => the packet is dropped and recorded.
+// Delivery is FIFO per (sender, destination) pair, like a TCP stream, with latency drawn
+// from the network's own PRNG stream. Must never: deliver across a partition or to a
+// host that is down.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/event_loop.h"
+#include "sim/prng.h"
+#include "sim/trace.h"
+#include "sim/wire.h"
+
+namespace raftlab::sim {
+
+using HostIndex = int;
+using NetnsIndex = int;
+using EndpointId = int;  // a receiving process (member) in the world
+
+struct LatencyRange {
+  Duration min = micros(50);
+  Duration max = micros(200);
+};
+
+struct NetworkOptions {
+  LatencyRange intra_host{micros(50), micros(200)};
+  LatencyRange inter_host{micros(300), millis(1)};
+};
+
+// Who is sending: the sender's namespace and host, plus a label for the trace.
+struct Origin {
+  NetnsIndex netns = -1;
+  HostIndex host = -1;
+  std::string who;
+  EndpointId endpoint = -1;  // -1 for clients
+};
+
+class Network {
+ public:
+  using Receiver = std::function<void(const Packet&)>;
+
+  Network(EventLoop& loop, Trace& trace, Prng prng, NetworkOptions opts);
+
+  HostIndex add_host(std::string name, std::string ip);
+  NetnsIndex add_netns(HostIndex host);  // a fresh namespace (docker bridge container)
+  NetnsIndex host_netns(HostIndex host) const { return hosts_[static_cast<size_t>(host)].netns; }
+  std::optional<HostIndex> host_by_ip(const std::string& ip) const;
+  const std::string& host_name(HostIndex h) const { return hosts_[static_cast<size_t>(h)].name; }
+  const std::string& host_ip(HostIndex h) const { return hosts_[static_cast<size_t>(h)].ip; }
+  std::size_t host_count() const { return hosts_.size(); }
+
+  // Binds `port` in `netns`. If `publish_port` is set, that port on the host's IP
+  // forwards to it (docker -p). Returns an error text (Linux/docker wording) on conflict.
+  std::optional<std::string> listen(NetnsIndex netns, int port, bool any_address,
+                                    std::optional<int> publish_port, EndpointId ep,
+                                    Receiver rx);
+  void unlisten_all(EndpointId ep);
+
+  // Connection-oriented replies: a requester registers where replies reach it.
+  void register_endpoint(EndpointId ep, Origin where, Receiver rx);
+  void unregister_endpoint(EndpointId ep);
+  // Sends `p` back to endpoint `to` over the same path rules (host up, no partition).
+  void reply(const Origin& from, EndpointId to, Packet p);
+
+  // Sends to http(s)://HOST:PORT. The URL is resolved at delivery time.
+  void send(const Origin& from, const std::string& url, Packet p);
+  // Whether a process at `from` could reach `url` right now (listener up, path open).
+  bool reachable(const Origin& from, const std::string& url) const;
+  // The endpoint that would receive a packet sent to `url` right now, if any.
+  std::optional<EndpointId> resolve_endpoint(const Origin& from, const std::string& url) const;
+
+  void set_host_up(HostIndex h, bool up);
+  bool host_up(HostIndex h) const { return hosts_[static_cast<size_t>(h)].up; }
+  // Hosts in different groups cannot talk; hosts not named are in group 0.
+  void partition(const std::vector<std::vector<HostIndex>>& groups);
+  void heal();
+  bool connected(HostIndex a, HostIndex b) const;
+
+  std::uint64_t packets_sent() const { return sent_; }
+  std::uint64_t packets_dropped() const { return dropped_; }
+
+ private:
+  struct Host { std::string name, ip; NetnsIndex netns; bool up = true; int group = 0; };
+  struct Listener { EndpointId ep; Receiver rx; };
+  struct Target { bool ok = false; const Listener* l = nullptr; HostIndex host = -1; std::string why; };
+  Target resolve(const Origin& from, const std::string& url) const;
+  Duration latency(HostIndex a, HostIndex b);
+  Time fifo_time(const std::string& from, const std::string& to, Duration lat);
+  void drop(const Origin& from, const std::string& to, const std::string& why, const Packet& p);
+
+  EventLoop& loop_;
+  Trace& trace_;
+  Prng prng_;
+  NetworkOptions opts_;
+  std::vector<Host> hosts_;
+  std::vector<HostIndex> netns_host_;
+  std::map<std::pair<NetnsIndex, int>, Listener> bound_;           // (netns, port)
+  std::map<std::pair<NetnsIndex, int>, bool> bound_any_;           // bound on 0.0.0.0?
+  std::map<std::pair<HostIndex, int>, std::pair<NetnsIndex, int>> published_;  // host port -> (netns, port)
+  std::map<EndpointId, std::pair<Origin, Receiver>> endpoints_;
+  std::map<std::pair<std::string, std::string>, Time> fifo_;      // (sender, url) -> last delivery
+  std::uint64_t sent_ = 0, dropped_ = 0;
+};
+
+// Splits "http://10.0.0.1:2380" into host and port. False if malformed.
+bool split_url(const std::string& url, std::string* host, int* port);
+
+}  // namespace raftlab::sim

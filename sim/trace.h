@@ -1,0 +1,88 @@
+// sim/trace.h — the typed, recorded history of a run.
+//
+// The trace is the single source for checkers (sim/check), the summary timeline,
+// `status --at`, JSONL export and the determinism hash. Same scenario + seed =>
+// byte-identical JSONL => identical SHA-256.
+// Must never: record pointer values, wall-clock time or anything that varies between
+// runs of the same seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace raftlab::sim {
+
+enum class TraceLevel : std::uint8_t {
+  Off,      // nothing is recorded (benchmarks); the hash covers nothing
+  Default,  // lifecycle, roles, applies, faults, drops, rejects, client ops, etcd logs
+  Full,     // + every message send and delivery
+};
+
+enum class Ev : std::uint8_t {
+  RunStart,     // a=scenario name, index=seed
+  Note,         // a=text (scenario timeline note)
+  HostDown,     // who=host
+  HostUp,       // who=host
+  Partition,    // a=description
+  Heal,         //
+  ProcStart,    // who=member (container), a=image or "etcd"
+  ProcExit,     // who=member, a=reason ("stopped"|"killed"|"fatal"|"host down"), b=error text
+  Log,          // who=member, a=level ("info"|"warn"|"error"|"fatal"), b=etcd's message, c=fields
+  Bootstrap,    // who=member, a=kind ("new"|"existing"|"restart"), member_id, cluster_id
+  Role,         // who=member, member_id, cluster_id, term, a=role, peer=leader id
+  Apply,        // who=member, member_id, cluster_id, term, index, a=entry summary
+  Send,         // (Full) who=sender, a=destination, b=message
+  Deliver,      // (Full) who=receiver, a=source, b=message
+  Drop,         // who=sender, a=destination address, b=reason, c=message
+  Reject,       // who=receiver, a=reason (e.g. "cluster ID mismatch"), peer=remote member id,
+                //   cluster_id=local, index=remote cluster id
+  Member,       // who=member, a=change ("add"|"remove"|"publish"), peer=member id, b=name/urls
+  ClientCall,   // who=endpoint member, index=op id, a=operation text
+  ClientDone,   // who=endpoint member, index=op id, a=result ("ok"|"error"), b=detail
+  Expect,       // index=expectation number, a=what, b=actual, c="pass"|"fail"
+};
+const char* ev_name(Ev e);
+
+struct TraceEvent {
+  Time at;
+  Ev kind = Ev::Note;
+  std::string who;
+  std::uint64_t member_id = 0;
+  std::uint64_t cluster_id = 0;
+  std::uint64_t term = 0;
+  std::uint64_t index = 0;
+  std::uint64_t peer = 0;
+  std::string a, b, c;
+};
+
+class Trace {
+ public:
+  explicit Trace(TraceLevel level = TraceLevel::Default) : level_(level) {}
+  TraceLevel level() const { return level_; }
+  bool on() const { return level_ != TraceLevel::Off; }
+  bool full() const { return level_ == TraceLevel::Full; }
+
+  void record(TraceEvent e) {
+    if (level_ == TraceLevel::Off) return;
+    events_.push_back(std::move(e));
+  }
+  const std::vector<TraceEvent>& events() const { return events_; }
+
+  // One JSON object per line, keys in a fixed order, ids as etcd's lowercase hex.
+  static std::string to_jsonl(const TraceEvent& e);
+  std::string to_jsonl() const;
+  // SHA-256 (lowercase hex) of to_jsonl() — the determinism fingerprint.
+  std::string sha256() const;
+
+ private:
+  TraceLevel level_;
+  std::vector<TraceEvent> events_;
+};
+
+std::string hex_id(std::uint64_t id);  // etcd's types.ID format: lowercase hex, no padding
+std::string sha256_hex(const std::string& data);
+
+}  // namespace raftlab::sim

@@ -1,0 +1,85 @@
+// sim/wire.h — what travels over the simulated network between etcd members and
+// clients: raft messages in an etcd peer envelope (with the sender's cluster ID, as
+// rafthttp's X-Etcd-Cluster-ID header), peer errors, the peer `/members` query used by
+// `--initial-cluster-state existing`, and client (etcdctl) requests and replies.
+// Plain values only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "raft/message.h"
+
+namespace raftlab::sim {
+
+struct MemberRecord {
+  std::uint64_t id = 0;
+  std::string name;  // empty until the member has started and published (etcd: "unstarted")
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
+  bool is_learner = false;
+  bool operator==(const MemberRecord&) const = default;
+};
+
+struct RaftEnvelope {
+  std::uint64_t cluster_id = 0;   // sender's cluster ID
+  std::uint64_t from_member = 0;  // sender's member ID
+  raft::Message msg;
+};
+
+// A peer refused our stream/message (rafthttp answers 412 Precondition Failed for a
+// cluster ID mismatch and 410 Gone to a removed member).
+struct PeerError {
+  enum class Kind : std::uint8_t { ClusterIdMismatch, RemovedMember } kind = Kind::ClusterIdMismatch;
+  std::uint64_t remote_member = 0;   // who answered
+  std::uint64_t remote_cluster = 0;  // the answering member's cluster ID
+};
+
+struct MembersQuery { std::uint64_t req = 0; };
+struct MembersReply {
+  std::uint64_t req = 0;
+  std::uint64_t cluster_id = 0;
+  std::vector<MemberRecord> members;
+};
+
+enum class ClientOpKind : std::uint8_t { Put, Get, MemberAdd, MemberRemove, MemberList, Status };
+
+struct ClientRequest {
+  std::uint64_t req = 0;
+  ClientOpKind kind = ClientOpKind::Put;
+  std::string key, value;
+  std::vector<std::string> peer_urls;  // member add
+  std::uint64_t member_id = 0;         // member remove
+  bool serializable = false;           // get --consistency=s
+};
+
+struct StatusInfo {
+  std::uint64_t member_id = 0, cluster_id = 0, leader = 0;
+  std::string version;
+  std::uint64_t db_size = 0, raft_term = 0, raft_index = 0, raft_applied_index = 0;
+  bool is_learner = false;
+  std::vector<std::string> errors;
+};
+
+struct ClientReply {
+  std::uint64_t req = 0;
+  bool ok = false;
+  std::string error;                  // etcd's wording, e.g. "etcdserver: request timed out"
+  std::uint64_t cluster_id = 0, member_id = 0, revision = 0;
+  bool found = false;
+  std::string value;
+  std::vector<MemberRecord> members;  // member add/list
+  StatusInfo status;
+};
+
+struct Packet {
+  std::variant<RaftEnvelope, PeerError, MembersQuery, MembersReply, ClientRequest, ClientReply>
+      body;
+  int reply_to = -1;  // endpoint that expects a reply (requests), -1 otherwise
+};
+
+std::string describe(const Packet& p);
+
+}  // namespace raftlab::sim

@@ -1,0 +1,530 @@
+#include "sim/world.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/etcd/entry_codec.h"
+
+namespace raftlab::sim {
+
+World::World(WorldOptions opts)
+    : opts_(opts),
+      trace_(opts.trace_level),
+      root_(opts.seed),
+      net_(loop_, trace_, root_.derive("network"), opts.network) {}
+
+World::~World() = default;
+
+HostIndex World::add_host(const std::string& name, const std::string& ip) { return net_.add_host(name, ip); }
+
+int World::add_container(ContainerSpec spec) {
+  Container c;
+  c.spec = std::move(spec);
+  containers_.push_back(std::move(c));
+  return static_cast<int>(containers_.size() - 1);
+}
+
+int World::container_index(const std::string& name) const {
+  for (size_t i = 0; i < containers_.size(); ++i)
+    if (containers_[i].spec.name == name) return static_cast<int>(i);
+  return -1;
+}
+
+void World::proc_event(Ev kind, const std::string& who, const std::string& a, const std::string& b) {
+  if (!trace_.on()) return;
+  TraceEvent e;
+  e.at = loop_.now();
+  e.kind = kind;
+  e.who = who;
+  e.a = a;
+  e.b = b;
+  trace_.record(std::move(e));
+}
+
+void World::note(const std::string& text) { proc_event(Ev::Note, "", text); }
+
+etcd::DataDir* World::data_dir(int c) {
+  const Container& k = containers_[static_cast<size_t>(c)];
+  const std::string key = k.spec.volume_key.empty()
+                              ? fmt::format("anon:{}#{}", k.spec.name, k.instance)
+                              : fmt::format("vol:{}:{}", net_.host_name(k.spec.host), k.spec.volume_key);
+  auto& slot = data_dirs_[key];
+  if (!slot) slot = std::make_unique<etcd::DataDir>();
+  return slot.get();
+}
+
+Origin World::client_origin(const std::string& who) {
+  Origin o;
+  o.netns = -1;
+  o.host = -1;
+  o.who = who;
+  return o;
+}
+
+StartContext World::start_context(int c) {
+  StartContext ctx;
+  const etcd::DataDir* d = data_dir(c);
+  ctx.data_has_wal = d->has_wal;
+  ctx.wal_member_id = d->member_id;
+  ctx.wal_cluster_id = d->cluster_id;
+  Container& k = containers_[static_cast<size_t>(c)];
+  Origin from;
+  from.host = k.spec.host;
+  from.netns = -1;  // the entrypoint's etcdctl dials host addresses, not its own loopback
+  from.who = k.spec.name;
+  auto member_at = [this, from](const std::string& url) -> const etcd::Member* {
+    auto ep = net_.resolve_endpoint(from, url);
+    if (!ep) return nullptr;
+    for (const auto& m : graveyard_)
+      if (m->serving() && m->endpoint() == *ep) return m.get();
+    return nullptr;
+  };
+  ctx.endpoint_healthy = [member_at](const std::string& url) {
+    const etcd::Member* m = member_at(url);
+    return m && m->leader() != 0;
+  };
+  ctx.member_list = [member_at](const std::string& url) -> std::optional<std::vector<MemberRecord>> {
+    const etcd::Member* m = member_at(url);
+    if (!m) return std::nullopt;
+    std::vector<MemberRecord> out;
+    for (const auto& [id, rec] : m->members()) out.push_back(rec);
+    return out;
+  };
+  ctx.new_member_envs = d->bitnami_new_member_envs;
+  ctx.trial_outcome = [this, c](const std::vector<std::string>& my_peer_urls) { return trial_outcome(c, my_peer_urls); };
+  return ctx;
+}
+
+std::string World::trial_outcome(int c, const std::vector<std::string>& my_peer_urls) {
+  (void)my_peer_urls;
+  const etcd::DataDir* d = data_dir(c);
+  if (!d->has_wal) return "none";
+  // The members the WAL knows (its conf changes), other than itself: the peers a
+  // restarted etcd dials.
+  std::map<std::uint64_t, std::vector<std::string>> peers;
+  for (const auto& e : d->log) {
+    if (e.type != raft::EntryType::ConfChange) continue;
+    raft::ConfChange cc;
+    if (!raft::decode_conf_change(e.data, &cc)) continue;
+    if (cc.type == raft::ConfChangeType::RemoveNode) {
+      peers.erase(cc.node_id);
+      continue;
+    }
+    MemberRecord m;
+    if (etcd::decode_member(cc.context, &m)) peers[cc.node_id] = m.peer_urls;
+  }
+  peers.erase(d->member_id);
+  const Container& k = containers_[static_cast<size_t>(c)];
+  Origin from;
+  from.host = k.spec.host;
+  from.netns = -1;
+  from.who = k.spec.name;
+  std::string outcome = "none";
+  for (const auto& [id, urls] : peers) {
+    if (urls.empty()) continue;
+    auto ep = net_.resolve_endpoint(from, urls.front());
+    if (!ep) continue;
+    for (const auto& m : graveyard_) {
+      if (!m->serving() || m->endpoint() != *ep) continue;
+      if (m->cluster_id() == d->cluster_id && m->id() == id) return "stream";
+      if (m->cluster_id() != d->cluster_id) outcome = "mismatch";
+    }
+  }
+  return outcome;
+}
+
+void World::start(int c) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  k.wanted = true;
+  if (k.up) return;
+  k.backoff = Duration{0};
+  launch(c);
+}
+
+void World::launch(int c) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  if (k.up) return;
+  if (!net_.host_up(k.spec.host)) return;  // the host's docker daemon is down with it
+  // docker refuses to start a container whose published host port is taken.
+  for (size_t i = 0; i < containers_.size(); ++i) {
+    const Container& o = containers_[i];
+    if (static_cast<int>(i) == c || !o.up || o.spec.host != k.spec.host) continue;
+    for (const auto& [cp, hp] : k.spec.published) {
+      for (const auto& [ocp, ohp] : o.spec.published) {
+        (void)cp;
+        (void)ocp;
+        if (hp == ohp) {
+          const std::string err = fmt::format(
+              "docker: Error response from daemon: driver failed programming external connectivity on "
+              "endpoint {}: Bind for 0.0.0.0:{} failed: port is already allocated.",
+              k.spec.name, hp);
+          k.last_error = err;
+          proc_event(Ev::ProcExit, k.spec.name, "refused", err);
+          k.wanted = false;
+          return;
+        }
+      }
+    }
+  }
+  k.up = true;
+  k.ever_started = true;
+  k.gen++;
+  k.started_at = loop_.now();
+  k.last_error.clear();
+  proc_event(Ev::ProcStart, k.spec.name, k.spec.image);
+  Launch l = k.spec.launch(start_context(c));
+  launch_decided(c, k.gen, std::move(l));
+}
+
+void World::launch_decided(int c, std::uint64_t gen, Launch l) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  if (gen != k.gen || !k.up) return;
+  for (const auto& [level, line] : l.logs) {
+    if (!trace_.on()) break;
+    TraceEvent e;
+    e.at = loop_.now();
+    e.kind = Ev::Log;
+    e.who = k.spec.name;
+    e.a = level;
+    e.b = line;
+    e.c = "source=entrypoint";
+    trace_.record(std::move(e));
+  }
+  if (l.wipe_data) *data_dir(c) = etcd::DataDir{};
+  if (l.new_member_envs) data_dir(c)->bitnami_new_member_envs = l.new_member_envs;
+  switch (l.kind) {
+    case Launch::Kind::Block:
+      // The entrypoint waits forever; an etcd it started may keep running meanwhile.
+      if (l.block_etcd) exec_etcd(c, l.cfg);
+      return;
+    case Launch::Kind::Fail:
+      on_exit(c, gen, l.error);
+      return;
+    case Launch::Kind::MemberAddThenExec: {
+      ClientRequest req;
+      req.kind = ClientOpKind::MemberAdd;
+      req.peer_urls = l.add_peer_urls;
+      req.key = l.add_name;
+      auto after = l.after_add;
+      etcdctl(std::move(req), l.add_endpoints, [this, c, gen, after](const ClientResult& r) {
+        Container& kk = containers_[static_cast<size_t>(c)];
+        if (gen != kk.gen || !kk.up) return;
+        ClientReply reply = r.reply;
+        reply.ok = r.ok;
+        if (!r.ok) reply.error = r.error;
+        launch_decided(c, gen, after(reply));
+      });
+      return;
+    }
+    case Launch::Kind::Exec:
+      exec_etcd(c, l.cfg);
+      return;
+  }
+}
+
+void World::exec_etcd(int c, const etcd::MemberConfig& cfg) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  etcd::MemberHost h;
+  h.loop = &loop_;
+  h.net = &net_;
+  h.trace = &trace_;
+  h.origin.netns = k.spec.own_netns ? net_.add_netns(k.spec.host) : net_.host_netns(k.spec.host);
+  h.origin.host = k.spec.host;
+  h.origin.who = k.spec.name;
+  h.origin.endpoint = next_endpoint_++;
+  h.own_netns = k.spec.own_netns;
+  h.published = k.spec.published;
+  h.host_ip = net_.host_ip(k.spec.host);
+  const std::uint64_t gen = k.gen;
+  h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };
+  // Each process instance gets its own stream, derived from the container name and a
+  // start counter, so one member's draws never shift another's.
+  Prng prng = root_.derive(fmt::format("member/{}/{}", k.spec.name, k.restarts + 1000 * k.instance));
+  auto m = std::make_unique<etcd::Member>(std::move(h), cfg, data_dir(c), prng);
+  k.member = m.get();
+  graveyard_.push_back(std::move(m));
+  k.member->start();
+}
+
+void World::on_exit(int c, std::uint64_t gen, const std::string& error) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  if (gen != k.gen || !k.up) return;
+  if (k.member) k.member->stop("exited");
+  k.member = nullptr;
+  k.up = false;
+  k.gen++;
+  k.last_error = error;
+  proc_event(Ev::ProcExit, k.spec.name, "exited", error);
+  const auto policy = k.spec.restart;
+  const bool again = k.wanted && (policy == RestartPolicy::Always || policy == RestartPolicy::UnlessStopped ||
+                                  (policy == RestartPolicy::OnFailure &&
+                                   (k.spec.restart_max == 0 || k.restarts < k.spec.restart_max)));
+  if (!again) return;
+  // Docker's restart manager: the delay starts at 100 ms and doubles up to 1 minute;
+  // it resets once a container has run for 10 seconds.
+  if (loop_.now() - k.started_at >= seconds(10) || k.backoff.ns == 0)
+    k.backoff = millis(100);
+  else
+    k.backoff = std::min(k.backoff * 2, seconds(60));
+  k.restarts++;
+  const std::uint64_t g = k.gen;
+  loop_.after(k.backoff, [this, c, g] {
+    Container& kk = containers_[static_cast<size_t>(c)];
+    if (kk.gen != g || !kk.wanted) return;
+    launch(c);
+  });
+}
+
+void World::terminate(int c, const std::string& reason) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  k.gen++;
+  if (!k.up) return;
+  if (k.member) k.member->stop(reason);
+  k.member = nullptr;
+  k.up = false;
+  proc_event(Ev::ProcExit, k.spec.name, reason);
+}
+
+void World::stop(int c) {
+  containers_[static_cast<size_t>(c)].wanted = false;
+  terminate(c, "stopped");
+}
+
+void World::kill(int c) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  if (!k.up) return;
+  const std::uint64_t g = k.gen;
+  // A crash is an exit with an error: the restart policy decides what happens next.
+  on_exit(c, g, "killed");
+}
+
+void World::restart(int c) {
+  terminate(c, "restarting");
+  containers_[static_cast<size_t>(c)].wanted = true;
+  containers_[static_cast<size_t>(c)].backoff = Duration{0};
+  launch(c);
+}
+
+void World::replace(int c, ContainerSpec spec, bool wipe_data) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  terminate(c, "removed");
+  spec.name = k.spec.name;
+  k.spec = std::move(spec);
+  k.instance++;  // docker rm + run: a new container, a new anonymous volume
+  k.restarts = 0;
+  if (wipe_data) *data_dir(c) = etcd::DataDir{};
+  k.wanted = true;
+  k.backoff = Duration{0};
+  launch(c);
+}
+
+void World::kill_host(HostIndex h) {
+  proc_event(Ev::HostDown, net_.host_name(h), "");
+  for (size_t i = 0; i < containers_.size(); ++i)
+    if (containers_[i].spec.host == h) terminate(static_cast<int>(i), "host down");
+  net_.set_host_up(h, false);
+}
+
+void World::restore_host(HostIndex h) {
+  net_.set_host_up(h, true);
+  proc_event(Ev::HostUp, net_.host_name(h), "");
+  // At boot the docker daemon restarts containers whose policy is always/unless-stopped.
+  for (size_t i = 0; i < containers_.size(); ++i) {
+    Container& k = containers_[i];
+    if (k.spec.host != h || !k.wanted) continue;
+    if (k.spec.restart == RestartPolicy::Always || k.spec.restart == RestartPolicy::UnlessStopped) {
+      k.backoff = Duration{0};
+      launch(static_cast<int>(i));
+    } else {
+      k.wanted = false;
+    }
+  }
+}
+
+void World::partition(const std::vector<std::vector<HostIndex>>& groups) {
+  std::string d;
+  for (const auto& g : groups) {
+    d += "[";
+    for (size_t i = 0; i < g.size(); ++i) d += (i ? "," : "") + net_.host_name(g[i]);
+    d += "]";
+  }
+  proc_event(Ev::Partition, "", d);
+  net_.partition(groups);
+}
+
+void World::heal() {
+  proc_event(Ev::Heal, "", "");
+  net_.heal();
+}
+
+std::string World::endpoint_url(const std::string& name_or_url) const {
+  if (name_or_url.find("://") != std::string::npos) return name_or_url;
+  int c = container_index(name_or_url);
+  if (c < 0) return name_or_url;
+  const Container& k = containers_[static_cast<size_t>(c)];
+  if (k.member && !k.member->config().advertise_client_urls.empty())
+    return k.member->config().advertise_client_urls.front();
+  // Not running: the first published client port on the host, as an operator would dial.
+  for (const auto& [cp, hp] : k.spec.published)
+    if (cp == 2379) return fmt::format("http://{}:{}", net_.host_ip(k.spec.host), hp);
+  return fmt::format("http://{}:2379", net_.host_ip(k.spec.host));
+}
+
+void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
+                    std::function<void(const ClientResult&)> done, Duration timeout) {
+  struct Call {
+    std::function<void(const ClientResult&)> done;
+    bool finished = false;
+    int ep = -1;
+    std::string endpoint;
+  };
+  auto call = std::make_shared<Call>();
+  call->done = std::move(done);
+  req.req = next_req_++;
+  const int ep = next_endpoint_++;
+  call->ep = ep;
+  Origin o = client_origin("etcdctl");
+  o.endpoint = ep;
+  auto finish = [this, call](ClientResult r) {
+    if (call->finished) return;
+    call->finished = true;
+    net_.unregister_endpoint(call->ep);
+    r.endpoint = call->endpoint;
+    if (trace_.on()) {
+      TraceEvent e;
+      e.at = loop_.now();
+      e.kind = Ev::ClientDone;
+      e.who = call->endpoint;
+      e.index = r.reply.req;
+      e.a = r.ok ? "ok" : "error";
+      e.b = r.ok ? (r.reply.found ? "value=" + r.reply.value : fmt::format("revision={}", r.reply.revision))
+                 : r.error;
+      trace_.record(std::move(e));
+    }
+    call->done(r);
+  };
+  const std::uint64_t rid = req.req;
+  net_.register_endpoint(ep, o, [finish, rid](const Packet& p) {
+    const auto* rep = std::get_if<ClientReply>(&p.body);
+    if (!rep || rep->req != rid) return;
+    ClientResult r;
+    r.ok = rep->ok;
+    r.error = rep->error;
+    r.reply = *rep;
+    finish(r);
+  });
+  std::string target;
+  for (const auto& e : endpoints) {
+    const std::string url = endpoint_url(e);
+    if (net_.reachable(o, url)) {
+      target = url;
+      break;
+    }
+  }
+  call->endpoint = target.empty() ? (endpoints.empty() ? "" : endpoint_url(endpoints.front())) : target;
+  if (trace_.on()) {
+    TraceEvent e;
+    e.at = loop_.now();
+    e.kind = Ev::ClientCall;
+    e.who = call->endpoint;
+    e.index = rid;
+    e.a = describe(Packet{req, -1});
+    trace_.record(std::move(e));
+  }
+  if (!target.empty()) {
+    Packet p;
+    p.body = req;
+    p.reply_to = ep;
+    net_.send(o, target, std::move(p));
+  }
+  loop_.after(timeout, [finish, rid] {
+    ClientResult r;
+    r.ok = false;
+    r.error = "context deadline exceeded";
+    r.reply.req = rid;
+    finish(r);
+  });
+}
+
+void World::run_until(Time t) { loop_.run_until(t); }
+
+std::vector<MemberView> World::members() const {
+  std::vector<MemberView> out;
+  for (const auto& k : containers_) {
+    MemberView v;
+    v.name = k.spec.name;
+    v.host = net_.host_name(k.spec.host);
+    const etcd::Member* m = k.member;
+    if (m) {
+      v.member_id = m->id();
+      v.cluster_id = m->cluster_id();
+      v.running = m->serving();
+      v.state = m->serving() ? "running" : "bootstrapping";
+      if (m->serving()) {
+        v.role = m->role();
+        v.leader = m->leader();
+        v.term = m->term();
+        v.applied = m->applied();
+        v.status = m->status();
+        v.commit = v.status.raft_index;
+        for (const auto& [id, rec] : m->members()) v.members.push_back(rec);
+        v.voters = m->voters();
+      }
+      if (!m->config().advertise_client_urls.empty()) v.client_url = m->config().advertise_client_urls.front();
+    } else if (k.up) {
+      v.state = "starting";
+    } else if (!k.ever_started) {
+      v.state = "never started";
+    } else if (!k.last_error.empty()) {
+      v.state = "exited: " + k.last_error;
+    } else {
+      v.state = "stopped";
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<ClusterView> World::clusters() const {
+  std::map<std::uint64_t, ClusterView> by_id;
+  std::map<std::uint64_t, std::uint64_t> best_applied;
+  const auto views = members();
+  for (const auto& v : views) {
+    if (!v.running) continue;
+    auto& cv = by_id[v.cluster_id];
+    cv.cluster_id = v.cluster_id;
+    cv.running.push_back(v.name);
+    if (v.role == raft::Role::Leader) cv.leaders.push_back(v.name);
+    if (!best_applied.count(v.cluster_id) || v.applied > best_applied[v.cluster_id]) {
+      best_applied[v.cluster_id] = v.applied;
+      cv.voters = v.voters;
+    }
+  }
+  std::vector<ClusterView> out;
+  for (auto& [id, cv] : by_id) {
+    // Quorum: some leader that a majority of the voters (running, in this cluster, and
+    // reachable from it) follow.
+    for (const auto& lname : cv.leaders) {
+      const MemberView* leader = nullptr;
+      for (const auto& v : views)
+        if (v.name == lname) leader = &v;
+      if (!leader) continue;
+      const int lc = container_index(lname);
+      size_t support = 0;
+      for (std::uint64_t voter : leader->voters) {
+        for (size_t i = 0; i < views.size(); ++i) {
+          const auto& v = views[i];
+          if (!v.running || v.member_id != voter || v.cluster_id != id) continue;
+          if (!net_.connected(containers_[i].spec.host, containers_[static_cast<size_t>(lc)].spec.host)) continue;
+          if (v.leader == leader->member_id) ++support;
+        }
+      }
+      if (!leader->voters.empty() && support * 2 > leader->voters.size()) cv.quorum = true;
+    }
+    out.push_back(std::move(cv));
+  }
+  return out;
+}
+
+}  // namespace raftlab::sim

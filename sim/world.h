@@ -1,0 +1,194 @@
+// sim/world.h — one simulated deployment: virtual clock, event queue, root PRNG,
+// network, hosts, containers/processes with their data dirs, etcdctl clients, and the
+// trace. Everything that happens in a run happens through a World.
+//
+// Must never: read the wall clock, use threads, or iterate anything whose order could
+// change between runs (all containers are ordered maps/vectors).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/etcd/member.h"
+#include "sim/event_loop.h"
+#include "sim/network.h"
+#include "sim/prng.h"
+#include "sim/trace.h"
+#include "sim/wire.h"
+
+namespace raftlab::sim {
+
+// What an image's entrypoint decides when a container starts (see sim/deploy.h).
+struct Launch {
+  // Exec: run etcd with `cfg`. Fail: the entrypoint exits with `error`. Block: the
+  // entrypoint waits forever (if `block_etcd` is set, an etcd it started keeps running).
+  enum class Kind : std::uint8_t { Exec, Fail, MemberAddThenExec, Block } kind = Kind::Exec;
+  bool block_etcd = false;
+  etcd::MemberConfig cfg;                                    // Exec
+  std::vector<std::pair<std::string, std::string>> logs;     // (level, line) before exec
+  std::string error;                                         // Fail: what the entrypoint prints
+  // MemberAddThenExec: `etcdctl member add` against these endpoints, then decide again.
+  std::vector<std::string> add_endpoints;
+  std::vector<std::string> add_peer_urls;
+  std::string add_name;
+  std::function<Launch(const ClientReply& reply)> after_add;
+  bool wipe_data = false;  // remove the data dir before exec (Bitnami re-join)
+  // Bitnami keeps `etcdctl member add`'s ETCD_* lines in a file in the data dir.
+  std::optional<std::map<std::string, std::string>> new_member_envs;
+};
+
+// What an entrypoint may look at when it runs: the data dir, and (like the etcdctl
+// calls in Bitnami's scripts) the cluster behind some endpoints.
+struct StartContext {
+  bool data_has_wal = false;
+  std::uint64_t wal_member_id = 0, wal_cluster_id = 0;
+  // `etcdctl endpoint health`-like: true when the endpoint answers and its cluster has a leader.
+  std::function<bool(const std::string& client_url)> endpoint_healthy;
+  // `etcdctl member list` against an endpoint; nullopt if it does not answer.
+  std::function<std::optional<std::vector<MemberRecord>>(const std::string& client_url)> member_list;
+  // Bitnami's is_node_still_a_member runs etcd from the data dir and watches its log:
+  // "stream" (a peer of its own cluster connects), "mismatch" (a peer reports another
+  // cluster ID), or "none" (nothing happens: no peer knows it).
+  std::function<std::string(const std::vector<std::string>& my_peer_urls)> trial_outcome;
+  std::optional<std::map<std::string, std::string>> new_member_envs;  // file in the data dir
+};
+
+using Launcher = std::function<Launch(const StartContext&)>;
+
+enum class RestartPolicy : std::uint8_t { No, Always, UnlessStopped, OnFailure };
+
+struct ContainerSpec {
+  std::string name;        // the scenario's handle (container name)
+  HostIndex host = 0;
+  bool own_netns = false;  // docker bridge network: its own namespace, ports via -p
+  std::map<int, int> published;  // container port -> host port
+  RestartPolicy restart = RestartPolicy::No;
+  int restart_max = 0;           // on-failure:N (0 = unlimited)
+  std::string volume_key;        // "" = data lives and dies with the container
+  std::string image;             // "bitnami/etcd:3.5.18" or "etcd"
+  Launcher launch;               // computes the etcd config at each start
+};
+
+struct WorldOptions {
+  std::uint64_t seed = 1;
+  TraceLevel trace_level = TraceLevel::Default;
+  NetworkOptions network;
+};
+
+// A member as `etcdctl endpoint status` + `member list` would describe it.
+struct MemberView {
+  std::string name;        // container
+  std::string host;
+  bool running = false;    // process up and serving
+  std::string state;       // "running" | "stopped" | "exited: <error>" | "bootstrapping" | "never started"
+  std::uint64_t member_id = 0, cluster_id = 0, leader = 0, term = 0;
+  std::uint64_t commit = 0, applied = 0;
+  raft::Role role = raft::Role::Follower;
+  std::vector<MemberRecord> members;
+  std::vector<std::uint64_t> voters;
+  StatusInfo status;
+  std::string client_url;  // first advertised client URL
+};
+
+struct ClusterView {
+  std::uint64_t cluster_id = 0;
+  std::vector<std::string> running;  // container names serving in this cluster
+  std::vector<std::uint64_t> voters; // voting members (from the most advanced member's view)
+  std::vector<std::string> leaders;  // running members that report themselves leader
+  bool quorum = false;               // a majority of voters running and mutually reachable with a leader
+};
+
+struct ClientResult {
+  bool ok = false;
+  std::string error;   // etcd / etcdctl wording
+  std::string endpoint;
+  ClientReply reply;
+};
+
+class World {
+ public:
+  explicit World(WorldOptions opts);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  HostIndex add_host(const std::string& name, const std::string& ip);
+  int add_container(ContainerSpec spec);  // created, not started
+  int container_index(const std::string& name) const;  // -1 if unknown
+  const ContainerSpec& container(int c) const { return containers_[static_cast<size_t>(c)].spec; }
+  std::size_t container_count() const { return containers_.size(); }
+
+  // Timeline actions.
+  void start(int c);
+  void stop(int c);     // docker stop: not restarted by the policy
+  void kill(int c);     // crash: the restart policy applies
+  void restart(int c);  // docker restart
+  void replace(int c, ContainerSpec spec, bool wipe_data);  // docker rm + docker run
+  void kill_host(HostIndex h);
+  void restore_host(HostIndex h);
+  void partition(const std::vector<std::vector<HostIndex>>& groups);
+  void heal();
+  void note(const std::string& text);
+
+  // etcdctl: tries the endpoints in order (clientv3 balancer); fails with
+  // "context deadline exceeded" after `timeout` (etcdctl --command-timeout, 5s).
+  void etcdctl(ClientRequest req, std::vector<std::string> endpoints,
+               std::function<void(const ClientResult&)> done, Duration timeout = seconds(5));
+
+  void run_until(Time t);
+  Time now() const { return loop_.now(); }
+
+  std::vector<MemberView> members() const;
+  std::vector<ClusterView> clusters() const;
+  // Resolves a member name to its first advertised client URL; URLs pass through.
+  std::string endpoint_url(const std::string& name_or_url) const;
+
+  EventLoop& loop() { return loop_; }
+  Network& net() { return net_; }
+  Trace& trace() { return trace_; }
+  const Trace& trace() const { return trace_; }
+  std::uint64_t seed() const { return opts_.seed; }
+
+ private:
+  struct Container {
+    ContainerSpec spec;
+    int instance = 0;           // bumps on replace (new container, new anonymous volume)
+    bool wanted = false;        // started and not stopped by the user
+    bool up = false;            // process running (bootstrapping or serving)
+    int restarts = 0;
+    Duration backoff{0};
+    Time started_at{};
+    std::uint64_t gen = 0;      // bumps on every start/stop, cancels stale timers
+    etcd::Member* member = nullptr;
+    std::string last_error;
+    bool ever_started = false;
+  };
+  void launch(int c);
+  void launch_decided(int c, std::uint64_t gen, Launch l);
+  void exec_etcd(int c, const etcd::MemberConfig& cfg);
+  void on_exit(int c, std::uint64_t gen, const std::string& error);
+  void terminate(int c, const std::string& reason);
+  etcd::DataDir* data_dir(int c);
+  StartContext start_context(int c);
+  std::string trial_outcome(int c, const std::vector<std::string>& my_peer_urls);
+  Origin client_origin(const std::string& who);
+  void proc_event(Ev kind, const std::string& who, const std::string& a, const std::string& b = "");
+
+  WorldOptions opts_;
+  EventLoop loop_;
+  Trace trace_;
+  Prng root_;
+  Network net_;
+  std::vector<Container> containers_;
+  std::map<std::string, std::unique_ptr<etcd::DataDir>> data_dirs_;
+  std::vector<std::unique_ptr<etcd::Member>> graveyard_;  // every member instance ever run
+  int next_endpoint_ = 1;
+  std::uint64_t next_req_ = 1;
+};
+
+}  // namespace raftlab::sim

@@ -1,0 +1,383 @@
+#include "tools/cli.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/etcd/ids.h"
+#include "sim/scenario/duration.h"
+#include "sim/scenario/loader.h"
+#include "tools/etcdctl_format.h"
+
+namespace raftlab::tools {
+
+namespace {
+
+using sim::Ev;
+
+std::string at_text(std::int64_t ns) {
+  return fmt::format("{:>4}.{:03}s", ns / 1000000000LL, (ns / 1000000LL) % 1000);
+}
+
+std::string member_name_of(const sim::World& w, std::uint64_t id) {
+  for (const auto& m : w.members())
+    if (m.member_id == id && id != 0) return m.name;
+  return etcd::format_id(id);
+}
+
+// The lines of the timeline a person wants to read: processes, leaders, errors,
+// membership, faults, etcdctl output. Follower transitions and routine info are left out.
+std::vector<std::string> timeline_lines(const sim::World& w) {
+  std::vector<std::string> out;
+  std::set<std::string> seen_errors;
+  std::map<std::uint64_t, std::set<std::string>> member_changes;  // cluster -> changes already shown
+  for (const auto& e : w.trace().events()) {
+    const std::string t = at_text(e.at.ns);
+    switch (e.kind) {
+      case Ev::ProcStart:
+        out.push_back(fmt::format("{}  {:<8} container started ({})", t, e.who, e.a));
+        break;
+      case Ev::ProcExit:
+        if (e.a == "exited")
+          out.push_back(fmt::format("{}  {:<8} exited: {}", t, e.who, e.b));
+        else if (e.a == "refused")
+          out.push_back(fmt::format("{}  {:<8} not started: {}", t, e.who, e.b));
+        else
+          out.push_back(fmt::format("{}  {:<8} {}", t, e.who, e.a));
+        break;
+      case Ev::Bootstrap:
+        out.push_back(fmt::format("{}  {:<8} etcd {} member {} in cluster {}", t, e.who,
+                                  e.a == "new" ? "bootstrapped a NEW cluster as" :
+                                  e.a == "existing" ? "joined an EXISTING cluster as" : "restarted from its data dir as",
+                                  etcd::format_id(e.member_id), etcd::format_id(e.cluster_id)));
+        break;
+      case Ev::Role:
+        if (e.a == "Leader")
+          out.push_back(fmt::format("{}  {:<8} became LEADER at term {} (cluster {})", t, e.who, e.term,
+                                    etcd::format_id(e.cluster_id)));
+        break;
+      case Ev::Log:
+        if (e.a == "warn" || e.a == "error" || e.a == "fatal") {
+          const std::string key = e.who + "|" + e.b;
+          if (!seen_errors.insert(key).second) break;
+          out.push_back(fmt::format("{}  {:<8} {}: {}{}", t, e.who, e.a, e.b, e.c.empty() ? "" : " (" + e.c + ")"));
+        }
+        break;
+      case Ev::Member: {
+        const std::string key = e.a + "|" + std::to_string(e.peer);
+        if (e.a == "publish" || !member_changes[e.cluster_id].insert(key).second) break;
+        out.push_back(fmt::format("{}  cluster {} {} member {} {}", t, etcd::format_id(e.cluster_id),
+                                  e.a == "add" ? "added" : "removed", etcd::format_id(e.peer), e.b));
+        break;
+      }
+      case Ev::HostDown: out.push_back(fmt::format("{}  host {} DOWN", t, e.who)); break;
+      case Ev::HostUp: out.push_back(fmt::format("{}  host {} back up", t, e.who)); break;
+      case Ev::Partition: out.push_back(fmt::format("{}  network partition {}", t, e.a)); break;
+      case Ev::Heal: out.push_back(fmt::format("{}  network healed", t)); break;
+      case Ev::Note: {
+        std::string text = e.a;
+        std::string indented;
+        for (char c : text) {
+          indented += c;
+          if (c == '\n') indented += "                 ";
+        }
+        out.push_back(fmt::format("{}  {}", t, indented));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  (void)member_name_of;
+  return out;
+}
+
+std::string role_word(raft::Role r) {
+  switch (r) {
+    case raft::Role::Leader: return "leader";
+    case raft::Role::Candidate: return "candidate";
+    case raft::Role::PreCandidate: return "pre-candidate";
+    case raft::Role::Follower: return "follower";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file) {
+  const sim::World& w = const_cast<sim::Deployment&>(d).world();
+  std::string o;
+  o += fmt::format("seed={} scenario={} file={}\n", r.seed, r.scenario, file);
+  const std::string& desc = d.scenario().description;
+  if (!desc.empty()) o += fmt::format("\n{}\n", desc);
+  if (!r.warnings.empty()) {
+    o += "\nWarnings:\n";
+    for (const auto& wline : r.warnings) o += "  ! " + wline + "\n";
+  }
+  o += "\nTimeline:\n";
+  auto lines = timeline_lines(w);
+  const size_t max_lines = 120;
+  for (size_t i = 0; i < lines.size() && i < max_lines; ++i) o += "  " + lines[i] + "\n";
+  if (lines.size() > max_lines) o += fmt::format("  ... {} more lines (use --trace FILE for everything)\n", lines.size() - max_lines);
+
+  o += fmt::format("\nMembers at {}:\n", sim::format_duration(sim::nanos(r.end_ns)));
+  o += fmt::format("  {:<8} {:<5} {:<17} {:<17} {:<10} {:>5}  {}\n", "NAME", "HOST", "MEMBER ID", "CLUSTER ID", "ROLE", "TERM",
+                   "STATE");
+  for (const auto& m : r.members) {
+    o += fmt::format("  {:<8} {:<5} {:<17} {:<17} {:<10} {:>5}  {}\n", m.name, m.host,
+                     m.member_id ? etcd::format_id(m.member_id) : "-", m.cluster_id ? etcd::format_id(m.cluster_id) : "-",
+                     m.running ? role_word(m.role) : "-", m.running ? std::to_string(m.term) : "-", m.state);
+  }
+  o += fmt::format("\nClusters: {}\n", r.clusters.size());
+  for (const auto& c : r.clusters) {
+    o += fmt::format("  cluster {}: running [{}] of {} voters; leader {}; quorum {}\n", etcd::format_id(c.cluster_id),
+                     fmt::join(c.running, ", "), c.voters.size(), c.leaders.empty() ? "none" : fmt::format("{}", fmt::join(c.leaders, ", ")),
+                     c.quorum ? "yes" : "NO");
+  }
+  if (!r.expectations.empty()) {
+    o += "\nExpectations:\n";
+    size_t passed = 0;
+    for (const auto& e : r.expectations) {
+      passed += e.passed ? 1 : 0;
+      o += fmt::format("  {}  at {:>6}  {} = {}  (actual: {})\n", e.passed ? "PASS" : "FAIL",
+                       sim::format_duration(sim::nanos(e.at_ns)), e.what, e.expected, e.actual);
+      if (!e.passed && !e.note.empty()) o += "        why: " + e.note + "\n";
+    }
+    o += fmt::format("\nResult: {} ({}/{} expectations hold)\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size());
+  }
+  o += fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
+  return o;
+}
+
+std::string json_summary(const sim::RunResult& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["seed"] = r.seed;
+  j["passed"] = r.passed;
+  auto& ex = j["expectations"] = nlohmann::ordered_json::array();
+  for (const auto& e : r.expectations) {
+    nlohmann::ordered_json x;
+    x["at"] = sim::format_duration(sim::nanos(e.at_ns));
+    x["what"] = e.what;
+    x["expected"] = e.expected;
+    x["actual"] = e.actual;
+    x["passed"] = e.passed;
+    ex.push_back(x);
+  }
+  nlohmann::ordered_json fin;
+  fin["clusters"] = nlohmann::ordered_json::array();
+  std::vector<std::string> leaders;
+  bool quorum = !r.clusters.empty();
+  for (const auto& c : r.clusters) {
+    nlohmann::ordered_json cj;
+    cj["cluster_id"] = etcd::format_id(c.cluster_id);
+    cj["running"] = c.running;
+    std::vector<std::string> voters;
+    for (auto v : c.voters) voters.push_back(etcd::format_id(v));
+    cj["voters"] = voters;
+    cj["leaders"] = c.leaders;
+    cj["quorum"] = c.quorum;
+    fin["clusters"].push_back(cj);
+    for (const auto& l : c.leaders) leaders.push_back(l);
+    quorum = quorum && c.quorum;
+  }
+  fin["leaders"] = leaders;
+  fin["quorum"] = quorum;
+  j["final"] = fin;
+  j["warnings"] = r.warnings;
+  j["trace_sha256"] = r.trace_sha256;
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string status_tables(const sim::World& w, bool json) {
+  const auto members = w.members();
+  std::vector<EndpointStatusRow> rows;
+  std::string errors;
+  nlohmann::ordered_json j;
+  j["at"] = sim::format_duration(w.now());
+  j["endpoints"] = nlohmann::ordered_json::array();
+  for (const auto& m : members) {
+    const std::string ep = w.endpoint_url(m.name);
+    if (!m.running) {
+      const std::string err = "context deadline exceeded";
+      errors += endpoint_status_error_line(ep, err) + "\n";
+      j["endpoints"].push_back({{"name", m.name}, {"endpoint", ep}, {"error", err}, {"state", m.state}});
+      continue;
+    }
+    EndpointStatusRow r;
+    r.endpoint = ep;
+    r.id = m.status.member_id;
+    r.version = m.status.version;
+    r.db_size_bytes = m.status.db_size;
+    r.is_leader = m.status.leader == m.status.member_id;
+    r.raft_term = m.status.raft_term;
+    r.raft_index = m.status.raft_index;
+    r.raft_applied_index = m.status.raft_applied_index;
+    r.errors = m.status.errors;
+    rows.push_back(r);
+    j["endpoints"].push_back({{"name", m.name},
+                              {"endpoint", ep},
+                              {"id", etcd::format_id(r.id)},
+                              {"cluster_id", etcd::format_id(m.cluster_id)},
+                              {"version", r.version},
+                              {"db_size", r.db_size_bytes},
+                              {"is_leader", r.is_leader},
+                              {"raft_term", r.raft_term},
+                              {"raft_index", r.raft_index},
+                              {"raft_applied_index", r.raft_applied_index},
+                              {"errors", r.errors}});
+  }
+  std::string o;
+  o += fmt::format("$ etcdctl --endpoints={} endpoint status -w table\n", [&] {
+    std::vector<std::string> eps;
+    for (const auto& m : members) eps.push_back(w.endpoint_url(m.name));
+    return fmt::format("{}", fmt::join(eps, ","));
+  }());
+  o += errors;
+  o += endpoint_status_table(rows);
+  j["member_lists"] = nlohmann::ordered_json::array();
+  for (const auto& m : members) {
+    if (!m.running) continue;
+    std::vector<MemberRow> mr;
+    nlohmann::ordered_json lj = nlohmann::ordered_json::array();
+    for (const auto& rec : m.members) {
+      MemberRow row;
+      row.id = rec.id;
+      row.started = !rec.name.empty();
+      row.name = rec.name;
+      row.peer_urls = rec.peer_urls;
+      row.client_urls = rec.client_urls;
+      row.is_learner = rec.is_learner;
+      mr.push_back(row);
+      lj.push_back({{"id", etcd::format_id(rec.id)}, {"status", row.started ? "started" : "unstarted"}, {"name", rec.name},
+                    {"peer_urls", rec.peer_urls}, {"client_urls", rec.client_urls}, {"is_learner", rec.is_learner}});
+    }
+    o += fmt::format("\n$ etcdctl --endpoints={} member list -w table      # asked {}\n", w.endpoint_url(m.name), m.name);
+    o += member_list_table(mr);
+    j["member_lists"].push_back({{"asked", m.name}, {"endpoint", w.endpoint_url(m.name)}, {"members", lj}});
+  }
+  if (json) return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  return o;
+}
+
+namespace {
+
+int load(const std::string& file, std::optional<scenario::Scenario>* out, std::ostream& err) {
+  scenario::LoadResult lr = scenario::load_file(file);
+  if (!lr.ok()) {
+    for (const auto& e : lr.errors) err << scenario::format(e) << "\n";
+    if (lr.truncated) err << "(more errors not shown)\n";
+    return kExitBadInput;
+  }
+  *out = std::move(lr.scenario);
+  return kExitOk;
+}
+
+std::unique_ptr<sim::Deployment> build(const scenario::Scenario& s, const sim::RunOptions& ro, std::ostream& err) {
+  std::vector<scenario::LoadError> errors;
+  auto d = sim::Deployment::build(s, ro, &errors);
+  if (!d) {
+    for (const auto& e : errors) err << scenario::format(e) << "\n";
+  }
+  return d;
+}
+
+sim::TraceLevel parse_level(const std::string& s) {
+  if (s == "off") return sim::TraceLevel::Off;
+  if (s == "full") return sim::TraceLevel::Full;
+  return sim::TraceLevel::Default;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  try {
+    CLI::App app{"raftlab — deterministic simulator and fault-injection lab for etcd-style Raft clusters"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "raftlab 0.1.0");
+
+    std::string file, trace_file, level = "default", at, format = "table";
+    std::uint64_t seed = 0;
+    bool json = false;
+
+    auto* run = app.add_subcommand("run", "Run a scenario: timeline, final clusters, expectations (exit 0 all hold, 1 one fails, 2 bad input)");
+    run->add_option("scenario", file, "Scenario file (JSON with comments)")->required();
+    auto* seed_opt = run->add_option("--seed", seed, "Root seed (default: the scenario's)");
+    run->add_flag("--json", json, "Print one JSON object instead of the summary");
+    run->add_option("--trace", trace_file, "Write the full typed trace as JSON Lines to FILE");
+    run->add_option("--trace-level", level, "Trace detail: off, default, full (every message)")
+        ->check(CLI::IsMember({"off", "default", "full"}));
+
+    auto* status = app.add_subcommand("status", "What `etcdctl endpoint status` and `member list` print at time T");
+    status->add_option("scenario", file, "Scenario file")->required();
+    status->add_option("--at", at, "Virtual time, e.g. 30s or 1500ms")->required();
+    status->add_option("-w,--write-out", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    auto* status_seed = status->add_option("--seed", seed, "Root seed (default: the scenario's)");
+
+    std::vector<const char*> cargv;
+    for (const auto& a : argv) cargv.push_back(a.c_str());
+    try {
+      app.parse(static_cast<int>(cargv.size()), cargv.data());
+    } catch (const CLI::ParseError& e) {
+      // --help / --version are "successful" parse errors: CLI11 prints them.
+      if (e.get_exit_code() == 0) {
+        (void)app.exit(e, out, err);
+        return kExitOk;
+      }
+      err << "raftlab: " << e.what() << "\n";
+      err << "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE]\n"
+             "       raftlab status SCENARIO --at T [-w table|json]\n"
+             "Run `raftlab --help` for more.\n";
+      return kExitBadInput;
+    }
+
+    std::optional<scenario::Scenario> s;
+    if (int rc = load(file, &s, err); rc != kExitOk) return rc;
+    sim::RunOptions ro;
+
+    if (run->parsed()) {
+      if (*seed_opt) ro.seed = seed;
+      ro.trace_level = parse_level(level);
+      auto d = build(*s, ro, err);
+      if (!d) return kExitBadInput;
+      sim::RunResult r = d->run();
+      if (!trace_file.empty()) {
+        std::ofstream f(trace_file, std::ios::binary);
+        if (!f) {
+          err << "raftlab: cannot write trace file \"" << trace_file << "\": check the directory exists and is writable\n";
+          return kExitBadInput;
+        }
+        f << d->world().trace().to_jsonl();
+      }
+      out << (json ? json_summary(r) + "\n" : human_summary(*d, r, file));
+      return r.passed ? kExitOk : kExitExpectationFailed;
+    }
+    if (status->parsed()) {
+      auto ns = scenario::parse_duration(at);
+      if (!ns.ok) {
+        err << "raftlab status: --at " << at << ": " << ns.error() << "\n";
+        return kExitBadInput;
+      }
+      if (*status_seed) ro.seed = seed;
+      ro.stop_at_ns = ns.ns;
+      auto d = build(*s, ro, err);
+      if (!d) return kExitBadInput;
+      (void)d->run();
+      out << fmt::format("seed={} scenario={} at={}\n\n", d->world().seed(), s->name, sim::format_duration(sim::nanos(*ro.stop_at_ns)));
+      out << status_tables(d->world(), format == "json");
+      return kExitOk;
+    }
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    err << "raftlab: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+}
+
+}  // namespace raftlab::tools

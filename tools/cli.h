@@ -1,0 +1,31 @@
+// tools/cli.h — the raftlab command line (CLI11): parse arguments, load the scenario,
+// run it, print results. Exit codes: 0 every expectation holds, 1 one failed, 2 bad
+// input (arguments, scenario file, etcd/docker configuration), 3 internal error.
+//
+// Must never: let an exception escape (JSON, CLI11 and std exceptions are caught here).
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sim/deploy.h"
+
+namespace raftlab::tools {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitExpectationFailed = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitInternal = 3;
+
+// Runs the CLI on argv (argv[0] is the program name) writing to out/err.
+int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);
+
+// The human summary of a run (what `raftlab run` prints without --json).
+std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file);
+// The JSON document `raftlab run --json` prints.
+std::string json_summary(const sim::RunResult& r);
+// What `raftlab status --at` prints: endpoint status + member list, etcdctl-style.
+std::string status_tables(const sim::World& w, bool json);
+
+}  // namespace raftlab::tools
