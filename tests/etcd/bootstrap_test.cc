@@ -116,7 +116,9 @@ TEST(Bootstrap, ExistingJoinTakesRemoteIds) {
 
 MemberInfo m(uint64_t id, bool started, bool learner = false) {
   // Started == has published its name (membership.Member.IsStarted).
-  return MemberInfo{id, started ? "m" + std::to_string(id) : "", {"http://10.0.0." + std::to_string(id) + ":2380"},
+  std::string name;
+  if (started) name = std::string(1, 'm').append(std::to_string(id));
+  return MemberInfo{id, name, {"http://10.0.0." + std::to_string(id) + ":2380"},
                     started ? std::vector<std::string>{"c"} : std::vector<std::string>{}, learner};
 }
 
