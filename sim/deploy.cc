@@ -71,7 +71,11 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
     return out;
   }
   const etcd::EtcdConfig& c = r.value().config;
-  for (const auto& l : r.value().log) out.logs.emplace_back(l.level, l.msg);
+  for (const auto& l : r.value().log) {
+    std::string line = l.msg;
+    for (const auto& [k, v] : l.fields) line += " " + k + "=" + v;
+    out.logs.emplace_back(l.level, line);
+  }
   if (c.initial_cluster_error && c.initial_cluster_entries.empty()) {
     // etcd reports this only when it bootstraps; keep the text for the member.
     out.error = *c.initial_cluster_error;

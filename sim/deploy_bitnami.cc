@@ -25,7 +25,9 @@ std::vector<std::pair<std::string, std::string>> log_lines(const std::vector<etc
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& l : log) {
     if (l.level == "debug") continue;
-    out.emplace_back(l.level, "bitnami: " + l.msg);
+    std::string line = "bitnami: " + l.msg;
+    for (const auto& [k, v] : l.fields) line += " " + k + "=" + v;
+    out.emplace_back(l.level, line);
   }
   return out;
 }

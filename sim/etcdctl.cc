@@ -4,6 +4,7 @@
 
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
+#include "sim/etcdctl_format.h"
 
 namespace raftlab::sim {
 
@@ -47,8 +48,12 @@ EtcdctlCommand parse_etcdctl(const std::string& command) {
       c.req.peer_urls = etcd::split(*p, ',');
     } else if (auto cs = value("--consistency")) {
       c.req.serializable = *cs == "s";
-    } else if (value("-w") || value("--write-out") || a == "--cluster") {
-      // output format / --cluster: accepted; the summary prints etcdctl's table itself
+    } else if (auto wo = value("-w")) {
+      c.write_out = *wo;
+    } else if (auto wo2 = value("--write-out")) {
+      c.write_out = *wo2;
+    } else if (a == "--cluster") {
+      // endpoint status --cluster: accepted (the status of the answering member is printed)
     } else if (a.rfind("--", 0) == 0) {
       c.error = fmt::format("unknown flag: {}", a);
       return c;
@@ -116,6 +121,12 @@ std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
       return fmt::format("Member {} removed from cluster {}", etcd::format_id(p.member_id),
                          etcd::format_id(p.cluster_id));
     case ClientOpKind::MemberList: {
+      if (c.write_out == "table") {
+        std::vector<etcdctl::MemberRow> rows;
+        for (const auto& m : p.members)
+          rows.push_back({m.id, !m.name.empty(), m.name, m.peer_urls, m.client_urls, m.is_learner});
+        return etcdctl::member_list_table(rows);
+      }
       std::string out;
       for (const auto& m : p.members) {
         out += fmt::format("{}, {}, {}, {}, {}, {}\n", etcd::format_id(m.id), m.name.empty() ? "unstarted" : "started",
@@ -126,8 +137,10 @@ std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
     }
     case ClientOpKind::Status: {
       const StatusInfo& s = p.status;
-      return fmt::format("{}, {}, {}, is-leader={}, term={}, index={}", r.endpoint, etcd::format_id(s.member_id),
-                         s.version, s.leader == s.member_id ? "true" : "false", s.raft_term, s.raft_index);
+      etcdctl::EndpointStatusRow row{r.endpoint, s.member_id, s.version, s.db_size, s.leader == s.member_id,
+                                     s.is_learner, s.raft_term, s.raft_index, s.raft_applied_index, s.errors};
+      if (c.write_out == "table") return etcdctl::endpoint_status_table({row});
+      return etcdctl::endpoint_status_simple({row});
     }
   }
   return "";

@@ -21,6 +21,7 @@ struct EtcdctlCommand {
   std::string remove_name;              // member remove by name
   std::string add_name;                 // member add NAME
   std::vector<std::string> endpoints;   // --endpoints
+  std::string write_out = "simple";     // -w / --write-out: simple | table
   std::string error;                    // parse error (etcdctl's wording where it has one)
 };
 

@@ -230,7 +230,9 @@ void Network::send(const Origin& from, const std::string& url, Packet p) {
       e.b = describe(p);
       trace_.record(std::move(e));
     }
-    t.l->rx(p);
+    // Copy: the receiver may unbind itself (a member exiting) while it runs.
+    Receiver rx = t.l->rx;
+    rx(p);
   });
 }
 
@@ -247,7 +249,8 @@ void Network::reply(const Origin& from, EndpointId to, Packet p) {
       drop(from, key, "i/o timeout", p);
       return;
     }
-    e->second.second(p);
+    Receiver rx = e->second.second;  // may unregister itself while it runs
+    rx(p);
   });
 }
 

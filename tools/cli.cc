@@ -13,13 +13,18 @@
 #include "sim/etcd/ids.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
-#include "tools/etcdctl_format.h"
+#include "sim/etcdctl_format.h"
 
 namespace raftlab::tools {
 
 namespace {
 
 using sim::Ev;
+using etcdctl::EndpointStatusRow;
+using etcdctl::MemberRow;
+using etcdctl::endpoint_status_error_line;
+using etcdctl::endpoint_status_table;
+using etcdctl::member_list_table;
 
 std::string at_text(std::int64_t ns) {
   return fmt::format("{:>4}.{:03}s", ns / 1000000000LL, (ns / 1000000LL) % 1000);
@@ -29,6 +34,22 @@ std::string member_name_of(const sim::World& w, std::uint64_t id) {
   for (const auto& m : w.members())
     if (m.member_id == id && id != 0) return m.name;
   return etcd::format_id(id);
+}
+
+// Routine warnings every Bitnami container prints; they say nothing about the outcome.
+bool quiet_log(const sim::TraceEvent& e) {
+  return e.b.rfind("unrecognized environment variable", 0) == 0 ||
+         e.b.rfind("Running http and grpc server on single port", 0) == 0;
+}
+
+// The Bitnami entrypoint lines that show which way its setup went.
+bool decisive_bitnami_line(const std::string& msg) {
+  static const char* kLines[] = {"bitnami: Bootstrapping a new cluster", "bitnami: Adding new member to existing cluster",
+                                 "bitnami: Detected data from previous deployments", "bitnami: Removing old member",
+                                 "bitnami: The member is still part of the cluster", "bitnami: The remote"};
+  for (const char* l : kLines)
+    if (msg.rfind(l, 0) == 0) return true;
+  return false;
 }
 
 // The lines of the timeline a person wants to read: processes, leaders, errors,
@@ -63,7 +84,8 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
                                     etcd::format_id(e.cluster_id)));
         break;
       case Ev::Log:
-        if (e.a == "warn" || e.a == "error" || e.a == "fatal") {
+        if (quiet_log(e)) break;
+        if (e.a == "warn" || e.a == "error" || e.a == "fatal" || decisive_bitnami_line(e.b)) {
           const std::string key = e.who + "|" + e.b;
           if (!seen_errors.insert(key).second) break;
           out.push_back(fmt::format("{}  {:<8} {}: {}{}", t, e.who, e.a, e.b, e.c.empty() ? "" : " (" + e.c + ")"));
@@ -117,8 +139,17 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
   const std::string& desc = d.scenario().description;
   if (!desc.empty()) o += fmt::format("\n{}\n", desc);
   if (!r.warnings.empty()) {
+    // The same warning for several members is printed once, naming them all.
+    std::vector<std::pair<std::string, std::vector<std::string>>> grouped;
+    for (const auto& wline : r.warnings) {
+      const auto colon = wline.find("): ");
+      const std::string who = colon == std::string::npos ? "" : wline.substr(0, wline.find(' '));
+      const std::string text = colon == std::string::npos ? wline : wline.substr(colon + 3);
+      auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) { return g.first == text; });
+      if (it == grouped.end()) grouped.push_back({text, {who}}); else it->second.push_back(who);
+    }
     o += "\nWarnings:\n";
-    for (const auto& wline : r.warnings) o += "  ! " + wline + "\n";
+    for (const auto& [text, whos] : grouped) o += fmt::format("  ! {}: {}\n", fmt::join(whos, ", "), text);
   }
   o += "\nTimeline:\n";
   auto lines = timeline_lines(w);

@@ -4,11 +4,11 @@
 // printer_simple.go (strings.Join(row, ", ")), ep_command.go (stderr line), and the
 // pinned libraries tablewriter v0.0.5 (Render/printHeading/printRow/parseDimension/
 // WrapWords, Pad/PadLeft, MAX_ROW_WIDTH = 30) and go-humanize v1.0.0 (Bytes).
-#include "tools/etcdctl_format.h"
+#include "sim/etcdctl_format.h"
 
 #include <gtest/gtest.h>
 
-namespace raftlab::tools {
+namespace raftlab::etcdctl {
 namespace {
 
 std::string lines(std::initializer_list<const char*> ls) {
@@ -152,4 +152,4 @@ TEST(EtcdctlFormat, ErrorLines) {
 }
 
 }  // namespace
-}  // namespace raftlab::tools
+}  // namespace raftlab::etcdctl

@@ -1,11 +1,11 @@
-#include "tools/etcdctl_format.h"
+#include "sim/etcdctl_format.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
-namespace raftlab::tools {
+namespace raftlab::etcdctl {
 namespace {
 
 constexpr size_t kMaxCellWidth = 30;       // tablewriter MAX_ROW_WIDTH
@@ -286,4 +286,4 @@ std::string endpoint_status_warn_json(const std::string& endpoint, const std::st
          json_string("etcd-endpoints://" + endpoint) + ",\"attempt\":0,\"error\":" + json_string(error) + "}\n";
 }
 
-}  // namespace raftlab::tools
+}  // namespace raftlab::etcdctl

@@ -9,14 +9,14 @@
 // wrapped at 30 columns on spaces) and github.com/dustin/go-humanize v1.0.0 (Bytes).
 // Pure string formatting: no I/O, no clocks.
 //
-//   std::cout << raftlab::tools::endpoint_status_table(rows);
+//   std::cout << raftlab::etcdctl::endpoint_status_table(rows);
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace raftlab::tools {
+namespace raftlab::etcdctl {
 
 struct EndpointStatusRow {
   std::string endpoint;  // as given to etcdctl, e.g. "http://10.101.99.100:2379"
@@ -69,4 +69,4 @@ struct MemberRow {
 [[nodiscard]] std::string render_table(const std::vector<std::string>& header,
                                        const std::vector<std::vector<std::string>>& rows);
 
-}  // namespace raftlab::tools
+}  // namespace raftlab::etcdctl
