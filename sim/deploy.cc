@@ -142,7 +142,9 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
     return std::nullopt;
   };
   auto warn = [&](const std::string& w) {
-    if (record_warnings) warnings_.push_back(fmt::format("{} ({}): {}", m.name, mc.path, w));
+    if (!record_warnings) return;
+    std::string line = fmt::format("{} ({}): {}", m.name, mc.path, w);
+    if (std::find(warnings_.begin(), warnings_.end(), line) == warnings_.end()) warnings_.push_back(std::move(line));
   };
   const std::string sv = s_.etcd_version.value_or("");
 
@@ -238,7 +240,8 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
   // Ports a member takes on its host, for the duplicate check below.
   std::map<std::pair<int, int>, std::string> taken;
   for (const auto& m : s_.members) {
-    auto spec = make_spec(m, m.config, errors, true);
+    // Validated now with the hosts' initial shells; expanded again when first started.
+    auto spec = make_spec(m, m.config, errors, false);
     if (!spec) continue;
     std::vector<int> ports;
     if (spec->own_netns) {
@@ -292,6 +295,15 @@ void Deployment::apply(const scenario::TimelineEntry& t) {
           for (const auto& name : a.members) {
             const int c = w.container_index(name);
             if (c < 0) continue;
+            if (a.op == scenario::ProcessOp::kStart && !w.ever_started(c)) {
+              // `docker run` happens now: expand the line in the host's current shell.
+              const scenario::Member* m = s_.find_member(name);
+              std::vector<scenario::LoadError> errs;
+              if (m) {
+                if (auto spec = make_spec(*m, m->config, &errs, true)) w.respec(c, std::move(*spec));
+              }
+              for (const auto& e : errs) warnings_.push_back(scenario::format(e));
+            }
             switch (a.op) {
               case scenario::ProcessOp::kStart: w.start(c); break;
               case scenario::ProcessOp::kStop: w.stop(c); break;

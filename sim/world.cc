@@ -319,6 +319,12 @@ void World::replace(int c, ContainerSpec spec, bool wipe_data) {
   launch(c);
 }
 
+void World::respec(int c, ContainerSpec spec) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  spec.name = k.spec.name;
+  k.spec = std::move(spec);
+}
+
 void World::kill_host(HostIndex h) {
   proc_event(Ev::HostDown, net_.host_name(h), "");
   for (size_t i = 0; i < containers_.size(); ++i)
@@ -460,6 +466,7 @@ std::vector<MemberView> World::members() const {
       v.member_id = m->id();
       v.cluster_id = m->cluster_id();
       v.running = m->serving();
+      v.ready = m->ready();
       v.state = m->serving() ? "running" : "bootstrapping";
       if (m->serving()) {
         v.role = m->role();

@@ -84,7 +84,8 @@ struct WorldOptions {
 struct MemberView {
   std::string name;        // container
   std::string host;
-  bool running = false;    // process up and serving
+  bool running = false;    // etcd process up, raft running
+  bool ready = false;      // serving clients (etcd's ReadyNotify: published through raft)
   std::string state;       // "running" | "stopped" | "exited: <error>" | "bootstrapping" | "never started"
   std::uint64_t member_id = 0, cluster_id = 0, leader = 0, term = 0;
   std::uint64_t commit = 0, applied = 0;
@@ -129,6 +130,10 @@ class World {
   void kill(int c);     // crash: the restart policy applies
   void restart(int c);  // docker restart
   void replace(int c, ContainerSpec spec, bool wipe_data);  // docker rm + docker run
+  // The definition of a container that has never run (its `docker run` line is expanded
+  // in the host's shell when it is first started, not when the scenario is loaded).
+  void respec(int c, ContainerSpec spec);
+  bool ever_started(int c) const { return containers_[static_cast<size_t>(c)].ever_started; }
   void kill_host(HostIndex h);
   void restore_host(HostIndex h);
   void partition(const std::vector<std::vector<HostIndex>>& groups);

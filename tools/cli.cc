@@ -235,7 +235,8 @@ std::string status_tables(const sim::World& w, bool json) {
   j["endpoints"] = nlohmann::ordered_json::array();
   for (const auto& m : members) {
     const std::string ep = w.endpoint_url(m.name);
-    if (!m.running) {
+    if (!m.ready) {
+      // Not running, or running but not serving clients yet (no quorum to publish).
       const std::string err = "context deadline exceeded";
       errors += endpoint_status_error_line(ep, err) + "\n";
       j["endpoints"].push_back({{"name", m.name}, {"endpoint", ep}, {"error", err}, {"state", m.state}});
@@ -274,7 +275,7 @@ std::string status_tables(const sim::World& w, bool json) {
   o += endpoint_status_table(rows);
   j["member_lists"] = nlohmann::ordered_json::array();
   for (const auto& m : members) {
-    if (!m.running) continue;
+    if (!m.ready) continue;
     std::vector<MemberRow> mr;
     nlohmann::ordered_json lj = nlohmann::ordered_json::array();
     for (const auto& rec : m.members) {

@@ -92,6 +92,9 @@ class Member {
 
   Phase phase() const { return phase_; }
   bool serving() const { return phase_ == Phase::Running; }
+  // etcd serves clients only after ReadyNotify, i.e. once its own publish (name and
+  // client URLs, through raft) has been applied: that needs a leader and a quorum.
+  bool ready() const { return phase_ == Phase::Running && published_; }
   std::uint64_t id() const { return member_id_; }
   int endpoint() const { return host_.origin.endpoint; }
   std::uint64_t cluster_id() const { return cluster_id_; }
@@ -165,6 +168,10 @@ class Member {
   std::map<std::string, KeyValue> kv_;
   std::uint64_t revision_ = 1;  // etcd starts at revision 1
   std::uint64_t applied_ = 0;
+  // Entries up to here were applied before this process started (restart from the WAL):
+  // etcd skips them via its consistent index, so re-applying them here must not log or
+  // trace membership changes a second time.
+  std::uint64_t replayed_until_ = 0;
   std::uint64_t kv_bytes_ = 0;
 
   // Proposals waiting for their entry to be applied here.

@@ -76,6 +76,7 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
       raft::Storage s;
       s.hard_state = data_->hard_state;
       s.entries = data_->log;
+      replayed_until_ = data_->hard_state.commit;
       start_raft(std::move(s), false, {});
       return;
     }

@@ -85,7 +85,9 @@ sim::StatusInfo Member::status() const {
 
 void Member::on_client_packet(const sim::Packet& p) {
   const auto* r = std::get_if<sim::ClientRequest>(&p.body);
-  if (!r || phase_ != Phase::Running) return;  // not serving clients yet: the client times out
+  // embed/serve.go: client connections are accepted but not served before ReadyNotify;
+  // the client times out (etcdctl: context deadline exceeded).
+  if (!r || !ready()) return;
   const int to = p.reply_to;
   auto fail = [&](const std::string& error) {
     sim::ClientReply rep;

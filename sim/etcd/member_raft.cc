@@ -181,10 +181,10 @@ void Member::apply_conf_change(const raft::Entry& e) {
     if (!decode_member(cc.context, &m)) m.id = cc.node_id;
     if (!removed_.count(cc.node_id) && !members_.count(cc.node_id)) {
       members_[cc.node_id] = m;
-      log("info", "added member",
+      if (e.index > replayed_until_) log("info", "added member",
           fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
                       sim::hex_id(member_id_), sim::hex_id(cc.node_id), join(m.peer_urls, ",")));
-      if (host_.trace->on()) {
+      if (host_.trace->on() && e.index > replayed_until_) {
         TraceEvent t;
         t.at = host_.loop->now();
         t.kind = Ev::Member;
@@ -220,7 +220,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
   removed_.insert(cc.node_id);
   connected_since_.erase(cc.node_id);
   node_->apply_conf_change(cc);
-  if (existed) {
+  if (existed && e.index > replayed_until_) {
     log("info", "removed member",
         fmt::format("cluster-id={} local-member-id={} removed-remote-peer-id={}", cid, sim::hex_id(member_id_),
                     sim::hex_id(cc.node_id)));
@@ -283,7 +283,7 @@ void Member::apply_normal(const raft::Entry& e) {
       if (it != members_.end()) {
         it->second.name = r.member.name;
         it->second.client_urls = r.member.client_urls;
-        if (host_.trace->on()) {
+        if (host_.trace->on() && e.index > replayed_until_) {
           TraceEvent t;
           t.at = host_.loop->now();
           t.kind = Ev::Member;
@@ -297,7 +297,7 @@ void Member::apply_normal(const raft::Entry& e) {
           host_.trace->record(std::move(t));
         }
       }
-      if (r.member.id == member_id_ && !published_) {
+      if (r.member.id == member_id_ && !published_ && e.index > replayed_until_) {
         published_ = true;
         log("info", "published local member to cluster through raft",
             fmt::format("local-member-id={} local-member-attributes={{Name:{} ClientURLs:[{}]}} cluster-id={}",
