@@ -12,6 +12,7 @@
 #include "sim/etcd/ids.h"
 #include "sim/etcd/shell.h"
 #include "sim/etcdctl.h"
+#include "sim/scenario/loader.h"
 
 namespace raftlab::sim {
 
@@ -56,6 +57,18 @@ std::string volume_for(const std::vector<etcd::VolumeMount>& mounts, const std::
   }
   if (!best) return "";
   return best->source + dir.substr(best->target.size());
+}
+
+// The fix for etcd's "flag provided but not defined: -NAME": the flag meant, when one
+// is close (etcd's own parser suggests it too, but EtcdLaunch keeps only the message).
+std::string unknown_flag_fix(const std::string& error) {
+  const std::string tag = "flag provided but not defined: -";
+  const auto at = error.find(tag);
+  if (at != std::string::npos) {
+    const std::string guess = scenario::closest_match(error.substr(at + tag.size()), etcd::etcd_flag_names());
+    if (!guess.empty()) return "did you mean --" + guess + "? (see `etcd --help`)";
+  }
+  return "remove the flag or fix its spelling (see `etcd --help`)";
 }
 
 }  // namespace
@@ -177,7 +190,7 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
         args.erase(args.begin());
       auto probe = etcd_from_args(args, cenv, version);
       if (!probe.ok && probe.error.find("flag provided but not defined") != std::string::npos)
-        return fail(probe.error, "remove the flag or fix its spelling (see `etcd --help`)");
+        return fail(probe.error, unknown_flag_fix(probe.error));
       spec.volume_key = volume_for(dr.volumes, probe.data_dir.empty() || probe.data_dir[0] != '/'
                                                    ? "/" + probe.data_dir
                                                    : probe.data_dir);
@@ -216,7 +229,7 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
   const std::string version = s_.etcd_version.value_or(kDefaultVersion);
   auto probe = etcd_from_args(args, penv, version);
   if (!probe.ok && probe.error.find("flag provided but not defined") != std::string::npos)
-    return fail(probe.error, "remove the flag or fix its spelling (see `etcd --help`)");
+    return fail(probe.error, unknown_flag_fix(probe.error));
   spec.image = "etcd";
   spec.own_netns = false;
   spec.volume_key = probe.data_dir;

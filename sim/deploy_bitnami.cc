@@ -96,8 +96,7 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
       std::vector<std::string> conf;
       for (const auto& m : member_add_reply->members) {
         const std::string n = m.id == member_add_reply->member_id ? get(env, "ETCD_NAME") : m.name;
-        for (const auto& u : m.peer_urls)
-          if (!n.empty()) conf.push_back(n + "=" + u);
+        for (const auto& u : m.peer_urls) conf.push_back(n + "=" + u);
       }
       in.probes.member_add_env = {{"ETCD_NAME", get(env, "ETCD_NAME")},
                                   {"ETCD_INITIAL_CLUSTER", etcd::join(conf, ",")},

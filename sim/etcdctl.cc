@@ -109,7 +109,8 @@ std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
       for (const auto& m : p.members) {
         for (const auto& u : m.peer_urls) {
           const std::string n = m.id == p.member_id ? c.add_name : m.name;
-          if (!n.empty()) conf.push_back(n + "=" + u);
+          conf.push_back(n + "=" + u);  // ctlv3 member.go: an unstarted member prints "=URL"
+
         }
       }
       out += fmt::format("ETCD_NAME=\"{}\"\nETCD_INITIAL_CLUSTER=\"{}\"\nETCD_INITIAL_ADVERTISE_PEER_URLS=\"{}\"\n"

@@ -13,6 +13,7 @@
 #include "sim/etcd/ids.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
+#include "tools/compare.h"
 #include "sim/etcdctl_format.h"
 
 namespace raftlab::tools {
@@ -73,10 +74,11 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
           out.push_back(fmt::format("{}  {:<8} {}", t, e.who, e.a));
         break;
       case Ev::Bootstrap:
-        out.push_back(fmt::format("{}  {:<8} etcd {} member {} in cluster {}", t, e.who,
+        out.push_back(fmt::format("{}  {:<8} etcd {} member {} in cluster {}{}", t, e.who,
                                   e.a == "new" ? "bootstrapped a NEW cluster as" :
                                   e.a == "existing" ? "joined an EXISTING cluster as" : "restarted from its data dir as",
-                                  etcd::format_id(e.member_id), etcd::format_id(e.cluster_id)));
+                                  etcd::format_id(e.member_id), etcd::format_id(e.cluster_id),
+                                  e.a == "new" ? fmt::format(" (initial cluster of {})", e.index) : ""));
         break;
       case Ev::Role:
         if (e.a == "Leader")
@@ -352,6 +354,11 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     status->add_option("-w,--write-out", format, "table or json")->check(CLI::IsMember({"table", "json"}));
     auto* status_seed = status->add_option("--seed", seed, "Root seed (default: the scenario's)");
 
+    std::string broken, fixed;
+    auto* compare = app.add_subcommand("compare", "Run a broken and a fixed scenario and explain the difference side by side");
+    compare->add_option("broken", broken, "The scenario that shows the problem")->required();
+    compare->add_option("fixed", fixed, "The scenario with the fix")->required();
+
     std::vector<const char*> cargv;
     for (const auto& a : argv) cargv.push_back(a.c_str());
     try {
@@ -368,6 +375,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
              "Run `raftlab --help` for more.\n";
       return kExitBadInput;
     }
+
+    if (compare->parsed()) return compare_scenarios(broken, fixed, out, err);
 
     std::optional<scenario::Scenario> s;
     if (int rc = load(file, &s, err); rc != kExitOk) return rc;

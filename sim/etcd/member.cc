@@ -191,6 +191,13 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
     e.member_id = member_id_;
     e.cluster_id = cluster_id_;
     e.a = bootstrap_new ? "new" : (initial.empty() ? "restart" : "existing");
+    // The membership it starts from: the initial cluster (new), the fetched cluster
+    // (existing); a restart takes it from its WAL.
+    std::vector<std::string> ms;
+    for (const auto& m : initial)
+      for (const auto& u : m.peer_urls) ms.push_back((m.name.empty() ? sim::hex_id(m.id) : m.name) + "=" + u);
+    e.index = initial.size();
+    e.c = join(ms, ",");
     host_.trace->record(std::move(e));
   }
   // The first tick lands at a random phase of the heartbeat interval: members started

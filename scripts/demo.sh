@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make demo: the "every member is leader" bug of the reference deployment, then its fix,
+# side by side, with the reason. Usage: scripts/demo.sh PATH/TO/raftlab
+set -euo pipefail
+RAFTLAB=${1:-build/tools/raftlab}
+cd "$(dirname "$0")/.."
+S=scenarios/bitnami-2host
+echo "== raftlab demo: five bitnami/etcd:3.5.18 containers on two servers (document 001) =="
+echo
+echo "-- 1. The bug, replayed: $S/every-node-leader.json"
+"$RAFTLAB" status "$S/every-node-leader.json" --at 10s | sed -n '1,12p'
+echo
+echo "-- 2. Side by side with the fix ($S/static-bootstrap.json)"
+"$RAFTLAB" compare "$S/every-node-leader.json" "$S/static-bootstrap.json"
+echo
+echo "-- 3. The fix under faults: server B (3 of 5 members) fails, then server A (2 of 5)"
+for f in lose-host-b lose-host-a; do
+  "$RAFTLAB" run "$S/$f.json" | grep -E '^  (PASS|FAIL) .*(quorum|leaders|put|get)|^Result:' | sed "s/^ */   [$f] /"
+done
+echo
+echo "Every scenario: ls $S/   ·   one of them in full: $RAFTLAB run $S/grow-one-at-a-time.json"
