@@ -136,6 +136,18 @@ std::unique_ptr<Deployment> Deployment::build(const scenario::Scenario& s, const
                                               std::vector<scenario::LoadError>* errors) {
   std::unique_ptr<Deployment> d(new Deployment(s, opts));
   if (!d->add_members(errors)) return nullptr;
+  // etcdctl commands in the timeline are checked now, not when they run.
+  const size_t before = errors->size();
+  for (const auto& t : s.timeline) {
+    const auto* a = std::get_if<scenario::EtcdctlAction>(&t.action);
+    if (!a) continue;
+    EtcdctlCommand c = parse_etcdctl(a->command);
+    if (!c.error.empty())
+      errors->push_back(s.error_at(t.path + ".etcdctl", c.error,
+                                   "supported: put KEY VALUE, get KEY, member add NAME --peer-urls=URL, "
+                                   "member remove ID|NAME, member list, endpoint status"));
+  }
+  if (errors->size() != before) return nullptr;
   d->schedule_timeline();
   d->schedule_expectations();
   return d;

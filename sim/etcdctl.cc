@@ -1,9 +1,12 @@
 #include "sim/etcdctl.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
+#include "sim/etcd/wording.h"
 #include "sim/etcdctl_format.h"
 
 namespace raftlab::sim {
@@ -88,8 +91,13 @@ EtcdctlCommand parse_etcdctl(const std::string& command) {
   } else if (pos[0] == "endpoint" && pos.size() >= 2 && pos[1] == "status") {
     c.req.kind = ClientOpKind::Status;
   } else {
-    c.error = fmt::format("etcdctl: unsupported command \"{}\" (supported: put, get, member add|remove|list, "
-                          "endpoint status)", etcd::join(pos, " "));
+    // cobra's wording for an unknown command; known etcdctl commands the model lacks say so.
+    static const std::vector<std::string> kKnown = {"put", "get", "member", "endpoint"};
+    const std::string near = etcd::closest_match(pos[0], kKnown);
+    c.error = std::find(kKnown.begin(), kKnown.end(), pos[0]) != kKnown.end()
+                  ? fmt::format("etcdctl {}: subcommand not modelled", etcd::join(pos, " "))
+                  : fmt::format("unknown command \"{}\" for \"etcdctl\"{}", pos[0],
+                                near.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", near));
   }
   return c;
 }
