@@ -30,14 +30,19 @@ std::vector<std::uint64_t> Member::voters() const {
   return v;
 }
 
-void Member::log(const char* level, const std::string& msg, const std::string& fields) {
-  if (!host_.trace->on()) return;
+sim::TraceEvent Member::event(sim::Ev kind) const {
   TraceEvent e;
   e.at = host_.loop->now();
-  e.kind = Ev::Log;
+  e.kind = kind;
   e.who = host_.origin.who;
   e.member_id = member_id_;
   e.cluster_id = cluster_id_;
+  return e;
+}
+
+void Member::log(const char* level, const std::string& msg, const std::string& fields) {
+  if (!host_.trace->on()) return;
+  TraceEvent e = event(Ev::Log);
   e.a = level;
   e.b = msg;
   e.c = fields;
@@ -184,12 +189,7 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   data_->cluster_id = cluster_id_;
   phase_ = Phase::Running;
   if (host_.trace->on()) {
-    TraceEvent e;
-    e.at = host_.loop->now();
-    e.kind = Ev::Bootstrap;
-    e.who = host_.origin.who;
-    e.member_id = member_id_;
-    e.cluster_id = cluster_id_;
+    TraceEvent e = event(Ev::Bootstrap);
     e.a = bootstrap_new ? "new" : (initial.empty() ? "restart" : "existing");
     // The membership it starts from: the initial cluster (new), the fetched cluster
     // (existing); a restart takes it from its WAL.

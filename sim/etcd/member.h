@@ -145,6 +145,8 @@ class Member {
   void expire_waiters();
 
   void log(const char* level, const std::string& msg, const std::string& fields = "");
+  // A trace event stamped with now, this container and this member's IDs.
+  sim::TraceEvent event(sim::Ev kind) const;
   std::string peer_url_of(std::uint64_t id) const;
 
   MemberHost host_;

@@ -131,12 +131,7 @@ void Member::note_role_change() {
       log("info", fmt::format("raft.node: {} lost leader {} at term {}", me, sim::hex_id(last_soft_.leader), term));
   }
   if (host_.trace->on()) {
-    TraceEvent e;
-    e.at = host_.loop->now();
-    e.kind = Ev::Role;
-    e.who = host_.origin.who;
-    e.member_id = member_id_;
-    e.cluster_id = cluster_id_;
+    TraceEvent e = event(Ev::Role);
     e.term = term;
     e.a = raft::role_name(now.role);
     e.peer = now.leader;
@@ -154,12 +149,7 @@ void Member::apply_entry(const raft::Entry& e) {
     apply_normal(e);
   }
   if (host_.trace->on()) {
-    TraceEvent t;
-    t.at = host_.loop->now();
-    t.kind = Ev::Apply;
-    t.who = host_.origin.who;
-    t.member_id = member_id_;
-    t.cluster_id = cluster_id_;
+    TraceEvent t = event(Ev::Apply);
     t.term = e.term;
     t.index = e.index;
     // A digest of the entry so checkers can compare what members applied at an index.
@@ -185,12 +175,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
           fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
                       sim::hex_id(member_id_), sim::hex_id(cc.node_id), join(m.peer_urls, ",")));
       if (host_.trace->on() && e.index > replayed_until_) {
-        TraceEvent t;
-        t.at = host_.loop->now();
-        t.kind = Ev::Member;
-        t.who = host_.origin.who;
-        t.member_id = member_id_;
-        t.cluster_id = cluster_id_;
+        TraceEvent t = event(Ev::Member);
         t.index = e.index;
         t.a = "add";
         t.peer = cc.node_id;
@@ -225,12 +210,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
         fmt::format("cluster-id={} local-member-id={} removed-remote-peer-id={}", cid, sim::hex_id(member_id_),
                     sim::hex_id(cc.node_id)));
     if (host_.trace->on()) {
-      TraceEvent t;
-      t.at = host_.loop->now();
-      t.kind = Ev::Member;
-      t.who = host_.origin.who;
-      t.member_id = member_id_;
-      t.cluster_id = cluster_id_;
+      TraceEvent t = event(Ev::Member);
       t.index = e.index;
       t.a = "remove";
       t.peer = cc.node_id;
@@ -284,12 +264,7 @@ void Member::apply_normal(const raft::Entry& e) {
         it->second.name = r.member.name;
         it->second.client_urls = r.member.client_urls;
         if (host_.trace->on() && e.index > replayed_until_) {
-          TraceEvent t;
-          t.at = host_.loop->now();
-          t.kind = Ev::Member;
-          t.who = host_.origin.who;
-          t.member_id = member_id_;
-          t.cluster_id = cluster_id_;
+          TraceEvent t = event(Ev::Member);
           t.index = e.index;
           t.a = "publish";
           t.peer = r.member.id;
@@ -367,12 +342,7 @@ void Member::on_peer_packet(const sim::Packet& p) {
                       sim::hex_id(env->cluster_id)));
     }
     if (host_.trace->on()) {
-      TraceEvent t;
-      t.at = now;
-      t.kind = Ev::Reject;
-      t.who = host_.origin.who;
-      t.member_id = member_id_;
-      t.cluster_id = cluster_id_;
+      TraceEvent t = event(Ev::Reject);
       t.peer = env->from_member;
       t.index = env->cluster_id;
       t.a = "cluster ID mismatch";
