@@ -1,0 +1,204 @@
+// `raftlab run` on bad input (tools/cli.h): exit code 2, and stderr that lets an
+// operator fix the file without reading our code — it names the file, the JSON path of
+// the mistake and the fix. Exit 1 is kept for "the scenario ran and an expectation
+// failed", exit 0 for "every expectation holds".
+//
+// Each bad scenario is a valid base scenario with exactly one mistake edited in, so the
+// message can only come from that mistake (the bases are checked to exit 0).
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tools/cli.h"
+
+namespace raftlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One bare etcd on host A, configured by flags; elects itself.
+const char* const kFlagsBase = R"({
+  "name": "cli-flags-base",
+  "description": "One bare etcd configured by flags.",
+  "hosts": [{"name": "A", "ip": "10.0.0.1"}],
+  "members": [
+    {"name": "etcd1", "host": "A", "flags": "etcd --name etcd1 --initial-advertise-peer-urls http://10.0.0.1:2380 --listen-peer-urls http://10.0.0.1:2380 --listen-client-urls http://10.0.0.1:2379 --advertise-client-urls http://10.0.0.1:2379 --initial-cluster etcd1=http://10.0.0.1:2380"}
+  ],
+  "timeline": [{"at": "0s", "start": ["etcd1"]}],
+  "expect": [{"at": "5s", "leaders": 1, "clusters": 1}]
+}
+)";
+
+// Two bitnami/etcd containers on host A publishing different host ports.
+const char* const kDockerBase = R"({
+  "name": "cli-docker-base",
+  "description": "Two Bitnami containers on one host.",
+  "hosts": [{"name": "A", "ip": "10.0.0.1"}],
+  "members": [
+    {"name": "etcd1", "host": "A", "docker": "docker run -d -p 2379:2379 -p 2380:2380 -e ETCD_NAME=etcd1 -e ALLOW_NONE_AUTHENTICATION=yes -e ETCD_ADVERTISE_CLIENT_URLS=http://10.0.0.1:2379 -e ETCD_INITIAL_ADVERTISE_PEER_URLS=http://10.0.0.1:2380 -e ETCD_LISTEN_PEER_URLS=http://0.0.0.0:2380 -e ETCD_LISTEN_CLIENT_URLS=http://0.0.0.0:2379 -e ETCD_INITIAL_CLUSTER=etcd1=http://10.0.0.1:2380,etcd2=http://10.0.0.1:3380 bitnami/etcd:3.5.18"},
+    {"name": "etcd2", "host": "A", "docker": "docker run -d -p 3379:2379 -p 3380:2380 -e ETCD_NAME=etcd2 -e ALLOW_NONE_AUTHENTICATION=yes -e ETCD_ADVERTISE_CLIENT_URLS=http://10.0.0.1:3379 -e ETCD_INITIAL_ADVERTISE_PEER_URLS=http://10.0.0.1:3380 -e ETCD_LISTEN_PEER_URLS=http://0.0.0.0:2380 -e ETCD_LISTEN_CLIENT_URLS=http://0.0.0.0:2379 -e ETCD_INITIAL_CLUSTER=etcd1=http://10.0.0.1:2380,etcd2=http://10.0.0.1:3380 bitnami/etcd:3.5.18"}
+  ],
+  "timeline": [{"at": "0s", "start": ["etcd1", "etcd2"]}],
+  "expect": [{"at": "10s", "leaders": 1, "clusters": 1}]
+}
+)";
+
+struct CliRun {
+  int rc = -1;
+  std::string out, err;
+};
+
+CliRun cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "raftlab");
+  std::ostringstream out, err;
+  CliRun r;
+  r.rc = tools::run_cli(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+class CliBadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           fmt::format("raftlab_cli_{}_{}", ::getpid(), ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Writes `base` with `from` replaced by `to` (which must occur in base) as NAME.json.
+  std::string write(const std::string& name, std::string text, const std::string& from = "",
+                    const std::string& to = "") {
+    if (!from.empty()) {
+      const size_t at = text.find(from);
+      EXPECT_NE(at, std::string::npos) << "test bug: \"" << from << "\" is not in the base scenario";
+      if (at != std::string::npos) text.replace(at, from.size(), to);
+    }
+    const fs::path p = dir_ / (name + ".json");
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+
+  // Exit 2; stderr names the file (as `FILE:LINE:COL:`), the JSON path, the problem and
+  // the fix.
+  static void expect_bad_input(const CliRun& r, const std::string& file, const std::vector<std::string>& wanted) {
+    EXPECT_EQ(r.rc, tools::kExitBadInput) << "stdout:\n" << r.out << "stderr:\n" << r.err;
+    EXPECT_EQ(r.err.rfind(file + ":", 0), 0u) << "stderr should start with the file name " << file << ":\n" << r.err;
+    for (const std::string& w : wanted) EXPECT_NE(r.err.find(w), std::string::npos) << "want: " << w << "\nstderr:\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << "nothing ran, so nothing belongs on stdout:\n" << r.out;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CliBadInput, TheBaseScenariosAreValid) {
+  const CliRun flags = cli({"run", write("flags", kFlagsBase)});
+  EXPECT_EQ(flags.rc, tools::kExitOk) << flags.err << flags.out;
+  const CliRun docker = cli({"run", write("docker", kDockerBase)});
+  EXPECT_EQ(docker.rc, tools::kExitOk) << docker.err << docker.out;
+}
+
+TEST_F(CliBadInput, UnknownKeySuggestsTheKeyMeant) {
+  const std::string f = write("unknown_key", kFlagsBase, R"("host": "A", "flags")", R"("hots": "A", "flags")");
+  expect_bad_input(cli({"run", f}), f, {"$.members[0].hots", "unknown key \"hots\"", "did you mean \"host\"?"});
+}
+
+TEST_F(CliBadInput, MalformedDuration) {
+  const std::string f = write("bad_duration", kFlagsBase, R"("at": "5s")", R"("at": "5 seconds")");
+  expect_bad_input(cli({"run", f}), f, {"$.expect[0].at", "malformed duration \"5 seconds\"", "e.g. \"5s\""});
+}
+
+TEST_F(CliBadInput, MemberOnUnknownHost) {
+  const std::string f = write("unknown_host", kFlagsBase, R"("host": "A", "flags")", R"("host": "Z", "flags")");
+  expect_bad_input(cli({"run", f}), f, {"$.members[0].host", "host \"Z\"", "add {\"name\": \"Z\""});
+}
+
+TEST_F(CliBadInput, DuplicateMemberNames) {
+  const std::string f = write("duplicate_member", kDockerBase, R"({"name": "etcd2", "host": "A")",
+                              R"({"name": "etcd1", "host": "A")");
+  expect_bad_input(cli({"run", f}), f, {"$.members[1].name", "duplicate member name \"etcd1\"", "give each member its own name"});
+}
+
+TEST_F(CliBadInput, TwoContainersPublishingOneHostPort) {
+  const std::string f = write("duplicate_port", kDockerBase, "-p 3379:2379", "-p 2379:2379");
+  expect_bad_input(cli({"run", f}), f,
+                   {"$.members[1].docker", "members \"etcd1\" and \"etcd2\" both use port 2379 on host A",
+                    "give each member on one host its own ports"});
+}
+
+TEST_F(CliBadInput, DockerRunLineWithAnUnterminatedQuote) {
+  const std::string f = write("unterminated_quote", kDockerBase, "-e ETCD_NAME=etcd2", R"(-e ETCD_NAME=\"etcd2)");
+  expect_bad_input(cli({"run", f}), f,
+                   {"$.members[1].docker", "unexpected EOF while looking for matching", "close the double quote"});
+}
+
+TEST_F(CliBadInput, DockerRunLineWithAnUnknownOption) {
+  const std::string f = write("docker_typo", kDockerBase, "docker run -d -p 3379", "docker run -d --restrat always -p 3379");
+  expect_bad_input(cli({"run", f}), f, {"$.members[1].docker", "unknown flag: --restrat", "did you mean --restart?"});
+}
+
+TEST_F(CliBadInput, UnknownEtcdFlagInAFlagsMember) {
+  const std::string f = write("etcd_flag_typo", kFlagsBase, "--initial-cluster etcd1", "--initial-clustr etcd1");
+  expect_bad_input(cli({"run", f}), f,
+                   {"$.members[0].flags", "flag provided but not defined: -initial-clustr",
+                    "did you mean --initial-cluster?"});
+}
+
+TEST_F(CliBadInput, NonexistentScenarioFile) {
+  const std::string f = (dir_ / "no-such-scenario.json").string();
+  const CliRun r = cli({"run", f});
+  EXPECT_EQ(r.rc, tools::kExitBadInput);
+  EXPECT_EQ(r.err.rfind(f + ":", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("cannot open the file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("check the path"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBadInput, RunWithoutAFile) {
+  const CliRun r = cli({"run"});
+  EXPECT_EQ(r.rc, tools::kExitBadInput);
+  EXPECT_NE(r.err.find("scenario is required"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("usage: raftlab run SCENARIO"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBadInput, UnknownSubcommandIsNamed) {
+  const CliRun r = cli({"bogus"});
+  EXPECT_EQ(r.rc, tools::kExitBadInput);
+  EXPECT_NE(r.err.find("bogus"), std::string::npos) << "stderr should name the unknown command:\n" << r.err;
+  EXPECT_NE(r.err.find("usage: raftlab run SCENARIO"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBadInput, NonNumericSeed) {
+  const CliRun r = cli({"run", write("flags", kFlagsBase), "--seed", "abc"});
+  EXPECT_EQ(r.rc, tools::kExitBadInput);
+  EXPECT_NE(r.err.find("--seed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("abc"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("usage: raftlab run SCENARIO"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBadInput, AFailedExpectationExitsOneAndNamesIt) {
+  const std::string f = write("wrong_expectation", kFlagsBase, R"("leaders": 1)", R"("leaders": 2)");
+  const CliRun r = cli({"run", f});
+  EXPECT_EQ(r.rc, tools::kExitExpectationFailed) << r.err;
+  EXPECT_NE(r.out.find("FAIL  at     5s  leaders = 2  (actual: 1)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS  at     5s  clusters = 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Result: FAIL (1/2 expectations hold)"), std::string::npos) << r.out;
+
+  const CliRun j = cli({"run", f, "--json"});
+  EXPECT_EQ(j.rc, tools::kExitExpectationFailed);
+  EXPECT_NE(j.out.find("\"passed\": false"), std::string::npos) << j.out;
+}
+
+}  // namespace
+}  // namespace raftlab
