@@ -139,7 +139,9 @@ Network::Target Network::resolve(const Origin& from, const std::string& url) con
   }
   t.host = *hi;
   if (!connected(from.host, *hi)) {
-    t.why = hosts_[static_cast<size_t>(*hi)].up ? "i/o timeout (partitioned)" : "i/o timeout (host down)";
+    const bool src_down = from.host >= 0 && !hosts_[static_cast<size_t>(from.host)].up;
+    const bool dst_down = !hosts_[static_cast<size_t>(*hi)].up;
+    t.why = (src_down || dst_down) ? "i/o timeout (host down)" : "i/o timeout (partitioned)";
     return t;
   }
   auto pub = published_.find({*hi, port});

@@ -68,7 +68,10 @@ class Prng {
   // Uniform in [lo, hi] inclusive.
   std::int64_t between(std::int64_t lo, std::int64_t hi) {
     if (hi <= lo) return lo;
-    return lo + static_cast<std::int64_t>(uniform(static_cast<std::uint64_t>(hi - lo) + 1));
+    // Span in unsigned arithmetic: hi - lo may not fit in int64 (e.g. INT64_MIN..INT64_MAX).
+    const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+    const std::uint64_t off = span == UINT64_MAX ? next() : uniform(span + 1);
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + off);
   }
 
   // True with probability numerator/denominator (integer ratio, no floating point).

@@ -330,6 +330,14 @@ sim::TraceLevel parse_level(const std::string& s) {
 
 }  // namespace
 
+namespace {
+constexpr const char* kUsage =
+    "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE] [--trace-level off|default|full]\n"
+    "       raftlab status SCENARIO --at T [-w table|json] [--seed N]\n"
+    "       raftlab compare BROKEN_SCENARIO FIXED_SCENARIO\n"
+    "Run `raftlab --help` for more.\n";
+}  // namespace
+
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   try {
     CLI::App app{"raftlab — deterministic simulator and fault-injection lab for etcd-style Raft clusters"};
@@ -359,6 +367,18 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     compare->add_option("broken", broken, "The scenario that shows the problem")->required();
     compare->add_option("fixed", fixed, "The scenario with the fix")->required();
 
+    // An unknown subcommand is named (CLI11 would only say a subcommand is required).
+    if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-') {
+      static const std::vector<std::string> kCommands = {"run", "status", "compare"};
+      if (std::find(kCommands.begin(), kCommands.end(), argv[1]) == kCommands.end()) {
+        const std::string near = scenario::closest_match(argv[1], kCommands);
+        err << "raftlab: unknown command \"" << argv[1] << "\""
+            << (near.empty() ? "" : " — did you mean \"" + near + "\"?") << "\n"
+            << kUsage;
+        return kExitBadInput;
+      }
+    }
+
     std::vector<const char*> cargv;
     for (const auto& a : argv) cargv.push_back(a.c_str());
     try {
@@ -370,9 +390,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         return kExitOk;
       }
       err << "raftlab: " << e.what() << "\n";
-      err << "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE]\n"
-             "       raftlab status SCENARIO --at T [-w table|json]\n"
-             "Run `raftlab --help` for more.\n";
+      err << kUsage;
       return kExitBadInput;
     }
 
