@@ -71,7 +71,33 @@ std::string unknown_flag_fix(const std::string& error) {
   return "remove the flag or fix its spelling (see `etcd --help`)";
 }
 
+// "etcd", "/usr/local/bin/etcd" ... as argv[0] is the program, not a flag.
+void drop_etcd_program(std::vector<std::string>* args) {
+  if (args->empty()) return;
+  const std::string& a = args->front();
+  if (a == "etcd" || (a.size() >= 5 && a.compare(a.size() - 5, 5, "/etcd") == 0)) args->erase(args->begin());
+}
+
 }  // namespace
+
+Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std::string> env, std::string version) {
+  return [args = std::move(args), env = std::move(env), version = std::move(version)](const StartContext&) {
+    return exec_etcd_with(args, env, version, Launch{});
+  };
+}
+
+Launch exec_etcd_with(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      const std::string& version, Launch l) {
+  auto e = etcd_from_args(args, env, version);
+  for (auto& line : e.logs) l.logs.push_back(line);
+  if (!e.ok) {
+    l.kind = Launch::Kind::Fail;
+    l.error = e.error;
+    return l;
+  }
+  l.cfg = e.cfg;
+  return l;
+}
 
 EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                           const std::string& version) {
@@ -198,26 +224,14 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
       spec.launch = make_bitnami_launcher(dr, cenv, version);
     } else {
       std::vector<std::string> args = dr.command;
-      if (!args.empty() && (args[0] == "etcd" || (args[0].size() >= 5 && args[0].substr(args[0].size() - 5) == "/etcd")))
-        args.erase(args.begin());
+      drop_etcd_program(&args);
       auto probe = etcd_from_args(args, cenv, version);
       if (!probe.ok && probe.error.find("flag provided but not defined") != std::string::npos)
         return fail(probe.error, unknown_flag_fix(probe.error));
       spec.volume_key = volume_for(dr.volumes, probe.data_dir.empty() || probe.data_dir[0] != '/'
                                                    ? "/" + probe.data_dir
                                                    : probe.data_dir);
-      spec.launch = [args, cenv, version](const StartContext&) {
-        Launch l;
-        auto e = etcd_from_args(args, cenv, version);
-        l.logs = e.logs;
-        if (!e.ok) {
-          l.kind = Launch::Kind::Fail;
-          l.error = e.error;
-          return l;
-        }
-        l.cfg = e.cfg;
-        return l;
-      };
+      spec.launch = etcd_launcher(args, cenv, version);
     }
     return spec;
   }
@@ -231,8 +245,7 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
     for (const auto& v : words.value().unset_vars)
       warn(fmt::format("${} is not set in host {}'s shell: it expanded to an empty string", v, m.host));
     args = words.value().argv;
-    if (!args.empty() && (args[0] == "etcd" || (args[0].size() >= 5 && args[0].substr(args[0].size() - 5) == "/etcd")))
-      args.erase(args.begin());
+    drop_etcd_program(&args);
   } else if (mc.kind == scenario::ConfigKind::kArgs) {
     args = mc.args;
   } else {
@@ -245,18 +258,7 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
   spec.image = "etcd";
   spec.own_netns = false;
   spec.volume_key = probe.data_dir;
-  spec.launch = [args, penv, version](const StartContext&) {
-    Launch l;
-    auto e = etcd_from_args(args, penv, version);
-    l.logs = e.logs;
-    if (!e.ok) {
-      l.kind = Launch::Kind::Fail;
-      l.error = e.error;
-      return l;
-    }
-    l.cfg = e.cfg;
-    return l;
-  };
+  spec.launch = etcd_launcher(args, penv, version);
   return spec;
 }
 

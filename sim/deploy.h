@@ -87,5 +87,11 @@ struct EtcdLaunch {
 };
 EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                           const std::string& version);
+// `l` with etcd's config from argv + env appended (its logs kept), or turned into a
+// Fail carrying etcd's error text.
+Launch exec_etcd_with(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      const std::string& version, Launch l);
+// A launcher for a plain etcd process/image: no entrypoint logic.
+Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std::string> env, std::string version);
 
 }  // namespace raftlab::sim

@@ -50,19 +50,6 @@ std::vector<std::string> etcdctl_endpoints(const std::map<std::string, std::stri
   return out;
 }
 
-Launch exec_with(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                 const std::string& version, Launch l) {
-  auto e = etcd_from_args(args, env, version);
-  for (auto& line : e.logs) l.logs.push_back(line);
-  if (!e.ok) {
-    l.kind = Launch::Kind::Fail;
-    l.error = e.error;
-    return l;
-  }
-  l.cfg = e.cfg;
-  return l;
-}
-
 Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv, const std::string& version,
               const StartContext& ctx, std::optional<ClientReply> member_add_reply) {
   etcd::BitnamiInput in;
@@ -155,7 +142,7 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
         l.kind = Launch::Kind::Block;
         return l;
       }
-      l = exec_with({}, bg->env, version, l);
+      l = exec_etcd_with({}, bg->env, version, l);
       if (l.kind == Launch::Kind::Exec) {
         l.kind = Launch::Kind::Block;
         l.block_etcd = true;
@@ -163,7 +150,7 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
       return l;
     }
     case etcd::BitnamiOutcome::exec_etcd:
-      return exec_with(plan.etcd_args, plan.etcd_env, version, l);
+      return exec_etcd_with(plan.etcd_args, plan.etcd_env, version, l);
   }
   return l;
 }
