@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench clean
+.PHONY: all deps configure build demo test asan bench report clean
 
 all: build
 
@@ -29,6 +29,10 @@ asan:
 
 bench: build
 	@./scripts/bench.sh $(BUILD)
+
+# results/SCENARIOS.md: every shipped scenario's verdict and trace hash.
+report: build
+	@./scripts/scenario_report.sh $(BUILD)/tools/raftlab
 
 clean:
 	rm -rf build build-asan
