@@ -35,8 +35,8 @@ doc = json.load(open(sys.argv[1]))
 rows = [b for b in doc["benchmarks"] if b.get("aggregate_name") == "median"]
 def si(v):
     for unit, k in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(v) >= k: return f"{v / k:.3g}{unit}"
-    return f"{v:.3g}"
+        if abs(v) >= k: return f"{v / k:.4g}{unit}"
+    return f"{v:.4g}"
 print(f"\nmedians of {doc['benchmarks'][0].get('repetitions', '?')} repetitions "
       f"(per CPU-second of one core)")
 print(f"{'benchmark':<52} {'items/s':>9} {'events/s':>9} {'sim s/s':>8} {'ev/item':>8}")

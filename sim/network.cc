@@ -5,21 +5,29 @@
 
 namespace raftlab::sim {
 
-bool split_url(const std::string& url, std::string* host, int* port) {
-  std::string rest = url;
-  auto scheme = rest.find("://");
-  if (scheme != std::string::npos) rest = rest.substr(scheme + 3);
-  auto slash = rest.find('/');
-  if (slash != std::string::npos) rest = rest.substr(0, slash);
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 >= rest.size()) return false;
-  std::string p = rest.substr(colon + 1);
+bool split_url(std::string_view url, std::string_view* host, int* port) {
+  std::string_view rest = url;
+  const auto scheme = rest.find("://");
+  if (scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+  const auto slash = rest.find('/');
+  if (slash != std::string_view::npos) rest = rest.substr(0, slash);
+  const auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= rest.size()) return false;
+  const std::string_view p = rest.substr(colon + 1);
   if (p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return false;
-  int v = std::atoi(p.c_str());
+  int v = 0;
+  for (char c : p) v = v * 10 + (c - '0');  // at most 5 digits: no overflow
   if (v <= 0 || v > 65535) return false;
   *host = rest.substr(0, colon);
   *port = v;
+  return true;
+}
+
+bool split_url(const std::string& url, std::string* host, int* port) {
+  std::string_view h;
+  if (!split_url(std::string_view(url), &h, port)) return false;
+  host->assign(h);
   return true;
 }
 
@@ -39,7 +47,7 @@ NetnsIndex Network::add_netns(HostIndex host) {
   return static_cast<NetnsIndex>(netns_host_.size() - 1);
 }
 
-std::optional<HostIndex> Network::host_by_ip(const std::string& ip) const {
+std::optional<HostIndex> Network::host_by_ip(std::string_view ip) const {
   for (size_t i = 0; i < hosts_.size(); ++i)
     if (hosts_[i].ip == ip) return static_cast<HostIndex>(i);
   return std::nullopt;
@@ -110,13 +118,19 @@ bool Network::connected(HostIndex a, HostIndex b) const {
 }
 
 Network::Target Network::resolve(const Origin& from, const std::string& url) const {
-  Target t;
-  std::string host;
+  std::string_view host;
   int port = 0;
-  if (!split_url(url, &host, &port)) {
+  if (!split_url(std::string_view(url), &host, &port)) {
+    Target t;
     t.why = "malformed address";
     return t;
   }
+  return resolve_split(from, host, port, host_by_ip(host));
+}
+
+Network::Target Network::resolve_split(const Origin& from, std::string_view host, int port,
+                                       std::optional<HostIndex> ip_host) const {
+  Target t;
   if (host == "localhost" || host == "127.0.0.1" || host == "0.0.0.0" || host == "[::1]") {
     if (from.netns < 0) {
       t.why = "connection refused";  // a client's own loopback has no etcd
@@ -132,7 +146,7 @@ Network::Target Network::resolve(const Origin& from, const std::string& url) con
     t.host = from.host;
     return t;
   }
-  auto hi = host_by_ip(host);
+  const auto hi = ip_host;
   if (!hi) {
     t.why = "no route to host";
     return t;
@@ -176,9 +190,31 @@ Duration Network::latency(HostIndex a, HostIndex b) {
   return nanos(prng_.between(r.min.ns, r.max.ns));
 }
 
-Time Network::fifo_time(const std::string& from, const std::string& to, Duration lat) {
+Network::Stream& Network::stream(const std::string& from, const std::string& url) {
+  auto by_sender = fifo_.find(std::string_view(from));
+  if (by_sender == fifo_.end()) by_sender = fifo_.emplace(from, StrMap<Stream>{}).first;
+  auto it = by_sender->second.find(std::string_view(url));
+  if (it == by_sender->second.end()) {
+    it = by_sender->second.emplace(url, Stream{}).first;
+    Stream& st = it->second;
+    st.url = &it->first;
+    st.split_ok = split_url(std::string_view(*st.url), &st.host, &st.port);
+    st.hosts_seen = SIZE_MAX;  // ip_host not looked up yet
+  }
+  return it->second;
+}
+
+std::optional<HostIndex> Network::stream_ip_host(Stream& st) const {
+  // Hosts are only ever appended, so the answer can change only when their count does.
+  if (st.hosts_seen != hosts_.size()) {
+    st.ip_host = host_by_ip(st.host);
+    st.hosts_seen = hosts_.size();
+  }
+  return st.ip_host;
+}
+
+Time Network::fifo_time(Time& last, Duration lat) {
   Time when = loop_.now() + lat;
-  Time& last = fifo_[{from, to}];
   if (when < last) when = last;
   last = when;
   return when;
@@ -201,11 +237,11 @@ void Network::drop(const Origin& from, const std::string& to, const std::string&
 
 void Network::send(const Origin& from, const std::string& url, Packet p) {
   ++sent_;
-  std::string host;
-  int port = 0;
+  // The stream keeps the url split and its host looked up (FIFO per (sender, url)).
+  Stream& st = stream(from.who, url);
   HostIndex dst_host = from.host;
-  if (split_url(url, &host, &port)) {
-    if (auto hi = host_by_ip(host)) dst_host = *hi;
+  if (st.split_ok) {
+    if (auto hi = stream_ip_host(st)) dst_host = *hi;
   }
   if (trace_.full()) {
     TraceEvent e;
@@ -216,18 +252,25 @@ void Network::send(const Origin& from, const std::string& url, Packet p) {
     e.b = describe(p);
     trace_.record(std::move(e));
   }
-  const Time when = fifo_time(from.who, url, latency(from.host, dst_host));
-  loop_.at(when, [this, from, url, p = std::move(p)]() mutable {
-    Target t = resolve(from, url);
+  const Time when = fifo_time(st.last, latency(from.host, dst_host));
+  Stream* sp = &st;  // stable for the run: no copy of the url per packet
+  loop_.at(when, [this, from, sp, p = std::move(p)]() mutable {
+    const std::string& to = *sp->url;
+    Target t;
+    if (sp->split_ok) {
+      t = resolve_split(from, sp->host, sp->port, stream_ip_host(*sp));
+    } else {
+      t.why = "malformed address";
+    }
     if (!t.ok) {
-      drop(from, url, t.why, p);
+      drop(from, to, t.why, p);
       return;
     }
     if (trace_.full()) {
       TraceEvent e;
       e.at = loop_.now();
       e.kind = Ev::Deliver;
-      e.who = url;
+      e.who = to;
       e.a = from.who;
       e.b = describe(p);
       trace_.record(std::move(e));
@@ -242,13 +285,15 @@ void Network::reply(const Origin& from, EndpointId to, Packet p) {
   auto it = endpoints_.find(to);
   if (it == endpoints_.end()) return;
   const Origin dst = it->second.first;
-  const std::string key = "endpoint/" + std::to_string(to);
-  const Time when = fifo_time(from.who, key, latency(from.host, dst.host));
-  loop_.at(when, [this, from, to, key, p = std::move(p)]() mutable {
+  auto by_sender = reply_fifo_.find(std::string_view(from.who));
+  if (by_sender == reply_fifo_.end())
+    by_sender = reply_fifo_.emplace(from.who, std::unordered_map<EndpointId, Time>{}).first;
+  const Time when = fifo_time(by_sender->second[to], latency(from.host, dst.host));
+  loop_.at(when, [this, from, to, p = std::move(p)]() mutable {
     auto e = endpoints_.find(to);
     if (e == endpoints_.end()) return;  // requester gone: the connection died with it
     if (!connected(from.host, e->second.first.host)) {
-      drop(from, key, "i/o timeout", p);
+      drop(from, "endpoint/" + std::to_string(to), "i/o timeout", p);
       return;
     }
     Receiver rx = e->second.second;  // may unregister itself while it runs

@@ -15,6 +15,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/event_loop.h"
@@ -55,7 +57,7 @@ class Network {
   HostIndex add_host(std::string name, std::string ip);
   NetnsIndex add_netns(HostIndex host);  // a fresh namespace (docker bridge container)
   NetnsIndex host_netns(HostIndex host) const { return hosts_[static_cast<size_t>(host)].netns; }
-  std::optional<HostIndex> host_by_ip(const std::string& ip) const;
+  std::optional<HostIndex> host_by_ip(std::string_view ip) const;
   const std::string& host_name(HostIndex h) const { return hosts_[static_cast<size_t>(h)].name; }
   const std::string& host_ip(HostIndex h) const { return hosts_[static_cast<size_t>(h)].ip; }
   std::size_t host_count() const { return hosts_.size(); }
@@ -94,9 +96,28 @@ class Network {
   struct Host { std::string name, ip; NetnsIndex netns; bool up = true; int group = 0; };
   struct Listener { EndpointId ep; Receiver rx; };
   struct Target { bool ok = false; const Listener* l = nullptr; HostIndex host = -1; std::string why; };
+  // A FIFO stream from one sender to one url, with the url split once (send() is the
+  // simulator's hottest path). Invariant: lives in fifo_ for the whole run (never
+  // erased), so `url` and `host` stay valid and a pending delivery may point to it.
+  struct Stream {
+    Time last{};                       // latest delivery scheduled on this stream
+    const std::string* url = nullptr;  // the fifo_ key
+    bool split_ok = false;             // split_url(*url) succeeded
+    std::string_view host;             // into *url
+    int port = 0;
+    std::optional<HostIndex> ip_host;  // host_by_ip(host) when hosts_ held hosts_seen hosts
+    std::size_t hosts_seen = 0;
+  };
   Target resolve(const Origin& from, const std::string& url) const;
+  // resolve() after split_url; `ip_host` is host_by_ip(host).
+  Target resolve_split(const Origin& from, std::string_view host, int port,
+                       std::optional<HostIndex> ip_host) const;
+  Stream& stream(const std::string& from, const std::string& url);
+  std::optional<HostIndex> stream_ip_host(Stream& s) const;
   Duration latency(HostIndex a, HostIndex b);
-  Time fifo_time(const std::string& from, const std::string& to, Duration lat);
+  // Delivery time on a FIFO stream whose clock is `last`: never before an earlier packet
+  // of the same stream.
+  Time fifo_time(Time& last, Duration lat);
   void drop(const Origin& from, const std::string& to, const std::string& why, const Packet& p);
 
   EventLoop& loop_;
@@ -109,11 +130,22 @@ class Network {
   std::map<std::pair<NetnsIndex, int>, bool> bound_any_;           // bound on 0.0.0.0?
   std::map<std::pair<HostIndex, int>, std::pair<NetnsIndex, int>> published_;  // host port -> (netns, port)
   std::map<EndpointId, std::pair<Origin, Receiver>> endpoints_;
-  std::map<std::pair<std::string, std::string>, Time> fifo_;      // (sender, url) -> last delivery
+  // Looked up, never iterated: a hash map cannot leak its order into a run. The
+  // transparent hash finds a std::string key from a string_view without building one.
+  struct StrHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using StrMap = std::unordered_map<std::string, V, StrHash, std::equal_to<>>;
+  StrMap<StrMap<Stream>> fifo_;                                      // sender -> url -> stream
+  StrMap<std::unordered_map<EndpointId, Time>> reply_fifo_;         // sender -> requester -> last delivery
   std::uint64_t sent_ = 0, dropped_ = 0;
 };
 
 // Splits "http://10.0.0.1:2380" into host and port. False if malformed.
 bool split_url(const std::string& url, std::string* host, int* port);
+// The same without copying: `host` views into `url`.
+bool split_url(std::string_view url, std::string_view* host, int* port);
 
 }  // namespace raftlab::sim
