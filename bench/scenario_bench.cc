@@ -52,20 +52,25 @@ std::string scenario_path() {
 }
 
 // Loaded once per process: loading is not what these benchmarks measure.
-const scenario::Scenario* load_scenario() {
-  static const std::optional<scenario::Scenario> s = []() -> std::optional<scenario::Scenario> {
+// Shared by every run (no copy per run), as a seed sweep shares it.
+std::shared_ptr<const scenario::Scenario> shared_scenario() {
+  static const std::shared_ptr<const scenario::Scenario> s = []() -> std::shared_ptr<const scenario::Scenario> {
     scenario::LoadResult r = scenario::load_file(scenario_path());
-    if (!r.ok()) return std::nullopt;
-    return std::move(*r.scenario);
+    if (!r.ok()) return nullptr;
+    return std::make_shared<const scenario::Scenario>(std::move(*r.scenario));
   }();
-  return s ? &*s : nullptr;
+  return s;
+}
+const scenario::Scenario* load_scenario() { return shared_scenario().get(); }
+
+// One memo of container definitions and entrypoint decisions for all runs, as a seed
+// sweep uses it (RunOptions::cache): parsing the docker lines once per scenario.
+const std::shared_ptr<SpecCache>& spec_cache() {
+  static const std::shared_ptr<SpecCache> c = std::make_shared<SpecCache>();
+  return c;
 }
 
-bool has_leader(const World& w) {
-  for (const ClusterView& c : w.clusters())
-    if (!c.leaders.empty()) return true;
-  return false;
-}
+bool has_leader(const World& w) { return w.leader_count() > 0; }
 
 // How a run stops at its first leader. Roles change only inside events, so checking
 // after every event would be exact; but World::clusters() builds a MemberView (strings,
@@ -91,8 +96,10 @@ RunStats run_to_first_leader(const scenario::Scenario& s, std::uint64_t seed, Tr
   RunOptions opts;
   opts.seed = seed;
   opts.trace_level = level;
+  opts.cache = spec_cache();
   std::vector<scenario::LoadError> errors;
-  std::unique_ptr<Deployment> d = Deployment::build(s, opts, &errors);
+  (void)s;
+  std::unique_ptr<Deployment> d = Deployment::build(shared_scenario(), opts, &errors);
   RunStats out;
   if (!d) return out;
   World& w = d->world();
@@ -172,8 +179,9 @@ void BM_FixedSpan(benchmark::State& state) {
     opts.seed = 1 + runs % kSeedCycle;
     opts.trace_level = TraceLevel::Off;
     opts.stop_at_ns = millis(state.range(0)).ns;
+    opts.cache = spec_cache();
     std::vector<scenario::LoadError> errors;
-    std::unique_ptr<Deployment> d = Deployment::build(*s, opts, &errors);
+    std::unique_ptr<Deployment> d = Deployment::build(shared_scenario(), opts, &errors);
     if (!d) {
       state.SkipWithError("the scenario does not build");
       return;

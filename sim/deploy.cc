@@ -81,8 +81,12 @@ void drop_etcd_program(std::vector<std::string>* args) {
 }  // namespace
 
 Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std::string> env, std::string version) {
-  return [args = std::move(args), env = std::move(env), version = std::move(version)](const StartContext&) {
-    return exec_etcd_with(args, env, version, Launch{});
+  // Parsed on first use, then reused: a plain etcd's configuration does not depend on
+  // the start context.
+  auto memo = std::make_shared<std::optional<Launch>>();
+  return [args = std::move(args), env = std::move(env), version = std::move(version), memo](const StartContext&) {
+    if (!*memo) *memo = exec_etcd_with(args, env, version, Launch{});
+    return **memo;
   };
 }
 
@@ -135,13 +139,15 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
   m.strict_reconfig_check = c.strict_reconfig_check;
   m.initial_election_tick_advance = c.initial_election_tick_advance;
   m.version = version;
-  m.source = c;
+  m.source = std::make_shared<const etcd::EtcdConfig>(c);
   out.data_dir = c.data_dir;
   out.ok = out.error.empty();
   return out;
 }
 
-Deployment::Deployment(const scenario::Scenario& s, const RunOptions& opts) : s_(s), opts_(opts) {
+Deployment::Deployment(std::shared_ptr<const scenario::Scenario> sp, const RunOptions& opts)
+    : sp_(std::move(sp)), s_(*sp_), opts_(opts) {
+  const scenario::Scenario& s = s_;
   WorldOptions wo;
   wo.seed = opts.seed.value_or(s.seed);
   wo.trace_level = opts.trace_level;
@@ -160,7 +166,13 @@ Deployment::~Deployment() = default;
 
 std::unique_ptr<Deployment> Deployment::build(const scenario::Scenario& s, const RunOptions& opts,
                                               std::vector<scenario::LoadError>* errors) {
-  std::unique_ptr<Deployment> d(new Deployment(s, opts));
+  return build(std::make_shared<const scenario::Scenario>(s), opts, errors);
+}
+
+std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Scenario> sp, const RunOptions& opts,
+                                              std::vector<scenario::LoadError>* errors) {
+  const scenario::Scenario& s = *sp;
+  std::unique_ptr<Deployment> d(new Deployment(std::move(sp), opts));
   if (!d->add_members(errors)) return nullptr;
   // etcdctl commands in the timeline are checked now, not when they run.
   const size_t before = errors->size();
@@ -181,6 +193,36 @@ std::unique_ptr<Deployment> Deployment::build(const scenario::Scenario& s, const
 
 std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, const scenario::MemberConfig& mc,
                                                    std::vector<scenario::LoadError>* errors, bool record_warnings) {
+  auto record = [&](const std::vector<std::string>& lines) {
+    if (!record_warnings) return;
+    for (const auto& line : lines)
+      if (std::find(warnings_.begin(), warnings_.end(), line) == warnings_.end()) warnings_.push_back(line);
+  };
+  std::string key;
+  if (opts_.cache) {
+    // Everything the result depends on: the member, its configuration and the shell.
+    key = m.name + '\x1e' + mc.path + '\x1e' + mc.text + '\x1e' + m.host;
+    for (const auto& a : mc.args) key += '\x1f' + a;
+    for (const auto& [k, v] : mc.env) key += '\x1d' + k + '=' + v;
+    key += '\x1e';
+    for (const auto& [k, v] : host_env_[m.host]) key += '\x1d' + k + '=' + v;
+    auto it = opts_.cache->specs.find(key);
+    if (it != opts_.cache->specs.end()) {
+      record(it->second.warnings);
+      return it->second.spec;
+    }
+  }
+  std::vector<std::string> warnings;
+  auto spec = make_spec_uncached(m, mc, errors, &warnings);
+  if (!spec) return std::nullopt;
+  if (opts_.cache) opts_.cache->specs[key] = SpecCache::Entry{*spec, warnings};
+  record(warnings);
+  return spec;
+}
+
+std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Member& m, const scenario::MemberConfig& mc,
+                                                            std::vector<scenario::LoadError>* errors,
+                                                            std::vector<std::string>* warnings) {
   ContainerSpec spec;
   spec.name = m.name;
   int hi = 0;
@@ -192,11 +234,7 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
     if (errors) errors->push_back(s_.error_at(mc.path, msg, fix));
     return std::nullopt;
   };
-  auto warn = [&](const std::string& w) {
-    if (!record_warnings) return;
-    std::string line = fmt::format("{} ({}): {}", m.name, mc.path, w);
-    if (std::find(warnings_.begin(), warnings_.end(), line) == warnings_.end()) warnings_.push_back(std::move(line));
-  };
+  auto warn = [&](const std::string& w) { warnings->push_back(fmt::format("{} ({}): {}", m.name, mc.path, w)); };
   const std::string sv = s_.etcd_version.value_or("");
 
   if (mc.kind == scenario::ConfigKind::kDocker) {

@@ -27,10 +27,28 @@ struct ExpectResult {
   std::string note;
 };
 
+class SpecCache;
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;       // overrides the scenario's
   TraceLevel trace_level = TraceLevel::Default;
   std::optional<std::int64_t> stop_at_ns;  // run only until here (status --at)
+  // Memoised container definitions and entrypoint decisions, shared by many runs of one
+  // scenario (seed sweeps, benchmarks). Results are identical with or without it.
+  std::shared_ptr<SpecCache> cache;
+};
+
+// What is worth computing once per scenario rather than once per run: parsing each
+// member's `docker run` line / flags in a given shell environment (with the warnings
+// that produced), and the entrypoint's decision for a given start context. Pure
+// memoisation of deterministic functions. Not thread-safe: one cache per thread.
+class SpecCache {
+ public:
+  struct Entry {
+    ContainerSpec spec;
+    std::vector<std::string> warnings;
+  };
+  std::map<std::string, Entry> specs;  // key: member, config path, config, host env
 };
 
 struct RunResult {
@@ -51,6 +69,9 @@ class Deployment {
   // Validates every member's configuration; errors name the file, path and fix.
   static std::unique_ptr<Deployment> build(const scenario::Scenario& s, const RunOptions& opts,
                                            std::vector<scenario::LoadError>* errors);
+  // The same without copying the scenario (many runs of one scenario share it).
+  static std::unique_ptr<Deployment> build(std::shared_ptr<const scenario::Scenario> s, const RunOptions& opts,
+                                           std::vector<scenario::LoadError>* errors);
   ~Deployment();
   RunResult run();
   World& world() { return *world_; }
@@ -58,7 +79,7 @@ class Deployment {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  Deployment(const scenario::Scenario& s, const RunOptions& opts);
+  Deployment(std::shared_ptr<const scenario::Scenario> s, const RunOptions& opts);
   bool add_members(std::vector<scenario::LoadError>* errors);
   void schedule_timeline();
   void schedule_expectations();
@@ -66,8 +87,12 @@ class Deployment {
   void probe(const scenario::Expectation& e, size_t index);
   std::optional<ContainerSpec> make_spec(const scenario::Member& m, const scenario::MemberConfig& cfg,
                                          std::vector<scenario::LoadError>* errors, bool record_warnings);
+  std::optional<ContainerSpec> make_spec_uncached(const scenario::Member& m, const scenario::MemberConfig& cfg,
+                                                  std::vector<scenario::LoadError>* errors,
+                                                  std::vector<std::string>* warnings);
 
-  scenario::Scenario s_;
+  std::shared_ptr<const scenario::Scenario> sp_;
+  const scenario::Scenario& s_;  // Invariant: *sp_
   RunOptions opts_;
   std::unique_ptr<World> world_;
   std::map<std::string, std::map<std::string, std::string>> host_env_;  // host -> shell env

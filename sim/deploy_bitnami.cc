@@ -9,6 +9,8 @@
 // configuration, the simulation runs one continuous etcd process. The background run
 // and the final one are the same member with the same data; only a sub-second restart
 // is elided. Auth itself is not modelled (the KV has no users).
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "sim/deploy.h"
@@ -50,8 +52,34 @@ std::vector<std::string> etcdctl_endpoints(const std::map<std::string, std::stri
   return out;
 }
 
+// Computed once per container definition: the image's environment defaults, the
+// endpoints its etcdctl calls use, and the decisions already taken for a given set of
+// probe answers (the plan is a pure function of them).
+struct BitnamiMemo;
+Launch plan_and_launch(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
+                       const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,
+                       bool after_member_add, const std::shared_ptr<BitnamiMemo>& memo);
+
+struct BitnamiMemo {
+  std::map<std::string, std::string> env;
+  std::vector<std::string> eps;
+  std::map<std::string, Launch> launches;
+};
+
+std::string memo_key(const etcd::BitnamiInput& in) {
+  std::string k = in.data_dir.has_wal ? "w" : "-";
+  if (in.new_member_envs)
+    for (const auto& [a, b] : *in.new_member_envs) k += '\x1d' + a + '=' + b;
+  k += '\x1e';
+  k += in.probes.endpoint_status_ok ? 'h' : '-';
+  k += in.probes.listed_member_id.value_or("-");
+  k += static_cast<char>('0' + static_cast<int>(in.probes.trial));
+  return k;
+}
+
 Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv, const std::string& version,
-              const StartContext& ctx, std::optional<ClientReply> member_add_reply) {
+              const StartContext& ctx, std::optional<ClientReply> member_add_reply,
+              const std::shared_ptr<BitnamiMemo>& memo) {
   etcd::BitnamiInput in;
   in.container_env = cenv;
   in.command = dr.command;
@@ -59,8 +87,8 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
   if (ctx.data_has_wal) in.data_dir.entries.push_back("member");
   if (ctx.new_member_envs) in.data_dir.entries.push_back("new_member_envs");
   in.new_member_envs = ctx.new_member_envs;
-  const auto env = etcd::bitnami_env_defaults(cenv);
-  const auto eps = etcdctl_endpoints(env);
+  const auto& env = memo->env;
+  const auto& eps = memo->eps;
   const std::string my_peer = get(env, "ETCD_INITIAL_ADVERTISE_PEER_URLS");
   // etcdctl endpoint status --cluster / member list against the scripts' endpoint.
   for (const auto& ep : eps) {
@@ -91,6 +119,23 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
                                   {"ETCD_INITIAL_CLUSTER_STATE", "existing"}};
     }
   }
+  const std::string key = member_add_reply ? std::string() : memo_key(in);
+  if (!key.empty()) {
+    auto hit = memo->launches.find(key);
+    if (hit != memo->launches.end()) return hit->second;
+  }
+  Launch l = plan_and_launch(dr, cenv, version, ctx, in, member_add_reply.has_value(), memo);
+  // A pending `member add` carries a continuation bound to this start: never reused.
+  if (!key.empty() && l.kind != Launch::Kind::MemberAddThenExec) memo->launches[key] = l;
+  return l;
+}
+
+Launch plan_and_launch(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
+                       const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,
+                       bool after_member_add, const std::shared_ptr<BitnamiMemo>& memo) {
+  const auto& env = memo->env;
+  const auto& eps = memo->eps;
+  const std::string my_peer = get(env, "ETCD_INITIAL_ADVERTISE_PEER_URLS");
   const etcd::BitnamiPlan plan = etcd::plan_bitnami_start(in);
 
   Launch l;
@@ -99,7 +144,7 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
   bool wants_add = false;
   for (const auto& a : plan.actions)
     if (a.kind == etcd::BitnamiActionKind::etcdctl && a.detail.find("member add") != std::string::npos) wants_add = true;
-  if (wants_add && !member_add_reply) {
+  if (wants_add && !after_member_add) {
     bool reachable = false;
     for (const auto& ep : eps) reachable = reachable || ctx.member_list(ep).has_value();
     const bool empty_endpoints = [&] {
@@ -114,7 +159,9 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
       add.add_endpoints = eps;
       add.add_peer_urls = etcd::split(my_peer, ',');
       add.add_name = get(env, "ETCD_NAME");
-      add.after_add = [dr, cenv, version, ctx](const ClientReply& r) { return decide(dr, cenv, version, ctx, r); };
+      add.after_add = [dr, cenv, version, ctx, memo](const ClientReply& r) {
+        return decide(dr, cenv, version, ctx, r, memo);
+      };
       return add;
     }
   }
@@ -159,7 +206,10 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
 
 Launcher make_bitnami_launcher(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
                                const std::string& version) {
-  return [dr, cenv, version](const StartContext& ctx) { return decide(dr, cenv, version, ctx, std::nullopt); };
+  auto memo = std::make_shared<BitnamiMemo>();
+  memo->env = etcd::bitnami_env_defaults(cenv);
+  memo->eps = etcdctl_endpoints(memo->env);
+  return [dr, cenv, version, memo](const StartContext& ctx) { return decide(dr, cenv, version, ctx, std::nullopt, memo); };
 }
 
 std::string bitnami_data_dir(const std::map<std::string, std::string>& cenv) {

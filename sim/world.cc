@@ -455,6 +455,13 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
 
 void World::run_until(Time t) { loop_.run_until(t); }
 
+std::size_t World::leader_count() const {
+  std::size_t n = 0;
+  for (const auto& k : containers_)
+    if (k.member && k.member->serving() && k.member->role() == raft::Role::Leader) ++n;
+  return n;
+}
+
 std::vector<MemberView> World::members() const {
   std::vector<MemberView> out;
   for (const auto& k : containers_) {

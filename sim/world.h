@@ -149,6 +149,8 @@ class World {
   Time now() const { return loop_.now(); }
 
   std::vector<MemberView> members() const;
+  // Cheap (no allocation): how many running members currently believe they lead.
+  std::size_t leader_count() const;
   std::vector<ClusterView> clusters() const;
   // Resolves a member name to its first advertised client URL; URLs pass through.
   std::string endpoint_url(const std::string& name_or_url) const;

@@ -71,6 +71,14 @@ std::string cluster_string(const RemoteCluster& rc) {
   return "{ClusterID:" + format_id(rc.cluster_id) + " Members:[" + join(parts, " ") + "] RemovedMemberIDs:[]}";
 }
 
+// The inputs by reference: the decision runs at every member start and must not copy
+// the configuration.
+struct InputView {
+  const EtcdConfig& config;
+  const DataDirState& data_dir;
+  const std::optional<RemoteCluster>& remote;
+};
+
 Decision fatal(Decision d, const std::string& field, const std::string& message, const std::string& fix) {
   d.kind = BootstrapKind::fatal;
   // etcdmain/etcd.go: startEtcd's error is logged as a warning, then (not being a
@@ -116,7 +124,7 @@ std::optional<std::string> advertise_matches_cluster(const EtcdConfig& c, const 
   return go_format(wording::kFailedToResolveAdvertise, {join(apurls, ","), urls_map_string(self), err});
 }
 
-Decision restart(const BootstrapInput& in, Decision d) {
+Decision restart(const InputView& in, Decision d) {
   const EtcdConfig& c = in.config;
   if (!c.discovery.empty() || !c.discovery_srv.empty())
     d.log.push_back(LogLine{"warn", std::string(wording::kDiscoveryIgnoredHaveWAL), {{"wal-dir", c.data_dir + "/member/wal"}}});
@@ -138,7 +146,7 @@ Decision restart(const BootstrapInput& in, Decision d) {
   return d;
 }
 
-Decision join_existing(const BootstrapInput& in, const UrlsMap& m, Decision d) {
+Decision join_existing(const InputView& in, const UrlsMap& m, Decision d) {
   const EtcdConfig& c = in.config;
   // VerifyJoinExisting
   if (!m.count(c.name))
@@ -201,7 +209,7 @@ Decision join_existing(const BootstrapInput& in, const UrlsMap& m, Decision d) {
   return d;
 }
 
-Decision new_cluster(const BootstrapInput& in, const UrlsMap& m, Decision d) {
+Decision new_cluster(const InputView& in, const UrlsMap& m, Decision d) {
   const EtcdConfig& c = in.config;
   // VerifyBootstrap
   if (!m.count(c.name))
@@ -249,7 +257,13 @@ std::string to_string(BootstrapKind k) {
   return "fatal";
 }
 
-Decision decide_bootstrap(const BootstrapInput& in) {
+Decision decide_bootstrap(const BootstrapInput& input) {
+  return decide_bootstrap(input.config, input.data_dir, input.remote);
+}
+
+Decision decide_bootstrap(const EtcdConfig& config, const DataDirState& data_dir,
+                          const std::optional<RemoteCluster>& remote) {
+  const InputView in{config, data_dir, remote};
   const EtcdConfig& c = in.config;
   Decision d;
   for (const auto& name : in.data_dir.other_entries)

@@ -74,6 +74,9 @@ struct Decision {
 };
 
 Decision decide_bootstrap(const BootstrapInput& in);
+// The same without building a BootstrapInput (no copy of the configuration).
+Decision decide_bootstrap(const EtcdConfig& config, const DataDirState& data_dir,
+                          const std::optional<RemoteCluster>& remote);
 
 std::string to_string(BootstrapKind k);
 

@@ -47,8 +47,9 @@ struct MemberConfig {
   bool initial_election_tick_advance = true;
   std::string version = "3.5.18";
   // The full parsed configuration (flags + ETCD_* env), as the bootstrap decision and
-  // error wording need it. Invariant: consistent with the fields above.
-  EtcdConfig source;
+  // error wording need it; shared, never copied per start. Invariant: consistent with
+  // the fields above; never null once the member starts.
+  std::shared_ptr<const EtcdConfig> source = std::make_shared<const EtcdConfig>();
 };
 
 // The member's data dir (WAL + member metadata). Owned by the world; survives process

@@ -49,18 +49,17 @@ void Member::begin_bootstrap() {
 
 void Member::decide(std::optional<sim::MembersReply> remote) {
   if (phase_ != Phase::Bootstrapping) return;
-  BootstrapInput in;
-  in.config = cfg_.source;
-  in.data_dir.has_wal = data_->has_wal;
-  in.data_dir.member_id = data_->member_id;
-  in.data_dir.cluster_id = data_->cluster_id;
+  DataDirState dd;
+  dd.has_wal = data_->has_wal;
+  dd.member_id = data_->member_id;
+  dd.cluster_id = data_->cluster_id;
+  std::optional<RemoteCluster> rc;
   if (remote) {
-    RemoteCluster rc;
-    rc.cluster_id = remote->cluster_id;
-    for (const auto& m : remote->members) rc.members.push_back(to_info(m));
-    in.remote = std::move(rc);
+    rc.emplace();
+    rc->cluster_id = remote->cluster_id;
+    for (const auto& m : remote->members) rc->members.push_back(to_info(m));
   }
-  const Decision d = decide_bootstrap(in);
+  const Decision d = decide_bootstrap(*cfg_.source, dd, rc);
   for (const auto& l : d.log) {
     if (l.level == "fatal") continue;  // logged by fatal() below, once
     log(l.level.c_str(), l.msg, fields_text(l));
