@@ -83,10 +83,16 @@ void drop_etcd_program(std::vector<std::string>* args) {
 Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std::string> env, std::string version) {
   // Parsed on first use, then reused: a plain etcd's configuration does not depend on
   // the start context.
-  auto memo = std::make_shared<std::optional<Launch>>();
-  return [args = std::move(args), env = std::move(env), version = std::move(version), memo](const StartContext&) {
-    if (!*memo) *memo = exec_etcd_with(args, env, version, Launch{});
-    return **memo;
+  struct Memo {
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;
+    std::string version;
+    std::optional<Launch> launch;
+  };
+  auto memo = std::make_shared<Memo>(Memo{std::move(args), std::move(env), std::move(version), std::nullopt});
+  return [memo](const StartContext&) {
+    if (!memo->launch) memo->launch = exec_etcd_with(memo->args, memo->env, memo->version, Launch{});
+    return *memo->launch;
   };
 }
 

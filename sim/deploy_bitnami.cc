@@ -56,11 +56,14 @@ std::vector<std::string> etcdctl_endpoints(const std::map<std::string, std::stri
 // endpoints its etcdctl calls use, and the decisions already taken for a given set of
 // probe answers (the plan is a pure function of them).
 struct BitnamiMemo;
-Launch plan_and_launch(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
-                       const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,
+Launch plan_and_launch(const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,
                        bool after_member_add, const std::shared_ptr<BitnamiMemo>& memo);
 
 struct BitnamiMemo {
+  // The container definition, held once: launchers are copied with every ContainerSpec.
+  etcd::DockerRun dr;
+  std::map<std::string, std::string> cenv;
+  std::string version;
   std::map<std::string, std::string> env;
   std::vector<std::string> eps;
   std::map<std::string, Launch> launches;
@@ -124,14 +127,13 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
     auto hit = memo->launches.find(key);
     if (hit != memo->launches.end()) return hit->second;
   }
-  Launch l = plan_and_launch(dr, cenv, version, ctx, in, member_add_reply.has_value(), memo);
+  Launch l = plan_and_launch(version, ctx, in, member_add_reply.has_value(), memo);
   // A pending `member add` carries a continuation bound to this start: never reused.
   if (!key.empty() && l.kind != Launch::Kind::MemberAddThenExec) memo->launches[key] = l;
   return l;
 }
 
-Launch plan_and_launch(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
-                       const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,
+Launch plan_and_launch(const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,
                        bool after_member_add, const std::shared_ptr<BitnamiMemo>& memo) {
   const auto& env = memo->env;
   const auto& eps = memo->eps;
@@ -159,8 +161,8 @@ Launch plan_and_launch(const etcd::DockerRun& dr, const std::map<std::string, st
       add.add_endpoints = eps;
       add.add_peer_urls = etcd::split(my_peer, ',');
       add.add_name = get(env, "ETCD_NAME");
-      add.after_add = [dr, cenv, version, ctx, memo](const ClientReply& r) {
-        return decide(dr, cenv, version, ctx, r, memo);
+      add.after_add = [ctx, memo](const ClientReply& r) {
+        return decide(memo->dr, memo->cenv, memo->version, ctx, r, memo);
       };
       return add;
     }
@@ -207,9 +209,14 @@ Launch plan_and_launch(const etcd::DockerRun& dr, const std::map<std::string, st
 Launcher make_bitnami_launcher(const etcd::DockerRun& dr, const std::map<std::string, std::string>& cenv,
                                const std::string& version) {
   auto memo = std::make_shared<BitnamiMemo>();
+  memo->dr = dr;
+  memo->cenv = cenv;
+  memo->version = version;
   memo->env = etcd::bitnami_env_defaults(cenv);
   memo->eps = etcdctl_endpoints(memo->env);
-  return [dr, cenv, version, memo](const StartContext& ctx) { return decide(dr, cenv, version, ctx, std::nullopt, memo); };
+  return [memo](const StartContext& ctx) {
+    return decide(memo->dr, memo->cenv, memo->version, ctx, std::nullopt, memo);
+  };
 }
 
 std::string bitnami_data_dir(const std::map<std::string, std::string>& cenv) {

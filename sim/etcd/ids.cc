@@ -14,11 +14,25 @@
 namespace raftlab::etcd {
 namespace {
 
+// OpenSSL 3's EVP_Digest(..., EVP_sha1(), ...) fetches the algorithm and allocates a
+// context on every call; IDs are computed at every member start, so the algorithm is
+// fetched once and one context per thread is reused (the digest is the same).
+struct Sha1Context {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Sha1Context() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+};
+
 uint64_t sha1_prefix_u64(const unsigned char* data, size_t len) {
+  thread_local Sha1Context sha;
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_len = 0;
-  const int ok = EVP_Digest(data, len, digest.data(), &digest_len, EVP_sha1(), nullptr);
-  assert(ok == 1 && digest_len == 20);
+  const int ok = EVP_DigestInit_ex2(sha.ctx, sha.md, nullptr) == 1 && EVP_DigestUpdate(sha.ctx, data, len) == 1 &&
+                 EVP_DigestFinal_ex(sha.ctx, digest.data(), &digest_len) == 1;
+  assert(ok && digest_len == 20);
   (void)ok;
   uint64_t id = 0;
   for (int i = 0; i < 8; ++i) id = (id << 8) | digest[static_cast<size_t>(i)];
