@@ -13,17 +13,17 @@ std::uint64_t parse_u64(const std::string& s) { return std::strtoull(s.c_str(), 
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
+  out.reserve(8);
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t pos = s.find(sep, start);
+    if (pos == std::string::npos) {
+      out.emplace_back(s, start);
+      return out;
     }
+    out.emplace_back(s, start, pos - start);
+    start = pos + 1;
   }
-  out.push_back(cur);
-  return out;
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {

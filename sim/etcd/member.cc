@@ -62,7 +62,8 @@ void Member::fatal(const std::string& msg, const std::string& error) {
 
 void Member::start() {
   phase_ = Phase::Bootstrapping;
-  log("info", "starting an etcd server",
+  if (host_.trace->on())
+    log("info", "starting an etcd server",
       fmt::format("etcd-version={} name={} data-dir-has-wal={} initial-cluster-state={} initial-cluster-token={}",
                   cfg_.version, cfg_.name, data_->has_wal, cfg_.state_new ? "new" : "existing", cfg_.token));
   bind_listeners();

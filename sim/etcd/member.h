@@ -50,6 +50,11 @@ struct MemberConfig {
   // error wording need it; shared, never copied per start. Invariant: consistent with
   // the fields above; never null once the member starts.
   std::shared_ptr<const EtcdConfig> source = std::make_shared<const EtcdConfig>();
+  // Bootstrap decisions already taken for this configuration, by data-dir state and
+  // peers' answers: decide_bootstrap is a pure function of them, and a seed sweep starts
+  // the same member with the same inputs thousands of times. Shared with copies.
+  std::shared_ptr<std::map<std::string, Decision>> bootstrap_memo =
+      std::make_shared<std::map<std::string, Decision>>();
 };
 
 // The member's data dir (WAL + member metadata). Owned by the world; survives process

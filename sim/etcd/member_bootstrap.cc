@@ -59,9 +59,23 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
     rc->cluster_id = remote->cluster_id;
     for (const auto& m : remote->members) rc->members.push_back(to_info(m));
   }
-  const Decision d = decide_bootstrap(*cfg_.source, dd, rc);
+  // Memo key: everything decide_bootstrap reads besides the (fixed) configuration.
+  std::string key = fmt::format("{}:{:x}:{:x}", dd.has_wal ? 'w' : '-', dd.member_id, dd.cluster_id);
+  if (rc) {
+    key += fmt::format("|{:x}", rc->cluster_id);
+    for (const auto& m : rc->members) {
+      key += fmt::format(";{:x},{},{}", m.id, m.name, m.is_learner ? 'l' : 'v');
+      for (const auto& u : m.peer_urls) key += "," + u;
+      key += '/';
+      for (const auto& u : m.client_urls) key += "," + u;
+    }
+  }
+  auto memo = cfg_.bootstrap_memo->find(key);
+  if (memo == cfg_.bootstrap_memo->end())
+    memo = cfg_.bootstrap_memo->emplace(key, decide_bootstrap(*cfg_.source, dd, rc)).first;
+  const Decision& d = memo->second;
   for (const auto& l : d.log) {
-    if (l.level == "fatal") continue;  // logged by fatal() below, once
+    if (l.level == "fatal" || !host_.trace->on()) continue;  // fatal: logged by fatal() below, once
     log(l.level.c_str(), l.msg, fields_text(l));
   }
   switch (d.kind) {

@@ -117,6 +117,11 @@ void Member::note_role_change() {
   raft::SoftState now{node_->leader(), node_->role()};
   const std::uint64_t term = node_->term();
   if (now == last_soft_ && term == last_term_logged_) return;
+  if (!host_.trace->on()) {
+    last_soft_ = now;
+    last_term_logged_ = term;
+    return;
+  }
   const std::string me = sim::hex_id(member_id_);
   if (now.role != last_soft_.role || term != last_term_logged_) {
     log("info", fmt::format("{} became {} at term {}", me, raft::role_name(now.role), term));
@@ -171,7 +176,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
     if (!decode_member(cc.context, &m)) m.id = cc.node_id;
     if (!removed_.count(cc.node_id) && !members_.count(cc.node_id)) {
       members_[cc.node_id] = m;
-      if (e.index > replayed_until_) log("info", "added member",
+      if (e.index > replayed_until_ && host_.trace->on()) log("info", "added member",
           fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
                       sim::hex_id(member_id_), sim::hex_id(cc.node_id), join(m.peer_urls, ",")));
       if (host_.trace->on() && e.index > replayed_until_) {
@@ -205,7 +210,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
   removed_.insert(cc.node_id);
   connected_since_.erase(cc.node_id);
   node_->apply_conf_change(cc);
-  if (existed && e.index > replayed_until_) {
+  if (existed && e.index > replayed_until_ && host_.trace->on()) {
     log("info", "removed member",
         fmt::format("cluster-id={} local-member-id={} removed-remote-peer-id={}", cid, sim::hex_id(member_id_),
                     sim::hex_id(cc.node_id)));
