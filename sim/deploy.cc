@@ -87,12 +87,19 @@ Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std:
     std::vector<std::string> args;
     std::map<std::string, std::string> env;
     std::string version;
-    std::optional<Launch> launch;
+    std::optional<Launch> launch;  // without its log lines (kept apart: copied only if wanted)
+    std::vector<std::pair<std::string, std::string>> logs;
   };
-  auto memo = std::make_shared<Memo>(Memo{std::move(args), std::move(env), std::move(version), std::nullopt});
-  return [memo](const StartContext&) {
-    if (!memo->launch) memo->launch = exec_etcd_with(memo->args, memo->env, memo->version, Launch{});
-    return *memo->launch;
+  auto memo = std::make_shared<Memo>(Memo{std::move(args), std::move(env), std::move(version), std::nullopt, {}});
+  return [memo](const StartContext& ctx) {
+    if (!memo->launch) {
+      memo->launch = exec_etcd_with(memo->args, memo->env, memo->version, Launch{});
+      memo->logs = std::move(memo->launch->logs);
+      memo->launch->logs.clear();
+    }
+    Launch l = *memo->launch;
+    if (ctx.want_logs) l.logs = memo->logs;
+    return l;
   };
 }
 
@@ -204,24 +211,24 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
     for (const auto& line : lines)
       if (std::find(warnings_.begin(), warnings_.end(), line) == warnings_.end()) warnings_.push_back(line);
   };
-  std::string key;
+  // A cache serves one scenario: the member and its configuration's JSON path identify
+  // the configuration text; the host's shell environment is compared in full.
+  const std::string key = opts_.cache ? m.name + '\x1e' + mc.path : std::string();
+  const auto& env = host_env_[m.host];
   if (opts_.cache) {
-    // Everything the result depends on: the member, its configuration and the shell.
-    key = m.name + '\x1e' + mc.path + '\x1e' + mc.text + '\x1e' + m.host;
-    for (const auto& a : mc.args) key += '\x1f' + a;
-    for (const auto& [k, v] : mc.env) key += '\x1d' + k + '=' + v;
-    key += '\x1e';
-    for (const auto& [k, v] : host_env_[m.host]) key += '\x1d' + k + '=' + v;
     auto it = opts_.cache->specs.find(key);
     if (it != opts_.cache->specs.end()) {
-      record(it->second.warnings);
-      return it->second.spec;
+      for (const auto& entry : it->second) {
+        if (entry.host_env != env || entry.config_text != mc.text) continue;
+        record(entry.warnings);
+        return entry.spec;
+      }
     }
   }
   std::vector<std::string> warnings;
   auto spec = make_spec_uncached(m, mc, errors, &warnings);
   if (!spec) return std::nullopt;
-  if (opts_.cache) opts_.cache->specs[key] = SpecCache::Entry{*spec, warnings};
+  if (opts_.cache) opts_.cache->specs[key].push_back(SpecCache::Entry{*spec, warnings, env, mc.text});
   record(warnings);
   return spec;
 }

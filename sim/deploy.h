@@ -47,8 +47,11 @@ class SpecCache {
   struct Entry {
     ContainerSpec spec;
     std::vector<std::string> warnings;
+    std::map<std::string, std::string> host_env;  // the shell it was expanded in
+    std::string config_text;
   };
-  std::map<std::string, Entry> specs;  // key: member, config path, config, host env
+  // key: member name + configuration's JSON path. Invariant: one scenario per cache.
+  std::map<std::string, std::vector<Entry>> specs;
 };
 
 struct RunResult {

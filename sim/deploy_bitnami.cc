@@ -66,7 +66,11 @@ struct BitnamiMemo {
   std::string version;
   std::map<std::string, std::string> env;
   std::vector<std::string> eps;
-  std::map<std::string, Launch> launches;
+  struct Entry {
+    Launch launch;  // without its log lines (kept apart: copied only if the trace wants them)
+    std::vector<std::pair<std::string, std::string>> logs;
+  };
+  std::map<std::string, Entry> launches;
 };
 
 std::string memo_key(const etcd::BitnamiInput& in) {
@@ -123,14 +127,23 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
     }
   }
   const std::string key = member_add_reply ? std::string() : memo_key(in);
+  auto from_memo = [&ctx](const BitnamiMemo::Entry& e) {
+    Launch l = e.launch;
+    if (ctx.want_logs) l.logs = e.logs;
+    return l;
+  };
   if (!key.empty()) {
     auto hit = memo->launches.find(key);
-    if (hit != memo->launches.end()) return hit->second;
+    if (hit != memo->launches.end()) return from_memo(hit->second);
   }
   Launch l = plan_and_launch(version, ctx, in, member_add_reply.has_value(), memo);
   // A pending `member add` carries a continuation bound to this start: never reused.
-  if (!key.empty() && l.kind != Launch::Kind::MemberAddThenExec) memo->launches[key] = l;
-  return l;
+  if (key.empty() || l.kind == Launch::Kind::MemberAddThenExec) return l;
+  BitnamiMemo::Entry e;
+  e.logs = std::move(l.logs);
+  l.logs.clear();
+  e.launch = std::move(l);
+  return from_memo(memo->launches.emplace(key, std::move(e)).first->second);
 }
 
 Launch plan_and_launch(const std::string& version, const StartContext& ctx, const etcd::BitnamiInput& in,

@@ -64,6 +64,7 @@ Origin World::client_origin(const std::string& who) {
 
 StartContext World::start_context(int c) {
   StartContext ctx;
+  ctx.want_logs = trace_.on();
   const etcd::DataDir* d = data_dir(c);
   ctx.data_has_wal = d->has_wal;
   ctx.wal_member_id = d->member_id;

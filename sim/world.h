@@ -45,6 +45,7 @@ struct Launch {
 // What an entrypoint may look at when it runs: the data dir, and (like the etcdctl
 // calls in Bitnami's scripts) the cluster behind some endpoints.
 struct StartContext {
+  bool want_logs = true;  // false when the trace is off: launchers may skip their log lines
   bool data_has_wal = false;
   std::uint64_t wal_member_id = 0, wal_cluster_id = 0;
   // `etcdctl endpoint health`-like: true when the endpoint answers and its cluster has a leader.

@@ -60,14 +60,26 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
     for (const auto& m : remote->members) rc->members.push_back(to_info(m));
   }
   // Memo key: everything decide_bootstrap reads besides the (fixed) configuration.
-  std::string key = fmt::format("{}:{:x}:{:x}", dd.has_wal ? 'w' : '-', dd.member_id, dd.cluster_id);
+  std::string key;
+  key.reserve(64);
+  auto add_u64 = [&key](std::uint64_t v) {
+    key.append(reinterpret_cast<const char*>(&v), sizeof v);  // fixed width: unambiguous
+  };
+  key += dd.has_wal ? 'w' : '-';
+  add_u64(dd.member_id);
+  add_u64(dd.cluster_id);
   if (rc) {
-    key += fmt::format("|{:x}", rc->cluster_id);
+    key += '|';
+    add_u64(rc->cluster_id);
     for (const auto& m : rc->members) {
-      key += fmt::format(";{:x},{},{}", m.id, m.name, m.is_learner ? 'l' : 'v');
-      for (const auto& u : m.peer_urls) key += "," + u;
-      key += '/';
-      for (const auto& u : m.client_urls) key += "," + u;
+      add_u64(m.id);
+      key += m.is_learner ? 'l' : 'v';
+      key += m.name;
+      key += '\x1f';
+      for (const auto& u : m.peer_urls) (key += u) += '\x1e';
+      key += '\x1d';
+      for (const auto& u : m.client_urls) (key += u) += '\x1e';
+      key += '\x1c';
     }
   }
   auto memo = cfg_.bootstrap_memo->find(key);
