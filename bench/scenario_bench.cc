@@ -91,15 +91,17 @@ struct RunStats {
   bool leader = false;
 };
 
+// cached: the runs share the parsed scenario and a SpecCache, as a seed sweep does;
+// otherwise every run copies the scenario and parses every docker line from scratch.
 RunStats run_to_first_leader(const scenario::Scenario& s, std::uint64_t seed, TraceLevel level,
-                             Duration step) {
+                             Duration step, bool cached) {
   RunOptions opts;
   opts.seed = seed;
   opts.trace_level = level;
-  opts.cache = spec_cache();
+  if (cached) opts.cache = spec_cache();
   std::vector<scenario::LoadError> errors;
-  (void)s;
-  std::unique_ptr<Deployment> d = Deployment::build(shared_scenario(), opts, &errors);
+  std::unique_ptr<Deployment> d =
+      cached ? Deployment::build(shared_scenario(), opts, &errors) : Deployment::build(s, opts, &errors);
   RunStats out;
   if (!d) return out;
   World& w = d->world();
@@ -131,6 +133,7 @@ void report(benchmark::State& state, std::uint64_t items, std::uint64_t events, 
 }
 
 // Arg(0): trace level (0 Off, 1 Default). Arg(1): leader-check step in virtual us.
+// Arg(2): 1 = runs share a SpecCache (a seed sweep), 0 = every run parses everything.
 void BM_FirstLeader(benchmark::State& state) {
   const scenario::Scenario* s = load_scenario();
   if (!s) {
@@ -142,7 +145,7 @@ void BM_FirstLeader(benchmark::State& state) {
   std::uint64_t runs = 0, events = 0, checks = 0;
   std::int64_t sim_ns = 0;
   for (auto _ : state) {
-    const RunStats r = run_to_first_leader(*s, 1 + runs % kSeedCycle, level, step);
+    const RunStats r = run_to_first_leader(*s, 1 + runs % kSeedCycle, level, step, state.range(2) != 0);
     if (!r.leader) {
       state.SkipWithError("a run found no leader");
       return;
@@ -156,11 +159,13 @@ void BM_FirstLeader(benchmark::State& state) {
   state.counters["checks_per_run"] = benchmark::Counter(static_cast<double>(checks) / static_cast<double>(runs));
 }
 BENCHMARK(BM_FirstLeader)
-    ->ArgNames({"trace", "step_us"})
-    ->Args({0, kLeaderStep.ns / 1000})
-    ->Args({1, kLeaderStep.ns / 1000})
-    ->Args({0, 100})
-    ->Args({0, 10000})
+    ->ArgNames({"trace", "step_us", "cache"})
+    ->Args({0, kLeaderStep.ns / 1000, 1})
+    ->Args({1, kLeaderStep.ns / 1000, 1})
+    ->Args({0, kLeaderStep.ns / 1000, 0})
+    ->Args({1, kLeaderStep.ns / 1000, 0})
+    ->Args({0, 100, 1})
+    ->Args({0, 10000, 1})
     ->Iterations(512);  // 8 passes over the 64 seeds: the same simulated work every repetition
 
 // For comparison: the public path with a fixed stop, Deployment::run() with

@@ -54,7 +54,9 @@ TEST(StaticBootstrapSeeds, OneClusterSafeAndALeaderWithinTheBoundForEverySeed) {
       (std::filesystem::path(RAFTLAB_SOURCE_DIR) / "scenarios/bitnami-2host/static-bootstrap.json").string();
   scenario::LoadResult lr = scenario::load_file(file);
   ASSERT_TRUE(lr.ok()) << (lr.errors.empty() ? "" : scenario::format(lr.errors[0]));
-  const scenario::Scenario& s = *lr.scenario;
+  // One parsed scenario and one SpecCache for all seeds, as a seed sweep runs them.
+  const auto s = std::make_shared<const scenario::Scenario>(*lr.scenario);
+  const auto cache = std::make_shared<sim::SpecCache>();
 
   const auto wall_start = std::chrono::steady_clock::now();  // timing info only
   std::vector<std::int64_t> first_leader_ns;
@@ -62,6 +64,7 @@ TEST(StaticBootstrapSeeds, OneClusterSafeAndALeaderWithinTheBoundForEverySeed) {
   for (std::uint64_t seed = kFirstSeed; seed < kFirstSeed + kSeeds; ++seed) {
     sim::RunOptions opts;
     opts.seed = seed;
+    opts.cache = cache;
     std::vector<scenario::LoadError> errors;
     auto d = sim::Deployment::build(s, opts, &errors);
     ASSERT_NE(d, nullptr) << "seed=" << seed << (errors.empty() ? std::string() : std::string(" ").append(scenario::format(errors[0])));
