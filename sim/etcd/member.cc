@@ -81,6 +81,7 @@ void Member::stop(const std::string& reason) {
   host_.net->unlisten_all(host_.origin.endpoint);
   host_.net->unregister_endpoint(host_.origin.endpoint);
   waiters_.clear();  // clients see their connection drop and time out
+  early_clients_.clear();
   queries_.clear();
 }
 

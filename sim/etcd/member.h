@@ -192,6 +192,10 @@ class Member {
     std::uint64_t added_member = 0;
   };
   std::map<std::uint64_t, Waiter> waiters_;  // by proposal id
+  // Client requests that arrived before ReadyNotify: the connection is accepted and the
+  // request is served once etcd starts serving (if the client is still waiting).
+  std::vector<sim::Packet> early_clients_;
+  static constexpr std::size_t kEarlyClientsMax = 1024;
   std::uint64_t next_proposal_ = 1;
 
   // Peer liveness and bootstrap queries.

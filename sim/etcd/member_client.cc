@@ -85,9 +85,13 @@ sim::StatusInfo Member::status() const {
 
 void Member::on_client_packet(const sim::Packet& p) {
   const auto* r = std::get_if<sim::ClientRequest>(&p.body);
+  if (!r) return;
   // embed/serve.go: client connections are accepted but not served before ReadyNotify;
-  // the client times out (etcdctl: context deadline exceeded).
-  if (!r || !ready()) return;
+  // they wait (bounded) and are served once this member has published itself.
+  if (!ready()) {
+    if (phase_ != Phase::Stopped && early_clients_.size() < kEarlyClientsMax) early_clients_.push_back(p);
+    return;
+  }
   const int to = p.reply_to;
   auto fail = [&](const std::string& error) {
     sim::ClientReply rep;

@@ -1,5 +1,7 @@
 // sim/etcd/member_raft.cc — the raft loop of a member: ticks, the Ready contract
 // (persist -> send -> apply -> advance), the peer transport and applying entries.
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "sim/etcd/entry_codec.h"
@@ -284,6 +286,17 @@ void Member::apply_normal(const raft::Entry& e) {
                         sim::hex_id(member_id_), r.member.name, join(r.member.client_urls, " "),
                         sim::hex_id(cluster_id_)));
         log("info", "ready to serve client requests");
+        // Serve the requests that waited for ReadyNotify, in arrival order (after this
+        // apply completes: they may propose).
+        if (!early_clients_.empty()) {
+          auto waiting = std::make_shared<std::vector<sim::Packet>>(std::move(early_clients_));
+          early_clients_.clear();
+          const std::uint64_t gen = generation_;
+          host_.loop->after(sim::Duration{0}, [this, waiting, gen] {
+            if (gen != generation_) return;
+            for (const auto& pk : *waiting) on_client_packet(pk);
+          });
+        }
       }
       break;
     }
