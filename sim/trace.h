@@ -38,7 +38,7 @@ enum class Ev : std::uint8_t {
   Deliver,      // (Full) who=receiver, a=source, b=message
   Drop,         // who=sender, a=destination address, b=reason, c=message
   Reject,       // who=receiver, a=reason (e.g. "cluster ID mismatch"), peer=remote member id,
-                //   cluster_id=local, index=remote cluster id
+                //   cluster_id=local, b=remote cluster id (hex)
   Member,       // who=member, a=change ("add"|"remove"|"publish"), peer=member id, b=name/urls
   ClientCall,   // who=endpoint member, index=op id, a=operation text
   ClientDone,   // who=endpoint member, index=op id, a=result ("ok"|"error"), b=detail

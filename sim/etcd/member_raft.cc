@@ -362,7 +362,7 @@ void Member::on_peer_packet(const sim::Packet& p) {
     if (host_.trace->on()) {
       TraceEvent t = event(Ev::Reject);
       t.peer = env->from_member;
-      t.index = env->cluster_id;
+      t.b = sim::hex_id(env->cluster_id);  // the remote cluster ID, as etcd prints it
       t.a = "cluster ID mismatch";
       host_.trace->record(std::move(t));
     }

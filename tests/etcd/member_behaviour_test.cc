@@ -92,7 +92,8 @@ TEST(MemberBehaviour, ClusterIdMismatchIsRejectedAndLogged) {
   bool etcd1 = false;
   for (const auto& e : rejects) {
     EXPECT_EQ(e.a, "cluster ID mismatch");
-    EXPECT_NE(e.cluster_id, e.index);  // local vs remote cluster ID
+    EXPECT_NE(sim::hex_id(e.cluster_id), e.b);  // local vs remote cluster ID
+    EXPECT_FALSE(e.b.empty());
     etcd1 = etcd1 || e.who == "etcd1";
   }
   EXPECT_TRUE(etcd1);
