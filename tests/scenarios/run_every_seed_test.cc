@@ -1,0 +1,49 @@
+// A scenario's verdict must not hang on its default seed: every shipped scenario's
+// expectations hold, and the trace checkers find nothing, for seeds 1..kSeeds.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/check/trace_checks.h"
+#include "sim/deploy.h"
+#include "sim/scenario/loader.h"
+
+namespace raftlab {
+namespace {
+
+constexpr std::uint64_t kSeeds = 250;
+
+TEST(EverySeed, ShippedScenariosHoldForSeeds1To250) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(RAFTLAB_SOURCE_DIR) + "/scenarios"))
+    if (e.path().extension() == ".json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  ASSERT_FALSE(files.empty());
+  for (const auto& f : files) {
+    auto lr = scenario::load_file(f);
+    ASSERT_TRUE(lr.ok()) << f;
+    const auto s = std::make_shared<const scenario::Scenario>(*lr.scenario);
+    const auto cache = std::make_shared<sim::SpecCache>();
+    for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+      sim::RunOptions opts;
+      opts.seed = seed;
+      opts.cache = cache;
+      std::vector<scenario::LoadError> errors;
+      auto d = sim::Deployment::build(s, opts, &errors);
+      ASSERT_NE(d, nullptr) << f;
+      const sim::RunResult r = d->run();
+      for (const auto& e : r.expectations)
+        EXPECT_TRUE(e.passed) << f << " seed=" << seed << " " << e.path << " at " << e.at_ns << "ns: " << e.what
+                              << " expected " << e.expected << ", actual " << e.actual;
+      const check::TraceReport rep = check::check_trace(d->world().trace().events());
+      EXPECT_TRUE(rep.violations.empty()) << f << " seed=" << seed;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace raftlab
