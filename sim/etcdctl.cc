@@ -1,6 +1,8 @@
 #include "sim/etcdctl.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -190,6 +192,45 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
       }
       w.etcdctl(cc.req, eps, finish);
     });
+    return;
+  }
+  if (c.req.kind == ClientOpKind::Status && eps.size() > 1) {
+    // `endpoint status` asks every endpoint separately (ep_command.go): one row per
+    // endpoint that answers, one "Failed to get the status" line per one that does not.
+    struct Gather {
+      std::vector<std::optional<ClientResult>> results;
+      size_t pending = 0;
+    };
+    auto g = std::make_shared<Gather>();
+    g->results.resize(eps.size());
+    g->pending = eps.size();
+    for (size_t i = 0; i < eps.size(); ++i) {
+      w.etcdctl(c.req, {eps[i]}, [&w, g, i, c, command, done, ep = w.endpoint_url(eps[i])](const ClientResult& r) {
+        ClientResult rr = r;
+        rr.endpoint = ep;
+        g->results[i] = rr;
+        if (--g->pending != 0) return;
+        std::vector<etcdctl::EndpointStatusRow> rows;
+        std::string errors;
+        ClientResult first;
+        bool any = false;
+        for (const auto& res : g->results) {
+          if (!res->ok) {
+            errors += etcdctl::endpoint_status_error_line(res->endpoint, res->error) + "\n";
+            continue;
+          }
+          const StatusInfo& st = res->reply.status;
+          rows.push_back({res->endpoint, st.member_id, st.version, st.db_size, st.leader == st.member_id, st.is_learner,
+                          st.raft_term, st.raft_index, st.raft_applied_index, st.errors});
+          if (!any) first = *res;
+          any = true;
+        }
+        const std::string out =
+            errors + (c.write_out == "table" ? etcdctl::endpoint_status_table(rows) : etcdctl::endpoint_status_simple(rows));
+        w.note(fmt::format("$ etcdctl {}\n{}", command, out));
+        if (done) done(any ? first : *g->results.front(), out);
+      });
+    }
     return;
   }
   w.etcdctl(c.req, eps, finish);
