@@ -189,7 +189,6 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
     e.who = k.spec.name;
     e.a = level;
     e.b = line;
-    e.c = "source=entrypoint";
     trace_.record(std::move(e));
   }
   if (l.wipe_data) *data_dir(c) = etcd::DataDir{};

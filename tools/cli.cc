@@ -63,7 +63,8 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
     const std::string t = at_text(e.at.ns);
     switch (e.kind) {
       case Ev::ProcStart:
-        out.push_back(fmt::format("{}  {:<8} container started ({})", t, e.who, e.a));
+        // A bare etcd runs as a process on the host; anything else is a docker container.
+        out.push_back(fmt::format("{}  {:<8} {} started ({})", t, e.who, e.a == "etcd" ? "process" : "container", e.a));
         break;
       case Ev::ProcExit:
         if (e.a == "exited")
