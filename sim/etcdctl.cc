@@ -8,36 +8,21 @@
 
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
+#include "sim/etcd/shell.h"
 #include "sim/etcd/wording.h"
 #include "sim/etcdctl_format.h"
 
 namespace raftlab::sim {
 
-namespace {
-std::vector<std::string> words_of(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  char quote = 0;
-  for (char c : s) {
-    if (quote) {
-      if (c == quote) quote = 0; else cur += c;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == ' ' || c == '\t' || c == '\n') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-}  // namespace
-
 EtcdctlCommand parse_etcdctl(const std::string& command) {
   EtcdctlCommand c;
-  auto w = words_of(command);
+  // The command line is split as the operator's shell would split it.
+  auto split = etcd::shell_split(command, {});
+  if (!split.ok()) {
+    c.error = split.error().message;
+    return c;
+  }
+  auto w = split.value().argv;
   if (!w.empty() && w[0] == "etcdctl") w.erase(w.begin());
   std::vector<std::string> pos;
   for (size_t i = 0; i < w.size(); ++i) {

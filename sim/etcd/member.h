@@ -135,6 +135,7 @@ class Member {
   void apply_entry(const raft::Entry& e);
   void apply_conf_change(const raft::Entry& e);
   void apply_normal(const raft::Entry& e);
+  void finish_conf_waiter(std::uint64_t node_id, bool add);
   void on_peer_packet(const sim::Packet& p);
   void on_reply_packet(const sim::Packet& p);
   void maybe_publish();

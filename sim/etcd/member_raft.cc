@@ -191,20 +191,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
       }
     }
     node_->apply_conf_change(cc);
-    // A member add through this member completes when its entry applies here.
-    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-      if (it->second.added_member == cc.node_id) {
-        sim::ClientReply r;
-        r.req = it->second.req.req;
-        r.ok = true;
-        r.cluster_id = cluster_id_;
-        r.member_id = cc.node_id;
-        for (const auto& [id, rec] : members_) r.members.push_back(rec);
-        client_reply(it->second.reply_to, std::move(r));
-        waiters_.erase(it);
-        break;
-      }
-    }
+    finish_conf_waiter(cc.node_id, /*add=*/true);
     return;
   }
   // RemoveNode.
@@ -216,30 +203,36 @@ void Member::apply_conf_change(const raft::Entry& e) {
     log("info", "removed member",
         fmt::format("cluster-id={} local-member-id={} removed-remote-peer-id={}", cid, sim::hex_id(member_id_),
                     sim::hex_id(cc.node_id)));
-    if (host_.trace->on()) {
-      TraceEvent t = event(Ev::Member);
-      t.index = e.index;
-      t.a = "remove";
-      t.peer = cc.node_id;
-      host_.trace->record(std::move(t));
-    }
+    TraceEvent t = event(Ev::Member);
+    t.index = e.index;
+    t.a = "remove";
+    t.peer = cc.node_id;
+    host_.trace->record(std::move(t));
   }
-  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-    if (it->second.req.kind == sim::ClientOpKind::MemberRemove && it->second.req.member_id == cc.node_id) {
-      sim::ClientReply r;
-      r.req = it->second.req.req;
-      r.ok = true;
-      r.cluster_id = cluster_id_;
-      r.member_id = cc.node_id;
-      for (const auto& [id, rec] : members_) r.members.push_back(rec);
-      client_reply(it->second.reply_to, std::move(r));
-      waiters_.erase(it);
-      break;
-    }
-  }
+  finish_conf_waiter(cc.node_id, /*add=*/false);
   if (cc.node_id == member_id_) {
     // etcd: applyConfChange returns shouldStop; the server stops with this error.
     fatal("the member has been permanently removed from the cluster", "");
+  }
+}
+
+// A `member add` / `member remove` through this member completes when its conf change
+// applies here: the client gets the membership as it is now.
+void Member::finish_conf_waiter(std::uint64_t node_id, bool add) {
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    const Waiter& w = it->second;
+    const bool match =
+        add ? w.added_member == node_id : (w.req.kind == sim::ClientOpKind::MemberRemove && w.req.member_id == node_id);
+    if (!match) continue;
+    sim::ClientReply r;
+    r.req = w.req.req;
+    r.ok = true;
+    r.cluster_id = cluster_id_;
+    r.member_id = node_id;
+    for (const auto& [id, rec] : members_) r.members.push_back(rec);
+    client_reply(w.reply_to, std::move(r));
+    waiters_.erase(it);
+    return;
   }
 }
 
