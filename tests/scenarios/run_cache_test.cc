@@ -8,18 +8,12 @@
 #include <vector>
 
 #include "sim/deploy.h"
+#include "tests/scenarios/shipped.h"
 #include "sim/scenario/loader.h"
 
 namespace raftlab {
 namespace {
 
-std::vector<std::string> shipped() {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(RAFTLAB_SOURCE_DIR) + "/scenarios"))
-    if (e.path().extension() == ".json") out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::string run_hash(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed,
                      std::shared_ptr<sim::SpecCache> cache) {
@@ -34,7 +28,8 @@ std::string run_hash(const std::shared_ptr<const scenario::Scenario>& s, std::ui
 }
 
 TEST(SpecCache, WarmRunsGiveTheColdRunsTraces) {
-  const auto files = shipped();
+  std::vector<std::string> files;
+  for (const auto& rel : testing::shipped_scenarios()) files.push_back(testing::source_path(rel));
   ASSERT_FALSE(files.empty());
   for (const auto& f : files) {
     auto lr = scenario::load_file(f);

@@ -10,6 +10,7 @@
 
 #include "sim/check/trace_checks.h"
 #include "sim/deploy.h"
+#include "tests/scenarios/shipped.h"
 #include "sim/scenario/loader.h"
 
 namespace raftlab {
@@ -19,9 +20,7 @@ constexpr std::uint64_t kSeeds = 250;
 
 TEST(EverySeed, ShippedScenariosHoldForSeeds1To250) {
   std::vector<std::string> files;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(RAFTLAB_SOURCE_DIR) + "/scenarios"))
-    if (e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
+  for (const auto& rel : testing::shipped_scenarios()) files.push_back(testing::source_path(rel));
   ASSERT_FALSE(files.empty());
   for (const auto& f : files) {
     auto lr = scenario::load_file(f);

@@ -29,6 +29,7 @@
 
 #include "sim/check/trace_checks.h"
 #include "sim/deploy.h"
+#include "tests/scenarios/shipped.h"
 #include "sim/scenario/loader.h"
 
 namespace raftlab {
@@ -39,17 +40,7 @@ namespace fs = std::filesystem;
 const fs::path kSourceDir = RAFTLAB_SOURCE_DIR;
 const fs::path kGoldenFile = kSourceDir / "tests/scenarios/golden_hashes.txt";
 
-// Scenario files relative to the repository root ("scenarios/bitnami-2host/x.json"),
-// sorted so every run visits them in the same order.
-std::vector<std::string> shipped_scenarios() {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::recursive_directory_iterator(kSourceDir / "scenarios")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json")
-      out.push_back(fs::relative(entry.path(), kSourceDir).generic_string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using testing::shipped_scenarios;
 
 // One in-process run, or why there was none (load/build errors, formatted as the CLI
 // prints them).
