@@ -30,6 +30,13 @@ const char* ev_name(Ev e) {
     case Ev::ClientCall: return "client_call";
     case Ev::ClientDone: return "client_done";
     case Ev::Expect: return "expect";
+    case Ev::Append: return "append";
+    case Ev::HardState: return "hard_state";
+    case Ev::Vote: return "vote";
+    case Ev::Fault: return "fault";
+    case Ev::FaultEnd: return "fault_end";
+    case Ev::DataLoss: return "data_loss";
+    case Ev::Quiet: return "quiet";
   }
   return "?";
 }

@@ -40,9 +40,20 @@ enum class Ev : std::uint8_t {
   Reject,       // who=receiver, a=reason (e.g. "cluster ID mismatch"), peer=remote member id,
                 //   cluster_id=local, b=remote cluster id (hex)
   Member,       // who=member, a=change ("add"|"remove"|"publish"), peer=member id, b=name/urls
-  ClientCall,   // who=endpoint member, index=op id, a=operation text
-  ClientDone,   // who=endpoint member, index=op id, a=result ("ok"|"error"), b=detail
+  ClientCall,   // who=endpoint URL, index=op id, a=op kind ("put"|"get"|"get-s"|"member-add"|
+                //   "member-remove"|"member-list"|"status"), b=key (or member), c=value (put), peer=client no.
+  ClientDone,   // who=endpoint URL, index=op id, a="ok"|"error", b=error text, "revision=N" (put),
+                //   "found"|"absent" (get); c=the value read (get, found)
   Expect,       // index=expectation number, a=what, b=actual, c="pass"|"fail"
+  // --- for the fault lab's checkers (sim/check); see docs/trace-format.md
+  Append,       // who, member_id, cluster_id, term=entry term, index=entry index, a=digest as Apply's.
+                //   The entry is durable in the member's WAL; every entry it held beyond index is gone.
+  HardState,    // who, member_id, cluster_id, term, peer=vote, index=commit: a new durable hard state
+  Vote,         // who=voter, member_id, cluster_id, term, peer=candidate, a="vote"|"prevote": granted
+  Fault,        // who=target (member/host/""), index=fault number, a=fault kind, b=detail: a fault begins
+  FaultEnd,     // who, index=fault number, a=fault kind: it ends (heals, restarts, returns)
+  DataLoss,     // who=member, index=last log index the WAL still holds, a="unsynced"|"wiped", b=detail
+  Quiet,        // the nemesis is done: every fault healed, every member wanted up; a=detail
 };
 const char* ev_name(Ev e);
 

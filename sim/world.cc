@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/etcd/entry_codec.h"
 
@@ -378,14 +379,18 @@ std::string World::endpoint_url(const std::string& name_or_url) const {
 }
 
 void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
-                    std::function<void(const ClientResult&)> done, Duration timeout) {
+                    std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client) {
   struct Call {
     std::function<void(const ClientResult&)> done;
     bool finished = false;
     int ep = -1;
     std::string endpoint;
+    ClientOpKind kind = ClientOpKind::Put;
+    std::uint64_t client = 0;
   };
   auto call = std::make_shared<Call>();
+  call->kind = req.kind;
+  call->client = client;
   call->done = std::move(done);
   req.req = next_req_++;
   const int ep = next_endpoint_++;
@@ -404,8 +409,15 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
       e.who = call->endpoint;
       e.index = r.reply.req;
       e.a = r.ok ? "ok" : "error";
-      e.b = r.ok ? (r.reply.found ? "value=" + r.reply.value : fmt::format("revision={}", r.reply.revision))
-                 : r.error;
+      if (!r.ok) {
+        e.b = r.error;
+      } else if (call->kind == ClientOpKind::Get) {
+        e.b = r.reply.found ? "found" : "absent";
+        if (r.reply.found) e.c = r.reply.value;
+      } else if (call->kind == ClientOpKind::Put) {
+        e.b = fmt::format("revision={}", r.reply.revision);
+      }
+      e.peer = call->client;
       trace_.record(std::move(e));
     }
     call->done(r);
@@ -435,7 +447,15 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     e.kind = Ev::ClientCall;
     e.who = call->endpoint;
     e.index = rid;
-    e.a = describe(Packet{req, -1});
+    e.peer = client;
+    switch (req.kind) {
+      case ClientOpKind::Put: e.a = "put"; e.b = req.key; e.c = req.value; break;
+      case ClientOpKind::Get: e.a = req.serializable ? "get-s" : "get"; e.b = req.key; break;
+      case ClientOpKind::MemberAdd: e.a = "member-add"; e.b = fmt::format("{}", fmt::join(req.peer_urls, ",")); break;
+      case ClientOpKind::MemberRemove: e.a = "member-remove"; e.b = hex_id(req.member_id); break;
+      case ClientOpKind::MemberList: e.a = "member-list"; break;
+      case ClientOpKind::Status: e.a = "status"; break;
+    }
     trace_.record(std::move(e));
   }
   if (!target.empty()) {

@@ -143,8 +143,11 @@ class World {
 
   // etcdctl: tries the endpoints in order (clientv3 balancer); fails with
   // "context deadline exceeded" after `timeout` (etcdctl --command-timeout, 5s).
+  // `client` numbers the caller in the trace (0: the timeline's etcdctl; the fault lab's
+  // workload clients count from 1) so a history checker can tell concurrent clients apart.
   void etcdctl(ClientRequest req, std::vector<std::string> endpoints,
-               std::function<void(const ClientResult&)> done, Duration timeout = seconds(5));
+               std::function<void(const ClientResult&)> done, Duration timeout = seconds(5),
+               std::uint64_t client = 0);
 
   void run_until(Time t);
   Time now() const { return loop_.now(); }
