@@ -1,4 +1,5 @@
 #include "tools/cli.h"
+#include "tools/verbs.h"
 
 #include <algorithm>
 #include <fstream>
@@ -368,9 +369,15 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     compare->add_option("broken", broken, "The scenario that shows the problem")->required();
     compare->add_option("fixed", fixed, "The scenario with the fix")->required();
 
+    VerbSet verbs;
+    add_lab_verbs(app, verbs);
+    add_bench_verbs(app, verbs);
+    add_diff_verbs(app, verbs);
+
     // An unknown subcommand is named (CLI11 would only say a subcommand is required).
     if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-') {
-      static const std::vector<std::string> kCommands = {"run", "status", "compare"};
+      std::vector<std::string> kCommands;
+      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) kCommands.push_back(sub->get_name());
       if (std::find(kCommands.begin(), kCommands.end(), argv[1]) == kCommands.end()) {
         const std::string near = scenario::closest_match(argv[1], kCommands);
         err << "raftlab: unknown command \"" << argv[1] << "\""
@@ -396,6 +403,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     }
 
     if (compare->parsed()) return compare_scenarios(broken, fixed, out, err);
+    for (const auto& [sub, run_verb] : verbs.verbs)
+      if (sub->parsed()) return run_verb(out, err);
 
     std::optional<scenario::Scenario> s;
     if (int rc = load(file, &s, err); rc != kExitOk) return rc;
