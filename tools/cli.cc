@@ -337,6 +337,7 @@ constexpr const char* kUsage =
     "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE] [--trace-level off|default|full]\n"
     "       raftlab status SCENARIO --at T [-w table|json] [--seed N]\n"
     "       raftlab compare BROKEN_SCENARIO FIXED_SCENARIO\n"
+    "       raftlab bench W1|W2|W3|W4|W5 [--seeds N] [--voters N] [--entries N] [--trace-level off|default] [--json]\n"
     "Run `raftlab --help` for more.\n";
 }  // namespace
 
