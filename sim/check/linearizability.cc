@@ -1,0 +1,350 @@
+#include "sim/check/linearizability.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <unordered_set>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace raftlab::check {
+
+namespace {
+
+std::string at_text(std::int64_t ns) {
+  return ns == kNever ? std::string("never") : sim::format_duration(sim::nanos(ns));
+}
+
+// One key's ops, with values as small integers: 0 = absent, 1.. = distinct values.
+struct RegisterOp {
+  bool put = false;
+  std::uint32_t value = 0;  // put: written; get: read (0 = absent)
+  std::int64_t call_ns = 0;
+  std::int64_t ret_ns = 0;
+};
+
+std::vector<RegisterOp> encode(const std::vector<KvOp>& ops) {
+  std::map<std::string, std::uint32_t> ids;
+  std::vector<RegisterOp> out;
+  out.reserve(ops.size());
+  for (const KvOp& op : ops) {
+    RegisterOp r;
+    r.put = op.kind == KvOp::Kind::Put;
+    r.call_ns = op.call_ns;
+    r.ret_ns = op.ret_ns;
+    if (r.put || op.found) {
+      auto [it, fresh] = ids.try_emplace(op.value, static_cast<std::uint32_t>(ids.size() + 1));
+      r.value = it->second;
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+// The memo key: which ops are linearized, and the register's value after them.
+struct StateKey {
+  std::vector<std::uint64_t> bits;
+  std::uint32_t value = 0;
+  bool operator==(const StateKey&) const = default;
+};
+struct StateKeyHash {
+  std::size_t operator()(const StateKey& k) const {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ k.value;
+    for (std::uint64_t w : k.bits) {
+      h ^= w + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      h *= 0xbf58476d1ce4e5b9ULL;
+    }
+    return static_cast<std::size_t>(h ^ (h >> 31));
+  }
+};
+
+// Lowe's just-in-time linearization (the loop of Porcupine's checkSingle). The history
+// is a doubly linked list of call and return entries in time order (calls before
+// returns at equal times: touching ops count as concurrent). The search takes the first
+// call it can linearize; reaching a return entry means that op's call was not
+// linearized in time, so it backtracks. The memo set prunes states already explored,
+// which is sound because the rest of the search depends only on (linearized set, value).
+LinResult wgl(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uint64_t* states) {
+  const std::size_t n = ops.size();
+  if (n == 0) return LinResult::Ok;
+  struct Node {
+    std::size_t op;
+    bool call;
+    std::size_t prev, next;
+    std::size_t match;  // call <-> return
+  };
+  const std::size_t head = 2 * n;  // sentinel
+  constexpr std::size_t kNil = static_cast<std::size_t>(-1);
+  std::vector<Node> nodes(2 * n + 1);
+  std::vector<std::size_t> order(2 * n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  auto time_of = [&](std::size_t e) { return e < n ? ops[e].call_ns : ops[e - n].ret_ns; };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const std::int64_t tx = time_of(x), ty = time_of(y);
+    if (tx != ty) return tx < ty;
+    return (x < n) && !(y < n);  // calls first at equal times
+  });
+  // Entry e < n is op e's call; e >= n is op (e - n)'s return.
+  std::size_t prev = head;
+  nodes[head] = Node{0, false, kNil, kNil, kNil};
+  for (std::size_t e : order) {
+    nodes[e] = Node{e < n ? e : e - n, e < n, prev, kNil, e < n ? e + n : e - n};
+    nodes[prev].next = e;
+    prev = e;
+  }
+  auto lift = [&](std::size_t c) {
+    const Node& call = nodes[c];
+    nodes[call.prev].next = call.next;
+    if (call.next != kNil) nodes[call.next].prev = call.prev;
+    const Node& ret = nodes[call.match];
+    nodes[ret.prev].next = ret.next;
+    if (ret.next != kNil) nodes[ret.next].prev = ret.prev;
+  };
+  auto unlift = [&](std::size_t c) {
+    const Node& ret = nodes[nodes[c].match];
+    nodes[ret.prev].next = nodes[c].match;
+    if (ret.next != kNil) nodes[ret.next].prev = nodes[c].match;
+    const Node& call = nodes[c];
+    nodes[call.prev].next = c;
+    if (call.next != kNil) nodes[call.next].prev = c;
+  };
+
+  std::unordered_set<StateKey, StateKeyHash> memo;
+  StateKey cur;
+  cur.bits.assign((n + 63) / 64, 0);
+  std::vector<std::pair<std::size_t, std::uint32_t>> stack;  // (call entry, value before)
+  stack.reserve(n);
+  std::uint64_t explored = 0;
+  std::size_t entry = nodes[head].next;
+  LinResult result = LinResult::Ok;
+  while (nodes[head].next != kNil) {
+    const Node& e = nodes[entry];
+    if (e.call) {
+      const RegisterOp& op = ops[e.op];
+      const bool legal = op.put || op.value == cur.value;
+      if (legal) {
+        const std::uint32_t before = cur.value;
+        cur.bits[e.op / 64] |= std::uint64_t{1} << (e.op % 64);
+        cur.value = op.put ? op.value : before;
+        if (memo.insert(cur).second) {
+          if (++explored > budget) {
+            result = LinResult::Unknown;
+            break;
+          }
+          stack.emplace_back(entry, before);
+          lift(entry);
+          entry = nodes[head].next;
+          continue;
+        }
+        cur.bits[e.op / 64] &= ~(std::uint64_t{1} << (e.op % 64));
+        cur.value = before;
+      }
+      entry = e.next;
+    } else {
+      if (stack.empty()) {
+        result = LinResult::Violation;
+        break;
+      }
+      auto [c, before] = stack.back();
+      stack.pop_back();
+      const std::size_t o = nodes[c].op;
+      cur.bits[o / 64] &= ~(std::uint64_t{1} << (o % 64));
+      cur.value = before;
+      unlift(c);
+      entry = nodes[c].next;
+    }
+  }
+  if (states) *states += explored;
+  return result;
+}
+
+// Greedy shrinking of a non-linearizable key history: drop each get, or each put no get
+// reads, when the rest still cannot be linearized. Returns indexes into `ops`.
+std::vector<std::size_t> shrink(const std::vector<KvOp>& ops, std::uint64_t budget, std::uint64_t* states) {
+  std::vector<std::size_t> keep(ops.size());
+  std::iota(keep.begin(), keep.end(), std::size_t{0});
+  // Gets first (newest first: late reads are rarely the cause), then puts.
+  std::vector<std::size_t> candidates;
+  for (std::size_t i = ops.size(); i-- > 0;)
+    if (ops[i].kind == KvOp::Kind::Get) candidates.push_back(i);
+  for (std::size_t i = ops.size(); i-- > 0;)
+    if (ops[i].kind == KvOp::Kind::Put) candidates.push_back(i);
+  std::uint64_t spent = 0;
+  for (std::size_t drop : candidates) {
+    if (spent >= budget) break;
+    if (ops[drop].kind == KvOp::Kind::Put) {
+      bool read = false;
+      for (std::size_t i : keep)
+        read = read || (ops[i].kind == KvOp::Kind::Get && ops[i].found && ops[i].value == ops[drop].value);
+      if (read) continue;
+    }
+    std::vector<std::size_t> trial;
+    std::vector<KvOp> sub;
+    for (std::size_t i : keep) {
+      if (i == drop) continue;
+      trial.push_back(i);
+      sub.push_back(ops[i]);
+    }
+    std::uint64_t used = 0;
+    if (wgl(encode(sub), budget - spent, &used) == LinResult::Violation) keep = std::move(trial);
+    spent += used;
+  }
+  if (states) *states += spent;
+  return keep;
+}
+
+}  // namespace
+
+const char* lin_result_name(LinResult r) {
+  switch (r) {
+    case LinResult::Ok: return "ok";
+    case LinResult::Violation: return "violation";
+    case LinResult::Unknown: return "unknown";
+  }
+  return "?";
+}
+
+std::string describe_op(const KvOp& op) {
+  const std::string span = fmt::format("[{}, {}]", at_text(op.call_ns), at_text(op.ret_ns));
+  if (op.kind == KvOp::Kind::Put) return fmt::format("c{} put {}={} {}", op.client, op.key, op.value, span);
+  return fmt::format("c{} get {} -> {} {}", op.client, op.key, op.found ? op.value : std::string("absent"), span);
+}
+
+KvHistory kv_history(const std::vector<sim::TraceEvent>& events) {
+  KvHistory h;
+  std::map<std::uint64_t, std::size_t> open;  // request number -> index in h.ops
+  std::vector<bool> done;
+  for (const sim::TraceEvent& e : events) {
+    if (e.kind == sim::Ev::ClientCall) {
+      if (e.a == "get-s") {
+        ++h.serializable_gets;
+        continue;
+      }
+      if (e.a != "put" && e.a != "get") continue;
+      KvOp op;
+      op.id = e.index;
+      op.client = e.peer;
+      op.kind = e.a == "put" ? KvOp::Kind::Put : KvOp::Kind::Get;
+      op.key = e.b;
+      if (op.kind == KvOp::Kind::Put) op.value = e.c;
+      op.call_ns = e.at.ns;
+      op.ret_ns = kNever;
+      op.endpoint = e.who;
+      open[e.index] = h.ops.size();
+      h.ops.push_back(std::move(op));
+      done.push_back(false);
+    } else if (e.kind == sim::Ev::ClientDone) {
+      auto it = open.find(e.index);
+      if (it == open.end()) continue;
+      KvOp& op = h.ops[it->second];
+      done[it->second] = true;
+      open.erase(it);
+      if (e.a == "ok") {
+        op.ret_ns = e.at.ns;
+        if (op.kind == KvOp::Kind::Get) {
+          op.found = e.b == "found";
+          if (op.found) op.value = e.c;
+        }
+      } else if (op.kind == KvOp::Kind::Get) {
+        op.ret_ns = -1;  // marks a failed get, dropped below
+      }
+    }
+  }
+  std::vector<KvOp> kept;
+  kept.reserve(h.ops.size());
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    KvOp& op = h.ops[i];
+    if (op.kind == KvOp::Kind::Get && (op.ret_ns == -1 || !done[i])) {
+      ++h.failed_gets;
+      continue;
+    }
+    if (op.kind == KvOp::Kind::Put && op.ret_ns == kNever) ++h.indeterminate_puts;
+    kept.push_back(std::move(op));
+  }
+  h.ops = std::move(kept);
+  return h;
+}
+
+LinResult check_register(const std::vector<KvOp>& ops, std::uint64_t budget_states, std::uint64_t* states) {
+  return wgl(encode(ops), budget_states, states);
+}
+
+LinReport check_linearizability(const KvHistory& h, const LinOptions& opts) {
+  LinReport r;
+  std::map<std::string, std::vector<KvOp>> by_key;  // key order: deterministic
+  for (const KvOp& op : h.ops) by_key[op.key].push_back(op);
+  r.ops = h.ops.size();
+  r.keys = by_key.size();
+  for (const auto& [key, ops] : by_key) {
+    const LinResult k = check_register(ops, opts.budget_states, &r.states);
+    if (k == LinResult::Unknown) {
+      r.unknown_keys.push_back(key);
+      if (r.result == LinResult::Ok) r.result = LinResult::Unknown;
+      continue;
+    }
+    if (k != LinResult::Violation || r.result == LinResult::Violation) continue;
+    r.result = LinResult::Violation;
+    r.key = key;
+    for (std::size_t i : shrink(ops, opts.shrink_budget_states, &r.states)) r.evidence_ops.push_back(ops[i]);
+    std::string list;
+    for (const KvOp& op : r.evidence_ops) {
+      if (!list.empty()) list += "; ";
+      list += describe_op(op);
+      r.at_ns = std::max(r.at_ns, op.call_ns);
+    }
+    r.evidence = fmt::format("key {:?}: {} of its {} ops cannot be linearized (register model): {}", key,
+                             r.evidence_ops.size(), ops.size(), list);
+  }
+  return r;
+}
+
+namespace {
+
+struct BruteForce {
+  const std::vector<KvOp>& ops;
+  std::vector<bool> used;
+  std::map<std::string, std::string> state;  // key -> value (absent: not in the map)
+
+  bool may_go_next(std::size_t i) const {
+    // Real-time order: every op that returned before i was called must come first.
+    for (std::size_t j = 0; j < ops.size(); ++j)
+      if (!used[j] && j != i && ops[j].ret_ns < ops[i].call_ns) return false;
+    return true;
+  }
+  bool search(std::size_t left) {
+    if (left == 0) return true;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (used[i] || !may_go_next(i)) continue;
+      const KvOp& op = ops[i];
+      used[i] = true;
+      bool ok = false;
+      if (op.kind == KvOp::Kind::Put) {
+        auto it = state.find(op.key);
+        const bool had = it != state.end();
+        const std::string old = had ? it->second : std::string();
+        state[op.key] = op.value;
+        ok = search(left - 1);
+        if (had) state[op.key] = old; else state.erase(op.key);
+        // An indeterminate put may also never take effect.
+        if (!ok && op.ret_ns == kNever) ok = search(left - 1);
+      } else {
+        auto it = state.find(op.key);
+        const bool consistent = op.found ? (it != state.end() && it->second == op.value) : it == state.end();
+        ok = consistent && search(left - 1);
+      }
+      used[i] = false;
+      if (ok) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+bool brute_force_linearizable(const std::vector<KvOp>& ops) {
+  BruteForce b{ops, std::vector<bool>(ops.size(), false), {}};
+  return b.search(ops.size());
+}
+
+}  // namespace raftlab::check

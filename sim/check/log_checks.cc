@@ -1,0 +1,274 @@
+// sim/check/log_checks.cc — Log Matching, Leader Completeness and vote safety, from the
+// durable logs and votes the trace records (append, data_loss, vote, role, apply).
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sim/check/lab.h"
+
+namespace raftlab::check {
+
+namespace {
+
+std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
+
+struct LogEntry {
+  std::uint64_t term = 0;
+  std::string digest;
+};
+
+// The durable log of one member (trace `who`), rebuilt event by event.
+struct DurableLog {
+  std::uint64_t cluster_id = 0;
+  std::map<std::uint64_t, LogEntry> entries;  // index -> entry (contiguous unless compacted)
+
+  // `append`: the entry is durable; everything the WAL held beyond its index is gone.
+  void append(const sim::TraceEvent& e) {
+    if (cluster_id != e.cluster_id) {  // a new incarnation in another cluster
+      entries.clear();
+      cluster_id = e.cluster_id;
+    }
+    entries.erase(entries.upper_bound(e.index), entries.end());
+    entries[e.index] = LogEntry{e.term, e.a};
+  }
+  // `data_loss`: the WAL holds entries up to e.index only.
+  void truncate(std::uint64_t index) { entries.erase(entries.upper_bound(index), entries.end()); }
+  const LogEntry* at(std::uint64_t index) const {
+    auto it = entries.find(index);
+    return it == entries.end() ? nullptr : &it->second;
+  }
+};
+
+// Who first held (index, term) and what: the reference the Log Matching check compares
+// every later holder against.
+struct FirstHolder {
+  std::string digest;
+  std::optional<std::uint64_t> prev_term;  // term at index-1 (unknown: log starts there)
+  std::string who;
+  std::int64_t at_ns = 0;
+};
+
+std::string prev_text(const std::optional<std::uint64_t>& t) {
+  return t ? fmt::format("after a term-{} entry", *t) : std::string("with no earlier entry known");
+}
+
+}  // namespace
+
+std::vector<Violation> check_log_matching(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
+  std::vector<Violation> out;
+  std::map<std::string, DurableLog> logs;
+  // (cluster, index, term) -> first holder. By induction on the index, equal digests and
+  // equal predecessor terms at every (index, term) mean equal prefixes: an entry's
+  // predecessor cannot change while the entry stays (overwriting it drops the suffix).
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>, FirstHolder> first;
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> reported;
+  std::uint64_t checked = 0;
+  for (const sim::TraceEvent& e : events) {
+    if (e.kind == sim::Ev::DataLoss) {
+      logs[e.who].truncate(e.index);
+      continue;
+    }
+    if (e.kind != sim::Ev::Append) continue;
+    DurableLog& log = logs[e.who];
+    log.append(e);
+    ++checked;
+    std::optional<std::uint64_t> prev_term;
+    if (e.index <= 1) {
+      prev_term = 0;
+    } else if (const LogEntry* p = log.at(e.index - 1)) {
+      prev_term = p->term;
+    }
+    auto [it, fresh] = first.try_emplace({e.cluster_id, e.index, e.term}, FirstHolder{e.a, prev_term, e.who, e.at.ns});
+    FirstHolder& was = it->second;
+    if (fresh) continue;
+    if (!was.prev_term && prev_term) was.prev_term = prev_term;  // learn it from a fuller log
+    const bool same_entry = was.digest == e.a;
+    const bool same_prefix = !was.prev_term || !prev_term || *was.prev_term == *prev_term;
+    if (same_entry && same_prefix) continue;
+    if (!reported.insert({e.cluster_id, e.index, e.term}).second) continue;
+    Violation v;
+    v.checker = "log_matching";
+    v.at_ns = e.at.ns;
+    v.cluster_id = e.cluster_id;
+    v.members = {was.who, e.who};
+    v.evidence = fmt::format(
+        "cluster {} index {} term {}: {} holds {} {} (since {}), but {} holds {} {} "
+        "(Figure 3 Log Matching: same index and term => identical logs up to it)",
+        sim::hex_id(e.cluster_id), e.index, e.term, was.who, was.digest, prev_text(was.prev_term),
+        at_text(was.at_ns), e.who, e.a, prev_text(prev_term));
+    out.push_back(std::move(v));
+  }
+  if (stats) {
+    stats->name = "log_matching";
+    stats->checked = checked;
+    stats->violations = out.size();
+    if (checked == 0) stats->note = "no append events in the trace";
+  }
+  return out;
+}
+
+namespace {
+
+struct Committed {
+  std::uint64_t index = 0;
+  std::uint64_t term = 0;           // the entry's
+  std::string digest;
+  std::string who;                  // first applier
+  std::int64_t at_ns = 0;
+  std::uint64_t term_bound = 0;     // highest term the cluster had reached when applied
+};
+
+}  // namespace
+
+std::vector<Violation> check_leader_completeness(const std::vector<sim::TraceEvent>& events,
+                                                 CheckerStats* stats) {
+  std::vector<Violation> out;
+  std::map<std::string, DurableLog> logs;
+  std::map<std::string, std::map<std::uint64_t, LogEntry>> applied;  // who -> index -> entry
+  std::map<std::uint64_t, std::uint64_t> max_term;                  // cluster -> highest term seen
+  std::map<std::uint64_t, std::map<std::uint64_t, Committed>> committed;  // cluster -> index -> first apply
+  std::map<std::uint64_t, std::set<std::string>> members;          // cluster -> members seen
+  struct Loss {
+    std::string who;
+    std::uint64_t index;
+    std::int64_t at_ns;
+  };
+  std::vector<Loss> losses;
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string, std::uint64_t>> reported;
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string>> judged;  // (cluster, term, who)
+  std::uint64_t checked = 0, excused = 0;
+  bool any_append = false;
+  for (const sim::TraceEvent& e : events) {
+    const bool has_cluster = e.cluster_id != 0 &&
+        (e.kind == sim::Ev::Role || e.kind == sim::Ev::Apply || e.kind == sim::Ev::Append ||
+         e.kind == sim::Ev::HardState || e.kind == sim::Ev::Vote || e.kind == sim::Ev::Bootstrap);
+    if (has_cluster) {
+      std::uint64_t& mt = max_term[e.cluster_id];
+      mt = std::max(mt, e.term);
+      members[e.cluster_id].insert(e.who);
+    }
+    switch (e.kind) {
+      case sim::Ev::Append:
+        any_append = true;
+        logs[e.who].append(e);
+        break;
+      case sim::Ev::DataLoss:
+        logs[e.who].truncate(e.index);
+        {
+          auto& a = applied[e.who];
+          a.erase(a.upper_bound(e.index), a.end());
+        }
+        losses.push_back(Loss{e.who, e.index, e.at.ns});
+        break;
+      case sim::Ev::Apply: {
+        applied[e.who][e.index] = LogEntry{e.term, e.a};
+        committed[e.cluster_id].try_emplace(
+            e.index, Committed{e.index, e.term, e.a, e.who, e.at.ns, max_term[e.cluster_id]});
+        break;
+      }
+      case sim::Ev::Role: {
+        if (e.a != "Leader" || !any_append) break;
+        if (!judged.insert({e.cluster_id, e.term, e.who}).second) break;  // same election again
+        const DurableLog& log = logs[e.who];
+        const auto& mine = applied[e.who];
+        const std::size_t quorum = members[e.cluster_id].size() / 2 + 1;
+        for (const auto& [index, c] : committed[e.cluster_id]) {
+          if (c.term_bound >= e.term) continue;  // possibly committed in this term or later
+          ++checked;
+          const LogEntry* have = log.at(index);
+          auto ap = mine.find(index);
+          const bool holds = (have && have->term == c.term && have->digest == c.digest) ||
+                             (ap != mine.end() && ap->second.term == c.term && ap->second.digest == c.digest);
+          // A compacted prefix (snapshot) is not in the rebuilt log: indexes below the
+          // first entry the leader's log is known to hold are not judged.
+          const bool compacted = !have && ap == mine.end() && !log.entries.empty() &&
+                                 index < log.entries.begin()->first;
+          if (holds || compacted) continue;
+          std::set<std::string> lost;
+          for (const Loss& l : losses)
+            if (l.at_ns >= c.at_ns && l.index < index) lost.insert(l.who);
+          if (lost.size() >= quorum) {
+            ++excused;
+            continue;
+          }
+          if (!reported.insert({e.cluster_id, e.term, e.who, index}).second) continue;
+          Violation v;
+          v.checker = "leader_completeness";
+          v.at_ns = e.at.ns;
+          v.cluster_id = e.cluster_id;
+          v.members = {c.who, e.who};
+          v.evidence = fmt::format(
+              "cluster {}: {} became leader of term {} without index {} (term {} {}), which {} applied at {} "
+              "when the cluster's highest term was {}; its log holds {} (Figure 3 Leader Completeness, §5.4.1)",
+              sim::hex_id(e.cluster_id), e.who, e.term, index, c.term, c.digest, c.who, at_text(c.at_ns),
+              c.term_bound,
+              have ? fmt::format("term {} {} there", have->term, have->digest) : std::string("nothing there"));
+          out.push_back(std::move(v));
+          break;  // one violation per election is enough evidence
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (stats) {
+    stats->name = "leader_completeness";
+    stats->checked = checked;
+    stats->violations = out.size();
+    stats->excused = excused;
+    if (!any_append) stats->note = "no append events in the trace";
+  }
+  return out;
+}
+
+std::vector<Violation> check_vote_safety(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
+  std::vector<Violation> out;
+  struct Grant {
+    std::uint64_t candidate;
+    std::int64_t at_ns;
+  };
+  std::map<std::tuple<std::uint64_t, std::string, std::uint64_t>, Grant> granted;  // (cluster, who, term)
+  std::map<std::string, std::int64_t> last_loss;                                   // who -> time
+  std::uint64_t checked = 0, excused = 0;
+  for (const sim::TraceEvent& e : events) {
+    if (e.kind == sim::Ev::DataLoss) last_loss[e.who] = e.at.ns;
+    if (e.kind != sim::Ev::Vote || e.a != "vote") continue;
+    ++checked;
+    auto [it, fresh] = granted.try_emplace({e.cluster_id, e.who, e.term}, Grant{e.peer, e.at.ns});
+    if (fresh || it->second.candidate == e.peer) continue;
+    auto loss = last_loss.find(e.who);
+    if (loss != last_loss.end() && loss->second >= it->second.at_ns) {
+      ++excused;  // its hard state was lost in between: a real etcd member would be too
+      it->second = Grant{e.peer, e.at.ns};
+      continue;
+    }
+    Violation v;
+    v.checker = "vote_safety";
+    v.at_ns = e.at.ns;
+    v.cluster_id = e.cluster_id;
+    v.members = {e.who};
+    v.evidence = fmt::format(
+        "cluster {}: {} voted twice in term {}: for {} at {}, then for {} at {} "
+        "(Figure 2: votedFor is durable, one vote per term)",
+        sim::hex_id(e.cluster_id), e.who, e.term, sim::hex_id(it->second.candidate), at_text(it->second.at_ns),
+        sim::hex_id(e.peer), at_text(e.at.ns));
+    out.push_back(std::move(v));
+    it->second = Grant{e.peer, e.at.ns};
+  }
+  if (stats) {
+    stats->name = "vote_safety";
+    stats->checked = checked;
+    stats->violations = out.size();
+    stats->excused = excused;
+    if (checked == 0) stats->note = "no vote events in the trace";
+  }
+  return out;
+}
+
+}  // namespace raftlab::check
