@@ -61,6 +61,12 @@ ConfState Node::Impl::apply_conf_change(const ConfChange& cc) {
   return conf_;
 }
 
+void Node::Impl::reset_conf(const ConfState& cs) {
+  conf_.voters.clear();
+  prs_.clear();
+  for (NodeId v : cs.voters) add_voter(v);
+}
+
 void Node::Impl::restore_conf_from_log() {
   for (LogIndex i = log_.first_index(); i <= log_.committed(); ++i) {
     const Entry& e = log_.at(i);

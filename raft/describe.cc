@@ -34,6 +34,7 @@ const char* message_type_name(MessageType t) {
     case MessageType::MsgHeartbeat: return "MsgHeartbeat";
     case MessageType::MsgHeartbeatResp: return "MsgHeartbeatResp";
     case MessageType::MsgTimeoutNow: return "MsgTimeoutNow";
+    case MessageType::MsgSnap: return "MsgSnap";
   }
   return "?";
 }
@@ -84,6 +85,11 @@ std::string describe(const Message& m) {
       s += buf;
     }
     s += "]";
+  }
+  if (m.snapshot) {
+    std::snprintf(buf, sizeof buf, " Snapshot:%llu/%llu", detail::ull(m.snapshot->term),
+                  detail::ull(m.snapshot->index));
+    s += buf;
   }
   return s;
 }

@@ -129,6 +129,10 @@ void Node::Impl::step_candidate(const Message& m) {
       become_follower(m.term, m.from);
       handle_heartbeat(m);
       return;
+    case MessageType::MsgSnap:
+      become_follower(m.term, m.from);
+      handle_snapshot(m);
+      return;
     default:
       break;
   }
@@ -172,6 +176,11 @@ void Node::Impl::step_follower(const Message& m) {
       election_elapsed_ = 0;
       lead_ = m.from;
       handle_heartbeat(m);
+      return;
+    case MessageType::MsgSnap:
+      election_elapsed_ = 0;
+      lead_ = m.from;
+      handle_snapshot(m);
       return;
     case MessageType::MsgTimeoutNow:
       // Leadership transfer: the leader asks us to campaign now, skipping PreVote.

@@ -7,13 +7,16 @@ namespace raft {
 
 using detail::ull;
 
-RaftLog::RaftLog(std::vector<Entry> restored) : entries_(std::move(restored)) {
+RaftLog::RaftLog(std::vector<Entry> restored, LogIndex snap_index, Term snap_term)
+    : offset_(snap_index + 1), prev_term_(snap_term), entries_(std::move(restored)) {
+  RAFT_ASSERT(snap_index > 0 || snap_term == 0, "snapshot term %llu at index 0", ull(snap_term));
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     RAFT_ASSERT(entries_[i].index == offset_ + i, "restored log not contiguous at %zu", i);
-    RAFT_ASSERT(i == 0 || entries_[i].term >= entries_[i - 1].term,
+    RAFT_ASSERT(entries_[i].term >= (i == 0 ? prev_term_ : entries_[i - 1].term),
                 "restored log terms decrease at index %llu", ull(entries_[i].index));
   }
   handed_ = stable_ = last_index();
+  committed_ = applying_ = applied_ = snap_index;
 }
 
 LogIndex RaftLog::find_conflict(const std::vector<Entry>& ents) const {
@@ -25,11 +28,13 @@ LogIndex RaftLog::find_conflict(const std::vector<Entry>& ents) const {
 
 std::pair<LogIndex, Term> RaftLog::find_conflict_by_term(LogIndex index, Term t) const {
   index = std::min(index, last_index());
-  for (; index >= offset_; --index) {  // Bounded by the log length.
+  for (; index + 1 >= offset_; --index) {  // Bounded by the log length.
     const Term our = term(index);
     if (our <= t) return {index, our};
+    if (index == 0) break;
   }
-  return {0, 0};
+  // Compacted away: the term is unknown, so assume a possible match there (etcd).
+  return {index + 1 >= offset_ ? 0 : index, 0};
 }
 
 bool RaftLog::maybe_append(LogIndex index, Term log_term, LogIndex commit,
@@ -73,6 +78,24 @@ void RaftLog::commit_to(LogIndex i) {
   RAFT_ASSERT(i <= last_index(), "commit %llu beyond last %llu (log lost or corrupted?)", ull(i),
               ull(last_index()));
   committed_ = i;
+}
+
+void RaftLog::compact(LogIndex i) {
+  if (i + 1 <= offset_) return;  // Already compacted that far.
+  RAFT_ASSERT(i <= applied_, "compact(%llu) beyond applied %llu", ull(i), ull(applied_));
+  prev_term_ = term(i);
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i + 1 - offset_));
+  offset_ = i + 1;
+}
+
+void RaftLog::restore(LogIndex index, Term t) {
+  RAFT_ASSERT(index > committed_, "restore(%llu) at or below committed %llu", ull(index),
+              ull(committed_));
+  entries_.clear();
+  offset_ = index + 1;
+  prev_term_ = t;
+  committed_ = handed_ = stable_ = applying_ = index;
+  // applied_ moves when the host has restored the snapshot (advance).
 }
 
 void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count,

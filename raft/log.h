@@ -5,8 +5,14 @@
 //   stable <= handed <= last                              (persist pipeline)
 //
 // `handed` is the last index given to the host in Ready::entries; `stable` the last one
-// the host acknowledged with advance(). There are no snapshots yet, so the log starts
-// at index 1 (offset_ == 1); the offset is kept so compaction can be added later.
+// the host acknowledged with advance().
+//
+// Compaction: entries up to `first_index() - 1` may be discarded (compact(), after the
+// host took a snapshot that covers them) or replaced by a leader's snapshot (restore()).
+// The term of the entry just before the first one is kept (`prev_term_`, etcd's dummy
+// entry), so a MsgApp whose prev index is exactly there can still be matched.
+//
+//   first_index() - 1 <= applied        (never discard what the host has not applied)
 //
 // Must never: let committed move backwards, or truncate at or below committed.
 #pragma once
@@ -23,17 +29,20 @@ namespace raft {
 
 class RaftLog {
  public:
-  // `restored` comes from stable storage: contiguous from index 1, all persisted.
-  explicit RaftLog(std::vector<Entry> restored);
+  // `restored` comes from stable storage: contiguous from snap_index + 1 (1 without a
+  // snapshot), all persisted; entries up to snap_index are in the snapshot (term
+  // snap_term) and count as committed and applied.
+  explicit RaftLog(std::vector<Entry> restored, LogIndex snap_index = 0, Term snap_term = 0);
 
   LogIndex first_index() const { return offset_; }
   LogIndex last_index() const { return offset_ + entries_.size() - 1; }
   Term last_term() const { return term(last_index()); }
-  // Term of entry `i`; 0 for the (virtual) entry before the first one.
+  // Term of entry `i`, for i in [first_index() - 1, last_index()]; the entry before
+  // the first one is the compaction point (term 0 at index 0).
   Term term(LogIndex i) const {
     RAFT_ASSERT(i + 1 >= offset_ && i <= last_index(), "term(%llu) outside [%llu, %llu]",
                 detail::ull(i), detail::ull(offset_ - 1), detail::ull(last_index()));
-    return i + 1 == offset_ ? 0 : entries_[i - offset_].term;
+    return i + 1 == offset_ ? prev_term_ : entries_[i - offset_].term;
   }
   bool match_term(LogIndex i, Term t) const { return i <= last_index() && term(i) == t; }
   const Entry& at(LogIndex i) const {
@@ -50,7 +59,8 @@ class RaftLog {
   // First index in `ents` whose term disagrees with ours (or that we lack); 0 if none.
   LogIndex find_conflict(const std::vector<Entry>& ents) const;
   // etcd findConflictByTerm: the largest index <= `index` whose term is <= `t`, and that
-  // term. Lets a leader skip a whole term of mismatching entries per round trip.
+  // term. Lets a leader skip a whole term of mismatching entries per round trip. Below
+  // the compaction point the term is unknown: (first compacted-away index, 0).
   std::pair<LogIndex, Term> find_conflict_by_term(LogIndex index, Term t) const;
 
   // Follower side of AppendEntries (§5.3). Returns false when (index, log_term) does
@@ -62,6 +72,12 @@ class RaftLog {
   void append(Entry e);
 
   void commit_to(LogIndex i);
+  // Discards entries up to and including `i` (first_index()-1 <= i <= applied).
+  void compact(LogIndex i);
+  // Replaces the whole log by a snapshot at (`index`, `t`): every index up to it counts
+  // as committed, persisted and handed out (the Ready carrying the snapshot is the
+  // host's copy). Precondition: index > committed.
+  void restore(LogIndex index, Term t);
   // Copies entries [lo, hi] (at most `max_count`) to `out`.
   void slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::vector<Entry>* out) const;
 
@@ -80,6 +96,7 @@ class RaftLog {
   void truncate_and_append(const std::vector<Entry>& ents, std::size_t from);
 
   LogIndex offset_ = 1;  // Invariant: index of entries_[0].
+  Term prev_term_ = 0;   // Term of entry offset_ - 1 (0 for index 0).
   std::vector<Entry> entries_;
   LogIndex committed_ = 0;
   LogIndex applying_ = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ enum class MessageType : std::uint8_t {
   MsgHeartbeat,
   MsgHeartbeatResp,
   MsgTimeoutNow,      // leadership transfer
+  MsgSnap,            // InstallSnapshot: the leader's latest snapshot (the follower's next
+                      // entry was compacted away)
 };
 const char* message_type_name(MessageType t);
 
@@ -40,6 +43,8 @@ struct Message {
   LogIndex reject_hint = 0;  // MsgAppResp reject: follower's last index (conflict backtracking)
   Term hint_term = 0;        // MsgAppResp reject: term at reject_hint (fast backtracking)
   std::vector<Entry> entries;
+  // MsgSnap: the snapshot, shared (immutable) rather than copied with the message.
+  std::shared_ptr<const Snapshot> snapshot;
   bool operator==(const Message&) const = default;
 };
 

@@ -2,6 +2,7 @@
 // proposals, and the Ready / advance handshake.
 #include "raft/node.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "raft/raft.h"
@@ -19,7 +20,7 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
       max_entries_per_msg_(cfg.max_entries_per_msg),
       max_inflight_msgs_(cfg.max_inflight_msgs),
       prng_(cfg.seed),
-      log_(std::move(storage.entries)) {
+      log_(std::move(storage.entries), storage.snapshot.index, storage.snapshot.term) {
   RAFT_ASSERT(id_ != kNone, "Config::id must not be 0 (raft::kNone)");
   RAFT_ASSERT(heartbeat_ticks_ > 0, "heartbeat_ticks %d must be > 0", heartbeat_ticks_);
   RAFT_ASSERT(election_ticks_ > heartbeat_ticks_, "election_ticks %d must exceed heartbeat %d",
@@ -30,7 +31,13 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
               ull(hs.commit), ull(log_.last_index()));
   term_ = hs.term;
   vote_ = hs.vote;
-  log_.set_committed_unchecked(hs.commit);
+  if (!storage.snapshot.empty()) {
+    reset_conf(storage.snapshot.conf);
+    conf_index_ = storage.snapshot.index;
+    snapshot_ = std::make_shared<const Snapshot>(std::move(storage.snapshot));
+  }
+  // A snapshot's entries are committed even if the stored commit index lags it.
+  log_.set_committed_unchecked(std::max(hs.commit, log_.committed()));
   restore_conf_from_log();
   become_follower(term_, kNone);
   prev_hard_ = hs;
@@ -97,12 +104,35 @@ ProposeResult Node::propose_conf_change(const ConfChange& cc) {
 
 ConfState Node::apply_conf_change(const ConfChange& cc) { return impl_->apply_conf_change(cc); }
 
+void Node::create_snapshot(LogIndex index, std::string data) {
+  Impl& r = *impl_;
+  RAFT_ASSERT(index <= r.log_.applied(), "snapshot at %llu beyond applied %llu", ull(index),
+              ull(r.log_.applied()));
+  RAFT_ASSERT(!r.snapshot_ || index > r.snapshot_->index, "snapshot at %llu not after %llu",
+              ull(index), ull(r.snapshot_->index));
+  RAFT_ASSERT(index + 1 >= r.log_.first_index(), "snapshot at %llu: compacted", ull(index));
+  RAFT_ASSERT(r.conf_index_ <= index, "snapshot at %llu: conf changed at %llu since", ull(index),
+              ull(r.conf_index_));
+  r.snapshot_ = std::make_shared<const Snapshot>(
+      Snapshot{index, r.log_.term(index), r.conf_, std::move(data)});
+}
+
+void Node::compact(LogIndex index) {
+  Impl& r = *impl_;
+  RAFT_ASSERT(r.snapshot_ && index <= r.snapshot_->index,
+              "compact(%llu) beyond the latest snapshot", ull(index));
+  r.log_.compact(index);
+}
+
+const std::shared_ptr<const Snapshot>& Node::snapshot() const { return impl_->snapshot_; }
+LogIndex Node::first_index() const { return impl_->log_.first_index(); }
+
 bool Node::has_ready() const {
   const Impl& r = *impl_;
   // While a Ready is outstanding (persisting), nothing new is handed out: the host
   // finishes it with advance() first.
   if (r.ready_outstanding_) return false;
-  return SoftState{r.lead_, r.role_} != r.prev_soft_ ||
+  return r.pending_snapshot_ || SoftState{r.lead_, r.role_} != r.prev_soft_ ||
          HardState{r.term_, r.vote_, r.log_.committed()} != r.prev_hard_ ||
          r.log_.last_index() > r.log_.handed() || r.log_.committed() > r.log_.applying() ||
          !r.msgs_.empty();
@@ -116,6 +146,10 @@ Ready Node::ready() {
   if (ss != r.prev_soft_) rd.soft_state = r.prev_soft_ = ss;
   const HardState hs{r.term_, r.vote_, r.log_.committed()};
   if (hs != r.prev_hard_) rd.hard_state = r.prev_hard_ = hs;
+  if (r.pending_snapshot_) {
+    rd.snapshot = r.snapshot_;
+    r.pending_snapshot_ = false;
+  }
   constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
   if (r.log_.last_index() > r.log_.handed()) {
     r.log_.slice(r.log_.handed() + 1, r.log_.last_index(), kAll, &rd.entries);

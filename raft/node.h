@@ -26,10 +26,12 @@
 
 namespace raft {
 
-// What a restarting node finds on its stable storage (WAL). Empty for a fresh node.
+// What a restarting node finds on its stable storage (snapshot + WAL). Empty for a
+// fresh node.
 struct Storage {
   HardState hard_state;
-  std::vector<Entry> entries;  // contiguous from index 1
+  std::vector<Entry> entries;  // contiguous from snapshot.index + 1
+  Snapshot snapshot;           // empty (index 0) if none was taken or received
 };
 
 enum class ProposeResult : std::uint8_t {
@@ -71,6 +73,19 @@ class Node {
   ProposeResult propose_conf_change(const ConfChange& cc);
   // Called by the host when it applies a ConfChange entry. Returns the new ConfState.
   ConfState apply_conf_change(const ConfChange& cc);
+
+  // Log compaction (etcd: MemoryStorage.CreateSnapshot + Compact). The host snapshots
+  // its state machine at an applied `index` (conf state: the configuration as of that
+  // index, which must not have changed since), then may discard log entries up to any
+  // index at or below the latest snapshot. A follower whose next entry was discarded
+  // gets the snapshot (MsgSnap) and hands it back in Ready::snapshot.
+  // Preconditions: create_snapshot: latest snapshot index < index <= applied, no conf
+  // change applied after index; compact: index <= latest snapshot index.
+  void create_snapshot(LogIndex index, std::string data);
+  void compact(LogIndex index);
+  // The latest snapshot, or null.
+  const std::shared_ptr<const Snapshot>& snapshot() const;
+  LogIndex first_index() const;
 
   bool has_ready() const;
   Ready ready();

@@ -31,8 +31,9 @@ void Inflights::free_first_one() {
 }
 
 void Progress::become_probe() {
+  next = state == ProgressState::Snapshot ? std::max(match + 1, pending_snapshot + 1) : match + 1;
   state = ProgressState::Probe;
-  next = match + 1;
+  pending_snapshot = 0;
   probe_sent = false;
   inflights.reset();
 }
@@ -40,6 +41,14 @@ void Progress::become_probe() {
 void Progress::become_replicate() {
   state = ProgressState::Replicate;
   next = match + 1;
+  probe_sent = false;
+  pending_snapshot = 0;
+  inflights.reset();
+}
+
+void Progress::become_snapshot(LogIndex snapshot_index) {
+  state = ProgressState::Snapshot;
+  pending_snapshot = snapshot_index;
   probe_sent = false;
   inflights.reset();
 }

@@ -4,6 +4,10 @@
 //              heartbeat response) arrives — each round trip moves `next` back.
 //   Replicate: the follower is known to match up to `match`; stream MsgApps
 //              optimistically, at most `max_inflight` un-acknowledged at a time.
+//   Snapshot:  the entries the follower needs were compacted away; a MsgSnap is out
+//              (pending_snapshot = its index) and nothing else is sent until the
+//              follower acknowledges it, or a heartbeat response says the follower is
+//              alive without having it (then Probe again from pending_snapshot + 1).
 //
 // Must never: let match move backwards, or let next fall to or below match.
 #pragma once
@@ -33,7 +37,7 @@ class Inflights {
   std::vector<LogIndex> buf_;  // Grown lazily to capacity_: most followers never need it.
 };
 
-enum class ProgressState : std::uint8_t { Probe, Replicate };
+enum class ProgressState : std::uint8_t { Probe, Replicate, Snapshot };
 
 struct Progress {
   Progress(NodeId node_id, std::uint32_t max_inflight) : id(node_id), inflights(max_inflight) {}
@@ -44,13 +48,21 @@ struct Progress {
   ProgressState state = ProgressState::Probe;
   bool probe_sent = false;     // Probe: one MsgApp out, wait for its answer.
   bool recent_active = false;  // CheckQuorum: heard from since the last check.
+  LogIndex pending_snapshot = 0;  // Snapshot state: index of the snapshot sent.
   Inflights inflights;
 
   bool is_paused() const {
-    return state == ProgressState::Probe ? probe_sent : inflights.full();
+    switch (state) {
+      case ProgressState::Probe: return probe_sent;
+      case ProgressState::Replicate: return inflights.full();
+      case ProgressState::Snapshot: return true;
+    }
+    return true;
   }
+  // From Snapshot state, probing resumes after the snapshot (etcd BecomeProbe).
   void become_probe();
   void become_replicate();
+  void become_snapshot(LogIndex snapshot_index);
   // A successful MsgAppResp for index n. Returns true if match advanced.
   bool maybe_update(LogIndex n);
   // A rejected MsgApp whose prev index was `rejected`; `match_hint` is the leader-side

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,7 @@ struct Node::Impl {
   void handle_append_resp(const Message& m, Progress* pr);
   void handle_append_entries(const Message& m);
   void handle_heartbeat(const Message& m);
+  void handle_snapshot(const Message& m);
   bool maybe_send_append(Progress* pr, bool send_if_empty);
   void send_heartbeat(const Progress& pr);
   void bcast_append();
@@ -69,6 +71,7 @@ struct Node::Impl {
   // --- confchange.cc
   ConfState apply_conf_change(const ConfChange& cc);
   void restore_conf_from_log();
+  void reset_conf(const ConfState& cs);
   void add_voter(NodeId id);
   void remove_voter(NodeId id);
 
@@ -90,6 +93,10 @@ struct Node::Impl {
   Term term_ = 0;
   NodeId vote_ = kNone;
   RaftLog log_;
+  // The latest snapshot (taken by the host or received from a leader); what a leader
+  // sends to a follower whose next entry was compacted away. Null: none yet.
+  std::shared_ptr<const Snapshot> snapshot_;
+  bool pending_snapshot_ = false;  // A received snapshot waits to be handed out in Ready.
 
   // Volatile state.
   Role role_ = Role::Follower;

@@ -1,14 +1,18 @@
 // raft/ready.h — the batch of work a Node hands to its host.
 //
 // Contract (etcd's RawNode.Ready): the host MUST, in this order,
-//   1. persist `hard_state` (if set) and append `entries` to stable storage;
+//   1. persist `snapshot` (if set: it replaces the whole stored log, which continues
+//      after snapshot->index), then `hard_state` (if set), and append `entries` to
+//      stable storage;
 //   2. only then send `messages`;
-//   3. apply `committed_entries` to the state machine, in order (for ConfChange
+//   3. restore the state machine from `snapshot` (if set), then apply
+//      `committed_entries` to it, in order (for ConfChange
 //      entries, call Node::apply_conf_change);
 //   4. call Node::advance(ready).
 // Exactly one place in sim/ carries this out (sim/etcd/member).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -26,11 +30,13 @@ struct SoftState {
 struct Ready {
   std::optional<SoftState> soft_state;  // set when leader or role changed
   std::optional<HardState> hard_state;  // set when term/vote/commit changed
+  // Set when a leader's snapshot was received (MsgSnap) and replaced the log.
+  std::shared_ptr<const Snapshot> snapshot;
   std::vector<Entry> entries;           // to append to stable storage (may overwrite a suffix)
   std::vector<Entry> committed_entries; // to apply
   std::vector<Message> messages;        // to send after persisting
   bool empty() const {
-    return !soft_state && !hard_state && entries.empty() && committed_entries.empty() &&
+    return !soft_state && !hard_state && !snapshot && entries.empty() && committed_entries.empty() &&
            messages.empty();
   }
 };

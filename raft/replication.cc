@@ -45,6 +45,10 @@ void Node::Impl::step_leader(const Message& m) {
       if (pr->state == ProgressState::Replicate && pr->inflights.full()) {
         pr->inflights.free_first_one();
       }
+      // The follower is alive but has not acknowledged the snapshot: it was lost (etcd
+      // learns this from the transport, ReportSnapshot). Probe after it; a rejection
+      // leads back to a snapshot if still needed.
+      if (pr->state == ProgressState::Snapshot) pr->become_probe();
       if (pr->match < log_.last_index()) maybe_send_append(pr, true);
       return;
     default:
@@ -93,6 +97,12 @@ void Node::Impl::handle_append_resp(const Message& m, Progress* pr) {
   if (!pr->maybe_update(m.index)) return;  // Stale or duplicate acknowledgement.
   if (pr->state == ProgressState::Probe) {
     pr->become_replicate();
+  } else if (pr->state == ProgressState::Snapshot) {
+    // Recovered from needing a snapshot (etcd: via probe, which accounts for it).
+    if (pr->match >= pr->pending_snapshot) {
+      pr->become_probe();
+      pr->become_replicate();
+    }
   } else {
     pr->inflights.free_le(m.index);
   }
@@ -108,6 +118,16 @@ void Node::Impl::handle_append_resp(const Message& m, Progress* pr) {
 
 bool Node::Impl::maybe_send_append(Progress* pr, bool send_if_empty) {
   if (pr->is_paused()) return false;
+  if (pr->next < log_.first_index()) {
+    // The entries this follower needs were compacted away: send the latest snapshot
+    // (etcd sendSnapshot), unless the follower has not been heard from lately.
+    if (!pr->recent_active) return false;
+    RAFT_ASSERT(snapshot_ != nullptr, "log compacted to %llu without a snapshot",
+                ull(log_.first_index() - 1));
+    pr->become_snapshot(snapshot_->index);
+    send(Message{.type = MessageType::MsgSnap, .to = pr->id, .snapshot = snapshot_});
+    return true;
+  }
   Message m{.type = MessageType::MsgApp, .to = pr->id};
   m.index = pr->next - 1;
   m.log_term = log_.term(m.index);
@@ -192,6 +212,29 @@ void Node::Impl::handle_append_entries(const Message& m) {
       log_.find_conflict_by_term(std::min(m.index, log_.last_index()), m.log_term);
   send(Message{.type = MessageType::MsgAppResp, .to = m.from, .index = m.index, .reject = true,
                .reject_hint = hint_index, .hint_term = hint_term});
+}
+
+void Node::Impl::handle_snapshot(const Message& m) {
+  if (m.snapshot == nullptr) return;  // Malformed: nothing to install.
+  const Snapshot& s = *m.snapshot;
+  // etcd raft.restore: an old snapshot, one we are not part of, or one whose last entry
+  // we already hold (then only commit moves) is not installed.
+  const bool member = std::binary_search(s.conf.voters.begin(), s.conf.voters.end(), id_);
+  if (s.index <= log_.committed() || !member) {
+    send(Message{.type = MessageType::MsgAppResp, .to = m.from, .index = log_.committed()});
+    return;
+  }
+  if (log_.match_term(s.index, s.term)) {
+    log_.commit_to(s.index);
+    send(Message{.type = MessageType::MsgAppResp, .to = m.from, .index = log_.committed()});
+    return;
+  }
+  log_.restore(s.index, s.term);
+  snapshot_ = m.snapshot;
+  pending_snapshot_ = true;
+  reset_conf(s.conf);
+  conf_index_ = s.index;
+  send(Message{.type = MessageType::MsgAppResp, .to = m.from, .index = log_.last_index()});
 }
 
 void Node::Impl::handle_heartbeat(const Message& m) {

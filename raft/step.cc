@@ -47,7 +47,8 @@ void Node::Impl::step(const Message& m) {
     } else if (m.type == MessageType::MsgPreVoteResp && !m.reject) {
       // Grant of our own pre-vote at term+1: the pre-candidate keeps its term until it
       // has a quorum and campaigns for real.
-    } else if (m.type == MessageType::MsgApp || m.type == MessageType::MsgHeartbeat) {
+    } else if (m.type == MessageType::MsgApp || m.type == MessageType::MsgHeartbeat ||
+               m.type == MessageType::MsgSnap) {
       become_follower(m.term, m.from);  // Only a leader sends these at its term.
     } else {
       become_follower(m.term, kNone);  // §5.1: a newer term converts us to follower.

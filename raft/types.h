@@ -56,6 +56,19 @@ struct ConfState {
   bool operator==(const ConfState&) const = default;
 };
 
+// A snapshot of the host's state machine at `index` (etcd raftpb.Snapshot): the log up to
+// and including `index` (whose term is `term`) may be discarded once it exists.
+// `conf` is the voting membership as of `index`; `data` is opaque to raft (etcd: the
+// KV store and membership). index == 0 means "no snapshot".
+struct Snapshot {
+  LogIndex index = 0;
+  Term term = 0;
+  ConfState conf;
+  std::string data;
+  bool empty() const { return index == 0; }
+  bool operator==(const Snapshot&) const = default;
+};
+
 enum class Role : std::uint8_t { Follower, PreCandidate, Candidate, Leader };
 const char* role_name(Role r);
 

@@ -30,8 +30,9 @@ struct Member {
   std::unique_ptr<Node> node;
   Storage disk;                 // What the host persisted.
   std::vector<Entry> applied;   // Entries applied, in order (index i at applied[i-1]).
-  ConfState conf;               // Last ConfState returned by apply_conf_change.
+  ConfState conf;               // Last ConfState returned by apply_conf_change (or restored).
   bool up = true;
+  int snapshots_restored = 0;   // Ready::snapshot handed to this member.
 };
 
 struct ClusterOptions {
@@ -165,13 +166,19 @@ class Cluster {
     for (int i = 0; m.node->has_ready(); ++i) {
       ASSERT_LT(i, 1000);
       Ready rd = m.node->ready();
-      // 1. Persist.
+      // 1. Persist (a snapshot replaces the whole stored log).
+      if (rd.snapshot) {
+        ASSERT_GT(rd.snapshot->index, m.disk.snapshot.index) << "older snapshot handed out";
+        m.disk.snapshot = *rd.snapshot;
+        m.disk.entries.clear();
+      }
       if (rd.hard_state) m.disk.hard_state = *rd.hard_state;
       if (!rd.entries.empty()) {
         const LogIndex first = rd.entries.front().index;
-        ASSERT_GE(first, 1u);
-        ASSERT_LE(first, m.disk.entries.size() + 1) << "gap in persisted log";
-        m.disk.entries.resize(first - 1);
+        const LogIndex offset = m.disk.snapshot.index + 1;
+        ASSERT_GE(first, offset) << "entry handed out below the snapshot";
+        ASSERT_LE(first, offset + m.disk.entries.size()) << "gap in persisted log";
+        m.disk.entries.resize(first - offset);
         m.disk.entries.insert(m.disk.entries.end(), rd.entries.begin(), rd.entries.end());
       }
       // 2. Send, checking each message against what is durable now.
@@ -180,10 +187,22 @@ class Cluster {
         sent_.push_back(msg);
         queue_.push_back(msg);
       }
-      // 3. Apply.
+      // 3. Apply: restore from the snapshot first. Its "state machine" is the entries
+      // applied up to its index, as every member applied them (state machine safety).
+      if (rd.snapshot) {
+        ASSERT_GT(rd.snapshot->index, m.applied.size()) << "snapshot below applied";
+        while (m.applied.size() < rd.snapshot->index) {
+          auto it = applied_.find(m.applied.size() + 1);
+          ASSERT_NE(it, applied_.end()) << "snapshot covers an entry nobody applied";
+          m.applied.push_back(it->second);
+        }
+        m.conf = rd.snapshot->conf;
+        ++m.snapshots_restored;
+      }
       for (const Entry& e : rd.committed_entries) {
-        ASSERT_LE(e.index, m.disk.entries.size()) << "applying an entry not yet persisted";
-        ASSERT_EQ(m.disk.entries[e.index - 1], e);
+        ASSERT_LE(e.index, disk_last(m)) << "applying an entry not yet persisted";
+        ASSERT_GT(e.index, m.disk.snapshot.index) << "applying an entry below the snapshot";
+        ASSERT_EQ(m.disk.entries[e.index - m.disk.snapshot.index - 1], e);
         if (e.type == EntryType::ConfChange) {
           ConfChange cc;
           ASSERT_TRUE(decode_conf_change(e.data, &cc));
@@ -205,6 +224,22 @@ class Cluster {
   void process_all() {
     for (auto& [id, m] : members_) process(id);
   }
+
+  // What the etcd server does: snapshot the state machine at the applied index, then
+  // compact the in-memory log and the stored log to `keep` entries before it.
+  void snapshot_and_compact(NodeId id, LogIndex keep) {
+    Member& m = members_.at(id);
+    const LogIndex applied = m.applied.size();
+    m.node->create_snapshot(applied, "state@" + std::to_string(applied));
+    const LogIndex compact_to = applied > keep ? applied - keep : 0;
+    if (compact_to > 0) m.node->compact(compact_to);
+    // The stored snapshot; the WAL keeps only what follows it.
+    const Snapshot& snap = *m.node->snapshot();
+    const LogIndex drop = snap.index - m.disk.snapshot.index;
+    m.disk.entries.erase(m.disk.entries.begin(), m.disk.entries.begin() + static_cast<std::ptrdiff_t>(drop));
+    m.disk.snapshot = snap;
+  }
+  static LogIndex disk_last(const Member& m) { return m.disk.snapshot.index + m.disk.entries.size(); }
 
  private:
   void deliver_one() {
@@ -239,11 +274,11 @@ class Cluster {
         break;
       case MessageType::MsgAppResp:
         if (!msg.reject) {
-          EXPECT_LE(msg.index, m.disk.entries.size()) << "ack before persist: " << describe(msg);
+          EXPECT_LE(msg.index, disk_last(m)) << "ack before persist: " << describe(msg);
         }
         break;
       case MessageType::MsgApp:
-        EXPECT_LE(msg.index + msg.entries.size(), m.disk.entries.size()) << describe(msg);
+        EXPECT_LE(msg.index + msg.entries.size(), disk_last(m)) << describe(msg);
         break;
       default:
         break;
