@@ -1,7 +1,505 @@
+// tools/lab_cli.cc — the fault lab's verbs: fuzz, shrink, replay, orders, merge
+// (drivers in sim/lab/; user guide in docs/fault-lab.md).
+//
+// Exit codes: 0 no failure (replay: no violation and the hash matches), 1 failures found
+// (replay: a violation or a different hash; merge: shards incomplete/overlapping),
+// 2 bad input, 3 internal error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sim/check/election_safety.h"
+#include "sim/lab/lab.h"
+#include "sim/lab/orders.h"
+#include "sim/lab/shrink.h"
+#include "sim/scenario/duration.h"
+#include "sim/scenario/loader.h"
+#include "tools/cli.h"
 #include "tools/verbs.h"
 
 namespace raftlab::tools {
 
-void add_lab_verbs(CLI::App& /*app*/, VerbSet& /*v*/) {}
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uintmax_t kMaxInputBytes = 1ULL << 30;  // merge inputs
+
+bool read_text(const std::string& path, std::string* text, std::uintmax_t max_bytes, std::string* why) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    *why = fmt::format("cannot read \"{}\": {}", path, ec.message());
+    return false;
+  }
+  if (size > max_bytes) {
+    *why = fmt::format("\"{}\" is {} bytes, more than the {} this command reads", path, size, max_bytes);
+    return false;
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    *why = fmt::format("cannot open \"{}\"", path);
+    return false;
+  }
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  *text = ss.str();
+  return true;
+}
+
+std::shared_ptr<const scenario::Scenario> load_scenario(const std::string& file, std::ostream& err) {
+  scenario::LoadResult lr = scenario::load_file(file);
+  if (!lr.ok()) {
+    for (const auto& e : lr.errors) err << scenario::format(e) << "\n";
+    if (lr.truncated) err << "(more errors not shown)\n";
+    return nullptr;
+  }
+  return std::make_shared<const scenario::Scenario>(std::move(*lr.scenario));
+}
+
+bool parse_shard(const std::string& s, lab::SeedSet* set, std::string* why) {
+  unsigned long long k = 0, m = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%llu/%llu%c", &k, &m, &tail) != 2 || m == 0 || k == 0 || k > m || m > lab::kMaxShards) {
+    *why = fmt::format("--shard \"{}\": write K/M with 1 <= K <= M <= {}, e.g. --shard 3/8", s, lab::kMaxShards);
+    return false;
+  }
+  set->shard_k = k;
+  set->shard_m = m;
+  return true;
+}
+
+bool valid_bugs(const std::vector<std::string>& bugs, std::string* why) {
+  const auto known = lab::planted_bug_names();
+  for (const auto& b : bugs) {
+    if (std::find(known.begin(), known.end(), b) != known.end()) continue;
+    const std::string near = scenario::closest_match(b, known);
+    *why = fmt::format("--plant-bug \"{}\" is not a planted bug{} — known: {}", b,
+                       near.empty() ? "" : " (did you mean \"" + near + "\"?)",
+                       known.empty() ? "(none in this build)" : fmt::format("{}", fmt::join(known, ", ")));
+    return false;
+  }
+  return true;
+}
+
+unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+std::string eta_text(double s) {
+  if (s < 0 || s > 1e7) return "?";
+  const auto t = static_cast<long long>(s + 0.5);
+  if (t >= 3600) return fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60);
+  if (t >= 60) return fmt::format("{}m{:02}s", t / 60, t % 60);
+  return fmt::format("{}s", t);
+}
+
+// ---- fuzz ----
+
+struct FuzzArgs {
+  std::string scenario;
+  std::uint64_t seeds = 0;
+  std::uint64_t first_seed = 1;
+  unsigned jobs = 0;
+  std::string shard;
+  std::string out = "fuzz-out";
+  bool json = false;
+  std::vector<std::string> bugs;
+  std::string trace_level = "default";
+  bool quiet = false;
+};
+
+int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
+  lab::FuzzOptions o;
+  std::string why;
+  if (a.seeds == 0 || a.seeds > lab::kMaxSeeds) {
+    err << fmt::format("raftlab fuzz: --seeds {}: give 1..{} seeds\n", a.seeds, lab::kMaxSeeds);
+    return kExitBadInput;
+  }
+  if (a.first_seed > UINT64_MAX - a.seeds) {
+    err << "raftlab fuzz: --first-seed + --seeds overflows 64 bits: choose a smaller --first-seed\n";
+    return kExitBadInput;
+  }
+  o.set.first_seed = a.first_seed;
+  o.set.seeds = a.seeds;
+  if (!a.shard.empty() && !parse_shard(a.shard, &o.set, &why)) {
+    err << "raftlab fuzz: " << why << "\n";
+    return kExitBadInput;
+  }
+  o.jobs = a.jobs ? a.jobs : default_jobs();
+  if (o.jobs > lab::kMaxJobs) {
+    err << fmt::format("raftlab fuzz: --jobs {}: at most {}\n", o.jobs, lab::kMaxJobs);
+    return kExitBadInput;
+  }
+  if (!valid_bugs(a.bugs, &why)) {
+    err << "raftlab fuzz: " << why << "\n";
+    return kExitBadInput;
+  }
+  o.settings.planted_bugs = a.bugs;
+  o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
+  o.out_dir = a.out;
+  auto s = load_scenario(a.scenario, err);
+  if (!s) return kExitBadInput;
+  // The first seed is built before the sweep so a scenario the engine rejects is exit 2
+  // with its message, not N identical errors.
+  {
+    std::vector<scenario::LoadError> errors;
+    sim::RunOptions ro;
+    ro.seed = o.set.first_seed;
+    if (!lab::build_check(lab::materialize(s, o.set.first_seed), ro, &errors)) {
+      for (const auto& e : errors) err << scenario::format(e) << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    if (fs::exists(o.out_dir, ec) && !fs::is_directory(o.out_dir, ec)) {
+      err << fmt::format("raftlab fuzz: --out \"{}\" exists and is not a directory — name a directory\n", o.out_dir);
+      return kExitBadInput;
+    }
+  }
+
+  const bool tty = !a.quiet && &err == &std::cerr && ::isatty(2);
+  bool bar_drawn = false;
+  auto progress = [&](const lab::Progress& p) {
+    if (a.quiet) return;
+    const double rate = p.elapsed_s > 0 ? static_cast<double>(p.done) / p.elapsed_s : 0;
+    const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : -1;
+    const double frac = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1;
+    if (tty) {
+      const int width = 30;
+      const int fill = static_cast<int>(frac * width);
+      err << fmt::format("\r[{}{}] {:5.1f}% {}/{} seeds  {:.0f} seeds/s  ETA {}  failures {}   ", std::string(fill, '#'),
+                         std::string(width - fill, '.'), 100 * frac, p.done, p.total, rate, eta_text(eta), p.failures)
+          << std::flush;
+      bar_drawn = true;
+    } else if (p.done < p.total) {
+      err << fmt::format("fuzz: {}/{} seeds ({:.1f}%), {:.0f} seeds/s, ETA {}, {} failures\n", p.done, p.total, 100 * frac,
+                         rate, eta_text(eta), p.failures);
+    }
+  };
+  auto on_seed = [&](const lab::SeedResult& r) {
+    if (a.json) {
+      out << lab::seed_json(r).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+      return;
+    }
+    if (r.ok) return;
+    if (bar_drawn) err << "\r" << std::string(100, ' ') << "\r";
+    if (!r.error.empty()) {
+      out << fmt::format("ERROR seed {}: {}\n", r.seed, r.error);
+      return;
+    }
+    out << fmt::format("FAIL seed {}: {} ({} violation(s)){}\n", r.seed, fmt::join(r.checkers, ", "), r.violations.size(),
+                       r.failure_file.empty() ? "" : " -> " + r.failure_file);
+    out << "  " << check::describe(r.violations.front()) << "\n";
+  };
+  const lab::FuzzReport rep = lab::fuzz(s, o, on_seed, progress, tty ? 0.2 : 5.0);
+  if (bar_drawn) err << "\n";
+  if (a.json) out << lab::summary_json(rep).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  else out << lab::summary_text(rep);
+  if (rep.build_errors) return kExitInternal;
+  return rep.failures ? kExitExpectationFailed : kExitOk;
+}
+
+// ---- replay ----
+
+struct ReplayArgs {
+  std::string file;
+  std::string expect_hash;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> bugs;
+  bool bugs_given = false;
+  std::string trace_out;
+  bool json = false;
+};
+
+int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
+  std::string text, why;
+  if (!read_text(a.file, &text, 1 << 20, &why)) {
+    err << "raftlab replay: " << why << "\n";
+    return kExitBadInput;
+  }
+  auto header = lab::read_header(text, &why);
+  if (!header && !why.empty()) {
+    err << fmt::format("raftlab replay: {}:{} — fix the `// raftlab-lab {{...}}` line or delete it\n", a.file, why);
+    return kExitBadInput;
+  }
+  auto s = load_scenario(a.file, err);
+  if (!s) return kExitBadInput;
+  lab::RunSettings settings;
+  if (header) {
+    settings.planted_bugs = header->planted_bugs;
+    settings.trace_level = header->trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
+  }
+  if (a.bugs_given) settings.planted_bugs = a.bugs;
+  if (!valid_bugs(settings.planted_bugs, &why)) {
+    err << "raftlab replay: " << why << "\n";
+    return kExitBadInput;
+  }
+  const std::uint64_t seed = a.seed ? *a.seed : header ? header->seed : s->seed;
+  const std::string expect = !a.expect_hash.empty() ? a.expect_hash : header && !a.seed ? header->trace_sha256 : "";
+  std::unique_ptr<sim::Deployment> d;
+  const lab::SeedResult r = lab::run_one(lab::materialize(s, seed), seed, settings, nullptr, &d);
+  if (!r.error.empty()) {
+    err << r.error << "\n";
+    return kExitBadInput;
+  }
+  if (!a.trace_out.empty()) {
+    std::ofstream f(a.trace_out, std::ios::binary);
+    if (!(f << d->world().trace().to_jsonl())) {
+      err << fmt::format("raftlab replay: cannot write \"{}\"\n", a.trace_out);
+      return kExitBadInput;
+    }
+  }
+  const bool hash_ok = expect.empty() || expect == r.trace_sha256;
+  if (a.json) {
+    auto j = lab::seed_json(r);
+    j["file"] = a.file;
+    j["planted_bugs"] = settings.planted_bugs;
+    j["expected_sha256"] = expect;
+    j["reproduced"] = hash_ok;
+    out << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  } else {
+    out << fmt::format("replay {} seed={}{}\n", a.file, seed,
+                       settings.planted_bugs.empty() ? "" : fmt::format(" planted_bugs={}", fmt::join(settings.planted_bugs, ",")));
+    out << fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
+    if (!expect.empty())
+      out << (hash_ok ? "reproduced: the trace hash matches the recorded one\n"
+                      : fmt::format("DIFFERENT: expected trace_sha256={}\n", expect));
+    out << lab::verdict_text(r);
+    out << "checkers:\n" << r.checker_summary;
+  }
+  return (r.ok && hash_ok) ? kExitOk : kExitExpectationFailed;
+}
+
+// ---- shrink ----
+
+struct ShrinkArgs {
+  std::string file;
+  std::string checker;
+  std::string out;
+  unsigned max_runs = 2000;
+};
+
+int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
+  std::string text, why;
+  if (!read_text(a.file, &text, 1 << 20, &why)) {
+    err << "raftlab shrink: " << why << "\n";
+    return kExitBadInput;
+  }
+  auto header = lab::read_header(text, &why);
+  if (!header && !why.empty()) {
+    err << fmt::format("raftlab shrink: {}:{}\n", a.file, why);
+    return kExitBadInput;
+  }
+  auto s = load_scenario(a.file, err);
+  if (!s) return kExitBadInput;
+  lab::ShrinkOptions o;
+  o.seed = header ? header->seed : s->seed;
+  if (header) {
+    o.settings.planted_bugs = header->planted_bugs;
+    o.settings.trace_level = header->trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
+  }
+  if (!valid_bugs(o.settings.planted_bugs, &why)) {
+    err << "raftlab shrink: " << why << "\n";
+    return kExitBadInput;
+  }
+  o.checker = a.checker;
+  o.max_runs = a.max_runs;
+  lab::ShrinkReport rep;
+  if (!lab::shrink(lab::materialize(s, o.seed), o, &rep, &why)) {
+    err << "raftlab shrink: " << a.file << ": " << why << "\n";
+    return kExitBadInput;
+  }
+  const std::string dest = !a.out.empty() ? a.out
+                                          : (fs::path(a.file).parent_path() /
+                                             (fs::path(a.file).stem().string() + ".min.json")).string();
+  lab::FailureHeader h;
+  h.seed = o.seed;
+  h.trace_sha256 = rep.final_result.trace_sha256;
+  h.checkers = rep.final_result.checkers;
+  h.planted_bugs = o.settings.planted_bugs;
+  h.trace_level = o.settings.trace_level == sim::TraceLevel::Full ? "full" : "default";
+  h.scenario = header && !header->scenario.empty() ? header->scenario : s->name;
+  h.note = fmt::format("shrink of {} for {}", fs::path(a.file).filename().string(), rep.checker);
+  {
+    std::ofstream f(dest, std::ios::binary);
+    if (!(f << lab::failure_file_text(*rep.minimal, h))) {
+      err << fmt::format("raftlab shrink: cannot write \"{}\" — pass --out FILE in a writable directory\n", dest);
+      return kExitBadInput;
+    }
+  }
+  out << lab::shrink_text(rep);
+  out << fmt::format("wrote {} (trace_sha256={}); replay: raftlab replay {}\n", dest, h.trace_sha256, dest);
+  return kExitExpectationFailed;  // the minimal file still fails, by construction
+}
+
+// ---- orders ----
+
+struct OrdersArgs {
+  std::string file;
+  bool json = false;
+  unsigned jobs = 0;
+  std::string election_timeout;
+  std::vector<std::string> gaps;
+};
+
+int run_orders_verb(const OrdersArgs& a, std::ostream& out, std::ostream& err) {
+  auto s = load_scenario(a.file, err);
+  if (!s) return kExitBadInput;
+  lab::OrdersOptions o;
+  o.jobs = a.jobs ? a.jobs : default_jobs();
+  if (o.jobs > lab::kMaxJobs) {
+    err << fmt::format("raftlab orders: --jobs {}: at most {}\n", o.jobs, lab::kMaxJobs);
+    return kExitBadInput;
+  }
+  if (!a.election_timeout.empty()) {
+    auto d = scenario::parse_duration(a.election_timeout);
+    if (!d.ok || d.ns <= 0 || d.ns > 3'600'000'000'000LL) {
+      err << fmt::format("raftlab orders: --election-timeout {}: {}\n", a.election_timeout,
+                         d.ok ? "give a positive duration up to 1h, e.g. 1s or 500ms" : d.error());
+      return kExitBadInput;
+    }
+    o.election_timeout_ns = d.ns;
+  }
+  if (!a.gaps.empty()) {
+    o.classes.clear();
+    for (const auto& g : a.gaps)
+      o.classes.push_back(g == "together" ? lab::GapClass::kTogether
+                          : g == "within" ? lab::GapClass::kWithin
+                          : g == "beyond" ? lab::GapClass::kBeyond
+                                          : lab::GapClass::kMissing);
+  }
+  std::string why;
+  auto rep = lab::run_orders(*s, o, &why);
+  if (!rep) {
+    err << "raftlab orders: " << a.file << ": " << why << "\n";
+    return kExitBadInput;
+  }
+  if (a.json) out << lab::orders_json(*rep).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  else out << lab::orders_table(*rep);
+  return kExitOk;
+}
+
+// ---- merge ----
+
+struct MergeArgs {
+  std::vector<std::string> files;
+  bool json = false;
+};
+
+int run_merge(const MergeArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.files.size() > 100'000) {
+    err << "raftlab merge: more than 100,000 files\n";
+    return kExitBadInput;
+  }
+  std::vector<std::pair<std::string, std::string>> inputs;
+  std::uintmax_t total = 0;
+  for (const auto& f : a.files) {
+    std::string text, why;
+    if (!read_text(f, &text, kMaxInputBytes, &why)) {
+      err << "raftlab merge: " << why << "\n";
+      return kExitBadInput;
+    }
+    total += text.size();
+    if (total > 4 * kMaxInputBytes) {
+      err << "raftlab merge: more than 4 GiB of input\n";
+      return kExitBadInput;
+    }
+    inputs.emplace_back(f, std::move(text));
+  }
+  std::string why;
+  auto m = lab::merge(inputs, &why);
+  if (!m) {
+    err << "raftlab merge: " << why << "\n";
+    return kExitBadInput;
+  }
+  if (a.json) {
+    auto j = lab::summary_json(m->total);
+    j["shards"] = a.files.size();
+    j["complete"] = m->complete();
+    j["missing"] = m->missing_count;
+    j["overlapping"] = m->overlapping.size();
+    j["conflicting"] = m->conflicting.size();
+    j["problems"] = m->problems;
+    out << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  } else {
+    out << fmt::format("merged {} shard file(s)\n", a.files.size());
+    out << lab::summary_text(m->total);
+    for (const auto& p : m->problems) out << "PROBLEM: " << p << "\n";
+    if (m->complete()) out << "complete: every seed of the sweep reported exactly once\n";
+  }
+  if (!m->complete()) return kExitExpectationFailed;
+  return m->total.failures ? kExitExpectationFailed : kExitOk;
+}
+
+}  // namespace
+
+void add_lab_verbs(CLI::App& app, VerbSet& v) {
+  {
+    auto a = std::make_shared<FuzzArgs>();
+    auto* f = app.add_subcommand("fuzz", "Run many seeds of a scenario (nemesis faults), judge each trace with every checker");
+    f->add_option("scenario", a->scenario, "Scenario file (with a nemesis budget, or explicit faults)")->required();
+    f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{})", lab::kMaxSeeds))->required();
+    f->add_option("--first-seed", a->first_seed, "First seed (default 1): seeds S..S+N-1");
+    f->add_option("--jobs,-j", a->jobs, "Worker threads (default: all cores)");
+    f->add_option("--shard", a->shard, "K/M: run only the seeds with seed % M == K-1 (for sweeps over many machines)");
+    f->add_option("--out", a->out, "Directory for failure files (default fuzz-out)");
+    f->add_flag("--json", a->json, "JSON Lines: one object per seed, in seed order, then a summary object");
+    f->add_option("--plant-bug", a->bugs, "Run with this planted bug in raft/ (repeatable; see docs/fault-lab.md)");
+    f->add_option("--trace-level", a->trace_level, "Trace detail the checkers read: default or full")
+        ->check(CLI::IsMember({"default", "full"}));
+    f->add_flag("--quiet,-q", a->quiet, "No progress output on stderr");
+    v.add(f, [a](std::ostream& out, std::ostream& err) { return run_fuzz(*a, out, err); });
+  }
+  {
+    auto a = std::make_shared<ShrinkArgs>();
+    auto* s = app.add_subcommand("shrink", "Reduce a failure file to a minimal one that still fails the same checker");
+    s->add_option("failure", a->file, "A failure file written by `raftlab fuzz`")->required();
+    s->add_option("--checker", a->checker, "Keep this checker failing (default: the file's first failing checker)");
+    s->add_option("--out", a->out, "Where to write the minimal file (default: FAILURE.min.json next to it)");
+    s->add_option("--max-runs", a->max_runs, "Give up after this many runs (default 2000)")->check(CLI::Range(1, 1000000));
+    v.add(s, [a](std::ostream& out, std::ostream& err) { return run_shrink(*a, out, err); });
+  }
+  {
+    auto a = std::make_shared<ReplayArgs>();
+    auto* r = app.add_subcommand("replay", "Re-run a failure (or any scenario) exactly: trace hash and checker verdicts");
+    r->add_option("file", a->file, "Failure file (or scenario)")->required();
+    r->add_option("--expect-hash", a->expect_hash, "Exit 1 unless the trace's SHA-256 is this (default: the file's header)");
+    auto* seed = r->add_option("--seed", a->seed, "Seed (default: the file's header, else the scenario's)");
+    (void)seed;
+    auto* bug = r->add_option("--plant-bug", a->bugs, "Planted bug(s) (default: the file's header)");
+    r->add_option("--trace", a->trace_out, "Write the trace as JSON Lines to FILE");
+    r->add_flag("--json", a->json, "Print one JSON object");
+    v.add(r, [a, bug](std::ostream& out, std::ostream& err) {
+      a->bugs_given = bug->count() > 0;
+      return run_replay(*a, out, err);
+    });
+  }
+  {
+    auto a = std::make_shared<OrdersArgs>();
+    auto* o = app.add_subcommand("orders", "Every start order of the members × start-gap classes: a table of outcomes");
+    o->add_option("scenario", a->file, "Scenario file (its members' first `start` entries are rewritten)")->required();
+    o->add_flag("--json", a->json, "Print one JSON object (groups and every run)");
+    o->add_option("--jobs,-j", a->jobs, "Worker threads (default: all cores)");
+    o->add_option("--election-timeout", a->election_timeout, "E for the gap classes (default 1s, etcd's default)");
+    o->add_option("--gaps", a->gaps, "Only these classes: together, within, beyond, missing")
+        ->check(CLI::IsMember({"together", "within", "beyond", "missing"}));
+    v.add(o, [a](std::ostream& out, std::ostream& err) { return run_orders_verb(*a, out, err); });
+  }
+  {
+    auto a = std::make_shared<MergeArgs>();
+    auto* m = app.add_subcommand("merge", "Combine `fuzz --json` shard outputs into one summary; find missing/overlapping seeds");
+    m->add_option("files", a->files, "JSON Lines files written by `raftlab fuzz --shard K/M --json`")->required();
+    m->add_flag("--json", a->json, "Print one JSON object");
+    v.add(m, [a](std::ostream& out, std::ostream& err) { return run_merge(*a, out, err); });
+  }
+}
 
 }  // namespace raftlab::tools

@@ -1,0 +1,164 @@
+// sim/lab/lab.h — the fault lab's drivers: run one seed of a scenario (nemesis schedule,
+// run, every checker on the trace), sweep many seeds in parallel (a thread pool across
+// independent runs; each run single-threaded and deterministic, one SpecCache per
+// thread), shard a sweep, and merge shards.
+//
+// Results per seed depend only on (scenario, seed, planted bugs, trace level): never on
+// the number of threads, the shard or the order in which seeds finish. Output is ordered
+// by seed.
+//
+// Must never: let a worker thread share mutable state with another run (each thread owns
+// its SpecCache; results are written to their own slot); print (callers print).
+//
+//   lab::FuzzOptions o; o.seeds = 1000; o.jobs = 2;
+//   lab::FuzzReport r = lab::fuzz(scenario, file_text, o, on_progress, on_seed);
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/check/election_safety.h"
+#include "sim/deploy.h"
+#include "sim/scenario/scenario.h"
+
+namespace raftlab::lab {
+
+// Hard bounds on user input (bad input beyond them is exit 2, not a long wait).
+inline constexpr std::uint64_t kMaxSeeds = 100'000'000;
+inline constexpr unsigned kMaxJobs = 256;
+inline constexpr std::uint64_t kMaxShards = 1'000'000;
+
+// Which seeds a sweep runs: [first_seed, first_seed + seeds), and of those, with a shard
+// K/M (1 <= K <= M), only the seeds with seed % M == K - 1 (interleaved, so every shard
+// gets the same mix of seeds; the M shards together are exactly the whole range).
+struct SeedSet {
+  std::uint64_t first_seed = 1;
+  std::uint64_t seeds = 0;
+  std::uint64_t shard_k = 1, shard_m = 1;
+  [[nodiscard]] bool contains(std::uint64_t seed) const {
+    return seed >= first_seed && seed - first_seed < seeds && seed % shard_m == shard_k - 1;
+  }
+  [[nodiscard]] std::vector<std::uint64_t> list() const;
+  [[nodiscard]] std::string shard_text() const;  // "K/M"
+};
+
+// What one run is made of besides the scenario and the seed.
+struct RunSettings {
+  sim::TraceLevel trace_level = sim::TraceLevel::Default;
+  std::vector<std::string> planted_bugs;  // names from sim/check (test builds' fault injection in raft/)
+};
+
+// One seed's verdict.
+struct SeedResult {
+  std::uint64_t seed = 0;
+  bool ok = true;                            // no checker found a violation (and the run was built)
+  std::string trace_sha256;
+  std::uint64_t events = 0;
+  std::int64_t end_ns = 0;
+  std::vector<check::Violation> violations;  // as the checkers report them
+  std::vector<std::string> checkers;         // distinct failing checkers, sorted
+  std::string error;                         // the run could not be built (bad scenario)
+  std::string failure_file;                  // where the failure was written ("" if none)
+  std::string checker_summary;               // one line per checker (check::LabReport::summary)
+};
+
+// The scenario with this seed's explicit schedule (the nemesis' draw), ready to run.
+std::shared_ptr<const scenario::Scenario> materialize(const std::shared_ptr<const scenario::Scenario>& base,
+                                                      std::uint64_t seed);
+
+// Every checker on one trace (sim/check's single entry point, check::check_all); the
+// per-checker verdict lines in *summary when given.
+std::vector<check::Violation> judge(const std::vector<sim::TraceEvent>& events, std::string* summary = nullptr);
+
+// The planted bugs this build can switch on (sim/check's names), sorted.
+std::vector<std::string> planted_bug_names();
+
+// Whether the scenario builds (configuration errors in *errors), without running it.
+bool build_check(const std::shared_ptr<const scenario::Scenario>& s, const sim::RunOptions& ro,
+                 std::vector<scenario::LoadError>* errors);
+
+// Runs one (already materialized) scenario at `seed`. `cache` may be null. When `world`
+// is non-null the deployment is kept there (to write its trace).
+SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed, const RunSettings& settings,
+                   const std::shared_ptr<sim::SpecCache>& cache, std::unique_ptr<sim::Deployment>* keep = nullptr);
+
+// The header line every failure / shrunk file starts with: a `//` comment holding one
+// JSON object (seed, trace_sha256, checkers, planted_bugs, trace_level, scenario) that
+// `replay` and `shrink` read back. The scenario loader ignores comments.
+struct FailureHeader {
+  std::uint64_t seed = 0;
+  std::string trace_sha256;
+  std::vector<std::string> checkers;
+  std::vector<std::string> planted_bugs;
+  std::string trace_level = "default";
+  std::string scenario;  // the swept scenario's name
+  std::string note;      // "fuzz" or "shrink: ..."
+};
+std::string header_line(const FailureHeader& h);
+// Reads the header from a file's text; nullopt when the file has none.
+std::optional<FailureHeader> read_header(const std::string& text, std::string* error);
+
+// The scenario file text with its explicit schedule (nemesis' writer), header first.
+std::string failure_file_text(const scenario::Scenario& s, const FailureHeader& h);
+
+struct FuzzOptions {
+  SeedSet set;
+  unsigned jobs = 1;
+  RunSettings settings;
+  std::string out_dir;  // "" = write no files
+};
+
+struct FuzzReport {
+  std::string scenario;
+  SeedSet set;
+  unsigned jobs = 1;
+  std::uint64_t seeds_run = 0;
+  std::uint64_t failures = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> failures_by_checker;  // sorted by name
+  std::vector<std::uint64_t> failed_seeds;                                 // ascending
+  std::uint64_t build_errors = 0;
+  double wall_s = 0;
+  double seeds_per_s = 0;
+  double per_core = 0;  // seeds_per_s / jobs
+};
+
+struct Progress {
+  std::uint64_t done = 0, total = 0, failures = 0;
+  double elapsed_s = 0;
+};
+
+// Runs the sweep. on_seed is called on the calling thread, in seed order, once per seed;
+// on_progress about every `progress_every_s` seconds of wall time and once at the end.
+FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const FuzzOptions& o,
+                const std::function<void(const SeedResult&)>& on_seed,
+                const std::function<void(const Progress&)>& on_progress, double progress_every_s = 0.25);
+
+// JSON Lines: one object per seed, then one summary object ("summary": true).
+nlohmann::ordered_json seed_json(const SeedResult& r);
+nlohmann::ordered_json summary_json(const FuzzReport& r);
+std::string summary_text(const FuzzReport& r);
+// One seed's verdict for people: each violation, or "no checker found a violation".
+std::string verdict_text(const SeedResult& r);
+
+// ---- merge ----
+struct MergeReport {
+  FuzzReport total;                           // wall_s = sum of shards' wall time
+  std::vector<std::uint64_t> overlapping;     // seeds reported more than once
+  std::vector<std::uint64_t> conflicting;     // ... with different results
+  std::vector<std::uint64_t> missing;         // in the range, reported by no shard (capped)
+  std::uint64_t missing_count = 0;
+  std::vector<std::string> problems;          // readable, one per line
+  [[nodiscard]] bool complete() const { return problems.empty(); }
+};
+// Each input is the text of one `fuzz --json` output; names label errors. Bad lines are
+// errors (returned in *error with file:line), not silently skipped.
+std::optional<MergeReport> merge(const std::vector<std::pair<std::string, std::string>>& inputs, std::string* error);
+
+}  // namespace raftlab::lab

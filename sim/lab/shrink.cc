@@ -1,0 +1,217 @@
+#include "sim/lab/shrink.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/duration.h"
+
+namespace raftlab::lab {
+
+std::vector<std::size_t> ddmin(std::size_t n, const std::function<bool(const std::vector<std::size_t>&)>& fails,
+                               const std::function<bool()>& budget) {
+  std::vector<std::size_t> cur(n);
+  for (std::size_t i = 0; i < n; ++i) cur[i] = i;
+  if (n == 0) return cur;
+  if (budget() && fails({})) return {};
+  std::size_t parts = 2;
+  while (cur.size() >= 2 && budget()) {
+    parts = std::min(parts, cur.size());
+    const std::size_t len = cur.size();
+    auto chunk = [&](std::size_t k) {
+      const std::size_t b = len * k / parts, e = len * (k + 1) / parts;
+      return std::vector<std::size_t>(cur.begin() + static_cast<std::ptrdiff_t>(b), cur.begin() + static_cast<std::ptrdiff_t>(e));
+    };
+    bool reduced = false;
+    for (std::size_t k = 0; k < parts && budget(); ++k) {  // reduce to a subset
+      auto c = chunk(k);
+      if (fails(c)) {
+        cur = std::move(c);
+        parts = 2;
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced && parts > 2) {
+      for (std::size_t k = 0; k < parts && budget(); ++k) {  // reduce to a complement
+        const std::size_t b = len * k / parts, e = len * (k + 1) / parts;
+        std::vector<std::size_t> comp;
+        for (std::size_t i = 0; i < len; ++i)
+          if (i < b || i >= e) comp.push_back(cur[i]);
+        if (fails(comp)) {
+          cur = std::move(comp);
+          parts = std::max<std::size_t>(parts - 1, 2);
+          reduced = true;
+          break;
+        }
+      }
+    }
+    if (!reduced) {
+      if (parts >= cur.size()) break;  // 1-minimal
+      parts = std::min(cur.size(), parts * 2);
+    }
+  }
+  if (cur.size() == 1 && budget() && fails({})) return {};
+  return cur;
+}
+
+namespace {
+
+template <class T>
+std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& idx) {
+  std::vector<T> out;
+  out.reserve(idx.size());
+  for (std::size_t i : idx) out.push_back(v[i]);
+  return out;
+}
+
+std::int64_t last_action_ns(const scenario::Scenario& s) {
+  std::int64_t t = 0;
+  for (const auto& e : s.timeline) t = std::max(t, e.at_ns);
+  for (const auto& e : s.expect) t = std::max(t, e.at_ns);
+  return t;
+}
+
+std::string action_text(const scenario::TimelineEntry& e) {
+  const std::string at = sim::format_duration(sim::nanos(e.at_ns));
+  return std::visit(
+      [&](const auto& a) -> std::string {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, scenario::ProcessAction>) {
+          static const char* kOps[] = {"start", "stop", "kill", "restart"};
+          return fmt::format("{} {} at {}", kOps[static_cast<int>(a.op)], fmt::join(a.members, ","), at);
+        } else if constexpr (std::is_same_v<A, scenario::HostAction>) {
+          return fmt::format("{} {} at {}", a.op == scenario::HostOp::kKill ? "kill_host" : "restore_host", a.host, at);
+        } else if constexpr (std::is_same_v<A, scenario::RunAction>) {
+          return fmt::format("run {} at {}", a.member, at);
+        } else if constexpr (std::is_same_v<A, scenario::ShellAction>) {
+          return fmt::format("shell on {} at {}", a.host, at);
+        } else if constexpr (std::is_same_v<A, scenario::EtcdctlAction>) {
+          return fmt::format("etcdctl {} at {}", a.command, at);
+        } else if constexpr (std::is_same_v<A, scenario::PartitionAction>) {
+          return fmt::format("partition at {}", at);
+        } else if constexpr (std::is_same_v<A, scenario::HealAction>) {
+          return fmt::format("heal at {}", at);
+        } else {
+          return fmt::format("note at {}", at);
+        }
+      },
+      e.action);
+}
+
+}  // namespace
+
+bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOptions& o, ShrinkReport* rep,
+            std::string* error) {
+  ShrinkReport& r = *rep;
+  auto cache = std::make_shared<sim::SpecCache>();
+  r.first_result = run_one(s, o.seed, o.settings, cache);
+  r.runs = 1;
+  if (!r.first_result.error.empty()) {
+    *error = r.first_result.error;
+    return false;
+  }
+  if (r.first_result.ok) {
+    *error = fmt::format("seed {} does not fail any checker — nothing to shrink (replay it to see)", o.seed);
+    return false;
+  }
+  r.checker = o.checker.empty() ? r.first_result.checkers.front() : o.checker;
+  if (std::find(r.first_result.checkers.begin(), r.first_result.checkers.end(), r.checker) == r.first_result.checkers.end()) {
+    *error = fmt::format("seed {} does not fail checker \"{}\" (it fails: {}) — pass one of those to --checker", o.seed,
+                         r.checker, fmt::join(r.first_result.checkers, ", "));
+    return false;
+  }
+  auto budget = [&] { return r.runs < o.max_runs; };
+  SeedResult last = r.first_result;
+  auto fails = [&](const scenario::Scenario& cand) {
+    ++r.runs;
+    auto sp = std::make_shared<const scenario::Scenario>(cand);
+    SeedResult res = run_one(sp, o.seed, o.settings, cache);
+    const bool f = res.error.empty() &&
+                   std::find(res.checkers.begin(), res.checkers.end(), r.checker) != res.checkers.end();
+    if (f) last = std::move(res);
+    return f;
+  };
+  scenario::Scenario cur = *s;
+  r.timeline_before = cur.timeline.size();
+  r.duration_before = cur.duration_ns;
+  r.clients_before = cur.expect.size();
+
+  // Phase: timeline actions.
+  {
+    const auto all = cur.timeline;
+    auto keep = ddmin(
+        all.size(),
+        [&](const std::vector<std::size_t>& idx) {
+          scenario::Scenario c = cur;
+          c.timeline = pick(all, idx);
+          return fails(c);
+        },
+        budget);
+    if (keep.size() < all.size()) {
+      std::vector<std::string> gone;
+      for (std::size_t i = 0, k = 0; i < all.size(); ++i) {
+        if (k < keep.size() && keep[k] == i) { ++k; continue; }
+        gone.push_back(action_text(all[i]));
+      }
+      cur.timeline = pick(all, keep);
+      r.steps.push_back({"timeline", fmt::format("{} of {} actions: {}", gone.size(), all.size(), fmt::join(gone, "; "))});
+    }
+  }
+  // Phase: expectation probes (client puts/gets the scenario makes).
+  {
+    const auto all = cur.expect;
+    auto keep = ddmin(
+        all.size(),
+        [&](const std::vector<std::size_t>& idx) {
+          scenario::Scenario c = cur;
+          c.expect = pick(all, idx);
+          return fails(c);
+        },
+        budget);
+    if (keep.size() < all.size()) {
+      r.steps.push_back({"clients", fmt::format("{} of {} expectation probes", all.size() - keep.size(), all.size())});
+      cur.expect = pick(all, keep);
+    }
+  }
+  // Phase: run length (binary search down to 100 ms).
+  {
+    std::int64_t lo = last_action_ns(cur), hi = cur.duration_ns;
+    const std::int64_t before = hi;
+    while (hi - lo > 100'000'000 && budget()) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      scenario::Scenario c = cur;
+      c.duration_ns = mid;
+      if (fails(c)) hi = mid; else lo = mid;
+    }
+    if (hi < before) {
+      cur.duration_ns = hi;
+      r.steps.push_back({"run length", fmt::format("{} -> {}", sim::format_duration(sim::nanos(before)),
+                                                    sim::format_duration(sim::nanos(hi)))});
+    }
+  }
+  // The final candidate, run once more so the recorded hash is exactly its own.
+  r.minimal = std::make_shared<const scenario::Scenario>(cur);
+  r.final_result = run_one(r.minimal, o.seed, o.settings, cache);
+  ++r.runs;
+  r.budget_exhausted = !budget();
+  r.timeline_after = cur.timeline.size();
+  r.duration_after = cur.duration_ns;
+  r.clients_after = cur.expect.size();
+  (void)last;
+  return true;
+}
+
+std::string shrink_text(const ShrinkReport& r) {
+  std::string o = fmt::format("shrinking for checker {} ({} runs{})\n", r.checker, r.runs,
+                              r.budget_exhausted ? ", run budget exhausted: the result is smaller but may not be minimal" : "");
+  if (r.steps.empty()) o += "  nothing could be removed: the input is already minimal\n";
+  for (const auto& s : r.steps) o += fmt::format("  removed ({}): {}\n", s.phase, s.removed);
+  o += fmt::format("faults {} -> {}, timeline actions {} -> {}, client operations {} -> {}, run length {} -> {}\n",
+                   r.faults_before, r.faults_after, r.timeline_before, r.timeline_after, r.clients_before, r.clients_after,
+                   sim::format_duration(sim::nanos(r.duration_before)), sim::format_duration(sim::nanos(r.duration_after)));
+  o += verdict_text(r.final_result);
+  return o;
+}
+
+}  // namespace raftlab::lab
