@@ -3,7 +3,8 @@
 # Uses sudo when not root. Safe to run repeatedly.
 set -euo pipefail
 pkgs=(build-essential cmake libboost-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-      libssl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev)
+      libssl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev
+      parallel)  # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
