@@ -333,6 +333,14 @@ class Loader {
   std::optional<TimelineEntry> timeline_entry(const json& v, const std::string& path);
   std::optional<Action> action(const std::string& key, const json& entry, const std::string& path);
   std::optional<Expectation> expectation(const json& v, const std::string& path);
+  // The fault lab (faults, nemesis, clients).
+  std::optional<int64_t> ppm_at(const json& v, const std::string& path, int64_t max_ppm, const char* what);
+  std::optional<int64_t> ppm_field(const json& obj, const std::string& path, const char* key, bool required,
+                                   int64_t max_ppm, const char* what);
+  std::optional<std::vector<std::string>> member_set_at(const json& v, const std::string& path, bool allow_empty);
+  std::optional<Fault> fault(const json& v, const std::string& path);
+  std::optional<NemesisBudget> nemesis(const json& v, const std::string& path);
+  std::optional<ClientWorkload> clients(const json& v, const std::string& path);
 
   std::string file_;
   const std::map<std::string, TextPos>& positions_;
@@ -344,7 +352,19 @@ class Loader {
 };
 
 const Keys kTopKeys = {"name",    "description", "seed",     "duration", "etcd_version",
-                       "network", "hosts",       "members",  "timeline", "expect"};
+                       "network", "hosts",       "members",  "timeline", "expect",
+                       "fsync_latency", "faults", "nemesis", "clients"};
+const Keys kFaultKeys = {"at",   "kind", "target", "duration", "lose_unsynced", "hosts", "members",
+                         "from", "to",   "probability", "delay", "latency", "rate", "note"};
+const Keys kNemesisKeys = {"kinds",        "start",      "end",          "mean_gap",      "min_duration",
+                           "max_duration", "max_down",   "max_faults",   "max_terminations", "lose_unsynced",
+                           "loss",         "duplicate",  "reorder",      "reorder_delay", "delay",
+                           "clock_rates",  "slow_fsync"};
+const Keys kClientKeys = {"count", "start", "end", "think", "keys", "read_fraction", "serializable_fraction",
+                          "timeout", "max_ops", "endpoints"};
+constexpr int64_t kMaxClients = 1000;
+constexpr int64_t kMaxKeys = 100'000;
+constexpr int64_t kMaxOpsPerClient = 1'000'000;
 const Keys kNetworkKeys = {"intra_host_latency", "inter_host_latency"};
 const Keys kLatencyKeys = {"min", "max"};
 const Keys kHostKeys = {"name", "ip", "env"};
@@ -815,6 +835,338 @@ std::optional<Expectation> Loader::expectation(const json& v, const std::string&
   return e;
 }
 
+// ---------------------------------------------------------------- the fault lab
+
+std::optional<int64_t> Loader::ppm_at(const json& v, const std::string& path, int64_t max_ppm, const char* what) {
+  const double max = static_cast<double>(max_ppm) / static_cast<double>(kPpm);
+  if (!v.is_number()) {
+    error(path, std::string("expected ") + what + " as a number, got " + type_name(v),
+          v.is_string() ? "write the number without quotes, e.g. 0.2" : "write e.g. 0.2");
+    return std::nullopt;
+  }
+  const double d = v.get<double>();
+  // Read once into parts per million; the simulator uses only the integer.
+  if (!(d > 0) || d > max) {
+    error(path, std::string(what) + " " + v.dump() + " is out of range", "write a number above 0 and at most " +
+                                                                         json(max).dump());
+    return std::nullopt;
+  }
+  const auto ppm = static_cast<int64_t>(d * static_cast<double>(kPpm) + 0.5);
+  if (ppm < 1) {
+    error(path, std::string(what) + " " + v.dump() + " is below one in a million", "write at least 0.000001");
+    return std::nullopt;
+  }
+  return ppm;
+}
+
+std::optional<int64_t> Loader::ppm_field(const json& obj, const std::string& path, const char* key, bool required,
+                                         int64_t max_ppm, const char* what) {
+  const json* v = field(obj, path, key, required);
+  if (v == nullptr) return std::nullopt;
+  return ppm_at(*v, child_path(path, key), max_ppm, what);
+}
+
+std::optional<std::vector<std::string>> Loader::member_set_at(const json& v, const std::string& path,
+                                                              bool allow_empty) {
+  if (!v.is_array()) {
+    error(path, std::string("expected a list of member names, got ") + type_name(v), "write e.g. [\"etcd1\", \"etcd2\"]");
+    return std::nullopt;
+  }
+  if (v.empty() && allow_empty) return std::vector<std::string>{};
+  return member_list_at(v, path);
+}
+
+std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
+  if (!is_object(v, path, "a fault")) return std::nullopt;
+  check_keys(v, path, kFaultKeys);
+  const size_t errors_before = result_.errors.size() + (result_.truncated ? 1 : 0);
+  Fault f;
+  f.path = path;
+  const auto at = duration_field(v, path, "at", true);
+  const auto kind_text = string_field(v, path, "kind", true);
+  if (!kind_text) return std::nullopt;
+  const auto kind = fault_kind_from_name(*kind_text);
+  if (!kind) {
+    std::vector<std::string> names;
+    for (int i = 0; i < kFaultKinds; ++i) names.emplace_back(fault_kind_name(static_cast<FaultKind>(i)));
+    const std::string guess = closest_match(*kind_text, names);
+    error(child_path(path, "kind"), "unknown fault kind " + q(*kind_text),
+          guess.empty() ? "kinds are " + join(names, 20) : "did you mean " + q(guess) + "?");
+    return std::nullopt;
+  }
+  f.kind = *kind;
+  const FaultKind k = *kind;
+  // Which keys each kind takes (besides at, kind, note); README table "Faults".
+  Keys takes;
+  switch (k) {
+    case FaultKind::kCrash: takes = {"target", "duration", "lose_unsynced"}; break;
+    case FaultKind::kHostDown: takes = {"target", "duration"}; break;
+    case FaultKind::kTerminate: takes = {"target", "duration"}; break;
+    case FaultKind::kPartition: takes = {"hosts", "members", "duration"}; break;
+    case FaultKind::kOneWay: takes = {"from", "to", "duration"}; break;
+    case FaultKind::kLoss:
+    case FaultKind::kDuplicate: takes = {"probability", "from", "to", "duration"}; break;
+    case FaultKind::kReorder: takes = {"probability", "delay", "from", "to", "duration"}; break;
+    case FaultKind::kDelay: takes = {"delay", "from", "to", "duration"}; break;
+    case FaultKind::kClock: takes = {"target", "rate", "duration"}; break;
+    case FaultKind::kSlowFsync: takes = {"target", "latency", "duration"}; break;
+    case FaultKind::kMemberRemove: takes = {"target"}; break;
+  }
+  for (const auto& [key, value] : v.items()) {
+    (void)value;
+    if (key == "at" || key == "kind" || key == "note") continue;
+    if (std::find(kFaultKeys.begin(), kFaultKeys.end(), key) == kFaultKeys.end()) continue;  // reported above
+    if (std::find(takes.begin(), takes.end(), key) == takes.end()) {
+      error(child_path(path, key), "a " + q(*kind_text) + " fault has no " + q(key),
+            "remove it; " + q(*kind_text) + " takes " + join(takes, 20));
+    }
+  }
+  auto has = [&](const char* key) { return v.contains(key) && std::find(takes.begin(), takes.end(), key) != takes.end(); };
+  // target
+  if (std::find(takes.begin(), takes.end(), "target") != takes.end()) {
+    const std::string tp = child_path(path, "target");
+    if (const auto t = string_field(v, path, "target", true)) {
+      if (k == FaultKind::kHostDown) {
+        if (known_host(*t, tp)) f.target = *t;
+      } else if (known_member(*t, tp)) {
+        f.target = *t;
+      }
+    }
+  }
+  // duration
+  const bool needs_duration = k != FaultKind::kTerminate && k != FaultKind::kMemberRemove;
+  if (has("duration") || needs_duration) {
+    if (const auto d = duration_field(v, path, "duration", needs_duration)) {
+      if (*d == 0 && needs_duration) {
+        error(child_path(path, "duration"), "a fault lasting 0s does nothing", "give a positive duration, e.g. \"3s\"");
+      }
+      f.duration_ns = *d;
+    }
+  }
+  if (has("lose_unsynced")) {
+    if (const auto b = bool_field(v, path, "lose_unsynced")) f.lose_unsynced = *b;
+  }
+  if (k == FaultKind::kPartition) {
+    const bool h = v.contains("hosts"), m = v.contains("members");
+    if (h == m) {
+      error(path, h ? "a partition has both \"hosts\" and \"members\"" : "a partition needs \"hosts\" or \"members\"",
+            "write \"hosts\": [[\"A\"], [\"B\"]] (host groups) or \"members\": [[\"etcd1\"], [\"etcd2\", \"etcd3\"]]");
+    } else {
+      f.host_groups = h;
+      const std::string gp = child_path(path, h ? "hosts" : "members");
+      const json& g = v.at(h ? "hosts" : "members");
+      if (!g.is_array() || g.empty()) {
+        error(gp, "expected a non-empty list of groups", h ? "write e.g. [[\"A\"], [\"B\"]]" : "write e.g. [[\"etcd1\"], [\"etcd2\"]]");
+      } else {
+        std::set<std::string> seen;
+        for (size_t i = 0; i < g.size(); ++i) {
+          const std::string ip = index_path(gp, i);
+          auto names = string_list_at(g[i], ip);
+          if (!names) continue;
+          if (names->empty()) {
+            error(ip, "empty group", "name at least one per group");
+            continue;
+          }
+          for (size_t j = 0; j < names->size(); ++j) {
+            const std::string np = g[i].is_array() ? index_path(ip, j) : ip;
+            const std::string& n = (*names)[j];
+            if (h ? !known_host(n, np) : !known_member(n, np)) continue;
+            if (!seen.insert(n).second) error(np, q(n) + " is in two groups", "put each in one group only");
+          }
+          f.groups.push_back(std::move(*names));
+        }
+      }
+    }
+  }
+  for (const char* side : {"from", "to"}) {
+    if (std::find(takes.begin(), takes.end(), side) == takes.end()) continue;
+    const bool required = k == FaultKind::kOneWay;
+    const json* s = field(v, path, side, required);
+    if (s == nullptr) continue;
+    auto names = member_set_at(*s, child_path(path, side), !required);
+    if (names) (side[0] == 'f' ? f.from : f.to) = std::move(*names);
+  }
+  if (std::find(takes.begin(), takes.end(), "probability") != takes.end()) {
+    if (const auto p = ppm_field(v, path, "probability", true, kPpm, "a probability")) f.probability_ppm = *p;
+  }
+  if (k == FaultKind::kReorder || k == FaultKind::kDelay) {
+    if (const auto d = duration_field(v, path, "delay", k == FaultKind::kDelay)) {
+      f.delay_ns = *d;
+    } else if (k == FaultKind::kReorder && !v.contains("delay")) {
+      f.delay_ns = 20'000'000;
+    }
+    if (v.contains("delay") && f.delay_ns == 0)
+      error(child_path(path, "delay"), "a delay of 0s does nothing", "give a positive duration, e.g. \"200ms\"");
+  }
+  if (k == FaultKind::kSlowFsync) {
+    if (const auto d = duration_field(v, path, "latency", true)) f.delay_ns = *d;
+  }
+  if (k == FaultKind::kClock) {
+    if (const json* r = field(v, path, "rate", true)) {
+      const std::string rp = child_path(path, "rate");
+      if (r->is_number() && r->get<double>() < 0.1) {
+        error(rp, "rate " + r->dump() + " is below 0.1", "write a rate from 0.1 (ten times slower) to 10");
+      } else if (auto ppm = ppm_at(*r, rp, 10 * kPpm, "a rate")) {
+        f.rate_ppm = *ppm;
+      }
+    }
+  }
+  const size_t errors_after = result_.errors.size() + (result_.truncated ? 1 : 0);
+  if (!at || errors_after != errors_before) return std::nullopt;
+  f.at_ns = *at;
+  return f;
+}
+
+std::optional<NemesisBudget> Loader::nemesis(const json& v, const std::string& path) {
+  if (!is_object(v, path, "\"nemesis\"")) return std::nullopt;
+  check_keys(v, path, kNemesisKeys);
+  const size_t errors_before = result_.errors.size() + (result_.truncated ? 1 : 0);
+  NemesisBudget b;
+  b.path = path;
+  if (const json* kinds = field(v, path, "kinds", true)) {
+    const std::string kp = child_path(path, "kinds");
+    auto names = string_list_at(*kinds, kp);
+    if (names && names->empty()) error(kp, "no fault kinds", "list at least one, e.g. [\"crash\", \"partition\"]");
+    if (names) {
+      std::vector<std::string> all;
+      for (int i = 0; i < kFaultKinds; ++i) all.emplace_back(fault_kind_name(static_cast<FaultKind>(i)));
+      for (size_t i = 0; i < names->size(); ++i) {
+        const std::string np = kinds->is_array() ? index_path(kp, i) : kp;
+        const auto kind = fault_kind_from_name((*names)[i]);
+        if (!kind) {
+          const std::string guess = closest_match((*names)[i], all);
+          error(np, "unknown fault kind " + q((*names)[i]),
+                guess.empty() ? "kinds are " + join(all, 20) : "did you mean " + q(guess) + "?");
+        } else if (std::find(b.kinds.begin(), b.kinds.end(), *kind) != b.kinds.end()) {
+          error(np, "fault kind " + q((*names)[i]) + " is listed twice", "list each kind once");
+        } else {
+          b.kinds.push_back(*kind);
+        }
+      }
+    }
+  }
+  if (const auto d = duration_field(v, path, "start", false)) b.start_ns = *d;
+  if (const auto d = duration_field(v, path, "end", true)) b.end_ns = *d;
+  if (b.end_ns <= b.start_ns && v.contains("end"))
+    error(child_path(path, "end"), "the window ends at " + format_duration(b.end_ns) + ", not after its start " +
+                                       format_duration(b.start_ns), "make \"end\" later than \"start\"");
+  if (const auto d = duration_field(v, path, "mean_gap", true)) {
+    if (*d == 0) error(child_path(path, "mean_gap"), "a mean gap of 0s", "give a positive duration, e.g. \"3s\"");
+    b.mean_gap_ns = *d;
+  }
+  if (const auto d = duration_field(v, path, "min_duration", false)) b.min_duration_ns = *d;
+  if (const auto d = duration_field(v, path, "max_duration", true)) {
+    if (*d == 0) error(child_path(path, "max_duration"), "faults lasting 0s do nothing", "give e.g. \"5s\"");
+    b.max_duration_ns = *d;
+  }
+  if (b.min_duration_ns > b.max_duration_ns && v.contains("max_duration"))
+    error(child_path(path, "min_duration"), "min_duration " + format_duration(b.min_duration_ns) +
+                                                " is greater than max_duration " + format_duration(b.max_duration_ns),
+          "swap them");
+  if (const auto n = count_field(v, path, "max_down")) b.max_down = *n;
+  if (const auto n = count_field(v, path, "max_faults")) {
+    if (*n > 10'000) error(child_path(path, "max_faults"), "at most 10000 faults per run", "lower it");
+    b.max_faults = *n;
+  }
+  if (const auto n = count_field(v, path, "max_terminations")) b.max_terminations = *n;
+  if (const json* p = field(v, path, "lose_unsynced", false)) {
+    // 0 is allowed here: crashes never lose unsynced writes.
+    if (p->is_number() && p->get<double>() == 0) {
+      b.lose_unsynced_ppm = 0;
+    } else if (auto ppm = ppm_at(*p, child_path(path, "lose_unsynced"), kPpm, "a probability")) {
+      b.lose_unsynced_ppm = *ppm;
+    }
+  }
+  if (const auto p = ppm_field(v, path, "loss", false, kPpm, "a probability")) b.loss_ppm = *p;
+  if (const auto p = ppm_field(v, path, "duplicate", false, kPpm, "a probability")) b.duplicate_ppm = *p;
+  if (const auto p = ppm_field(v, path, "reorder", false, kPpm, "a probability")) b.reorder_ppm = *p;
+  if (const auto d = duration_field(v, path, "reorder_delay", false)) b.reorder_delay_ns = std::max<int64_t>(*d, 1);
+  if (const auto d = duration_field(v, path, "delay", false)) b.delay_ns = std::max<int64_t>(*d, 1);
+  if (const auto d = duration_field(v, path, "slow_fsync", false)) b.fsync_latency_ns = *d;
+  if (const json* r = field(v, path, "clock_rates", false)) {
+    const std::string rp = child_path(path, "clock_rates");
+    if (!r->is_array() || r->empty() || r->size() > 100) {
+      error(rp, "expected a list of 1 to 100 rates", "write e.g. [0.5, 2]");
+    } else {
+      b.clock_rates_ppm.clear();
+      for (size_t i = 0; i < r->size(); ++i) {
+        const std::string ip = index_path(rp, i);
+        if ((*r)[i].is_number() && (*r)[i].get<double>() < 0.1) {
+          error(ip, "rate " + (*r)[i].dump() + " is below 0.1", "write rates from 0.1 to 10");
+        } else if (auto ppm = ppm_at((*r)[i], ip, 10 * kPpm, "a rate")) {
+          b.clock_rates_ppm.push_back(*ppm);
+        }
+      }
+    }
+  }
+  const size_t errors_after = result_.errors.size() + (result_.truncated ? 1 : 0);
+  if (errors_after != errors_before || b.kinds.empty()) return std::nullopt;
+  return b;
+}
+
+std::optional<ClientWorkload> Loader::clients(const json& v, const std::string& path) {
+  if (!is_object(v, path, "\"clients\"")) return std::nullopt;
+  check_keys(v, path, kClientKeys);
+  const size_t errors_before = result_.errors.size() + (result_.truncated ? 1 : 0);
+  ClientWorkload c;
+  c.path = path;
+  if (const auto n = count_field(v, path, "count")) {
+    if (*n < 1 || *n > kMaxClients)
+      error(child_path(path, "count"), "expected 1 to " + std::to_string(kMaxClients) + " clients", "change the count");
+    c.count = *n;
+  } else if (!v.contains("count")) {
+    error(path, "missing required key \"count\"", "write e.g. \"count\": 4");
+  }
+  if (const auto d = duration_field(v, path, "start", false)) c.start_ns = *d;
+  if (const auto d = duration_field(v, path, "end", true)) c.end_ns = *d;
+  if (c.end_ns <= c.start_ns && v.contains("end"))
+    error(child_path(path, "end"), "the workload ends at " + format_duration(c.end_ns) + ", not after its start " +
+                                       format_duration(c.start_ns), "make \"end\" later than \"start\"");
+  c.min_think_ns = c.max_think_ns = 10'000'000;  // 10ms
+  if (const json* t = field(v, path, "think", false)) {
+    const std::string tp = child_path(path, "think");
+    if (t->is_string()) {
+      if (auto d = duration_at(*t, tp)) c.min_think_ns = c.max_think_ns = *d;
+    } else if (auto r = latency(*t, tp)) {
+      c.min_think_ns = r->min_ns;
+      c.max_think_ns = r->max_ns;
+    }
+  }
+  if (const auto n = count_field(v, path, "keys")) {
+    if (*n < 1) error(child_path(path, "keys"), "at least one key", "write e.g. \"keys\": 5");
+    c.keys = *n;
+  } else {
+    c.keys = 5;
+  }
+  if (const json* r = field(v, path, "read_fraction", false)) {
+    if (r->is_number() && r->get<double>() == 0) c.read_ppm = 0;
+    else if (auto p = ppm_at(*r, child_path(path, "read_fraction"), kPpm, "a fraction")) c.read_ppm = *p;
+  }
+  if (const json* r = field(v, path, "serializable_fraction", false)) {
+    if (r->is_number() && r->get<double>() == 0) c.serializable_ppm = 0;
+    else if (auto p = ppm_at(*r, child_path(path, "serializable_fraction"), kPpm, "a fraction")) c.serializable_ppm = *p;
+  }
+  c.timeout_ns = 2 * kNanosPerSecond;
+  if (const auto d = duration_field(v, path, "timeout", false)) {
+    if (*d == 0) error(child_path(path, "timeout"), "a timeout of 0s fails every operation", "give e.g. \"2s\"");
+    c.timeout_ns = *d;
+  }
+  if (const json* m = field(v, path, "max_ops", false)) {
+    const std::string mp = child_path(path, "max_ops");
+    if (!m->is_number_unsigned() || m->get<uint64_t>() > static_cast<uint64_t>(kMaxOpsPerClient)) {
+      error(mp, "expected a whole number from 0 (unlimited) to " + std::to_string(kMaxOpsPerClient), "");
+    } else {
+      c.max_ops = static_cast<int64_t>(m->get<uint64_t>());
+    }
+  }
+  if (const json* e = field(v, path, "endpoints", false)) {
+    if (auto names = member_set_at(*e, child_path(path, "endpoints"), false)) c.endpoints = std::move(*names);
+  }
+  const size_t errors_after = result_.errors.size() + (result_.truncated ? 1 : 0);
+  if (errors_after != errors_before) return std::nullopt;
+  return c;
+}
+
 Scenario Loader::load(const json& root) {
   Scenario s;
   s.file = file_;
@@ -893,6 +1245,28 @@ Scenario Loader::load(const json& root) {
       }
     }
   }
+  if (const auto f = duration_field(root, "$", "fsync_latency", false)) {
+    if (*f > 10 * kNanosPerSecond)
+      error("$.fsync_latency", "an fsync of " + format_duration(*f) + " is beyond reason", "use at most \"10s\"");
+    s.fsync_latency_ns = *f;
+  }
+  if (const json* x = field(root, "$", "faults", false)) {
+    s.has_schedule = true;
+    if (!x->is_array()) {
+      error("$.faults", std::string("expected an array of faults, got ") + type_name(*x),
+            "write e.g. [{\"at\": \"10s\", \"kind\": \"crash\", \"target\": \"etcd1\", \"duration\": \"2s\"}]");
+    } else {
+      for (size_t i = 0; i < x->size(); ++i) {
+        if (auto f = fault((*x)[i], index_path("$.faults", i))) s.faults.push_back(std::move(*f));
+      }
+    }
+  }
+  if (const json* n = field(root, "$", "nemesis", false)) {
+    s.has_schedule = true;
+    s.nemesis = nemesis(*n, "$.nemesis");
+  }
+  if (const json* c = field(root, "$", "clients", false)) s.clients = clients(*c, "$.clients");
+  std::stable_sort(s.faults.begin(), s.faults.end(), [](const Fault& a, const Fault& b) { return a.at_ns < b.at_ns; });
   // Sorted by time; stable, so equal times keep file order.
   std::stable_sort(s.timeline.begin(), s.timeline.end(),
                    [](const TimelineEntry& a, const TimelineEntry& b) { return a.at_ns < b.at_ns; });
@@ -902,6 +1276,9 @@ Scenario Loader::load(const json& root) {
   int64_t last = 0;
   for (const TimelineEntry& t : s.timeline) last = std::max(last, t.at_ns);
   for (const Expectation& e : s.expect) last = std::max(last, e.at_ns);
+  for (const Fault& f : s.faults) last = std::max(last, f.at_ns + f.duration_ns);
+  if (s.nemesis) last = std::max(last, s.nemesis->end_ns);
+  if (s.clients) last = std::max(last, s.clients->end_ns);
   if (duration) {
     s.duration_ns = *duration;
     s.duration_from_file = true;
@@ -915,6 +1292,19 @@ Scenario Loader::load(const json& root) {
     };
     for (const TimelineEntry& t : s.timeline) late(t.at_ns, t.path, "timeline entry");
     for (const Expectation& e : s.expect) late(e.at_ns, e.path, "expectation");
+    for (const Fault& f : s.faults) {
+      if (f.at_ns + f.duration_ns > *duration) {
+        error(f.path, "fault ends at " + format_duration(f.at_ns + f.duration_ns) +
+                          ", after the end of the run (duration " + format_duration(*duration) + ")",
+              "raise \"duration\", or start the fault earlier or shorten it");
+      }
+    }
+    if (s.nemesis && s.nemesis->end_ns > *duration)
+      error("$.nemesis.end", "the nemesis window ends after the run (duration " + format_duration(*duration) + ")",
+            "raise \"duration\" or end the window earlier");
+    if (s.clients && s.clients->end_ns > *duration)
+      error("$.clients.end", "the workload ends after the run (duration " + format_duration(*duration) + ")",
+            "raise \"duration\" or end the workload earlier");
   } else {
     s.duration_ns = std::min(last + kDefaultTail, kMaxDurationNs);
   }
@@ -936,6 +1326,7 @@ LoadResult load_checked(std::string_view text, std::string file_label) {
   }
   Loader loader(file_label, doc.positions, result);
   Scenario s = loader.load(doc.value);
+  s.source = std::make_shared<const nlohmann::json>(std::move(doc.value));
   if (result.errors.empty()) result.scenario = std::move(s);
   return result;
 }

@@ -40,3 +40,24 @@ LoadError Scenario::error_at(const std::string& path, std::string message, std::
 }
 
 }  // namespace raftlab::scenario
+
+namespace raftlab::scenario {
+
+namespace {
+constexpr const char* kFaultNames[kFaultKinds] = {"crash",   "host_down", "terminate", "partition",
+                                                  "one_way", "loss",      "duplicate", "reorder",
+                                                  "delay",   "clock",     "slow_fsync", "member_remove"};
+}  // namespace
+
+const char* fault_kind_name(FaultKind k) {
+  const int i = static_cast<int>(k);
+  return i >= 0 && i < kFaultKinds ? kFaultNames[i] : "?";
+}
+
+std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
+  for (int i = 0; i < kFaultKinds; ++i)
+    if (name == kFaultNames[i]) return static_cast<FaultKind>(i);
+  return std::nullopt;
+}
+
+}  // namespace raftlab::scenario

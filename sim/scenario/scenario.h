@@ -15,8 +15,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -191,6 +193,83 @@ struct Expectation {
   std::string path;  // "$.expect[0]"
 };
 
+// ---- the fault lab (scenarios/README.md, "Faults", "Nemesis", "Clients") ----
+
+// A fault the nemesis injects. Names in files: fault_kind_name().
+enum class FaultKind {
+  kCrash,         // a member's process is killed and restarted after `duration`
+  kHostDown,      // a host dies (power loss: unsynced writes of its members are lost) and returns
+  kTerminate,     // a member's instance is gone with its data dir (stays gone; see README)
+  kPartition,     // host groups or member groups cannot talk for `duration`
+  kOneWay,        // packets from `from` to `to` are dropped (the other direction flows)
+  kLoss,          // packets between from/to are lost with `probability`
+  kDuplicate,     // ... delivered twice with `probability`
+  kReorder,       // ... delayed by up to `delay` outside their stream's FIFO order
+  kDelay,         // ... delayed by `delay` more (FIFO kept): a latency spike
+  kClock,         // a member's ticker runs at `rate` times its configured speed
+  kSlowFsync,     // a member's fsync takes `latency`
+  kMemberRemove,  // `etcdctl member remove` of a member through the others
+};
+inline constexpr int kFaultKinds = 12;
+[[nodiscard]] const char* fault_kind_name(FaultKind k);  // "crash", "host_down", ...
+[[nodiscard]] std::optional<FaultKind> fault_kind_from_name(std::string_view name);
+
+inline constexpr int64_t kPpm = 1'000'000;  // probabilities and rates are parts per million
+
+// One explicit fault. Which fields matter depends on the kind (README table); the
+// others keep their defaults and are not written back.
+struct Fault {
+  int64_t at_ns = 0;
+  FaultKind kind = FaultKind::kCrash;
+  // crash/terminate/clock/slow_fsync/member_remove: one member; host_down: one host.
+  std::string target;
+  int64_t duration_ns = 0;  // 0: terminate and member_remove are permanent / instantaneous
+  bool lose_unsynced = false;                      // crash
+  // partition: groups of hosts (hosts_level) or of members; the rest form one more group.
+  std::vector<std::vector<std::string>> groups;
+  bool host_groups = true;
+  // one_way (required) / loss / duplicate / reorder / delay (empty: every member).
+  std::vector<std::string> from, to;
+  int64_t probability_ppm = 0;  // loss / duplicate / reorder
+  int64_t delay_ns = 0;         // reorder (max extra), delay (extra), slow_fsync (fsync latency)
+  int64_t rate_ppm = kPpm;      // clock: 2'000'000 = ticks twice as fast
+  std::string path;             // "$.faults[3]" ("" for drawn faults)
+};
+
+// The random fault budget; materialize() (sim/nemesis/nemesis.h) draws it per seed.
+struct NemesisBudget {
+  std::vector<FaultKind> kinds;     // Invariant: non-empty, no repeats
+  int64_t start_ns = 0;             // window: faults start in [start, end) and end by `end`
+  int64_t end_ns = 0;
+  int64_t mean_gap_ns = 0;          // gap between fault starts: uniform in [0, 2 * mean]
+  int64_t min_duration_ns = 0;
+  int64_t max_duration_ns = 0;
+  int64_t max_down = 1;             // members unavailable at once (crash, host_down, terminate, member_remove)
+  int64_t max_faults = 1000;
+  int64_t max_terminations = 1;
+  int64_t lose_unsynced_ppm = kPpm / 2;        // chance a crash loses unsynced writes
+  int64_t loss_ppm = 200'000, duplicate_ppm = 200'000, reorder_ppm = 200'000;
+  int64_t reorder_delay_ns = 20'000'000;       // 20ms
+  int64_t delay_ns = 200'000'000;              // 200ms
+  std::vector<int64_t> clock_rates_ppm{kPpm / 2, 2 * kPpm};
+  int64_t fsync_latency_ns = 100'000'000;      // slow fsync: 100ms
+  std::string path;  // "$.nemesis"
+};
+
+// A Jepsen-style workload: `count` clients, each with one operation in flight.
+struct ClientWorkload {
+  int64_t count = 0;
+  int64_t start_ns = 0, end_ns = 0;       // ops are issued in [start, end)
+  int64_t min_think_ns = 0, max_think_ns = 0;  // pause after an op completes
+  int64_t keys = 1;                       // keys "k0".."k<keys-1>"
+  int64_t read_ppm = kPpm / 2;            // chance an op is a get
+  int64_t serializable_ppm = 0;           // chance a get is serializable (-s)
+  int64_t timeout_ns = 0;                 // per-op deadline
+  int64_t max_ops = 0;                    // per client; 0 = unlimited
+  std::vector<std::string> endpoints;     // members the clients dial (empty: all)
+  std::string path;                       // "$.clients"
+};
+
 struct Scenario {
   std::string file;          // label used in errors
   std::string name;          // Invariant: [a-z0-9-]+
@@ -204,6 +283,16 @@ struct Scenario {
   std::vector<Member> members;
   std::vector<TimelineEntry> timeline;  // sorted by at_ns, ties in file order
   std::vector<Expectation> expect;      // sorted by at_ns, ties in file order
+  int64_t fsync_latency_ns = 0;         // every member's fsync (0: instantaneous)
+  // The fault lab. `faults` is sorted by at_ns (ties in file order). has_schedule: the
+  // file has "faults" or "nemesis" (then `quiet` is recorded when the last fault ends).
+  std::vector<Fault> faults;
+  std::optional<NemesisBudget> nemesis;
+  std::optional<ClientWorkload> clients;
+  bool has_schedule = false;
+  // The parsed document (comments dropped), kept for the scenario writer
+  // (nemesis::write_scenario) so hosts/members are written back exactly.
+  std::shared_ptr<const nlohmann::json> source;
   std::map<std::string, TextPos> positions;  // JSON path -> place in the file
 
   [[nodiscard]] const Host* find_host(const std::string& host_name) const;
