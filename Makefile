@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench report clean
+.PHONY: all deps configure build demo test asan bench bench-peers report clean
 
 all: build
 
@@ -29,6 +29,11 @@ asan:
 
 bench: build
 	@./scripts/bench.sh $(BUILD)
+
+# raftlab against canonical raft, etcd raft, real etcd and a bare event loop (issue 5):
+# installs the peers' Debian packages if missing, ~10-15 min; writes results/BENCHMARKS.md.
+bench-peers:
+	@./scripts/bench_peers.sh $(BUILD)
 
 # results/SCENARIOS.md: every shipped scenario's verdict and trace hash.
 report: build
