@@ -342,6 +342,7 @@ constexpr const char* kUsage =
     "       raftlab replay FILE [--expect-hash H] [--seed N] [--json]\n"
     "       raftlab orders SCENARIO [--json] [--gaps CLASS...] [--election-timeout E]\n"
     "       raftlab merge SHARD.jsonl... [--json]\n"
+    "       raftlab diff SCENARIO [--real-etcd PATH] [--time-scale X] [--json] [--keep]\n"
     "       raftlab bench W1|W2|W3|W4|W5 [--seeds N] [--voters N] [--entries N] [--trace-level off|default] [--json]\n"
     "Run `raftlab --help` for more.\n";
 }  // namespace
