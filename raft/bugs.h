@@ -78,4 +78,10 @@ inline std::string bug_names(BugSet set) {
   return out;
 }
 
+// "PLANTED BUG ACTIVE: commit-old-term" — the line every run that plants a bug prints
+// first ("" for none).
+inline std::string planted_banner(BugSet set) {
+  return set == 0 ? std::string() : "PLANTED BUG ACTIVE: " + bug_names(set);
+}
+
 }  // namespace raft

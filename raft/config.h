@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "raft/bugs.h"
 #include "raft/types.h"
 
 namespace raft {
@@ -24,6 +25,9 @@ struct Config {
   // Max entries in one MsgApp and max un-acknowledged MsgApp in flight per follower.
   std::uint32_t max_entries_per_msg = 64;
   std::uint32_t max_inflight_msgs = 256;
+  // Planted bugs (raft/bugs.h) for proving the fault lab's checkers; none in any real
+  // configuration.
+  BugSet bugs = 0;
 };
 
 }  // namespace raft

@@ -19,6 +19,7 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
       check_quorum_(cfg.check_quorum),
       max_entries_per_msg_(cfg.max_entries_per_msg),
       max_inflight_msgs_(cfg.max_inflight_msgs),
+      bugs_(cfg.bugs),
       prng_(cfg.seed),
       log_(std::move(storage.entries), storage.snapshot.index, storage.snapshot.term) {
   RAFT_ASSERT(id_ != kNone, "Config::id must not be 0 (raft::kNone)");
@@ -158,12 +159,14 @@ Ready Node::ready() {
   // Every entry up to last_index() is now in this or an earlier Ready, and commit <=
   // last_index(), so committed entries are always ones handed out for persistence.
   if (r.log_.committed() > r.log_.applying()) {
-    r.log_.slice(r.log_.applying() + 1, r.log_.committed(), kAll, &rd.committed_entries);
+    r.log_.slice(std::max(r.log_.applying(), r.early_applied_) + 1, r.log_.committed(), kAll,
+                 &rd.committed_entries);
     for (const Entry& e : rd.committed_entries) {
       if (e.type == EntryType::ConfChange) r.conf_apply_queue_.push_back(e.index);
     }
     r.log_.applying_to(r.log_.committed());
   }
+  if (has_bug(r.bugs_, Bug::ApplyBeforeCommit)) r.apply_early(&rd);
   rd.messages.swap(r.msgs_);
   r.ready_outstanding_ = true;
   r.ready_handed_ = r.log_.handed();
@@ -171,10 +174,23 @@ Ready Node::ready() {
   return rd;
 }
 
+// PLANTED BUG apply-before-commit (raft/bugs.h): after the committed entries, hand out
+// the uncommitted ones this or an earlier Ready asked the host to persist (so the host
+// persists them before applying them), up to the first conf change.
+void Node::Impl::apply_early(Ready* rd) {
+  const LogIndex from = std::max(log_.applying(), early_applied_) + 1;
+  for (LogIndex i = from; i <= log_.handed() && i >= log_.first_index(); ++i) {
+    if (log_.at(i).type == EntryType::ConfChange) break;
+    rd->committed_entries.push_back(log_.at(i));
+    early_applied_ = i;
+  }
+}
+
 void Node::advance(const Ready& rd) {
   Impl& r = *impl_;
   RAFT_ASSERT(r.ready_outstanding_, "advance() without an outstanding ready()");
-  RAFT_ASSERT(rd.committed_entries.empty() || rd.committed_entries.back().index == r.ready_applying_,
+  RAFT_ASSERT(rd.committed_entries.empty() || rd.committed_entries.back().index == r.ready_applying_ ||
+                  has_bug(r.bugs_, Bug::ApplyBeforeCommit),
               "advance() with a Ready that was not the last one handed out");
   r.ready_outstanding_ = false;
   r.log_.stable_to(r.ready_handed_);

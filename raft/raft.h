@@ -87,6 +87,7 @@ struct Node::Impl {
   bool check_quorum_;
   std::uint32_t max_entries_per_msg_;
   std::uint32_t max_inflight_msgs_;
+  BugSet bugs_;  // planted bugs (raft/bugs.h); 0 = the correct code
   Prng prng_;
 
   // Persistent state (Figure 2).
@@ -128,6 +129,10 @@ struct Node::Impl {
   bool ready_outstanding_ = false;
   LogIndex ready_handed_ = 0;    // log_.handed() when the outstanding Ready was built.
   LogIndex ready_applying_ = 0;  // Last committed index in the outstanding Ready.
+  // PLANTED BUG apply-before-commit (raft/bugs.h): the last entry handed out to apply
+  // before it was committed; such entries are not handed out again.
+  LogIndex early_applied_ = 0;
+  void apply_early(Ready* rd);
 };
 
 }  // namespace raft

@@ -176,7 +176,9 @@ bool Node::Impl::maybe_commit() {
   const LogIndex quorum_match = matches[quorum() - 1];
   // Figure 8 / §5.4.2: only an entry of the current term is committed by counting
   // replicas; earlier entries are committed indirectly, by the Log Matching Property.
-  if (quorum_match <= log_.committed() || log_.term(quorum_match) != term_) return false;
+  const bool current_term = log_.term(quorum_match) == term_ ||
+                            has_bug(bugs_, Bug::CommitOldTerm);  // PLANTED BUG (raft/bugs.h)
+  if (quorum_match <= log_.committed() || !current_term) return false;
   log_.commit_to(quorum_match);
   return true;
 }
@@ -238,7 +240,9 @@ void Node::Impl::handle_snapshot(const Message& m) {
 }
 
 void Node::Impl::handle_heartbeat(const Message& m) {
-  log_.commit_to(m.commit);
+  // A planted bug (raft/bugs.h) can make a leader's idea of our log stale; keep the run
+  // going (real etcd would panic) so the checkers judge the trace.
+  log_.commit_to(bugs_ != 0 ? std::min(m.commit, log_.last_index()) : m.commit);
   send(Message{.type = MessageType::MsgHeartbeatResp, .to = m.from});
 }
 

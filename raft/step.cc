@@ -42,7 +42,11 @@ void Node::Impl::step(const Message& m) {
       // disruptive. Ignore it without adopting its term (thesis §4.2.3).
       return;
     }
-    if (m.type == MessageType::MsgPreVote) {
+    if (role_ == Role::Leader && has_bug(bugs_, Bug::NoStepDown) && !is_vote_request(m.type)) {
+      // PLANTED BUG no-step-down (raft/bugs.h): take the newer term but stay leader.
+      term_ = m.term;
+      vote_ = kNone;
+    } else if (m.type == MessageType::MsgPreVote) {
       // A pre-vote asks "would you vote for me at term+1?" — never change our term.
     } else if (m.type == MessageType::MsgPreVoteResp && !m.reject) {
       // Grant of our own pre-vote at term+1: the pre-candidate keeps its term until it
@@ -89,12 +93,16 @@ void Node::Impl::handle_vote_request(const Message& m) {
                         (m.type == MessageType::MsgPreVote && m.term > term_);
   // §5.4.1: if the candidate's log is less complete than ours, it could lack committed
   // entries; we can't give it our vote.
-  if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {
+  const bool log_ok = log_.is_up_to_date(m.index, m.log_term) ||
+                      has_bug(bugs_, Bug::VoteWithoutLogCheck);  // PLANTED BUG (raft/bugs.h)
+  if (can_vote && log_ok) {
     send(Message{.type = vote_resp_type(m.type), .to = m.from, .term = m.term});
     if (m.type == MessageType::MsgVote) {
       // Persisted (hard_state) in the same Ready as the grant, before it is sent.
       election_elapsed_ = 0;
-      vote_ = m.from;
+      // PLANTED BUG vote-not-persisted (raft/bugs.h): votedFor is never recorded, so the
+      // hard state lacks it and a second candidate of this term gets our vote too.
+      if (!has_bug(bugs_, Bug::VoteNotPersisted)) vote_ = m.from;
     }
   } else {
     send(Message{.type = vote_resp_type(m.type), .to = m.from, .term = term_, .reject = true});

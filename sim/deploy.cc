@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "raft/bugs.h"
 #include "sim/deploy_bitnami.h"
 #include "sim/etcd/bitnami.h"
 #include "sim/etcd/config.h"
@@ -164,6 +165,7 @@ Deployment::Deployment(std::shared_ptr<const scenario::Scenario> sp, const RunOp
   WorldOptions wo;
   wo.seed = opts.seed.value_or(s.seed);
   wo.trace_level = opts.trace_level;
+  wo.planted_bugs = opts.planted_bugs;
   if (s.network.intra_host_latency)
     wo.network.intra_host = {nanos(s.network.intra_host_latency->min_ns), nanos(s.network.intra_host_latency->max_ns)};
   if (s.network.inter_host_latency)
@@ -548,6 +550,16 @@ RunResult Deployment::run() {
     e.a = s_.name;
     e.index = w.seed();
     w.trace().record(std::move(e));
+  }
+  if (opts_.planted_bugs != 0) {
+    const std::string banner = raft::planted_banner(opts_.planted_bugs);
+    warnings_.insert(warnings_.begin(), banner);
+    if (w.trace().on()) {
+      TraceEvent e;
+      e.kind = Ev::Note;
+      e.a = banner;
+      w.trace().record(std::move(e));
+    }
   }
   const std::int64_t end = opts_.stop_at_ns.value_or(s_.duration_ns);
   w.run_until(nanos(end));

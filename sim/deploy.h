@@ -36,6 +36,9 @@ struct RunOptions {
   // Memoised container definitions and entrypoint decisions, shared by many runs of one
   // scenario (seed sweeps, benchmarks). Results are identical with or without it.
   std::shared_ptr<SpecCache> cache;
+  // Planted bugs (raft/bugs.h bits) in every member; 0 = the correct code. A run with
+  // any says so first: a warning and a trace note "PLANTED BUG ACTIVE: <names>".
+  std::uint32_t planted_bugs = 0;
 };
 
 // What is worth computing once per scenario rather than once per run: parsing each

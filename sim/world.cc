@@ -237,6 +237,7 @@ void World::exec_etcd(int c, const etcd::MemberConfig& cfg) {
   h.own_netns = k.spec.own_netns;
   h.published = k.spec.published;
   h.host_ip = net_.host_ip(k.spec.host);
+  h.planted_bugs = opts_.planted_bugs;
   const std::uint64_t gen = k.gen;
   h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };
   // Each process instance gets its own stream, derived from the container name and a

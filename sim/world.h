@@ -79,6 +79,7 @@ struct WorldOptions {
   std::uint64_t seed = 1;
   TraceLevel trace_level = TraceLevel::Default;
   NetworkOptions network;
+  std::uint32_t planted_bugs = 0;  // raft/bugs.h bits given to every member (tests, fuzz)
 };
 
 // A member as `etcdctl endpoint status` + `member list` would describe it.

@@ -175,6 +175,7 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   rc.pre_vote = cfg_.pre_vote;
   rc.check_quorum = true;  // etcd's raft config always sets CheckQuorum
   rc.max_inflight_msgs = 512;
+  rc.bugs = host_.planted_bugs;
   node_ = std::make_unique<raft::Node>(rc, std::move(storage));
   for (const auto& m : initial) members_[m.id] = m;
   if (bootstrap_new) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "raft/bugs.h"
 #include "sim/etcd/bootstrap.h"
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
@@ -106,7 +107,11 @@ void Member::on_client_packet(const sim::Packet& p) {
         return fail("etcdserver: invalid key or value");
       return client_propose(to, *r, {});
     case sim::ClientOpKind::Get: {
-      if (r->serializable) {
+      // PLANTED BUG read-without-leadership (raft/bugs.h): a member that believes it is
+      // leader answers a linearizable get from its own state, without going through raft.
+      const bool planted_local_read = raft::has_bug(host_.planted_bugs, raft::Bug::ReadWithoutLeadership) &&
+                                      node_ && node_->role() == raft::Role::Leader;
+      if (r->serializable || planted_local_read) {
         sim::ClientReply rep;
         rep.req = r->req;
         rep.ok = true;
