@@ -414,6 +414,7 @@ std::optional<std::string> Parser::set(const FlagSpec& f, const std::string& val
       if (name == "heartbeat-interval") c_.heartbeat_interval_ms = n;
       if (name == "election-timeout") c_.election_timeout_ms = n;
       if (name == "snapshot-count") c_.snapshot_count = n;
+      if (name == "experimental-snapshot-catchup-entries") c_.snapshot_catchup_entries = n;
       return std::nullopt;
     }
     case Kind::kDuration:

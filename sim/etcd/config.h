@@ -69,6 +69,7 @@ struct EtcdConfig {
   bool strict_reconfig_check = true;
   bool pre_vote = true;  // 3.5 default; 3.4 default is false
   uint64_t snapshot_count = 100000;
+  uint64_t snapshot_catchup_entries = 5000;  // --experimental-snapshot-catchup-entries
   std::string discovery;
   std::string discovery_srv;
   std::string discovery_srv_name;

@@ -64,7 +64,11 @@ struct DataDir {
   std::uint64_t member_id = 0;
   std::uint64_t cluster_id = 0;
   raft::HardState hard_state;
-  std::vector<raft::Entry> log;  // contiguous from index 1
+  // etcd's snap/*.snap: the state machine (KV, membership, applied index) at
+  // snapshot.index, taken every --snapshot-count applied entries or received from a
+  // leader (sim/etcd/member_snapshot.cc). Empty (index 0) until then.
+  raft::Snapshot snapshot;
+  std::vector<raft::Entry> log;  // the WAL: contiguous from snapshot.index + 1
   std::uint64_t writes = 0;      // number of persisted Ready batches (diagnostics)
   // Bitnami's $ETCD_DATA_DIR/new_member_envs (written after its own `member add`).
   std::optional<std::map<std::string, std::string>> bitnami_new_member_envs;
@@ -79,7 +83,6 @@ struct MemberHost {
   bool own_netns = false;             // docker bridge network
   std::map<int, int> published;       // container port -> host port (docker -p)
   std::string host_ip;
-  std::uint32_t planted_bugs = 0;     // raft/bugs.h bits (tests and fuzz only; 0 = correct code)
   // Called once when the process exits by itself (fatal error, removed member).
   std::function<void(const std::string& error)> on_exit;
 };
@@ -142,6 +145,13 @@ class Member {
   void maybe_publish();
   void note_role_change();
 
+  // Snapshots and compaction (sim/etcd/member_snapshot.cc).
+  std::uint64_t snapshot_count() const;
+  void maybe_snapshot();
+  void apply_snapshot(const raft::Snapshot& snap);
+  std::string encode_state() const;
+  bool restore_state(const raft::Snapshot& snap);
+
   // Client API (sim/etcd/member_client.cc).
   void on_client_packet(const sim::Packet& p);
   void client_reply(int to, sim::ClientReply r);
@@ -183,6 +193,7 @@ class Member {
   // trace membership changes a second time.
   std::uint64_t replayed_until_ = 0;
   std::uint64_t kv_bytes_ = 0;
+  std::uint64_t snapshot_index_ = 0;  // etcd ep.snapi: index of the latest snapshot
 
   // Proposals waiting for their entry to be applied here.
   struct Waiter {

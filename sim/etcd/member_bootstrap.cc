@@ -102,6 +102,15 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
       s.hard_state = data_->hard_state;
       s.entries = data_->log;
       replayed_until_ = data_->hard_state.commit;
+      if (!data_->snapshot.empty()) {
+        // etcd restarts from its latest snapshot, then replays the WAL after it.
+        if (!restore_state(data_->snapshot)) {
+          fatal("failed to recover v3 backend from snapshot", "");
+          return;
+        }
+        snapshot_index_ = data_->snapshot.index;
+        s.snapshot = data_->snapshot;
+      }
       start_raft(std::move(s), false, {});
       return;
     }

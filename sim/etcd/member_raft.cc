@@ -75,28 +75,39 @@ void Member::process_ready() {
   // Bounded: a Ready loop that never drains would be a raft bug.
   for (int rounds = 0; rounds < 64 && phase_ == Phase::Running && node_->has_ready(); ++rounds) {
     raft::Ready rd = node_->ready();
-    // 1. Persist hard state and entries (synchronous fsync in this model).
+    // 1. Persist a received snapshot (it replaces the WAL), hard state and entries
+    // (synchronous fsync in this model).
+    if (rd.snapshot) {
+      data_->snapshot = *rd.snapshot;
+      data_->log.clear();
+    }
     if (rd.hard_state) data_->hard_state = *rd.hard_state;
     if (!rd.entries.empty()) {
       const raft::LogIndex first = rd.entries.front().index;
-      if (first == 0 || first > data_->log.size() + 1) {
+      const raft::LogIndex offset = data_->snapshot.index + 1;
+      if (first < offset || first > offset + data_->log.size()) {
         fatal("raft: persisted log would have a gap", fmt::format("first={} have={}", first, data_->log.size()));
         return;
       }
-      data_->log.resize(first - 1);
+      data_->log.resize(first - offset);
       for (auto& e : rd.entries) data_->log.push_back(e);
     }
     data_->writes++;
     if (rd.soft_state || rd.hard_state) note_role_change();
     // 2. Only then send.
     for (const auto& m : rd.messages) send_raft(m);
-    // 3. Apply.
+    // 3. Apply (a leader's snapshot first).
+    if (rd.snapshot) {
+      apply_snapshot(*rd.snapshot);
+      if (phase_ != Phase::Running) return;
+    }
     for (const auto& e : rd.committed_entries) {
       apply_entry(e);
       if (phase_ != Phase::Running) return;
     }
     // 4. Acknowledge.
     node_->advance(rd);
+    maybe_snapshot();
   }
 }
 
