@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench bench-peers report clean
+.PHONY: all deps configure build demo test asan bench bench-peers report fidelity clean
 
 all: build
 
@@ -38,6 +38,10 @@ bench-peers:
 # results/SCENARIOS.md: every shipped scenario's verdict and trace hash.
 report: build
 	@./scripts/scenario_report.sh $(BUILD)/tools/raftlab
+
+# results/FIDELITY.md: every bootstrap/membership scenario in simulation vs real etcd (raftlab diff).
+fidelity: build
+	@./scripts/fidelity.sh $(BUILD)/tools/raftlab
 
 clean:
 	rm -rf build build-asan

@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake libboost-dev libfmt-dev nlohmann-json3-dev libcli11-dev
       libssl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev
-      parallel)  # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
+      parallel   # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
+      etcd-server etcd-client)  # real etcd 3.4 for `raftlab diff` (docs/fidelity.md, tests/fidelity)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
