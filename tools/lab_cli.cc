@@ -113,11 +113,20 @@ struct FuzzArgs {
   std::vector<std::string> bugs;
   std::string trace_level = "default";
   bool quiet = false;
+  bool list_bugs = false;
 };
 
 int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   lab::FuzzOptions o;
   std::string why;
+  if (a.list_bugs) {
+    for (const auto& [name, what] : lab::planted_bugs()) out << fmt::format("{:<26} {}\n", name, what);
+    return kExitOk;
+  }
+  if (a.scenario.empty()) {
+    err << "raftlab fuzz: give a scenario file, e.g. raftlab fuzz scenarios/lab/reference.json --seeds 1000\n";
+    return kExitBadInput;
+  }
   if (a.seeds == 0 || a.seeds > lab::kMaxSeeds) {
     err << fmt::format("raftlab fuzz: --seeds {}: give 1..{} seeds\n", a.seeds, lab::kMaxSeeds);
     return kExitBadInput;
@@ -215,6 +224,7 @@ struct ReplayArgs {
   std::optional<std::uint64_t> seed;
   std::vector<std::string> bugs;
   bool bugs_given = false;
+  bool without_bugs = false;
   std::string trace_out;
   bool json = false;
 };
@@ -238,12 +248,23 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
     settings.trace_level = header->trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
   }
   if (a.bugs_given) settings.planted_bugs = a.bugs;
+  if (a.without_bugs) {
+    if (a.bugs_given) {
+      err << "raftlab replay: --without-bugs and --plant-bug contradict each other — keep one\n";
+      return kExitBadInput;
+    }
+    settings.planted_bugs.clear();
+  }
+  // The recorded hash is the planted run's: with other bugs it is not expected to match.
+  const bool same_bugs = !header || settings.planted_bugs == header->planted_bugs;
   if (!valid_bugs(settings.planted_bugs, &why)) {
     err << "raftlab replay: " << why << "\n";
     return kExitBadInput;
   }
   const std::uint64_t seed = a.seed ? *a.seed : header ? header->seed : s->seed;
-  const std::string expect = !a.expect_hash.empty() ? a.expect_hash : header && !a.seed ? header->trace_sha256 : "";
+  const std::string expect = !a.expect_hash.empty()            ? a.expect_hash
+                             : header && !a.seed && same_bugs ? header->trace_sha256
+                                                               : "";
   std::unique_ptr<sim::Deployment> d;
   const lab::SeedResult r = lab::run_one(lab::materialize(s, seed), seed, settings, nullptr, &d);
   if (!r.error.empty()) {
@@ -445,8 +466,9 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
   {
     auto a = std::make_shared<FuzzArgs>();
     auto* f = app.add_subcommand("fuzz", "Run many seeds of a scenario (nemesis faults), judge each trace with every checker");
-    f->add_option("scenario", a->scenario, "Scenario file (with a nemesis budget, or explicit faults)")->required();
-    f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{})", lab::kMaxSeeds))->required();
+    f->add_option("scenario", a->scenario, "Scenario file (with a nemesis budget, or explicit faults)");
+    f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{}; required)", lab::kMaxSeeds));
+    f->add_flag("--list-bugs", a->list_bugs, "List the planted bugs (names for --plant-bug) and exit");
     f->add_option("--first-seed", a->first_seed, "First seed (default 1): seeds S..S+N-1");
     f->add_option("--jobs,-j", a->jobs, "Worker threads (default: all cores)");
     f->add_option("--shard", a->shard, "K/M: run only the seeds with seed % M == K-1 (for sweeps over many machines)");
@@ -475,6 +497,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto* seed = r->add_option("--seed", a->seed, "Seed (default: the file's header, else the scenario's)");
     (void)seed;
     auto* bug = r->add_option("--plant-bug", a->bugs, "Planted bug(s) (default: the file's header)");
+    r->add_flag("--without-bugs", a->without_bugs, "Run the correct code on the same schedule (ignore the header's planted bugs)");
     r->add_option("--trace", a->trace_out, "Write the trace as JSON Lines to FILE");
     r->add_flag("--json", a->json, "Print one JSON object");
     v.add(r, [a, bug](std::ostream& out, std::ostream& err) {

@@ -13,7 +13,9 @@
 
 #include <fmt/format.h>
 
+#include "raft/bugs.h"
 #include "sim/check/lab.h"
+#include "sim/nemesis/nemesis.h"
 #include "sim/check/trace_checks.h"
 #include "sim/scenario/duration.h"
 
@@ -63,8 +65,8 @@ std::vector<std::uint64_t> SeedSet::list() const {
 std::string SeedSet::shard_text() const { return fmt::format("{}/{}", shard_k, shard_m); }
 
 std::shared_ptr<const scenario::Scenario> materialize(const std::shared_ptr<const scenario::Scenario>& base,
-                                                      std::uint64_t /*seed*/) {
-  return base;
+                                                      std::uint64_t seed) {
+  return std::make_shared<const scenario::Scenario>(nemesis::materialize(*base, seed));
 }
 
 std::vector<check::Violation> judge(const std::vector<sim::TraceEvent>& events, std::string* summary) {
@@ -73,7 +75,25 @@ std::vector<check::Violation> judge(const std::vector<sim::TraceEvent>& events, 
   return std::move(rep.violations);
 }
 
-std::vector<std::string> planted_bug_names() { return {}; }
+std::vector<std::string> planted_bug_names() {
+  std::vector<std::string> v;
+  for (const auto& b : raft::kBugs) v.emplace_back(b.name);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::vector<std::pair<std::string, std::string>> planted_bugs() {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& b : raft::kBugs) v.emplace_back(std::string(b.name), std::string(b.what));
+  return v;
+}
+
+std::uint32_t planted_bug_set(const std::vector<std::string>& names) {
+  raft::BugSet set = 0;
+  for (const auto& n : names)
+    if (auto b = raft::bug_from_name(n)) set |= raft::bug_bit(*b);
+  return set;
+}
 
 bool build_check(const std::shared_ptr<const scenario::Scenario>& s, const sim::RunOptions& ro,
                  std::vector<scenario::LoadError>* errors) {
@@ -88,6 +108,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   ro.seed = seed;
   ro.trace_level = settings.trace_level;
   ro.cache = cache;
+  ro.planted_bugs = planted_bug_set(settings.planted_bugs);
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(s, ro, &errors);
   if (!d) {
@@ -99,7 +120,14 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   r.trace_sha256 = rr.trace_sha256;
   r.events = rr.events;
   r.end_ns = rr.end_ns;
-  r.violations = judge(d->world().trace().events(), &r.checker_summary);
+  const auto& events = d->world().trace().events();
+  r.violations = judge(events, &r.checker_summary);
+  std::map<std::uint64_t, std::uint64_t> per_client;
+  for (const auto& e : events)
+    if (e.kind == sim::Ev::ClientCall && (e.a == "put" || e.a == "get" || e.a == "get-s")) {
+      ++r.client_calls;
+      r.max_client_calls = std::max(r.max_client_calls, ++per_client[e.peer]);
+    }
   std::set<std::string> names;
   for (const auto& v : r.violations) names.insert(v.checker);
   r.checkers.assign(names.begin(), names.end());
@@ -159,8 +187,7 @@ std::optional<FailureHeader> read_header(const std::string& text, std::string* e
 }
 
 std::string failure_file_text(const scenario::Scenario& s, const FailureHeader& h) {
-  (void)s;
-  return header_line(h);
+  return nemesis::write_scenario(s, header_line(h));
 }
 
 // ---- the sweep ----
@@ -339,8 +366,11 @@ std::string summary_text(const FuzzReport& r) {
     o += fmt::format("failed seeds: {}{}\n", fmt::join(first, " "), r.failed_seeds.size() > first.size() ? " ..." : "");
   }
   if (r.build_errors) o += fmt::format("runs that could not be built: {}\n", r.build_errors);
-  o += fmt::format("{:.1f} seeds/s wall ({} jobs, {:.1f} seeds/s per core), {:.2f} s\n", r.seeds_per_s, r.jobs, r.per_core,
-                   r.wall_s);
+  if (r.merged)
+    o += fmt::format("{:.2f} s of shard wall time in total ({:.1f} seeds per shard-second)\n", r.wall_s, r.seeds_per_s);
+  else
+    o += fmt::format("{:.1f} seeds/s wall ({} jobs, {:.1f} seeds/s per core), {:.2f} s\n", r.seeds_per_s, r.jobs, r.per_core,
+                     r.wall_s);
   return o;
 }
 
@@ -453,6 +483,7 @@ std::optional<MergeReport> merge(const std::vector<std::pair<std::string, std::s
     m.problems.push_back(fmt::format("{} seed(s) with different results in different shards (not deterministic?), e.g. {}",
                                      conflict.size(), *conflict.begin()));
   FuzzReport& t = m.total;
+  t.merged = true;
   t.scenario = scenario;
   t.set = a;
   t.set.shard_k = t.set.shard_m = 1;

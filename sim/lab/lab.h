@@ -67,6 +67,8 @@ struct SeedResult {
   std::string error;                         // the run could not be built (bad scenario)
   std::string failure_file;                  // where the failure was written ("" if none)
   std::string checker_summary;               // one line per checker (check::LabReport::summary)
+  std::uint64_t client_calls = 0;            // put/get client calls in the trace
+  std::uint64_t max_client_calls = 0;        // ... by the busiest client (trace `peer`)
 };
 
 // The scenario with this seed's explicit schedule (the nemesis' draw), ready to run.
@@ -77,8 +79,12 @@ std::shared_ptr<const scenario::Scenario> materialize(const std::shared_ptr<cons
 // per-checker verdict lines in *summary when given.
 std::vector<check::Violation> judge(const std::vector<sim::TraceEvent>& events, std::string* summary = nullptr);
 
-// The planted bugs this build can switch on (sim/check's names), sorted.
+// The planted bugs this build can switch on (raft/bugs.h names), sorted.
 std::vector<std::string> planted_bug_names();
+// (name, what it breaks) for each, in raft/bugs.h order.
+std::vector<std::pair<std::string, std::string>> planted_bugs();
+// Their bit set (sim::RunOptions::planted_bugs); unknown names are ignored (validate first).
+std::uint32_t planted_bug_set(const std::vector<std::string>& names);
 
 // Whether the scenario builds (configuration errors in *errors), without running it.
 bool build_check(const std::shared_ptr<const scenario::Scenario>& s, const sim::RunOptions& ro,
@@ -127,6 +133,7 @@ struct FuzzReport {
   double wall_s = 0;
   double seeds_per_s = 0;
   double per_core = 0;  // seeds_per_s / jobs
+  bool merged = false;  // from `merge`: wall_s is the shards' total, seeds_per_s per shard-second
 };
 
 struct Progress {

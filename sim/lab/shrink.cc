@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/nemesis/nemesis.h"
 #include "sim/scenario/duration.h"
 
 namespace raftlab::lab {
@@ -65,8 +66,22 @@ std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& idx
   return out;
 }
 
+std::string fault_text(const scenario::Fault& f) {
+  return fmt::format("{} at {}", nemesis::describe(f), sim::format_duration(sim::nanos(f.at_ns)));
+}
+
+// Client operations a run issued (ClientCall events of the workload's clients, peer >= 1)
+// plus the expectation probes.
+std::size_t client_ops(const scenario::Scenario& s, const SeedResult& r) {
+  return static_cast<std::size_t>(r.client_calls) + s.expect.size();
+}
+
+std::int64_t max_ops_per_client(const SeedResult& r) { return static_cast<std::int64_t>(r.max_client_calls); }
+
 std::int64_t last_action_ns(const scenario::Scenario& s) {
   std::int64_t t = 0;
+  for (const auto& f : s.faults) t = std::max(t, nemesis::fault_end_ns(f));
+  if (s.clients) t = std::max(t, s.clients->end_ns);
   for (const auto& e : s.timeline) t = std::max(t, e.at_ns);
   for (const auto& e : s.expect) t = std::max(t, e.at_ns);
   return t;
@@ -135,7 +150,84 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   scenario::Scenario cur = *s;
   r.timeline_before = cur.timeline.size();
   r.duration_before = cur.duration_ns;
-  r.clients_before = cur.expect.size();
+  r.clients_before = client_ops(cur, r.first_result);
+  r.faults_before = cur.faults.size();
+
+  // Phase: the explicit fault schedule.
+  {
+    const auto all = cur.faults;
+    auto keep = ddmin(
+        all.size(),
+        [&](const std::vector<std::size_t>& idx) {
+          scenario::Scenario c = cur;
+          c.faults = pick(all, idx);
+          return fails(c);
+        },
+        budget);
+    if (keep.size() < all.size()) {
+      std::vector<std::string> gone;
+      for (std::size_t i = 0, k = 0; i < all.size(); ++i) {
+        if (k < keep.size() && keep[k] == i) { ++k; continue; }
+        gone.push_back(fault_text(all[i]));
+      }
+      cur.faults = pick(all, keep);
+      r.steps.push_back({"faults", fmt::format("{} of {}: {}", gone.size(), all.size(), fmt::join(gone, "; "))});
+    }
+  }
+  // Phase: shorter faults (each duration halved while it still fails, down to 10 ms).
+  for (std::size_t i = 0; i < cur.faults.size() && budget(); ++i) {
+    const std::int64_t before = cur.faults[i].duration_ns;
+    while (cur.faults[i].duration_ns >= 20'000'000 && budget()) {
+      scenario::Scenario c = cur;
+      c.faults[i].duration_ns /= 2;
+      if (!fails(c)) break;
+      cur = std::move(c);
+    }
+    if (cur.faults[i].duration_ns < before)
+      r.steps.push_back({"durations", fmt::format("{}: {} -> {}", fault_text(cur.faults[i]), sim::format_duration(sim::nanos(before)),
+                                                   sim::format_duration(sim::nanos(cur.faults[i].duration_ns)))});
+  }
+  // Phase: fewer clients, fewer operations each, a shorter client window.
+  if (cur.clients && cur.clients->count > 0) {
+    const auto before = *cur.clients;
+    auto try_clients = [&](auto edit) {
+      scenario::Scenario c = cur;
+      edit(*c.clients);
+      if (!fails(c)) return false;
+      cur = std::move(c);
+      return true;
+    };
+    // Fewest clients (binary search on count).
+    std::int64_t lo = 0, hi = cur.clients->count;  // hi fails
+    while (hi - lo > 1 && budget()) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (try_clients([&](scenario::ClientWorkload& w) { w.count = mid; })) hi = mid; else lo = mid;
+    }
+    if (hi < before.count && cur.clients->count != hi) try_clients([&](scenario::ClientWorkload& w) { w.count = hi; });
+    // Fewest operations per client: from what each issued at most (trace), down.
+    std::int64_t ops_hi = cur.clients->max_ops > 0 ? cur.clients->max_ops : max_ops_per_client(last);
+    if (ops_hi > 0 && (cur.clients->max_ops == 0 ? try_clients([&](scenario::ClientWorkload& w) { w.max_ops = ops_hi; }) : true)) {
+      std::int64_t olo = 0;
+      while (ops_hi - olo > 1 && budget()) {
+        const std::int64_t mid = olo + (ops_hi - olo) / 2;
+        if (try_clients([&](scenario::ClientWorkload& w) { w.max_ops = mid; })) ops_hi = mid; else olo = mid;
+      }
+      if (cur.clients->max_ops != ops_hi) try_clients([&](scenario::ClientWorkload& w) { w.max_ops = ops_hi; });
+    }
+    // The window's end as early as it can be (100 ms steps).
+    std::int64_t elo = cur.clients->start_ns, ehi = cur.clients->end_ns;
+    while (ehi - elo > 100'000'000 && budget()) {
+      const std::int64_t mid = elo + (ehi - elo) / 2;
+      if (try_clients([&](scenario::ClientWorkload& w) { w.end_ns = mid; })) ehi = mid; else elo = mid;
+    }
+    const auto& now = *cur.clients;
+    if (now.count != before.count || now.max_ops != before.max_ops || now.end_ns != before.end_ns)
+      r.steps.push_back({"clients", fmt::format("clients {} -> {}, operations per client {} -> {}, window end {} -> {}",
+                                                 before.count, now.count, before.max_ops ? std::to_string(before.max_ops) : "unlimited",
+                                                 now.max_ops ? std::to_string(now.max_ops) : "unlimited",
+                                                 sim::format_duration(sim::nanos(before.end_ns)),
+                                                 sim::format_duration(sim::nanos(now.end_ns)))});
+  }
 
   // Phase: timeline actions.
   {
@@ -170,7 +262,7 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
         },
         budget);
     if (keep.size() < all.size()) {
-      r.steps.push_back({"clients", fmt::format("{} of {} expectation probes", all.size() - keep.size(), all.size())});
+      r.steps.push_back({"probes", fmt::format("{} of {} expectation probes", all.size() - keep.size(), all.size())});
       cur.expect = pick(all, keep);
     }
   }
@@ -197,8 +289,8 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   r.budget_exhausted = !budget();
   r.timeline_after = cur.timeline.size();
   r.duration_after = cur.duration_ns;
-  r.clients_after = cur.expect.size();
-  (void)last;
+  r.clients_after = client_ops(cur, r.final_result);
+  r.faults_after = cur.faults.size();
   return true;
 }
 

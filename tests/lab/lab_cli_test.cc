@@ -347,6 +347,7 @@ TEST_F(Lab, BadInputIsExitTwoWithAMessage) {
   write_text(notdir, "x");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"fuzz", kThree}, "--seeds"},
+      {{"fuzz", "--seeds", "3"}, "give a scenario"},
       {{"fuzz", kThree, "--seeds", "0"}, "--seeds 0"},
       {{"fuzz", kThree, "--seeds", "100000001"}, "--seeds"},
       {{"fuzz", kThree, "--seeds", "-3"}, "seeds"},
