@@ -83,6 +83,7 @@ struct MemberHost {
   bool own_netns = false;             // docker bridge network
   std::map<int, int> published;       // container port -> host port (docker -p)
   std::string host_ip;
+  std::uint32_t planted_bugs = 0;     // raft/bugs.h bits (tests and fuzz only; 0 = correct code)
   // Called once when the process exits by itself (fatal error, removed member).
   std::function<void(const std::string& error)> on_exit;
 };
