@@ -26,11 +26,11 @@ run() {  # name, items, args...
   {
     echo "== $name: raftlab bench $* (callgrind)"
     echo "instructions: $total total, $((total / items)) per item ($items items; includes process start)"
-    echo "-- top 25 by self instructions"
-    callgrind_annotate --inclusive=no "$TMP/$name.cg" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n '2,26p' |
+    echo "-- top 40 by self instructions"
+    callgrind_annotate --inclusive=no "$TMP/$name.cg" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n '2,41p' |
       sed -E 's/ \[[^]]*\]$//; s/std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >/std::string/g; s/std::basic_string_view<char, std::char_traits<char> >/std::string_view/g' | cut -c1-180
-    echo "-- top 25 by inclusive instructions"
-    callgrind_annotate --inclusive=yes "$TMP/$name.cg" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n '2,26p' |
+    echo "-- top 60 by inclusive instructions"
+    callgrind_annotate --inclusive=yes "$TMP/$name.cg" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n '2,61p' |
       sed -E 's/ \[[^]]*\]$//; s/std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >/std::string/g; s/std::basic_string_view<char, std::char_traits<char> >/std::string_view/g' | cut -c1-180
     echo
   } >>"$TMP/report.txt"

@@ -173,6 +173,65 @@ def preserved(path):
     return text[i + 1:].rstrip() + "\n"
 
 
+# Where a run's instructions go, by part of the engine (inclusive shares; a callee's
+# share is inside its caller's, so the rows overlap and do not add up).
+PARTS = [
+    ("building a World and its members (W1: per seed)", r"make_world"),
+    ("etcd member bootstrap decision (`Member::decide`)", r"Member::decide\("),
+    ("member ticks (`Member::on_tick`)", r"Member::on_tick\(\)"),
+    ("Ready handling (`Member::process_ready`)", r"Member::process_ready\(\)"),
+    ("raft messages out (`Member::send_raft`)", r"Member::send_raft\("),
+    ("network send path (`Network::send`, without what deliveries cause)", r"Network::send\((?!.*\{lambda)"),
+    ("everything a delivered packet causes (delivery callbacks)", r"Network::send\(.*\{lambda"),
+    ("applying entries (`Member::apply_normal`)", r"Member::apply_normal\("),
+    ("client calls (`World::etcdctl`)", r"World::etcdctl\("),
+    ("raft core step (`raft::Node::step`)", r"raft::Node::step\("),
+]
+ALLOC = r"(^|[ :])(free|malloc|_int_malloc|_int_free|cfree|operator new|operator delete|mi_[a-z_]+)(\b|\[|\()"
+
+
+def profile_shares(path):
+    blocks, cur, mode = {}, None, None
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"== (W\d):", line)
+            if m:
+                cur = blocks.setdefault(m.group(1), {"self": [], "incl": [], "per_item": None})
+                continue
+            if cur is None:
+                continue
+            m = re.match(r"instructions: (\d+) total, (\d+) per item", line)
+            if m:
+                cur["per_item"] = int(m.group(2))
+            elif line.startswith("-- top") and "self" in line:
+                mode = "self"
+            elif line.startswith("-- top") and "inclusive" in line:
+                mode = "incl"
+            else:
+                m = re.match(r"\s*[\d,]+ \(\s*([\d.]+)%\)\s+(.*)", line)
+                if m and mode:
+                    cur[mode].append((float(m.group(1)), m.group(2)))
+    if not blocks:
+        return []
+    ws = sorted(blocks)
+    rows = [["instructions per item (callgrind)"] + [f"{blocks[w]['per_item']:,}" if blocks[w]["per_item"] else "–" for w in ws]]
+    for label, pat in PARTS:
+        row = [label]
+        for w in ws:
+            hit = next((pct for pct, fn in blocks[w]["incl"] if re.search(pat, fn)), None)
+            row.append("–" if hit is None else f"{hit:.0f}%")
+        rows.append(row)
+    row = ["allocation (malloc/free/new, self)"]
+    for w in ws:
+        row.append(f"{sum(p for p, fn in blocks[w]['self'] if re.search(ALLOC, fn)):.0f}%")
+    rows.append(row)
+    out = ["Shares of each workload's instructions by part of the engine (inclusive, so rows overlap; "
+           "\"–\" = not among the top 60; W1 = 300 seeds, W2/W3 = 3,000 entries, process start included):", ""]
+    out.append(table(["part"] + ws, rows))
+    out.append("")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
@@ -284,6 +343,29 @@ def main():
     L.append("## Goals (issue 5)")
     L.append("")
     L.append(table(["goal", "measured", "target", "status", "note"], goals))
+    L.append("")
+
+    def epi(wl, eng):
+        x = S.get((wl, eng))
+        return f"{x['events_per_item']:.1f}" if x and x.get("events_per_item") else "?"
+
+    L.append("Reading the gaps (the profile section below has the instruction shares):")
+    L.append("")
+    L.append(f"- **W1**: a raftlab run is a fresh World of five etcd processes: listeners, etcd's bootstrap "
+             "decision (member and cluster IDs, the initial-cluster checks, the peers' `/members` answers) and the "
+             "member's tick work (peer liveness through the network on every tick) come before and around the raft "
+             "election. The library peers start from a raft node. Events per run are alike "
+             f"(raftlab {epi('W1', 'raftlab-off')}, canonical {epi('W1', 'canonical')}, etcd raft {epi('W1', 'etcdraft')}); "
+             "the cost per event is not.")
+    L.append(f"- **W2/W3**: each entry is an etcd client request (a request and a reply packet, a 5 s client deadline "
+             f"timer, the KV apply), so raftlab fires {epi('W2', 'raftlab-off')} events per entry in W2 and "
+             f"{epi('W3', 'raftlab-off')} in W3, where etcd raft fires {epi('W3', 'etcdraft')} per entry in W3 (one "
+             "proposal message and one append per batch of 100). W3 is where the client path costs most: the peers "
+             "propose 100 entries with one call.")
+    L.append("- **Events/s vs the bare loop**: an event in raftlab carries a `std::function` (allocated per packet "
+             "delivery), a packet copy, and the member's work; the bare loop carries nothing.")
+    L.append("- **Memory**: without log compaction every member keeps every entry (raftlab's DataDir log and the raft "
+             "log); with the trace at its default level every apply and client operation is also kept in memory.")
     L.append("")
 
     # ---- per workload tables ----
@@ -417,9 +499,10 @@ def main():
         if js:
             rows.append([ENGINE_NAMES[eng], js[0].get("seeds"),
                          fmt_rate(med([j.get("seeds_per_s") for j in js])),
-                         fmt_rate(med([j.get("seeds_per_s_per_core") for j in js]))])
+                         fmt_rate(med([j.get("seeds_per_s_per_core") for j in js])),
+                         fmt_rate(med([j.get("seeds_per_cpu_s") for j in js]))])
     if rows:
-        L.append(table(["run", "seeds", "seeds/s (wall)", "seeds/s per core"], rows))
+        L.append(table(["run", "seeds", "seeds/s (wall)", "seeds/s per core (wall ÷ jobs)", "seeds per CPU-s"], rows))
         L.append("")
         L.append("No peer runs W5: the peers have no fault lab (the figure is raftlab's own seeds per second per core).")
     else:
@@ -438,7 +521,7 @@ def main():
     L.append("")
 
     # ---- profile digest ----
-    prof = os.path.join(os.path.dirname(a.out) or ".", "profile-raftlab.txt")
+    prof = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results", "profile-raftlab.txt")
     if os.path.exists(prof):
         L.append("## Where raftlab's instructions go (callgrind, top self cost)")
         L.append("")
@@ -460,6 +543,7 @@ def main():
         L.extend(block)
         L.append("```")
         L.append("")
+        L.extend(profile_shares(prof))
 
     keep = preserved(a.out)
     if keep is None:

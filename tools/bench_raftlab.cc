@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -515,11 +516,21 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     }
     const std::uint64_t seeds = o.seeds ? o.seeds : 2000;
     std::ostringstream fout, ferr;
+    // Failure files (if the fuzzer finds any) go to a temporary directory, removed after.
+    char tmpl[] = "/tmp/raftlab-bench-w5.XXXXXX";
+    const char* dir = mkdtemp(tmpl);
+    if (!dir) {
+      err << "raftlab bench W5: cannot create a temporary directory in /tmp\n";
+      return kExitInternal;
+    }
     const std::vector<std::string> argv = {"raftlab", "fuzz", o.lab_scenario, "--seeds", std::to_string(seeds),
-                                           "--jobs", std::to_string(o.jobs), "--json"};
+                                           "--jobs", std::to_string(o.jobs), "--json", "--quiet",
+                                           "--out", std::string(dir) + "/out"};
     Timer t;
     const int rc = run_cli(argv, fout, ferr);
     const double wall = t.wall(), cpu = t.cpu();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
     j["scenario"] = o.lab_scenario;
     j["seeds"] = seeds;
     j["jobs"] = o.jobs;
@@ -528,8 +539,16 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     j["cpu_s"] = cpu;
     j["seeds_per_s"] = rate(static_cast<double>(seeds), wall);
     j["seeds_per_s_per_core"] = rate(static_cast<double>(seeds), wall) / std::max(1, o.jobs);
-    json fj = json::parse(fout.str(), nullptr, false);
-    if (!fj.is_discarded()) j["fuzz"] = fj;
+    j["seeds_per_cpu_s"] = rate(static_cast<double>(seeds), cpu);
+    // `fuzz --json` prints JSON Lines: one object per seed, then the summary.
+    std::string last;
+    {
+      std::istringstream lines(fout.str());
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) last = line;
+    }
+    json fj = json::parse(last, nullptr, false);
+    if (!fj.is_discarded()) j["fuzz_summary"] = fj;
     // Exit 1 = the fuzzer found a violation: still a measurement; 2/3 = it did not run.
     if (rc != 0 && rc != 1) {
       err << "raftlab bench W5: `raftlab fuzz` failed (exit " << rc << "): " << ferr.str();
