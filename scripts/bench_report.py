@@ -416,6 +416,11 @@ def main():
                  f"{1000.0 / d['median'] if d.get('median') else 0:.2f} runs/s (process start and teardown not counted)."
                  + (f" raftlab (trace off) simulates **{raft_w['rate_cpu'] * d['median'] / 1000.0:,.0f}×** as many first "
                     "elections per second on one core as the real cluster goes through." if raft_w and d.get("median") else ""))
+        slow = real[0].get("slow_repetitions")
+        if slow:
+            L.append("")
+            L.append(f"{slow} of {real[0].get('seeds')} repetitions took over 3 s: real etcd's time to a first leader "
+                     "is bimodal on this machine (see docs/benchmarks.md, \"Real etcd\").")
     L.append("")
 
     L.append("## W2 unbatched replication (5 voters, one 8-byte put in flight)")
