@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench bench-peers report fidelity clean
+.PHONY: all deps configure build demo test asan bench bench-peers report fidelity planted-bugs fuzz-long clean
 
 all: build
 
@@ -42,6 +42,18 @@ report: build
 # results/FIDELITY.md: every bootstrap/membership scenario in simulation vs real etcd (raftlab diff).
 fidelity: build
 	@./scripts/fidelity.sh $(BUILD)/tools/raftlab
+
+# results/PLANTED_BUGS.md: seeds to detection of every planted bug on the reference scenario
+# (SEEDS per bug, default 2000), the correct code over the same seeds, shrunk failures.
+SEEDS ?= 2000
+planted-bugs: build
+	@./scripts/planted_bugs.sh $(BUILD)/tools/raftlab scenarios/lab/reference.json $(SEEDS)
+
+# A long sweep of the correct code (100,000 seeds of the reference scenario), sharded with
+# GNU parallel and merged; failures under fuzz-sweep/failures/. LONG_SEEDS to change.
+LONG_SEEDS ?= 100000
+fuzz-long: build
+	@RAFTLAB=$(BUILD)/tools/raftlab ./scripts/fuzz-parallel.sh scenarios/lab/reference.json $(LONG_SEEDS) $$(( $(JOBS) * 4 )) fuzz-sweep
 
 clean:
 	rm -rf build build-asan

@@ -11,6 +11,16 @@
 #include <sstream>
 #include <thread>
 
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "raft/bugs.h"
@@ -192,96 +202,228 @@ std::string failure_file_text(const scenario::Scenario& s, const FailureHeader& 
 
 // ---- the sweep ----
 
+namespace {
+
+// Writes seed-<seed>.json (the explicit scenario, header first), .trace.jsonl (when there
+// is a trace) and .txt (the violations) under o.out_dir; sets r.failure_file or r.error.
+void write_failure(const FuzzOptions& o, const std::string& base_name, const scenario::Scenario& s, SeedResult& r,
+                   const sim::Deployment* d) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);  // only once there is a failure to write
+  const std::string stem = (fs::path(o.out_dir) / fmt::format("seed-{}", r.seed)).string();
+  FailureHeader h;
+  h.seed = r.seed;
+  h.trace_sha256 = r.trace_sha256;
+  h.checkers = r.checkers;
+  h.planted_bugs = o.settings.planted_bugs;
+  h.trace_level = level_name(o.settings.trace_level);
+  h.scenario = base_name;
+  h.note = "fuzz";
+  std::string txt = fmt::format("seed {} of scenario {}: {} violation(s)\n", r.seed, base_name, r.violations.size());
+  for (const auto& v : r.violations) txt += check::describe(v) + "\n";
+  txt += fmt::format("trace_sha256={}\nreplay: raftlab replay {}.json\nshrink: raftlab shrink {}.json\n",
+                     r.trace_sha256.empty() ? "(none: the run crashed)" : r.trace_sha256, stem, stem);
+  bool ok = write_file(stem + ".json", failure_file_text(s, h)) && write_file(stem + ".txt", txt);
+  if (ok && d) ok = write_file(stem + ".trace.jsonl", const_cast<sim::Deployment*>(d)->world().trace().to_jsonl());
+  if (ok) r.failure_file = stem + ".json";
+  else r.error = fmt::format("cannot write {}.json/.trace.jsonl/.txt: check --out is a writable directory", stem);
+}
+
+// One seed, start to end, as a worker runs it (failure files included).
+SeedResult fuzz_one(const std::shared_ptr<const scenario::Scenario>& base, const FuzzOptions& o, std::uint64_t seed,
+                    const std::shared_ptr<sim::SpecCache>& cache) {
+  SeedResult r;
+  try {
+    auto s = materialize(base, seed);
+    std::unique_ptr<sim::Deployment> d;
+    r = run_one(s, seed, o.settings, cache, &d);
+    if (!r.ok && r.error.empty() && !o.out_dir.empty()) write_failure(o, base->name, *s, r, d.get());
+  } catch (const std::exception& e) {
+    r.seed = seed;
+    r.ok = false;
+    r.error = fmt::format("internal error: {}", e.what());
+  }
+  return r;
+}
+
+// The line a worker process sends its parent for one seed (everything SeedResult holds).
+std::string to_wire(const SeedResult& r, std::uint64_t index) {
+  nlohmann::json j;
+  j["i"] = index;
+  j["seed"] = r.seed;
+  j["ok"] = r.ok;
+  j["h"] = r.trace_sha256;
+  j["ev"] = r.events;
+  j["end"] = r.end_ns;
+  j["err"] = r.error;
+  j["ff"] = r.failure_file;
+  j["cs"] = r.checker_summary;
+  j["cc"] = r.client_calls;
+  j["mc"] = r.max_client_calls;
+  j["ck"] = r.checkers;
+  auto& vs = j["v"] = nlohmann::json::array();
+  for (const auto& v : r.violations)
+    vs.push_back({{"c", v.checker}, {"at", v.at_ns}, {"cl", v.cluster_id}, {"m", v.members}, {"e", v.evidence}});
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+bool from_wire(const std::string& line, SeedResult* r, std::uint64_t* index) {
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded()) return false;
+  try {
+    *index = j.at("i").get<std::uint64_t>();
+    r->seed = j.at("seed").get<std::uint64_t>();
+    r->ok = j.at("ok").get<bool>();
+    r->trace_sha256 = j.at("h").get<std::string>();
+    r->events = j.at("ev").get<std::uint64_t>();
+    r->end_ns = j.at("end").get<std::int64_t>();
+    r->error = j.at("err").get<std::string>();
+    r->failure_file = j.at("ff").get<std::string>();
+    r->checker_summary = j.at("cs").get<std::string>();
+    r->client_calls = j.at("cc").get<std::uint64_t>();
+    r->max_client_calls = j.at("mc").get<std::uint64_t>();
+    r->checkers = j.at("ck").get<std::vector<std::string>>();
+    for (const auto& v : j.at("v")) {
+      check::Violation x;
+      x.checker = v.at("c").get<std::string>();
+      x.at_ns = v.at("at").get<std::int64_t>();
+      x.cluster_id = v.at("cl").get<std::uint64_t>();
+      x.members = v.at("m").get<std::vector<std::string>>();
+      x.evidence = v.at("e").get<std::string>();
+      r->violations.push_back(std::move(x));
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+bool write_all(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    const ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// The verdict for a run whose process died: checker "crash", evidence = what it printed.
+SeedResult crash_result(std::uint64_t seed, int status, const std::string& stderr_tail) {
+  SeedResult r;
+  r.seed = seed;
+  r.ok = false;
+  r.checkers = {"crash"};
+  check::Violation v;
+  v.checker = "crash";
+  // The last line the process printed (raft's "assertion failed at ..." message).
+  std::string msg = stderr_tail;
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (const auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
+  v.evidence = WIFSIGNALED(status)
+                   ? fmt::format("the run aborted (signal {}: {}){}", WTERMSIG(status), strsignal(WTERMSIG(status)),
+                                 msg.empty() ? "" : ": " + msg)
+                   : fmt::format("the run's process exited with status {}{}", WEXITSTATUS(status), msg.empty() ? "" : ": " + msg);
+  r.violations.push_back(std::move(v));
+  return r;
+}
+
+constexpr size_t kStderrTail = 4096;
+
+void keep_tail(std::string& buf, const char* data, size_t n) {
+  buf.append(data, n);
+  if (buf.size() > kStderrTail) buf.erase(0, buf.size() - kStderrTail);
+}
+
+}  // namespace
+
+SeedResult run_one_isolated(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed,
+                            const RunSettings& settings, const std::string& trace_path) {
+  int out[2], errp[2];
+  if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  if (::pipe(errp) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    throw std::runtime_error("pipe failed");
+  }
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::close(out[0]);
+    ::close(errp[0]);
+    ::dup2(errp[1], 2);
+    SeedResult r;
+    try {
+      std::unique_ptr<sim::Deployment> d;
+      r = run_one(s, seed, settings, nullptr, &d);
+      if (!trace_path.empty() && d && !write_file(trace_path, d->world().trace().to_jsonl()))
+        r.error = fmt::format("cannot write the trace to \"{}\"", trace_path);
+    } catch (const std::exception& e) {
+      r.seed = seed;
+      r.ok = false;
+      r.error = fmt::format("internal error: {}", e.what());
+    }
+    write_all(out[1], to_wire(r, 0));
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  ::close(errp[1]);
+  std::string line, tail;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (auto& f : fds) {
+      if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t n = ::read(f.fd, buf, sizeof buf);
+      if (n > 0) {
+        if (f.fd == out[0]) line.append(buf, static_cast<size_t>(n));
+        else keep_tail(tail, buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(f.fd);
+        f.fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  SeedResult r;
+  std::uint64_t idx = 0;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && from_wire(line, &r, &idx)) return r;
+  return crash_result(seed, status, tail);
+}
+
 FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const FuzzOptions& o,
                 const std::function<void(const SeedResult&)>& on_seed,
                 const std::function<void(const Progress&)>& on_progress, double progress_every_s) {
   const auto t0 = std::chrono::steady_clock::now();
   const SeedSeq seq(o.set);
   const unsigned jobs = std::max(1u, std::min<unsigned>(o.jobs, static_cast<unsigned>(std::max<std::uint64_t>(1, seq.count))));
-  const std::uint64_t window = 1024ULL * jobs;  // results held at most this far ahead of the output
-
-  std::mutex mu;
-  std::condition_variable cv_main, cv_work;
-  std::uint64_t next = 0, emitted = 0;
-  std::map<std::uint64_t, SeedResult> ready;
-  std::string first_error;
-
-  auto worker = [&] {
-    auto cache = std::make_shared<sim::SpecCache>();
-    for (;;) {
-      std::uint64_t i;
-      {
-        std::unique_lock lk(mu);
-        cv_work.wait(lk, [&] { return next >= seq.count || next - emitted < window; });
-        if (next >= seq.count) return;
-        i = next++;
-      }
-      const std::uint64_t seed = seq.at(i);
-      SeedResult r;
-      try {
-        auto s = materialize(base, seed);
-        std::unique_ptr<sim::Deployment> d;
-        r = run_one(s, seed, o.settings, cache, &d);
-        if (!r.ok && r.error.empty() && !o.out_dir.empty()) {
-          namespace fs = std::filesystem;
-          std::error_code ec;
-          fs::create_directories(o.out_dir, ec);  // only once there is a failure to write
-          const std::string stem = (fs::path(o.out_dir) / fmt::format("seed-{}", seed)).string();
-          FailureHeader h;
-          h.seed = seed;
-          h.trace_sha256 = r.trace_sha256;
-          h.checkers = r.checkers;
-          h.planted_bugs = o.settings.planted_bugs;
-          h.trace_level = level_name(o.settings.trace_level);
-          h.scenario = base->name;
-          h.note = "fuzz";
-          std::string txt = fmt::format("seed {} of scenario {}: {} violation(s)\n", seed, base->name, r.violations.size());
-          for (const auto& v : r.violations) txt += check::describe(v) + "\n";
-          txt += fmt::format("trace_sha256={}\nreplay: raftlab replay {}.json\nshrink: raftlab shrink {}.json\n",
-                             r.trace_sha256, stem, stem);
-          bool ok = write_file(stem + ".json", failure_file_text(*s, h)) &&
-                    write_file(stem + ".trace.jsonl", d->world().trace().to_jsonl()) && write_file(stem + ".txt", txt);
-          if (ok) r.failure_file = stem + ".json";
-          else r.error = fmt::format("cannot write {}.json/.trace.jsonl/.txt: check --out is a writable directory", stem);
-        }
-      } catch (const std::exception& e) {
-        r.seed = seed;
-        r.ok = false;
-        r.error = fmt::format("internal error: {}", e.what());
-      }
-      {
-        std::lock_guard lk(mu);
-        ready.emplace(i, std::move(r));
-      }
-      cv_main.notify_one();
-    }
-  };
+  const std::uint64_t window = 1024ULL * jobs;  // thread mode: results held at most this far ahead of the output
 
   FuzzReport rep;
   rep.scenario = base->name;
   rep.set = o.set;
   rep.jobs = jobs;
   std::map<std::string, std::uint64_t> by_checker;
-
-  std::vector<std::thread> pool;
-  pool.reserve(jobs);
-  for (unsigned j = 0; j < jobs; ++j) pool.emplace_back(worker);
-
+  std::uint64_t emitted = 0;
   auto last_progress = t0;
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  while (true) {
-    std::vector<SeedResult> out;
-    {
-      std::unique_lock lk(mu);
-      cv_main.wait_for(lk, std::chrono::milliseconds(50), [&] { return ready.count(emitted) > 0; });
-      for (auto it = ready.find(emitted); it != ready.end() && it->first == emitted; it = ready.find(emitted)) {
-        out.push_back(std::move(it->second));
-        ready.erase(it);
-        ++emitted;
-      }
-    }
-    if (!out.empty()) cv_work.notify_all();
-    for (const auto& r : out) {
+  // Hands the results that are next in seed order to on_seed; reports progress.
+  auto emit = [&](std::map<std::uint64_t, SeedResult>& ready) {
+    for (auto it = ready.find(emitted); it != ready.end() && it->first == emitted; it = ready.find(emitted)) {
+      const SeedResult r = std::move(it->second);
+      ready.erase(it);
+      ++emitted;
       ++rep.seeds_run;
       if (!r.error.empty()) ++rep.build_errors;
       if (!r.ok) {
@@ -297,9 +439,174 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
       last_progress = now;
       on_progress(Progress{rep.seeds_run, seq.count, rep.failures, elapsed()});
     }
-    if (finished) break;
+    return finished;
+  };
+
+  if (o.isolate) {
+    // Worker processes: a run that aborts (a raft assertion under a planted bug, like
+    // etcd's panic) kills only its worker; the parent records the seed as a "crash"
+    // failure and starts a new worker. Seeds are handed out through a shared counter.
+    struct Shared {
+      std::atomic<std::uint64_t> next{0};
+      std::atomic<std::uint64_t> current[kMaxJobs];  // index + 1 of the seed a worker runs, 0: none
+    };
+    static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+    void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) throw std::runtime_error("mmap of the shared seed counter failed");
+    auto* sh = new (mem) Shared();
+    for (auto& c : sh->current) c.store(0);
+    struct Worker {
+      pid_t pid = -1;
+      int out = -1, err = -1;
+      std::string buf, tail;
+    };
+    std::vector<Worker> ws(jobs);
+    std::fflush(nullptr);
+    auto spawn = [&](unsigned j) {
+      int out[2], errp[2];
+      if (::pipe(out) != 0 || ::pipe(errp) != 0) throw std::runtime_error("pipe failed");
+      const pid_t pid = ::fork();
+      if (pid < 0) throw std::runtime_error("fork failed");
+      if (pid == 0) {
+        ::close(out[0]);
+        ::close(errp[0]);
+        for (const auto& w : ws) {
+          if (w.out >= 0) ::close(w.out);
+          if (w.err >= 0) ::close(w.err);
+        }
+        ::dup2(errp[1], 2);
+        auto cache = std::make_shared<sim::SpecCache>();
+        for (;;) {
+          const std::uint64_t i = sh->next.fetch_add(1);
+          if (i >= seq.count) break;
+          sh->current[j].store(i + 1);
+          const SeedResult r = fuzz_one(base, o, seq.at(i), cache);
+          if (!write_all(out[1], to_wire(r, i))) break;
+          sh->current[j].store(0);
+        }
+        ::_exit(0);
+      }
+      ::close(out[1]);
+      ::close(errp[1]);
+      ws[j] = Worker{pid, out[0], errp[0], {}, {}};
+    };
+    for (unsigned j = 0; j < jobs; ++j) spawn(j);
+    std::map<std::uint64_t, SeedResult> ready;
+    char buf[65536];
+    bool finished = seq.count == 0;
+    while (!finished) {
+      std::vector<pollfd> fds;
+      std::vector<std::pair<unsigned, bool>> who;  // worker, is stderr
+      for (unsigned j = 0; j < jobs; ++j) {
+        if (ws[j].out >= 0) fds.push_back({ws[j].out, POLLIN, 0}), who.emplace_back(j, false);
+        if (ws[j].err >= 0) fds.push_back({ws[j].err, POLLIN, 0}), who.emplace_back(j, true);
+      }
+      if (fds.empty()) break;
+      if (::poll(fds.data(), fds.size(), 50) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
+      for (size_t k = 0; k < fds.size(); ++k) {
+        if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        auto [j, is_err] = who[k];
+        Worker& w = ws[j];
+        const ssize_t n = ::read(fds[k].fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n > 0) {
+          if (is_err) {
+            keep_tail(w.tail, buf, static_cast<size_t>(n));
+            continue;
+          }
+          w.buf.append(buf, static_cast<size_t>(n));
+          size_t pos;
+          while ((pos = w.buf.find('\n')) != std::string::npos) {
+            SeedResult r;
+            std::uint64_t idx = 0;
+            if (!from_wire(w.buf.substr(0, pos), &r, &idx)) throw std::runtime_error("a worker sent an unreadable result");
+            w.buf.erase(0, pos + 1);
+            ready.emplace(idx, std::move(r));
+          }
+          continue;
+        }
+        // End of one of the worker's pipes.
+        ::close(fds[k].fd);
+        (is_err ? w.err : w.out) = -1;
+        if (w.out >= 0 || w.err >= 0) continue;
+        int status = 0;
+        while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        const std::uint64_t cur = sh->current[j].exchange(0);
+        if (cur != 0) {
+          // The worker died running seed index cur - 1: a crash failure.
+          const std::uint64_t seed = seq.at(cur - 1);
+          SeedResult r = crash_result(seed, status, w.tail);
+          if (!o.out_dir.empty()) {
+            try {
+              write_failure(o, base->name, *materialize(base, seed), r, nullptr);
+            } catch (const std::exception& e) {
+              r.error = fmt::format("internal error: {}", e.what());
+            }
+          }
+          ready.emplace(cur - 1, std::move(r));
+        }
+        w.pid = -1;
+        if (sh->next.load() < seq.count) spawn(j);
+      }
+      finished = emit(ready);
+    }
+    for (auto& w : ws) {
+      if (w.out >= 0) ::close(w.out);
+      if (w.err >= 0) ::close(w.err);
+      if (w.pid > 0) {
+        int status = 0;
+        while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+    sh->~Shared();
+    ::munmap(mem, sizeof(Shared));
+    if (!finished) throw std::runtime_error("the workers stopped before every seed was run");
+  } else {
+    // Threads in this process (a crash ends the whole sweep): faster to start, used by
+    // benchmarks and tests of the correct code.
+    std::mutex mu;
+    std::condition_variable cv_main, cv_work;
+    std::uint64_t next = 0, taken = 0;
+    std::map<std::uint64_t, SeedResult> ready;
+    auto worker = [&] {
+      auto cache = std::make_shared<sim::SpecCache>();
+      for (;;) {
+        std::uint64_t i;
+        {
+          std::unique_lock lk(mu);
+          cv_work.wait(lk, [&] { return next >= seq.count || next - taken < window; });
+          if (next >= seq.count) return;
+          i = next++;
+        }
+        SeedResult r = fuzz_one(base, o, seq.at(i), cache);
+        {
+          std::lock_guard lk(mu);
+          ready.emplace(i, std::move(r));
+        }
+        cv_main.notify_one();
+      }
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(jobs);
+    for (unsigned j = 0; j < jobs; ++j) pool.emplace_back(worker);
+    std::map<std::uint64_t, SeedResult> mine;
+    for (bool finished = seq.count == 0; !finished;) {
+      {
+        std::unique_lock lk(mu);
+        cv_main.wait_for(lk, std::chrono::milliseconds(50), [&] { return ready.count(emitted) > 0; });
+        for (auto it = ready.find(emitted + mine.size()); it != ready.end(); it = ready.find(emitted + mine.size())) {
+          mine.emplace(it->first, std::move(it->second));
+          ready.erase(it);
+        }
+        taken = emitted + mine.size();
+      }
+      cv_work.notify_all();
+      finished = emit(mine);
+    }
+    for (auto& t : pool) t.join();
   }
-  for (auto& t : pool) t.join();
   rep.failures_by_checker.assign(by_checker.begin(), by_checker.end());
   rep.wall_s = elapsed();
   rep.seeds_per_s = rep.wall_s > 0 ? static_cast<double>(rep.seeds_run) / rep.wall_s : 0;

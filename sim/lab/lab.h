@@ -95,6 +95,12 @@ bool build_check(const std::shared_ptr<const scenario::Scenario>& s, const sim::
 SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed, const RunSettings& settings,
                    const std::shared_ptr<sim::SpecCache>& cache, std::unique_ptr<sim::Deployment>* keep = nullptr);
 
+// run_one in a child process (fork): a run that aborts comes back as a failure of checker
+// "crash" whose evidence is what the process printed (raft's assertion message). Writes
+// the trace to trace_path when it is not empty. Call from a single-threaded process.
+SeedResult run_one_isolated(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed,
+                            const RunSettings& settings, const std::string& trace_path = "");
+
 // The header line every failure / shrunk file starts with: a `//` comment holding one
 // JSON object (seed, trace_sha256, checkers, planted_bugs, trace_level, scenario) that
 // `replay` and `shrink` read back. The scenario loader ignores comments.
@@ -117,6 +123,9 @@ std::string failure_file_text(const scenario::Scenario& s, const FailureHeader& 
 struct FuzzOptions {
   SeedSet set;
   unsigned jobs = 1;
+  // Worker processes instead of threads: a run that aborts (raft's invariant checks abort,
+  // as etcd panics) is recorded as a "crash" failure of its seed and the sweep goes on.
+  bool isolate = true;
   RunSettings settings;
   std::string out_dir;  // "" = write no files
 };

@@ -119,8 +119,7 @@ std::string action_text(const scenario::TimelineEntry& e) {
 bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOptions& o, ShrinkReport* rep,
             std::string* error) {
   ShrinkReport& r = *rep;
-  auto cache = std::make_shared<sim::SpecCache>();
-  r.first_result = run_one(s, o.seed, o.settings, cache);
+  r.first_result = run_one_isolated(s, o.seed, o.settings);
   r.runs = 1;
   if (!r.first_result.error.empty()) {
     *error = r.first_result.error;
@@ -130,7 +129,9 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
     *error = fmt::format("seed {} does not fail any checker — nothing to shrink (replay it to see)", o.seed);
     return false;
   }
-  r.checker = o.checker.empty() ? r.first_result.checkers.front() : o.checker;
+  // Default: the checker of the first violation (checkers report in a fixed order, the
+  // Raft safety properties first).
+  r.checker = o.checker.empty() ? r.first_result.violations.front().checker : o.checker;
   if (std::find(r.first_result.checkers.begin(), r.first_result.checkers.end(), r.checker) == r.first_result.checkers.end()) {
     *error = fmt::format("seed {} does not fail checker \"{}\" (it fails: {}) — pass one of those to --checker", o.seed,
                          r.checker, fmt::join(r.first_result.checkers, ", "));
@@ -141,7 +142,7 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   auto fails = [&](const scenario::Scenario& cand) {
     ++r.runs;
     auto sp = std::make_shared<const scenario::Scenario>(cand);
-    SeedResult res = run_one(sp, o.seed, o.settings, cache);
+    SeedResult res = run_one_isolated(sp, o.seed, o.settings);
     const bool f = res.error.empty() &&
                    std::find(res.checkers.begin(), res.checkers.end(), r.checker) != res.checkers.end();
     if (f) last = std::move(res);
@@ -284,7 +285,7 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   }
   // The final candidate, run once more so the recorded hash is exactly its own.
   r.minimal = std::make_shared<const scenario::Scenario>(cur);
-  r.final_result = run_one(r.minimal, o.seed, o.settings, cache);
+  r.final_result = run_one_isolated(r.minimal, o.seed, o.settings);
   ++r.runs;
   r.budget_exhausted = !budget();
   r.timeline_after = cur.timeline.size();
@@ -299,8 +300,9 @@ std::string shrink_text(const ShrinkReport& r) {
                               r.budget_exhausted ? ", run budget exhausted: the result is smaller but may not be minimal" : "");
   if (r.steps.empty()) o += "  nothing could be removed: the input is already minimal\n";
   for (const auto& s : r.steps) o += fmt::format("  removed ({}): {}\n", s.phase, s.removed);
-  o += fmt::format("faults {} -> {}, timeline actions {} -> {}, client operations {} -> {}, run length {} -> {}\n",
-                   r.faults_before, r.faults_after, r.timeline_before, r.timeline_after, r.clients_before, r.clients_after,
+  o += fmt::format("faults {} -> {}, timeline actions {} -> {}, {}run length {} -> {}\n", r.faults_before, r.faults_after,
+                   r.timeline_before, r.timeline_after,
+                   r.checker == "crash" ? "" : fmt::format("client operations {} -> {}, ", r.clients_before, r.clients_after),
                    sim::format_duration(sim::nanos(r.duration_before)), sim::format_duration(sim::nanos(r.duration_after)));
   o += verdict_text(r.final_result);
   return o;
