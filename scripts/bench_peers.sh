@@ -92,6 +92,7 @@ for ((r = 1; r <= REPS; r++)); do
   log "repetition $r/$REPS: W2"
   run "W2__raftlab-off__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --json
   run "W2__raftlab-default__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --trace-level default --json
+  run "W2__raftlab-compact__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --snapshot-count 10000 --json
   run "W2__canonical__$r" "$WORK/bin/canonical_raft" W2 --entries "$W2_ENTRIES_CANONICAL"
   run "W2__canonical-snap64__$r" "$WORK/bin/canonical_raft" W2 --entries "$W2_ENTRIES_CANONICAL" --snapshot-threshold 64
   run "W2__etcdraft__$r" "${GO1[@]}" "$WORK/bin/etcdraft" W2 -entries "$W2_ENTRIES"

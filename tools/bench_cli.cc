@@ -20,6 +20,12 @@ void add_bench_verbs(CLI::App& app, VerbSet& v) {
   b->add_option("--first-seed", o->first_seed, "First seed of the sweep (W1/W4) or the run's seed (W2/W3)");
   b->add_option("--trace-level", o->trace_level, "Trace while measuring: off (default) or default")
       ->check(CLI::IsMember({"off", "default"}));
+  b->add_option("--snapshot-count", o->snapshot_count,
+                "W2/W3/W4: etcd --snapshot-count for every member (log compaction; default etcd's 100000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
+  b->add_option("--snapshot-catchup-entries", o->snapshot_catchup,
+                "W2/W3/W4: etcd --experimental-snapshot-catchup-entries (entries kept after compaction; default 5000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   b->add_option("--lab-scenario", o->lab_scenario, "W5: the fault lab's reference scenario");
   b->add_option("--jobs", o->jobs, "W5: worker processes/threads for `raftlab fuzz`")->check(CLI::Range(1, 64));
   b->add_flag("--json", o->json, "Print one JSON object");

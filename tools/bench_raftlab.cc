@@ -98,7 +98,11 @@ std::string member_ip(int i) { return fmt::format("10.0.{}.{}", i / 250, i % 250
 
 // The containers of an N-voter bare-etcd cluster, built once and shared by every run (as
 // a seed sweep shares its SpecCache): etcd_launcher parses the flags on first use.
-std::vector<ContainerSpec> make_specs(int voters) {
+struct Compaction {
+  std::uint64_t snapshot_count = 0, catchup = 0;  // 0 = etcd's default
+};
+
+std::vector<ContainerSpec> make_specs(int voters, Compaction cp = {}) {
   std::string initial;
   for (int i = 0; i < voters; ++i)
     initial += fmt::format("{}m{}=http://{}:2380", i ? "," : "", i + 1, member_ip(i));
@@ -121,6 +125,8 @@ std::vector<ContainerSpec> make_specs(int voters) {
         "--initial-election-tick-advance=false",
         "--pre-vote=false",
     };
+    if (cp.snapshot_count) args.push_back(fmt::format("--snapshot-count={}", cp.snapshot_count));
+    if (cp.catchup) args.push_back(fmt::format("--experimental-snapshot-catchup-entries={}", cp.catchup));
     ContainerSpec s;
     s.name = fmt::format("m{}", i + 1);
     s.host = i;
@@ -289,10 +295,10 @@ bool wait_all_applied(World& w, std::uint64_t target, Duration limit) {
 }
 
 ReplResult run_repl(int voters, std::uint64_t entries, std::uint64_t batch, std::uint64_t window, std::uint64_t seed,
-                    TraceLevel level) {
+                    TraceLevel level, Compaction cp = {}) {
   ReplResult r;
   r.rss_before_kib = current_rss_kib();
-  const std::vector<ContainerSpec> specs = make_specs(voters);
+  const std::vector<ContainerSpec> specs = make_specs(voters, cp);
   auto wp = make_world(specs, seed, level);
   World& w = *wp;
   if (!run_to_first_leader(w)) {
@@ -467,9 +473,12 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   } else if (o.workload == "W2" || o.workload == "W3") {
     const bool batched = o.workload == "W3";
     const std::uint64_t entries = o.entries ? o.entries : kDefaultEntries;
+    const Compaction cp{o.snapshot_count, o.snapshot_catchup};
     const ReplResult r =
-        run_repl(voters, entries, batched ? 100 : 1, batched ? 1000 : 1, o.first_seed, *level);
+        run_repl(voters, entries, batched ? 100 : 1, batched ? 1000 : 1, o.first_seed, *level, cp);
     j["voters"] = voters;
+    j["snapshot_count"] = o.snapshot_count ? o.snapshot_count : 100000;  // etcd's default
+    j["snapshot_catchup_entries"] = o.snapshot_catchup ? o.snapshot_catchup : 5000;
     j["batch"] = batched ? 100 : 1;
     j["max_in_flight"] = batched ? 1000 : 1;
     j.update(repl_json(r, voters));
@@ -490,7 +499,7 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
             // W2 first: its live-RSS delta (cluster built to cluster holding every
             // entry) is then not blurred by memory W1 freed but the allocator kept.
             const long rss0 = current_rss_kib();
-            const ReplResult r = run_repl(n, entries, 1, 1, o.first_seed, *level);
+            const ReplResult r = run_repl(n, entries, 1, 1, o.first_seed, *level, {o.snapshot_count, o.snapshot_catchup});
             x["W2"] = repl_json(r, n);
             x["W1"] = w1_json(run_w1(n, seeds, o.first_seed, *level));
             x["rss_before_kib"] = rss0;

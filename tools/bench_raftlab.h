@@ -28,6 +28,10 @@ struct BenchOptions {
   int voters = 0;                // 0 = the workload's default (5; W4: the sweep)
   std::uint64_t entries = 0;     // 0 = default (100,000)
   std::string trace_level = "off";
+  // etcd's --snapshot-count / --experimental-snapshot-catchup-entries for every member
+  // (0 = etcd's defaults): log compaction during W2/W3.
+  std::uint64_t snapshot_count = 0;
+  std::uint64_t snapshot_catchup = 0;
   std::uint64_t first_seed = 1;
   bool json = false;
   std::string lab_scenario = "scenarios/lab/reference.json";  // W5

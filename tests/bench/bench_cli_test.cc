@@ -97,6 +97,15 @@ TEST(BenchCli, W2AppliesExactlyTheRequestedEntriesOnEveryMember) {
   EXPECT_GE(o.j["sim_time_s"].get<double>(), 500 * 0.004);
 }
 
+TEST(BenchCli, W2WithLogCompactionStillAppliesEverything) {
+  const Out o = bench({"W2", "--entries", "500", "--snapshot-count", "100", "--snapshot-catchup-entries", "50", "--json"});
+  ASSERT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.j["ok"], true) << o.j.dump();
+  EXPECT_EQ(o.j["snapshot_count"], 100);
+  EXPECT_EQ(o.j["entries_applied_on_all_members"], 500);
+  EXPECT_EQ(o.j["members_with_all_entries"], 5);
+}
+
 TEST(BenchCli, W3BatchesWithManyInFlight) {
   const Out o = bench({"W3", "--entries", "500", "--voters", "3", "--json"});
   ASSERT_EQ(o.rc, 0) << o.err;
@@ -127,6 +136,7 @@ TEST(BenchCli, BadInputIsExitTwo) {
   EXPECT_EQ(bench({"W1", "--trace-level", "full"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W1", "--voters", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W1", "--seeds", "lots"}).rc, kExitBadInput);
+  EXPECT_EQ(bench({"W2", "--snapshot-count", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W5", "--lab-scenario", "/nonexistent/reference.json"}).rc, kExitBadInput);
 }
 
