@@ -239,6 +239,7 @@ class Driver {
     }
   }
   bool finished() const { return done_ >= total_; }
+  void stop() { total_ = issued_; }  // issue nothing more; what is in flight still finishes
   std::uint64_t done() const { return done_; }
   std::uint64_t failed() const { return failed_; }
 
@@ -309,19 +310,23 @@ ReplResult run_repl(int voters, std::uint64_t entries, std::uint64_t batch, std:
   // through raft; put until one succeeds, then let every member catch up.
   Applied a = applied_of(w);
   r.leader = a.leader;
-  {
-    Driver warm(&w, r.leader, 20, 1, 1);
-    warm.pump();
-    while (!warm.finished() && w.now() < kLeaderLimit * 2) {
-      w.run_until(w.now() + millis(100));
-      if (warm.done() > warm.failed()) break;
-    }
-    if (warm.done() == warm.failed()) {
-      r.error = "no warm-up put succeeded";
-      return r;
-    }
-    // Let the rest of the warm-up chain (if any) finish, then let followers catch up.
-    w.run_until(w.now() + seconds(6));
+  // Lives as long as the world runs: its callbacks point to it.
+  Driver warm(&w, r.leader, 20, 1, 1);
+  warm.pump();
+  while (!warm.finished() && w.now() < kLeaderLimit * 2) {
+    w.run_until(w.now() + millis(100));
+    if (warm.done() > warm.failed()) break;
+  }
+  if (warm.done() == warm.failed()) {
+    r.error = "no warm-up put succeeded";
+    return r;
+  }
+  // No more warm-up puts; what is in flight ends (reply or 5 s deadline) within 6 s.
+  warm.stop();
+  w.run_until(w.now() + seconds(6));
+  if (!warm.finished()) {
+    r.error = "warm-up puts still in flight";
+    return r;
   }
   a = applied_of(w);
   if (!wait_all_applied(w, a.max, seconds(10))) {
