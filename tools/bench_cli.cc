@@ -1,5 +1,6 @@
 // tools/bench_cli.cc — the `bench` verb: raftlab's side of the peer benchmarks
 // (tools/bench_raftlab.h; definitions and peers in docs/benchmarks.md).
+#include <cstdint>
 #include <memory>
 
 #include "tools/bench_raftlab.h"
@@ -13,10 +14,12 @@ void add_bench_verbs(CLI::App& app, VerbSet& v) {
   b->add_option("workload", o->workload, "W1 election, W2 unbatched puts, W3 batched puts, W4 scale, W5 lab")
       ->required()
       ->check(CLI::IsMember({"W1", "W2", "W3", "W4", "W5"}));
-  b->add_option("--seeds", o->seeds, "W1/W4: seeds (runs) to simulate (W1 default 100000, W4 1000); W5: seeds to fuzz");
+  b->add_option("--seeds", o->seeds, "W1/W4: seeds (runs) to simulate (W1 default 100000, W4 1000); W5: seeds to fuzz (default 2000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   b->add_option("--voters", o->voters, "Cluster size (default 5; W4: only this size instead of the sweep)")
       ->check(CLI::Range(1, 251));
-  b->add_option("--entries", o->entries, "W2/W3: entries to replicate (default 100000; W4: 10000)");
+  b->add_option("--entries", o->entries, "W2/W3: entries to replicate (default 100000; W4: 10000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   b->add_option("--first-seed", o->first_seed, "First seed of the sweep (W1/W4) or the run's seed (W2/W3)");
   b->add_option("--trace-level", o->trace_level, "Trace while measuring: off (default) or default")
       ->check(CLI::IsMember({"off", "default"}));

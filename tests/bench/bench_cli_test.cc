@@ -137,6 +137,8 @@ TEST(BenchCli, BadInputIsExitTwo) {
   EXPECT_EQ(bench({"W1", "--voters", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W1", "--seeds", "lots"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W2", "--snapshot-count", "0"}).rc, kExitBadInput);
+  EXPECT_EQ(bench({"W1", "--seeds", "0"}).rc, kExitBadInput);
+  EXPECT_EQ(bench({"W2", "--entries", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W5", "--lab-scenario", "/nonexistent/reference.json"}).rc, kExitBadInput);
 }
 
