@@ -12,7 +12,7 @@
 //
 // Settings (identical workload definitions): one tick = 100 ms of simulated time,
 // HeartbeatTick 1, ElectionTick 10 (etcd raft randomizes it in [10, 20) itself), pre-vote
-// off, one-way latency 1 ms (a message leaves when its Ready is handled and is stepped
+// off, CheckQuorum on (as etcd's server sets it), one-way latency 1 ms (a message leaves when its Ready is handled and is stepped
 // into the receiver 1 ms later), each node's ticker starts at a seeded random phase in
 // (0, 100 ms] (as raftlab's members do). Persisting a Ready = appending to MemoryStorage
 // (no disk latency modelled). Quirk: etcd raft 3.4 draws its randomized election
@@ -133,6 +133,7 @@ func newCluster(n int, seed uint64) *cluster {
 			MaxSizePerMsg:   1 << 20,
 			MaxInflightMsgs: 256,
 			PreVote:         false,
+			CheckQuorum:     true, // as etcd's server configures its raft node
 			Logger:          quiet{},
 		})
 		if err != nil {
