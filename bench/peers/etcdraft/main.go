@@ -131,7 +131,7 @@ func newCluster(n int, seed uint64) *cluster {
 			HeartbeatTick:   1,
 			Storage:         st,
 			MaxSizePerMsg:   1 << 20,
-			MaxInflightMsgs: 256,
+			MaxInflightMsgs: 512, // etcd server: 4096 / 8
 			PreVote:         false,
 			CheckQuorum:     true, // as etcd's server configures its raft node
 			Logger:          quiet{},
