@@ -13,6 +13,7 @@
 #include "sim/etcd/ids.h"
 #include "sim/etcd/shell.h"
 #include "sim/etcdctl.h"
+#include "sim/nemesis/nemesis.h"
 #include "sim/scenario/loader.h"
 
 namespace raftlab::sim {
@@ -165,6 +166,7 @@ Deployment::Deployment(std::shared_ptr<const scenario::Scenario> sp, const RunOp
   WorldOptions wo;
   wo.seed = opts.seed.value_or(s.seed);
   wo.trace_level = opts.trace_level;
+  wo.fsync_latency = nanos(s.fsync_latency_ns);
   wo.planted_bugs = opts.planted_bugs;
   if (s.network.intra_host_latency)
     wo.network.intra_host = {nanos(s.network.intra_host_latency->min_ns), nanos(s.network.intra_host_latency->max_ns)};
@@ -186,6 +188,9 @@ std::unique_ptr<Deployment> Deployment::build(const scenario::Scenario& s, const
 
 std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Scenario> sp, const RunOptions& opts,
                                               std::vector<scenario::LoadError>* errors) {
+  // A fault budget is drawn into an explicit schedule for this seed first: the run of
+  // `s` is the run of its materialized form (sim/nemesis/nemesis.h).
+  if (sp->nemesis) sp = std::make_shared<const scenario::Scenario>(nemesis::materialize(*sp, opts.seed.value_or(sp->seed)));
   const scenario::Scenario& s = *sp;
   std::unique_ptr<Deployment> d(new Deployment(std::move(sp), opts));
   if (!d->add_members(errors)) return nullptr;
@@ -203,6 +208,10 @@ std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Sc
   if (errors->size() != before) return nullptr;
   d->schedule_timeline();
   d->schedule_expectations();
+  if (s.has_schedule || s.clients) {
+    d->runner_ = std::make_unique<nemesis::Runner>(*d->world_, d->sp_);
+    d->runner_->install();
+  }
   return d;
 }
 

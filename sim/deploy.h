@@ -15,6 +15,10 @@
 #include "sim/scenario/scenario.h"
 #include "sim/world.h"
 
+namespace raftlab::nemesis {
+class Runner;
+}
+
 namespace raftlab::sim {
 
 struct ExpectResult {
@@ -105,6 +109,7 @@ class Deployment {
   std::vector<std::string> warnings_;
   std::vector<ExpectResult> results_;
   std::vector<std::optional<ExpectResult>> pending_;  // async probes (put/get) by slot
+  std::unique_ptr<nemesis::Runner> runner_;           // faults and clients (sim/nemesis)
 };
 
 // Fills a MemberConfig from argv + environment of an etcd process (flags win over

@@ -175,7 +175,9 @@ Network::Target Network::resolve_split(const Origin& from, std::string_view host
 
 bool Network::reachable(const Origin& from, const std::string& url) const {
   if (from.host >= 0 && !hosts_[static_cast<size_t>(from.host)].up) return false;
-  return resolve(from, url).ok;
+  const Target t = resolve(from, url);
+  if (t.ok && !faults_.empty() && blocked(from, t.l->ep, t.host)) return false;
+  return t.ok;
 }
 
 std::optional<EndpointId> Network::resolve_endpoint(const Origin& from, const std::string& url) const {
@@ -235,6 +237,79 @@ void Network::drop(const Origin& from, const std::string& to, const std::string&
   }
 }
 
+int Network::add_fault(NetFault f) {
+  const int id = next_fault_++;
+  faults_.emplace(id, std::move(f));
+  return id;
+}
+
+void Network::remove_fault(int id) { faults_.erase(id); }
+
+const std::string* Network::who_of(EndpointId ep) const {
+  auto it = ep_who_.find(ep);
+  return it == ep_who_.end() ? nullptr : &it->second;
+}
+
+bool Network::matches(const std::vector<std::string>& set, const std::string& who) {
+  return set.empty() || std::find(set.begin(), set.end(), who) != set.end();
+}
+
+bool Network::blocked(const Origin& from, EndpointId to, HostIndex to_host) const {
+  if (from.endpoint < 0 || from.host < 0) return false;  // clients are never cut off
+  const std::string* dst = who_of(to);
+  if (!dst) return false;
+  for (const auto& [id, f] : faults_) {
+    if (f.kind != NetFault::Kind::Block) continue;
+    if (f.by_groups) {
+      if (f.by_host) {
+        auto g = [&](HostIndex h) {
+          return h >= 0 && static_cast<std::size_t>(h) < f.group_of_host.size() ? f.group_of_host[static_cast<std::size_t>(h)] : 0;
+        };
+        if (g(from.host) != g(to_host)) return true;
+      } else {
+        auto g = [&](const std::string& w) {
+          auto it = f.group_of_member.find(w);
+          return it == f.group_of_member.end() ? 0 : it->second;
+        };
+        if (g(from.who) != g(*dst)) return true;
+      }
+    } else if (matches(f.from, from.who) && matches(f.to, *dst)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Network::deliver(const Origin& from, Stream* sp, const Packet& p) {
+  const std::string& to = *sp->url;
+  Target t;
+  if (sp->split_ok) {
+    t = resolve_split(from, sp->host, sp->port, stream_ip_host(*sp));
+  } else {
+    t.why = "malformed address";
+  }
+  if (!t.ok) {
+    drop(from, to, t.why, p);
+    return;
+  }
+  if (!faults_.empty() && blocked(from, t.l->ep, t.host)) {
+    drop(from, to, "i/o timeout (partitioned)", p);
+    return;
+  }
+  if (trace_.full()) {
+    TraceEvent e;
+    e.at = loop_.now();
+    e.kind = Ev::Deliver;
+    e.who = to;
+    e.a = from.who;
+    e.b = describe(p);
+    trace_.record(std::move(e));
+  }
+  // Copy: the receiver may unbind itself (a member exiting) while it runs.
+  Receiver rx = t.l->rx;
+  rx(p);
+}
+
 void Network::send(const Origin& from, const std::string& url, Packet p) {
   ++sent_;
   // The stream keeps the url split and its host looked up (FIFO per (sender, url)).
@@ -252,33 +327,49 @@ void Network::send(const Origin& from, const std::string& url, Packet p) {
     e.b = describe(p);
     trace_.record(std::move(e));
   }
-  const Time when = fifo_time(st.last, latency(from.host, dst_host));
   Stream* sp = &st;  // stable for the run: no copy of the url per packet
-  loop_.at(when, [this, from, sp, p = std::move(p)]() mutable {
-    const std::string& to = *sp->url;
-    Target t;
-    if (sp->split_ok) {
-      t = resolve_split(from, sp->host, sp->port, stream_ip_host(*sp));
-    } else {
-      t.why = "malformed address";
+  const Duration lat = latency(from.host, dst_host);
+  // Nemesis rules that act when a packet is sent (member-to-member traffic only).
+  Duration extra{0}, unordered{0};
+  bool duplicate = false;
+  if (!faults_.empty() && from.endpoint >= 0 && from.host >= 0 && st.split_ok) {
+    const Target t = resolve_split(from, st.host, st.port, stream_ip_host(st));
+    const std::string* dst = t.ok ? who_of(t.l->ep) : nullptr;
+    if (dst) {
+      for (const auto& [id, f] : faults_) {
+        if (f.kind == NetFault::Kind::Block || !matches(f.from, from.who) || !matches(f.to, *dst)) continue;
+        switch (f.kind) {
+          case NetFault::Kind::Loss:
+            if (fprng_.chance(static_cast<std::uint64_t>(f.ppm), 1'000'000)) {
+              drop(from, url, "lost (nemesis)", p);
+              return;
+            }
+            break;
+          case NetFault::Kind::Duplicate:
+            if (fprng_.chance(static_cast<std::uint64_t>(f.ppm), 1'000'000)) duplicate = true;
+            break;
+          case NetFault::Kind::Reorder:
+            if (fprng_.chance(static_cast<std::uint64_t>(f.ppm), 1'000'000))
+              unordered = unordered + nanos(fprng_.between(0, f.delay.ns));
+            break;
+          case NetFault::Kind::Delay: extra = extra + f.delay; break;
+          case NetFault::Kind::Block: break;
+        }
+      }
     }
-    if (!t.ok) {
-      drop(from, to, t.why, p);
-      return;
-    }
-    if (trace_.full()) {
-      TraceEvent e;
-      e.at = loop_.now();
-      e.kind = Ev::Deliver;
-      e.who = to;
-      e.a = from.who;
-      e.b = describe(p);
-      trace_.record(std::move(e));
-    }
-    // Copy: the receiver may unbind itself (a member exiting) while it runs.
-    Receiver rx = t.l->rx;
-    rx(p);
-  });
+  }
+  Time when;
+  if (unordered.ns > 0) {
+    when = loop_.now() + lat + extra + unordered;  // overtaken by later packets: not FIFO
+  } else {
+    when = fifo_time(st.last, lat + extra);
+  }
+  if (duplicate) {
+    // The copy arrives later than the original, by up to one more latency.
+    const Time again = when + nanos(fprng_.between(1, std::max<std::int64_t>(1, lat.ns * 2)));
+    loop_.at(again, [this, from, sp, p]() { deliver(from, sp, p); });
+  }
+  loop_.at(when, [this, from, sp, p = std::move(p)]() { deliver(from, sp, p); });
 }
 
 void Network::reply(const Origin& from, EndpointId to, Packet p) {
@@ -292,7 +383,8 @@ void Network::reply(const Origin& from, EndpointId to, Packet p) {
   loop_.at(when, [this, from, to, p = std::move(p)]() mutable {
     auto e = endpoints_.find(to);
     if (e == endpoints_.end()) return;  // requester gone: the connection died with it
-    if (!connected(from.host, e->second.first.host)) {
+    if (!connected(from.host, e->second.first.host) ||
+        (!faults_.empty() && blocked(from, to, e->second.first.host))) {
       drop(from, "endpoint/" + std::to_string(to), "i/o timeout", p);
       return;
     }

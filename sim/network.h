@@ -48,6 +48,27 @@ struct Origin {
   EndpointId endpoint = -1;  // -1 for clients
 };
 
+// A nemesis rule on member-to-member traffic (sim/nemesis). Members are named by their
+// container (Origin::who of the sender; name_endpoint() for the receiver). Clients'
+// traffic is never affected.
+struct NetFault {
+  enum class Kind : std::uint8_t {
+    Block,      // dropped at delivery: groups (by host or member) or one-way from -> to
+    Loss,       // lost at send with probability ppm
+    Duplicate,  // delivered a second time, later, with probability ppm
+    Reorder,    // delayed by up to `delay`, outside the stream's FIFO order, with probability ppm
+    Delay,      // delayed by `delay` more (FIFO kept)
+  } kind = Kind::Block;
+  // Block by groups: group_of_host (indexed by host) or group_of_member (names; unnamed: 0).
+  bool by_groups = false, by_host = false;
+  std::vector<int> group_of_host;
+  std::map<std::string, int> group_of_member;
+  // Otherwise: from -> to (empty: every member).
+  std::vector<std::string> from, to;
+  std::int64_t ppm = 0;
+  Duration delay{0};
+};
+
 class Network {
  public:
   using Receiver = std::function<void(const Packet&)>;
@@ -89,6 +110,14 @@ class Network {
   void heal();
   bool connected(HostIndex a, HostIndex b) const;
 
+  // Nemesis rules (see NetFault). add_fault returns an id for remove_fault. Random draws
+  // for them come from `prng` (set_fault_prng), never from the latency stream.
+  int add_fault(NetFault f);
+  void remove_fault(int id);
+  void set_fault_prng(Prng prng) { fprng_ = prng; }
+  void name_endpoint(EndpointId ep, std::string who) { ep_who_[ep] = std::move(who); }
+  bool has_faults() const { return !faults_.empty(); }
+
   std::uint64_t packets_sent() const { return sent_; }
   std::uint64_t packets_dropped() const { return dropped_; }
 
@@ -119,6 +148,13 @@ class Network {
   // of the same stream.
   Time fifo_time(Time& last, Duration lat);
   void drop(const Origin& from, const std::string& to, const std::string& why, const Packet& p);
+  // Delivery of a packet sent on stream `sp` (resolved now).
+  void deliver(const Origin& from, Stream* sp, const Packet& p);
+  // The member name of endpoint `ep`, or null.
+  const std::string* who_of(EndpointId ep) const;
+  static bool matches(const std::vector<std::string>& set, const std::string& who);
+  // Whether a Block rule stops member traffic from `from` to endpoint `to` on `to_host`.
+  bool blocked(const Origin& from, EndpointId to, HostIndex to_host) const;
 
   EventLoop& loop_;
   Trace& trace_;
@@ -141,6 +177,10 @@ class Network {
   StrMap<StrMap<Stream>> fifo_;                                      // sender -> url -> stream
   StrMap<std::unordered_map<EndpointId, Time>> reply_fifo_;         // sender -> requester -> last delivery
   std::uint64_t sent_ = 0, dropped_ = 0;
+  std::map<int, NetFault> faults_;  // by id: applied in the order they were added
+  int next_fault_ = 1;
+  Prng fprng_{0};
+  std::map<EndpointId, std::string> ep_who_;
 };
 
 // Splits "http://10.0.0.1:2380" into host and port. False if malformed.

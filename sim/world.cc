@@ -13,7 +13,9 @@ World::World(WorldOptions opts)
     : opts_(opts),
       trace_(opts.trace_level),
       root_(opts.seed),
-      net_(loop_, trace_, root_.derive("network"), opts.network) {}
+      net_(loop_, trace_, root_.derive("network"), opts.network) {
+  net_.set_fault_prng(root_.derive("nemesis/net"));
+}
 
 World::~World() = default;
 
@@ -22,6 +24,8 @@ HostIndex World::add_host(const std::string& name, const std::string& ip) { retu
 int World::add_container(ContainerSpec spec) {
   Container c;
   c.spec = std::move(spec);
+  c.faults = std::make_unique<etcd::MemberFaults>();
+  c.faults->fsync_latency = opts_.fsync_latency;
   containers_.push_back(std::move(c));
   return static_cast<int>(containers_.size() - 1);
 }
@@ -238,6 +242,8 @@ void World::exec_etcd(int c, const etcd::MemberConfig& cfg) {
   h.published = k.spec.published;
   h.host_ip = net_.host_ip(k.spec.host);
   h.planted_bugs = opts_.planted_bugs;
+  h.faults = k.faults.get();
+  net_.name_endpoint(h.origin.endpoint, k.spec.name);
   const std::uint64_t gen = k.gen;
   h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };
   // Each process instance gets its own stream, derived from the container name and a
@@ -329,8 +335,12 @@ void World::respec(int c, ContainerSpec spec) {
 
 void World::kill_host(HostIndex h) {
   proc_event(Ev::HostDown, net_.host_name(h), "");
-  for (size_t i = 0; i < containers_.size(); ++i)
-    if (containers_[i].spec.host == h) terminate(static_cast<int>(i), "host down");
+  for (size_t i = 0; i < containers_.size(); ++i) {
+    if (containers_[i].spec.host != h) continue;
+    // A power loss: what was not fsynced is gone.
+    if (containers_[i].up && containers_[i].member) containers_[i].member->crash(true);
+    terminate(static_cast<int>(i), "host down");
+  }
   net_.set_host_up(h, false);
 }
 
@@ -348,6 +358,49 @@ void World::restore_host(HostIndex h) {
       k.wanted = false;
     }
   }
+}
+
+void World::crash(int c, bool lose_unsynced) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  k.wanted = false;  // the nemesis holds it down; docker's restart policy does not act
+  if (!k.up) return;
+  if (k.member) k.member->crash(lose_unsynced);
+  terminate(c, "killed");
+}
+
+void World::terminate_instance(int c) {
+  Container& k = containers_[static_cast<size_t>(c)];
+  k.wanted = false;
+  if (k.up && k.member) k.member->crash(true);
+  terminate(c, "removed");
+  etcd::DataDir* d = data_dir(c);
+  const std::uint64_t held = d->snapshot.index + d->log.size();
+  *d = etcd::DataDir{};
+  k.instance++;  // a new instance gets a new anonymous volume
+  if (trace_.on()) {
+    TraceEvent e;
+    e.at = loop_.now();
+    e.kind = Ev::DataLoss;
+    e.who = k.spec.name;
+    e.index = 0;
+    e.a = "wiped";
+    e.b = fmt::format("instance terminated: data dir with {} log entries gone", held);
+    trace_.record(std::move(e));
+  }
+}
+
+void World::set_tick_rate(int c, std::int64_t ppm) {
+  containers_[static_cast<size_t>(c)].faults->tick_rate_ppm = ppm;
+}
+
+void World::set_fsync_latency(int c, std::optional<Duration> latency) {
+  containers_[static_cast<size_t>(c)].faults->fsync_latency = latency.value_or(opts_.fsync_latency);
+}
+
+std::uint64_t World::member_id_of(int c) {
+  const Container& k = containers_[static_cast<size_t>(c)];
+  if (k.member && k.member->id() != 0) return k.member->id();
+  return data_dir(c)->member_id;
 }
 
 void World::partition(const std::vector<std::vector<HostIndex>>& groups) {

@@ -79,6 +79,7 @@ struct WorldOptions {
   std::uint64_t seed = 1;
   TraceLevel trace_level = TraceLevel::Default;
   NetworkOptions network;
+  Duration fsync_latency{0};  // every member's WAL fsync (scenario "fsync_latency")
   std::uint32_t planted_bugs = 0;  // raft/bugs.h bits given to every member (tests, fuzz)
 };
 
@@ -140,6 +141,21 @@ class World {
   void restore_host(HostIndex h);
   void partition(const std::vector<std::vector<HostIndex>>& groups);
   void heal();
+
+  // Fault primitives (the nemesis, sim/nemesis, drives them and records fault/fault_end).
+  // crash: the process dies and is NOT restarted by its policy (the caller starts it
+  // again); lose_unsynced: like a power loss, its WAL write whose fsync had not
+  // completed is lost (`data_loss`). kill_host is a power loss for every member there.
+  void crash(int c, bool lose_unsynced);
+  // The instance is terminated with its data dir (`data_loss` "wiped"); it stays gone
+  // until start()/replace().
+  void terminate_instance(int c);
+  void set_tick_rate(int c, std::int64_t ppm);                  // 1'000'000 = normal
+  void set_fsync_latency(int c, std::optional<Duration> latency);  // nullopt: the scenario's
+  bool wanted(int c) const { return containers_[static_cast<size_t>(c)].wanted; }
+  bool up(int c) const { return containers_[static_cast<size_t>(c)].up; }
+  // The member ID the container runs as (or last ran as, from its data dir); 0 if none.
+  std::uint64_t member_id_of(int c);
   void note(const std::string& text);
 
   // etcdctl: tries the endpoints in order (clientv3 balancer); fails with
@@ -179,6 +195,7 @@ class World {
     etcd::Member* member = nullptr;
     std::string last_error;
     bool ever_started = false;
+    std::unique_ptr<etcd::MemberFaults> faults;  // shared with its member processes
   };
   void launch(int c);
   void launch_decided(int c, std::uint64_t gen, Launch l);

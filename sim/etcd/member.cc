@@ -76,6 +76,7 @@ void Member::start() {
 void Member::stop(const std::string& reason) {
   if (phase_ == Phase::Stopped) return;
   (void)reason;
+  sync_write();  // an orderly exit (or the OS after a process crash) completes the write
   ++generation_;
   phase_ = Phase::Stopped;
   host_.net->unlisten_all(host_.origin.endpoint);

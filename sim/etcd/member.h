@@ -74,6 +74,13 @@ struct DataDir {
   std::optional<std::map<std::string, std::string>> bitnami_new_member_envs;
 };
 
+// Faults the world injects into one container's processes (the nemesis); survives
+// restarts. Owned by the world; a member only reads it.
+struct MemberFaults {
+  std::int64_t tick_rate_ppm = 1'000'000;  // ticker speed: 2'000'000 = twice as fast
+  sim::Duration fsync_latency{0};         // how long each WAL save's fsync takes
+};
+
 // What the world gives a member process.
 struct MemberHost {
   sim::EventLoop* loop = nullptr;
@@ -84,6 +91,7 @@ struct MemberHost {
   std::map<int, int> published;       // container port -> host port (docker -p)
   std::string host_ip;
   std::uint32_t planted_bugs = 0;     // raft/bugs.h bits (tests and fuzz only; 0 = correct code)
+  const MemberFaults* faults = nullptr;  // null: no faults (instant fsync, true ticker)
   // Called once when the process exits by itself (fatal error, removed member).
   std::function<void(const std::string& error)> on_exit;
 };
@@ -100,6 +108,10 @@ class Member {
   void start();
   // Graceful stop and crash look the same here: every Ready is persisted synchronously.
   void stop(const std::string& reason);
+  // The process dies (SIGKILL, or power loss with lose_unsynced): the WAL write whose
+  // fsync has not completed is kept (the OS still writes its page cache) or, with
+  // lose_unsynced, rolled back and recorded as `data_loss`.
+  void crash(bool lose_unsynced);
 
   Phase phase() const { return phase_; }
   bool serving() const { return phase_ == Phase::Running; }
@@ -145,6 +157,26 @@ class Member {
   void on_reply_packet(const sim::Packet& p);
   void maybe_publish();
   void note_role_change();
+  sim::Duration tick_interval() const;
+
+  // Persistence (sim/etcd/member_persist.cc): a Ready's snapshot, hard state and entries
+  // are written at once (the page cache) and become durable when their fsync completes
+  // (MemberFaults::fsync_latency later; at once when it is 0). One write is in flight at
+  // a time: no new Ready is taken before the previous one is durable and advanced.
+  struct Unsynced {
+    bool snapshot_replaced = false;
+    raft::Snapshot old_snapshot;
+    std::vector<raft::Entry> old_log;        // snapshot_replaced: the whole WAL before
+    bool hs_changed = false;
+    raft::HardState old_hs, hs;
+    raft::LogIndex first = 0, last = 0;      // entries written (first == 0: none)
+    std::vector<raft::Entry> overwritten;    // the suffix from `first` they replaced
+  };
+  bool write_ready(const raft::Ready& rd);
+  void sync_write();  // the in-flight write's fsync completed: record append/hard_state
+  void finish_ready(const raft::Ready& rd, bool leader);
+  void send_messages(const std::vector<raft::Message>& msgs);
+  sim::Duration fsync_latency() const;
 
   // Snapshots and compaction (sim/etcd/member_snapshot.cc).
   std::uint64_t snapshot_count() const;
@@ -218,6 +250,8 @@ class Member {
   std::set<std::uint64_t> mismatch_logged_;
   std::uint64_t next_query_ = 1;
   std::map<std::uint64_t, std::function<void(const sim::MembersReply&)>> queries_;
+  std::optional<Unsynced> unsynced_;  // the write in the page cache, not yet fsynced
+  bool saving_ = false;               // a Ready waits for its fsync (no new Ready meanwhile)
   raft::SoftState last_soft_;
   std::uint64_t last_term_logged_ = 0;
   int ticks_ = 0;

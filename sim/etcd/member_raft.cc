@@ -39,7 +39,7 @@ void Member::on_tick() {
   retry_pending_proposals();
   expire_waiters();
   maybe_publish();
-  if (phase_ == Phase::Running) schedule_tick(sim::millis(cfg_.heartbeat_ms));
+  if (phase_ == Phase::Running) schedule_tick(tick_interval());
 }
 
 // etcd's adjustTicks (server.go): a single-member cluster fast-forwards its election
@@ -72,31 +72,27 @@ void Member::adjust_ticks_probe(int attempt) {
 }
 
 void Member::process_ready() {
-  // Bounded: a Ready loop that never drains would be a raft bug.
-  for (int rounds = 0; rounds < 64 && phase_ == Phase::Running && node_->has_ready(); ++rounds) {
+  // Bounded: a Ready loop that never drains would be a raft bug. While a write waits
+  // for its fsync no new Ready is taken (raft::Node hands none out before advance()).
+  for (int rounds = 0; rounds < 64 && phase_ == Phase::Running && !saving_ && node_->has_ready(); ++rounds) {
     raft::Ready rd = node_->ready();
-    // 1. Persist a received snapshot (it replaces the WAL), hard state and entries
-    // (synchronous fsync in this model).
-    if (rd.snapshot) {
-      data_->snapshot = *rd.snapshot;
-      data_->log.clear();
-    }
-    if (rd.hard_state) data_->hard_state = *rd.hard_state;
-    if (!rd.entries.empty()) {
-      const raft::LogIndex first = rd.entries.front().index;
-      const raft::LogIndex offset = data_->snapshot.index + 1;
-      if (first < offset || first > offset + data_->log.size()) {
-        fatal("raft: persisted log would have a gap", fmt::format("first={} have={}", first, data_->log.size()));
-        return;
-      }
-      data_->log.resize(first - offset);
-      for (auto& e : rd.entries) data_->log.push_back(e);
-    }
-    data_->writes++;
+    const bool leader = node_->role() == raft::Role::Leader;
     if (rd.soft_state || rd.hard_state) note_role_change();
-    // 2. Only then send.
-    for (const auto& m : rd.messages) send_raft(m);
-    // 3. Apply (a leader's snapshot first).
+    // etcd v3.5 etcdserver/raft.go (raftNode.start, the `case rd := <-r.Ready()` arm):
+    //   - committed entries go to the apply loop (r.applyc) first; applying does not
+    //     wait for this Ready's WAL write;
+    //   - `if islead { r.transport.Send(r.processMessages(rd.Messages)) }` BEFORE
+    //     r.storage.Save(rd.HardState, rd.Entries): "the leader can write to its disk in
+    //     parallel with replicating to the followers and them writing to their disks"
+    //     (raft thesis 10.2.1). The leader counts its own entries toward commit only
+    //     after advance() (raft::Node), i.e. once they are durable;
+    //   - a follower or candidate saves first and sends only after Save returned (its
+    //     MsgAppResp / MsgVoteResp promise durable state);
+    //   - then r.Advance().
+    // Save returns when the WAL's fsync completed: MemberFaults::fsync_latency here.
+    if (leader) send_messages(rd.messages);
+    if (!write_ready(rd)) return;
+    // Apply (a leader's snapshot first).
     if (rd.snapshot) {
       apply_snapshot(*rd.snapshot);
       if (phase_ != Phase::Running) return;
@@ -105,10 +101,50 @@ void Member::process_ready() {
       apply_entry(e);
       if (phase_ != Phase::Running) return;
     }
-    // 4. Acknowledge.
-    node_->advance(rd);
-    maybe_snapshot();
+    const sim::Duration lat = fsync_latency();
+    if (lat.ns <= 0) {
+      finish_ready(rd, leader);
+      continue;
+    }
+    saving_ = true;
+    auto pending = std::make_shared<raft::Ready>(std::move(rd));
+    const std::uint64_t gen = generation_;
+    host_.loop->after(lat, [this, gen, pending, leader] {
+      if (gen != generation_ || phase_ != Phase::Running) return;
+      saving_ = false;
+      finish_ready(*pending, leader);
+      process_ready();
+    });
+    return;
   }
+}
+
+void Member::finish_ready(const raft::Ready& rd, bool leader) {
+  sync_write();
+  if (!leader) send_messages(rd.messages);
+  node_->advance(rd);
+  maybe_snapshot();
+}
+
+void Member::send_messages(const std::vector<raft::Message>& msgs) {
+  for (const auto& m : msgs) {
+    if ((m.type == raft::MessageType::MsgVoteResp || m.type == raft::MessageType::MsgPreVoteResp) && !m.reject &&
+        host_.trace->on()) {
+      TraceEvent e = event(Ev::Vote);
+      e.term = m.term;
+      e.peer = m.to;
+      e.a = m.type == raft::MessageType::MsgVoteResp ? "vote" : "prevote";
+      host_.trace->record(std::move(e));
+    }
+    send_raft(m);
+  }
+}
+
+sim::Duration Member::tick_interval() const {
+  const std::int64_t base = static_cast<std::int64_t>(cfg_.heartbeat_ms) * 1'000'000;
+  if (!host_.faults || host_.faults->tick_rate_ppm == 1'000'000 || host_.faults->tick_rate_ppm <= 0)
+    return sim::nanos(base);
+  return sim::nanos(std::max<std::int64_t>(1, base * 1'000'000 / host_.faults->tick_rate_ppm));
 }
 
 std::string Member::peer_url_of(std::uint64_t id) const {
@@ -173,6 +209,16 @@ void Member::apply_entry(const raft::Entry& e) {
     // A digest of the entry so checkers can compare what members applied at an index.
     t.a = fmt::format("{}:{:016x}", e.type == raft::EntryType::ConfChange ? "conf" : "normal",
                       sim::label_hash(e.data));
+    if (e.type != raft::EntryType::ConfChange) {
+      // What the entry does, so a durability checker can find acknowledged writes.
+      const Request r = decode_request(e.data);
+      switch (r.kind) {
+        case Request::Kind::Put: t.b = "put " + r.key; t.c = r.value; break;
+        case Request::Kind::Read: t.b = "read " + r.key; break;
+        case Request::Kind::Publish: t.b = "publish"; break;
+        case Request::Kind::Noop: t.b = "noop"; break;
+      }
+    }
     host_.trace->record(std::move(t));
   }
 }

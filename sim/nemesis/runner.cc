@@ -1,18 +1,292 @@
-// sim/nemesis/runner.cc — carrying out faults and the client workload in a World.
+// sim/nemesis/runner.cc — carrying out a materialized scenario's faults and client
+// workload in a World, recording `fault` / `fault_end` / `quiet` (docs/trace-format.md).
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
 #include "sim/nemesis/nemesis.h"
 #include "sim/world.h"
 
 namespace raftlab::nemesis {
 
+using scenario::Fault;
+using scenario::FaultKind;
+
 struct Runner::Impl {
+  Impl(sim::World& world, std::shared_ptr<const scenario::Scenario> sc) : w(world), s(std::move(sc)) {}
   sim::World& w;
   std::shared_ptr<const scenario::Scenario> s;
   std::uint64_t issued = 0, done = 0;
+
+  // Containers the nemesis holds down (crash, host_down, terminate): a count per
+  // container, and whether it was wanted up when the first hold began. When the last
+  // hold ends it is started again (if it was wanted).
+  std::map<int, int> holds;
+  std::map<int, bool> was_wanted;
+  std::map<int, int> clock_active, fsync_active;
+  std::map<std::size_t, int> net_rules;  // fault number -> Network rule id
+
+  struct Client {
+    std::uint64_t no = 0;
+    sim::Prng prng{0};
+    std::int64_t ops = 0;
+  };
+  std::vector<Client> clients;
+  std::vector<std::string> endpoints;
+
+  void record(sim::Ev kind, const std::string& who, std::size_t index, const std::string& a, const std::string& b) {
+    if (!w.trace().on()) return;
+    sim::TraceEvent e;
+    e.at = w.now();
+    e.kind = kind;
+    e.who = who;
+    e.index = index;
+    e.a = a;
+    e.b = b;
+    w.trace().record(std::move(e));
+  }
+
+  void hold(int c) {
+    if (holds[c]++ == 0) was_wanted[c] = w.wanted(c);
+  }
+  // Returns true when this was the last hold and the container should come back.
+  bool release(int c) {
+    auto it = holds.find(c);
+    if (it == holds.end() || it->second == 0) return false;
+    return --it->second == 0 && was_wanted[c];
+  }
+  std::vector<int> on_host(int h) const {
+    std::vector<int> v;
+    for (std::size_t i = 0; i < w.container_count(); ++i)
+      if (w.container(static_cast<int>(i)).host == h) v.push_back(static_cast<int>(i));
+    return v;
+  }
+  int host_index(const std::string& name) const {
+    for (std::size_t i = 0; i < s->hosts.size(); ++i)
+      if (s->hosts[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+
+  void begin(std::size_t i);
+  void end(std::size_t i);
+  void issue(std::size_t k);
 };
 
-Runner::Runner(sim::World& w, std::shared_ptr<const scenario::Scenario> s) : impl_(new Impl{w, std::move(s)}) {}
+void Runner::Impl::begin(std::size_t i) {
+  const Fault& f = s->faults[i];
+  const std::string kind = scenario::fault_kind_name(f.kind);
+  const int c = f.target.empty() ? -1 : w.container_index(f.target);
+  record(sim::Ev::Fault, f.target, i, kind, describe(f));
+  switch (f.kind) {
+    case FaultKind::kCrash:
+      if (c < 0) return;
+      hold(c);
+      w.crash(c, f.lose_unsynced);
+      return;
+    case FaultKind::kHostDown: {
+      const int h = host_index(f.target);
+      if (h < 0) return;
+      for (int k : on_host(h)) hold(k);
+      w.kill_host(h);
+      return;
+    }
+    case FaultKind::kTerminate:
+      if (c < 0) return;
+      hold(c);
+      w.terminate_instance(c);
+      return;
+    case FaultKind::kPartition:
+    case FaultKind::kOneWay:
+    case FaultKind::kLoss:
+    case FaultKind::kDuplicate:
+    case FaultKind::kReorder:
+    case FaultKind::kDelay: {
+      sim::NetFault r;
+      switch (f.kind) {
+        case FaultKind::kLoss: r.kind = sim::NetFault::Kind::Loss; break;
+        case FaultKind::kDuplicate: r.kind = sim::NetFault::Kind::Duplicate; break;
+        case FaultKind::kReorder: r.kind = sim::NetFault::Kind::Reorder; break;
+        case FaultKind::kDelay: r.kind = sim::NetFault::Kind::Delay; break;
+        default: r.kind = sim::NetFault::Kind::Block; break;
+      }
+      if (f.kind == FaultKind::kPartition) {
+        r.by_groups = true;
+        r.by_host = f.host_groups;
+        r.group_of_host.assign(s->hosts.size(), 0);
+        for (std::size_t g = 0; g < f.groups.size(); ++g) {
+          for (const auto& name : f.groups[g]) {
+            if (f.host_groups) {
+              const int h = host_index(name);
+              if (h >= 0) r.group_of_host[static_cast<std::size_t>(h)] = static_cast<int>(g + 1);
+            } else {
+              r.group_of_member[name] = static_cast<int>(g + 1);
+            }
+          }
+        }
+      } else {
+        r.from = f.from;
+        r.to = f.to;
+      }
+      r.ppm = f.probability_ppm;
+      r.delay = sim::nanos(f.delay_ns);
+      net_rules[i] = w.net().add_fault(std::move(r));
+      return;
+    }
+    case FaultKind::kClock:
+      if (c < 0) return;
+      ++clock_active[c];
+      w.set_tick_rate(c, f.rate_ppm);
+      return;
+    case FaultKind::kSlowFsync:
+      if (c < 0) return;
+      ++fsync_active[c];
+      w.set_fsync_latency(c, sim::nanos(f.delay_ns));
+      return;
+    case FaultKind::kMemberRemove: {
+      if (c < 0) return;
+      const std::uint64_t id = w.member_id_of(c);
+      if (id == 0) {
+        record(sim::Ev::FaultEnd, f.target, i, kind, "not removed: it never ran");
+        return;
+      }
+      // `etcdctl member remove <id>` through every other member (clientv3 tries them in order).
+      std::vector<std::string> eps;
+      for (const auto& m : s->members)
+        if (m.name != f.target) eps.push_back(m.name);
+      sim::ClientRequest req;
+      req.kind = sim::ClientOpKind::MemberRemove;
+      req.member_id = id;
+      const std::string target = f.target;
+      w.etcdctl(std::move(req), eps, [this, i, target, kind](const sim::ClientResult& r) {
+        record(sim::Ev::FaultEnd, target, i, kind, r.ok ? "removed" : "refused: " + r.error);
+      });
+      return;
+    }
+  }
+}
+
+void Runner::Impl::end(std::size_t i) {
+  const Fault& f = s->faults[i];
+  const std::string kind = scenario::fault_kind_name(f.kind);
+  const int c = f.target.empty() ? -1 : w.container_index(f.target);
+  record(sim::Ev::FaultEnd, f.target, i, kind, "");
+  switch (f.kind) {
+    case FaultKind::kCrash:
+      if (c >= 0 && release(c)) w.start(c);
+      return;
+    case FaultKind::kHostDown: {
+      const int h = host_index(f.target);
+      if (h < 0) return;
+      w.restore_host(h);
+      for (int k : on_host(h))
+        if (release(k)) w.start(k);
+      return;
+    }
+    case FaultKind::kTerminate:
+      // A fresh instance of the same definition on an empty data dir (docker rm + run).
+      if (c >= 0 && release(c)) w.replace(c, w.container(c), true);
+      return;
+    case FaultKind::kPartition:
+    case FaultKind::kOneWay:
+    case FaultKind::kLoss:
+    case FaultKind::kDuplicate:
+    case FaultKind::kReorder:
+    case FaultKind::kDelay: {
+      auto it = net_rules.find(i);
+      if (it != net_rules.end()) w.net().remove_fault(it->second);
+      return;
+    }
+    case FaultKind::kClock:
+      if (c >= 0 && --clock_active[c] == 0) w.set_tick_rate(c, scenario::kPpm);
+      return;
+    case FaultKind::kSlowFsync:
+      if (c >= 0 && --fsync_active[c] == 0) w.set_fsync_latency(c, std::nullopt);
+      return;
+    case FaultKind::kMemberRemove:
+      return;  // ends when etcdctl answers
+  }
+}
+
+void Runner::Impl::issue(std::size_t k) {
+  const scenario::ClientWorkload& cw = *s->clients;
+  Client& cl = clients[k];
+  if (w.now().ns >= cw.end_ns || (cw.max_ops > 0 && cl.ops >= cw.max_ops) || endpoints.empty()) return;
+  // Every op draws the same things in the same order from the client's own stream.
+  const bool read = cl.prng.chance(static_cast<std::uint64_t>(cw.read_ppm), scenario::kPpm);
+  const std::uint64_t key = cl.prng.uniform(static_cast<std::uint64_t>(cw.keys));
+  const std::uint64_t first = cl.prng.uniform(endpoints.size());
+  const bool serializable = cl.prng.chance(static_cast<std::uint64_t>(cw.serializable_ppm), scenario::kPpm);
+  ++cl.ops;
+  sim::ClientRequest req;
+  req.key = fmt::format("k{}", key);
+  if (read) {
+    req.kind = sim::ClientOpKind::Get;
+    req.serializable = serializable;
+  } else {
+    req.kind = sim::ClientOpKind::Put;
+    req.value = fmt::format("c{}-{}", cl.no, cl.ops);  // unique per write
+  }
+  // clientv3's balancer: starts at the client's pick and moves on past unreachable ones.
+  std::vector<std::string> eps;
+  for (std::size_t j = 0; j < endpoints.size(); ++j) eps.push_back(endpoints[(first + j) % endpoints.size()]);
+  ++issued;
+  w.etcdctl(
+      std::move(req), std::move(eps),
+      [this, k](const sim::ClientResult&) {
+        ++done;
+        const scenario::ClientWorkload& c = *s->clients;
+        const sim::Duration think = sim::nanos(clients[k].prng.between(c.min_think_ns, c.max_think_ns));
+        w.loop().after(think, [this, k] { issue(k); });
+      },
+      sim::nanos(cw.timeout_ns), cl.no);
+}
+
+Runner::Runner(sim::World& w, std::shared_ptr<const scenario::Scenario> s) : impl_(std::make_unique<Impl>(w, std::move(s))) {}
 Runner::~Runner() = default;
-void Runner::install() {}
+
+void Runner::install() {
+  Impl& m = *impl_;
+  const scenario::Scenario& s = *m.s;
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    const Fault& f = s.faults[i];
+    m.w.loop().at(sim::nanos(f.at_ns), [&m, i] { m.begin(i); });
+    const bool ends = f.kind != FaultKind::kMemberRemove && (f.kind != FaultKind::kTerminate || f.duration_ns > 0);
+    if (ends) m.w.loop().at(sim::nanos(fault_end_ns(f)), [&m, i] { m.end(i); });
+  }
+  if (s.has_schedule) {
+    m.w.loop().at(sim::nanos(quiet_at_ns(s)), [&m] {
+      std::vector<std::string> gone;
+      for (std::size_t c = 0; c < m.w.container_count(); ++c)
+        if (!m.w.wanted(static_cast<int>(c))) gone.push_back(m.w.container(static_cast<int>(c)).name);
+      m.record(sim::Ev::Quiet, "", m.s->faults.size(),
+               gone.empty() ? "every fault healed, every member wanted up"
+                            : fmt::format("every fault healed; not wanted up: {}", fmt::join(gone, ",")),
+               "");
+    });
+  }
+  if (s.clients) {
+    const scenario::ClientWorkload& cw = *s.clients;
+    if (cw.endpoints.empty()) {
+      for (const auto& mem : s.members) m.endpoints.push_back(mem.name);
+    } else {
+      m.endpoints = cw.endpoints;
+    }
+    const sim::Prng root(m.w.seed());
+    for (std::int64_t n = 1; n <= cw.count; ++n) {
+      Impl::Client cl;
+      cl.no = static_cast<std::uint64_t>(n);
+      cl.prng = root.derive(fmt::format("client/{}", n));
+      m.clients.push_back(cl);
+    }
+    for (std::size_t k = 0; k < m.clients.size(); ++k) {
+      // Clients start spread over one think time, not in lockstep.
+      const std::int64_t at = cw.start_ns + m.clients[k].prng.between(0, cw.max_think_ns);
+      m.w.loop().at(sim::nanos(at), [&m, k] { m.issue(k); });
+    }
+  }
+}
+
 std::uint64_t Runner::ops_issued() const { return impl_->issued; }
 std::uint64_t Runner::ops_done() const { return impl_->done; }
 

@@ -1,0 +1,113 @@
+// sim/etcd/member_persist.cc — the member's WAL writes: written at once into the page
+// cache, durable when their fsync completes (MemberFaults::fsync_latency; at once when
+// it is 0), and what a crash keeps or loses. Records `append` (each entry when
+// durable), `hard_state` (a new durable hard state) and `data_loss` (docs/trace-format.md).
+#include <fmt/format.h>
+
+#include "sim/etcd/member.h"
+
+namespace raftlab::etcd {
+
+using sim::Ev;
+using sim::TraceEvent;
+
+sim::Duration Member::fsync_latency() const { return host_.faults ? host_.faults->fsync_latency : sim::Duration{0}; }
+
+bool Member::write_ready(const raft::Ready& rd) {
+  Unsynced u;
+  if (rd.snapshot) {
+    // A leader's snapshot replaces the whole WAL (etcd saves the snap file first).
+    u.snapshot_replaced = true;
+    u.old_snapshot = data_->snapshot;
+    u.old_log = data_->log;
+    data_->snapshot = *rd.snapshot;
+    data_->log.clear();
+  }
+  if (rd.hard_state) {
+    u.hs_changed = true;
+    u.old_hs = data_->hard_state;
+    u.hs = *rd.hard_state;
+    data_->hard_state = *rd.hard_state;
+  }
+  if (!rd.entries.empty()) {
+    const raft::LogIndex first = rd.entries.front().index;
+    const raft::LogIndex offset = data_->snapshot.index + 1;
+    if (first < offset || first > offset + data_->log.size()) {
+      fatal("raft: persisted log would have a gap", fmt::format("first={} have={}", first, data_->log.size()));
+      return false;
+    }
+    const auto keep = static_cast<std::size_t>(first - offset);
+    if (!u.snapshot_replaced && keep < data_->log.size())
+      u.overwritten.assign(data_->log.begin() + static_cast<std::ptrdiff_t>(keep), data_->log.end());
+    data_->log.resize(keep);
+    for (const auto& e : rd.entries) data_->log.push_back(e);
+    u.first = first;
+    u.last = rd.entries.back().index;
+  }
+  data_->writes++;
+  unsynced_ = std::move(u);
+  return true;
+}
+
+void Member::sync_write() {
+  if (!unsynced_) return;
+  const Unsynced& u = *unsynced_;
+  if (host_.trace->on()) {
+    if (u.first != 0) {
+      const raft::LogIndex offset = data_->snapshot.index + 1;
+      for (raft::LogIndex i = u.first; i <= u.last; ++i) {
+        if (i < offset || i - offset >= data_->log.size()) break;
+        const raft::Entry& e = data_->log[static_cast<std::size_t>(i - offset)];
+        TraceEvent t = event(Ev::Append);
+        t.term = e.term;
+        t.index = e.index;
+        t.a = fmt::format("{}:{:016x}", e.type == raft::EntryType::ConfChange ? "conf" : "normal",
+                          sim::label_hash(e.data));
+        host_.trace->record(std::move(t));
+      }
+    }
+    if (u.hs_changed) {
+      TraceEvent t = event(Ev::HardState);
+      t.term = u.hs.term;
+      t.peer = u.hs.vote;
+      t.index = u.hs.commit;
+      host_.trace->record(std::move(t));
+    }
+  }
+  unsynced_.reset();
+}
+
+void Member::crash(bool lose_unsynced) {
+  if (phase_ == Phase::Stopped) return;
+  if (lose_unsynced && unsynced_) {
+    const Unsynced u = std::move(*unsynced_);
+    unsynced_.reset();
+    if (u.snapshot_replaced) {
+      data_->snapshot = u.old_snapshot;
+      data_->log = u.old_log;
+    } else if (u.first != 0) {
+      const raft::LogIndex offset = data_->snapshot.index + 1;
+      data_->log.resize(static_cast<std::size_t>(u.first - offset));
+      for (const auto& e : u.overwritten) data_->log.push_back(e);
+    }
+    if (u.hs_changed) data_->hard_state = u.old_hs;
+    if (host_.trace->on() && (u.first != 0 || u.hs_changed || u.snapshot_replaced)) {
+      TraceEvent t = event(Ev::DataLoss);
+      t.index = data_->snapshot.index + data_->log.size();
+      t.a = "unsynced";
+      std::string what;
+      if (u.first != 0) what = fmt::format("entries {}..{} not fsynced", u.first, u.last);
+      if (u.hs_changed)
+        what += fmt::format("{}hard state term={} vote={} commit={} not fsynced", what.empty() ? "" : "; ", u.hs.term,
+                            sim::hex_id(u.hs.vote), u.hs.commit);
+      if (u.snapshot_replaced) what += fmt::format("{}snapshot not fsynced", what.empty() ? "" : "; ");
+      t.b = what;
+      host_.trace->record(std::move(t));
+    }
+  }
+  // Otherwise the OS still writes what etcd wrote: it is durable.
+  sync_write();
+  stop("killed");
+}
+
+}  // namespace raftlab::etcd
