@@ -545,3 +545,44 @@ TEST(NemesisRuns, CorrectCodePassesTheSafetyCheckers) {
 
 }  // namespace
 }  // namespace raftlab
+
+namespace raftlab {
+namespace {
+
+// Opt-in measurement (results/NEMESIS.md): wall time per seed of the reference scenario at
+// trace off and default, in process, one core, shared SpecCache; medians of 5 repetitions
+// of 20 seeds each.
+//   ./build/tests/nemesis_tests --gtest_also_run_disabled_tests --gtest_filter='*MeasureReference*'
+TEST(NemesisRuns, DISABLED_MeasureReference) {
+  const auto s = std::make_shared<const scenario::Scenario>(load("scenarios/lab/reference.json"));
+  for (const auto level : {sim::TraceLevel::Off, sim::TraceLevel::Default}) {
+    const auto cache = std::make_shared<sim::SpecCache>();
+    std::vector<double> per_seed;
+    std::uint64_t events = 0, trace_events = 0, runs = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      const auto t0 = std::chrono::steady_clock::now();
+      for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        sim::RunOptions o;
+        o.seed = seed;
+        o.trace_level = level;
+        o.cache = cache;
+        std::vector<scenario::LoadError> errors;
+        auto d = sim::Deployment::build(s, o, &errors);
+        ASSERT_NE(d, nullptr);
+        const auto rr = d->run();
+        events += rr.events;
+        trace_events += d->world().trace().events().size();
+        ++runs;
+      }
+      per_seed.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 20);
+    }
+    std::sort(per_seed.begin(), per_seed.end());
+    std::printf("trace=%s median %.2f ms/seed (%.1f seeds/s), min %.2f max %.2f; %llu loop events/run, %llu trace events/run\n",
+                level == sim::TraceLevel::Off ? "off" : "default", per_seed[2] * 1e3, 1.0 / per_seed[2],
+                per_seed.front() * 1e3, per_seed.back() * 1e3, static_cast<unsigned long long>(events / runs),
+                static_cast<unsigned long long>(trace_events / runs));
+  }
+}
+
+}  // namespace
+}  // namespace raftlab
