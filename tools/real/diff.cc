@@ -901,7 +901,9 @@ std::pair<std::string, std::string> find_etcd(const DiffOptions& o, std::ostream
       r = run_capture(cmd, nullptr, 600000);
     }
     if (r.exit_code != 0) err << r.err;
-    return find_etcd(DiffOptions{o.scenario_file, o.real_etcd, o.time_scale, o.settle_s, o.json, o.row, o.keep, false}, err);
+    DiffOptions again = o;
+    again.install = false;
+    return find_etcd(again, err);
   }
   if (etcd.empty() || ::access(etcd.c_str(), X_OK) != 0)
     throw Broken{"no etcd binary (" + (o.real_etcd.empty() ? std::string("/usr/bin/etcd") : o.real_etcd) +
@@ -938,7 +940,7 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     const Captured vr = run_capture({etcd_bin, "--version"}, nullptr, 10000);
     const std::string real_version = trim_version(vr.out);
     if (vr.exit_code != 0 || real_version.empty()) throw Broken{etcd_bin + " --version failed: " + vr.err};
-    auto map = make_loopback_map(orig);
+    auto map = make_loopback_map(orig, o.loopback_net);
     if (!map.ok()) throw BadInput{map.error().message};
     auto ls = std::make_shared<const scenario::Scenario>(loopback_scenario(orig, map.value(), real_version));
     // The version the scenario asks for (explicit, else the first image tag).

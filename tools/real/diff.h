@@ -21,6 +21,7 @@ struct DiffOptions {
   bool json = false;
   bool row = false;            // one markdown table row (scripts/fidelity.sh)
   bool keep = false;           // keep the temp dir (logs, data dirs)
+  int loopback_net = 0;        // hosts on 127.0.<net>.11, .12, ...
   bool install = true;         // apt-get etcd-server etcd-client when etcd is missing
 };
 

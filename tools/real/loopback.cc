@@ -100,13 +100,14 @@ std::string text_of(const nlohmann::json& v) { return v.is_string() ? v.get<std:
 
 }  // namespace
 
-etcd::Result<LoopbackMap> make_loopback_map(const scenario::Scenario& s) {
+etcd::Result<LoopbackMap> make_loopback_map(const scenario::Scenario& s, int net) {
+  if (net < 0 || net > 255) return etcd::Error{"--loopback-net", fmt::format("{} is not in 0..255", net), "pick 0..255"};
   if (s.hosts.size() > 200)
     return etcd::Error{"hosts", fmt::format("{} hosts: diff maps each to 127.0.0.11..127.0.0.210", s.hosts.size()),
                        "use at most 200 hosts"};
   LoopbackMap m;
   for (size_t i = 0; i < s.hosts.size(); ++i) {
-    const std::string lo = fmt::format("127.0.0.{}", 11 + i);
+    const std::string lo = fmt::format("127.0.{}.{}", net, 11 + i);
     m.ips.emplace_back(s.hosts[i].ip, lo);
     m.by_host[s.hosts[i].name] = lo;
   }

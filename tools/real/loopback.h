@@ -27,13 +27,14 @@
 
 namespace raftlab::real {
 
-// Scenario host IP -> its own loopback address (host i -> 127.0.0.(11+i)). 127.0.0.1 is
-// never used: inside a container it means the container itself.
+// Scenario host IP -> its own loopback address (host i -> 127.0.<net>.(11+i)). 127.0.0.1 is
+// never used: inside a container it means the container itself. `net` (0..255) lets
+// concurrent diffs on one machine (parallel test runs) use disjoint addresses.
 struct LoopbackMap {
   std::vector<std::pair<std::string, std::string>> ips;  // scenario ip -> 127.0.0.x, in host order
   std::map<std::string, std::string> by_host;            // host name -> 127.0.0.x
 };
-etcd::Result<LoopbackMap> make_loopback_map(const scenario::Scenario& s);
+etcd::Result<LoopbackMap> make_loopback_map(const scenario::Scenario& s, int net = 0);
 
 // Every occurrence of a scenario host IP in `text` (not inside a longer dotted number)
 // replaced by its loopback address.
