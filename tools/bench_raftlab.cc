@@ -154,6 +154,7 @@ std::unique_ptr<World> make_world(const std::vector<ContainerSpec>& specs, std::
   wo.trace_level = level;
   wo.network.intra_host = LatencyRange{millis(1), millis(1)};  // one-way latency: exactly 1 ms
   wo.network.inter_host = LatencyRange{millis(1), millis(1)};
+  wo.fsync_latency = millis(1);  // disk latency: every WAL save's fsync takes 1 ms
   auto w = std::make_unique<World>(wo);
   for (size_t i = 0; i < specs.size(); ++i) w->add_host(fmt::format("h{}", i + 1), member_ip(static_cast<int>(i)));
   for (const auto& s : specs) w->add_container(s);

@@ -14,8 +14,9 @@
 // HeartbeatTick 1, ElectionTick 10 (etcd raft randomizes it in [10, 20) itself), pre-vote
 // off, CheckQuorum on (as etcd's server sets it), one-way latency 1 ms (a message leaves when its Ready is handled and is stepped
 // into the receiver 1 ms later), each node's ticker starts at a seeded random phase in
-// (0, 100 ms] (as raftlab's members do). Persisting a Ready = appending to MemoryStorage
-// (no disk latency modelled). Quirk: etcd raft 3.4 draws its randomized election
+// (0, 100 ms] (as raftlab's members do). Persisting a Ready = appending to MemoryStorage,
+// whose fsync takes 1 ms (-disk-latency-ms) when etcd would sync (raft.MustSync); the
+// leader sends in parallel with its write, followers after it (etcd's raftNode). Quirk: etcd raft 3.4 draws its randomized election
 // timeouts from a package-global rand seeded from the wall clock (raft.go, globalRand):
 // there is no seed API, so its simulated times are not reproducible run to run (their
 // distribution is).
@@ -63,6 +64,7 @@ func (quiet) Panicf(f string, v ...interface{}) { panic(fmt.Sprintf(f, v...)) }
 const (
 	evTick = iota
 	evDeliver
+	evPersisted
 )
 
 type event struct {
@@ -71,6 +73,7 @@ type event struct {
 	kind int
 	node int
 	msg  pb.Message
+	rd   *raft.Ready // evPersisted: the Ready whose WAL write's fsync completed
 }
 
 type queue []*event
@@ -98,10 +101,16 @@ const (
 	latencyNs = int64(time.Millisecond)
 )
 
+// -disk-latency-ms: how long each WAL fsync takes (0: persisting is instant).
+var diskLatencyNs = int64(time.Millisecond)
+
 type cluster struct {
 	nodes    []*raft.RawNode
 	stores   []*raft.MemoryStorage
 	applied  []uint64
+	saving   []bool         // a Ready waits for its fsync: no new Ready meanwhile
+	prevHS   []pb.HardState // for raft.MustSync
+	diskNs   int64
 	q        queue
 	seq      uint64
 	now      int64
@@ -111,7 +120,7 @@ type cluster struct {
 }
 
 func newCluster(n int, seed uint64) *cluster {
-	c := &cluster{leader: -1}
+	c := &cluster{leader: -1, diskNs: diskLatencyNs}
 	rng := rand.New(rand.NewSource(int64(seed)))
 	ids := make([]uint64, n)
 	for i := range ids {
@@ -142,6 +151,8 @@ func newCluster(n int, seed uint64) *cluster {
 		c.nodes = append(c.nodes, rn)
 		c.stores = append(c.stores, st)
 		c.applied = append(c.applied, 1)
+		c.saving = append(c.saving, false)
+		c.prevHS = append(c.prevHS, pb.HardState{})
 		// Each node's ticker starts at a seeded phase in (0, 100 ms].
 		c.push(&event{at: 1 + rng.Int63n(tickNs), kind: evTick, node: i})
 	}
@@ -154,14 +165,18 @@ func (c *cluster) push(e *event) {
 	heap.Push(&c.q, e)
 }
 
-// handle carries out the Ready contract: persist, send, apply, advance.
+// handle carries out the Ready contract as etcd's raftNode does: write the WAL (entries
+// and hard state), a leader sends at once (in parallel with its write), the fsync takes
+// the disk latency when the write must be synced (raft.MustSync), then a follower sends,
+// entries are applied and the Ready is acknowledged. One write in flight per node.
 func (c *cluster) handle(i int) {
 	rn := c.nodes[i]
-	for rn.HasReady() {
+	for !c.saving[i] && rn.HasReady() {
 		rd := rn.Ready()
 		if rd.SoftState != nil && rd.SoftState.RaftState == raft.StateLeader {
 			c.leader = i
 		}
+		leader := rn.BasicStatus().RaftState == raft.StateLeader
 		st := c.stores[i]
 		if !raft.IsEmptySnap(rd.Snapshot) {
 			_ = st.ApplySnapshot(rd.Snapshot)
@@ -172,15 +187,38 @@ func (c *cluster) handle(i int) {
 		if len(rd.Entries) > 0 {
 			_ = st.Append(rd.Entries)
 		}
-		for _, m := range rd.Messages {
-			c.messages++
-			c.push(&event{at: c.now + latencyNs, kind: evDeliver, node: int(m.To - 1), msg: m})
+		if leader {
+			c.send(rd.Messages)
+			rd.Messages = nil
 		}
-		for _, e := range rd.CommittedEntries {
-			c.applied[i] = e.Index
+		sync := raft.MustSync(rd.HardState, c.prevHS[i], len(rd.Entries))
+		if !raft.IsEmptyHardState(rd.HardState) {
+			c.prevHS[i] = rd.HardState
 		}
-		rn.Advance(rd)
+		if sync && c.diskNs > 0 {
+			c.saving[i] = true
+			r := rd
+			c.push(&event{at: c.now + c.diskNs, kind: evPersisted, node: i, rd: &r})
+			return
+		}
+		c.finish(i, &rd)
 	}
+}
+
+func (c *cluster) send(ms []pb.Message) {
+	for _, m := range ms {
+		c.messages++
+		c.push(&event{at: c.now + latencyNs, kind: evDeliver, node: int(m.To - 1), msg: m})
+	}
+}
+
+// finish: after the write is durable, send (followers), apply, acknowledge.
+func (c *cluster) finish(i int, rd *raft.Ready) {
+	c.send(rd.Messages)
+	for _, e := range rd.CommittedEntries {
+		c.applied[i] = e.Index
+	}
+	c.nodes[i].Advance(*rd)
 }
 
 // step fires the next event; false when the queue is empty or the next event is past limit.
@@ -197,6 +235,9 @@ func (c *cluster) step(limit int64) bool {
 		c.push(&event{at: c.now + tickNs, kind: evTick, node: e.node})
 	case evDeliver:
 		_ = c.nodes[e.node].Step(e.msg)
+	case evPersisted:
+		c.saving[e.node] = false
+		c.finish(e.node, e.rd)
 	}
 	c.handle(e.node)
 	return true
@@ -424,9 +465,15 @@ func main() {
 	voters := fs.Int("voters", 5, "cluster size")
 	entries := fs.Uint64("entries", 100000, "W2/W3 entries")
 	firstSeed := fs.Uint64("first-seed", 1, "first seed")
+	diskMs := fs.Int64("disk-latency-ms", 1, "WAL fsync latency in ms (0 = instant)")
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		os.Exit(2)
 	}
+	if *diskMs < 0 || *diskMs > 1000 {
+		fmt.Fprintln(os.Stderr, "etcdraft: -disk-latency-ms must be 0..1000")
+		os.Exit(2)
+	}
+	diskLatencyNs = *diskMs * int64(time.Millisecond)
 	if *voters < 1 || *voters > 1000 {
 		fmt.Fprintln(os.Stderr, "etcdraft: -voters must be 1..1000")
 		os.Exit(2)
@@ -447,6 +494,7 @@ func main() {
 	out["engine"] = "etcd-raft"
 	out["workload"] = w
 	out["voters"] = *voters
+	out["disk_latency_ms"] = *diskMs
 	out["peak_rss_kib"] = peakRSSKiB()
 	out["ok"] = ok
 	b, _ := json.Marshal(out)
