@@ -80,7 +80,10 @@ void Member::process_ready() {
     if (rd.soft_state || rd.hard_state) note_role_change();
     // etcd v3.5 etcdserver/raft.go (raftNode.start, the `case rd := <-r.Ready()` arm):
     //   - committed entries go to the apply loop (r.applyc) first; applying does not
-    //     wait for this Ready's WAL write;
+    //     wait for this Ready's WAL write (since v3.5.5 it does when the committed
+    //     entries overlap this Ready's new entries, shouldWaitWALSync, etcd issue 14370:
+    //     a one-member cluster; raft::Node never hands such a Ready out, because a
+    //     leader counts its own entries only after advance());
     //   - `if islead { r.transport.Send(r.processMessages(rd.Messages)) }` BEFORE
     //     r.storage.Save(rd.HardState, rd.Entries): "the leader can write to its disk in
     //     parallel with replicating to the followers and them writing to their disks"
