@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RAFTLAB=${1:-build/tools/raftlab}
-SCALE=${2:-${FIDELITY_TIME_SCALE:-0.5}}
+SCALE=${2:-${FIDELITY_TIME_SCALE:-1}}
 out=results/FIDELITY.md
 explanations=""
 if [ -f "$out" ] && grep -q '^<!-- explanations -->' "$out"; then
