@@ -365,8 +365,8 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
     j["timeline_after"] = rep.timeline_after;
     j["client_ops_before"] = rep.clients_before;
     j["client_ops_after"] = rep.clients_after;
-    j["duration_before"] = sim::format_duration(sim::nanos(rep.duration_before));
-    j["duration_after"] = sim::format_duration(sim::nanos(rep.duration_after));
+    j["duration_before"] = lab::time_text(rep.duration_before);
+    j["duration_after"] = lab::time_text(rep.duration_after);
     auto& st = j["removed"] = nlohmann::ordered_json::array();
     for (const auto& s2 : rep.steps) st.push_back({{"phase", s2.phase}, {"removed", s2.removed}});
     j["still_fails"] = rep.final_result.checkers;

@@ -626,7 +626,7 @@ nlohmann::ordered_json seed_json(const SeedResult& r) {
     for (const auto& v : r.violations) {
       nlohmann::ordered_json x;
       x["checker"] = v.checker;
-      x["at"] = sim::format_duration(sim::nanos(v.at_ns));
+      x["at"] = time_text(v.at_ns);
       x["members"] = v.members;
       x["evidence"] = v.evidence;
       vs.push_back(std::move(x));
@@ -687,6 +687,12 @@ std::string verdict_text(const SeedResult& r) {
   std::string o = fmt::format("FAIL: {} ({} violation(s))\n", fmt::join(r.checkers, ", "), r.violations.size());
   for (const auto& v : r.violations) o += "  " + check::describe(v) + "\n";
   return o;
+}
+
+std::string time_text(std::int64_t ns) {
+  if (ns < 0) return "-" + time_text(-ns);
+  const std::int64_t ms = (ns + 500'000) / 1'000'000;
+  return fmt::format("{}.{:03}s", ms / 1000, ms % 1000);
 }
 
 // ---- merge ----

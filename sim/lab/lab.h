@@ -163,6 +163,9 @@ std::string summary_text(const FuzzReport& r);
 // One seed's verdict for people: each violation, or "no checker found a violation".
 std::string verdict_text(const SeedResult& r);
 
+// "5.761s": virtual times in the lab's messages (millisecond precision).
+std::string time_text(std::int64_t ns);
+
 // ---- merge ----
 struct MergeReport {
   FuzzReport total;                           // wall_s = sum of shards' wall time

@@ -67,7 +67,7 @@ std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& idx
 }
 
 std::string fault_text(const scenario::Fault& f) {
-  return fmt::format("{} at {}", nemesis::describe(f), sim::format_duration(sim::nanos(f.at_ns)));
+  return fmt::format("{} at {}", nemesis::describe(f), time_text((f.at_ns)));
 }
 
 // Client operations a run issued (ClientCall events of the workload's clients, peer >= 1)
@@ -88,7 +88,7 @@ std::int64_t last_action_ns(const scenario::Scenario& s) {
 }
 
 std::string action_text(const scenario::TimelineEntry& e) {
-  const std::string at = sim::format_duration(sim::nanos(e.at_ns));
+  const std::string at = time_text((e.at_ns));
   return std::visit(
       [&](const auto& a) -> std::string {
         using A = std::decay_t<decltype(a)>;
@@ -185,8 +185,8 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
       cur = std::move(c);
     }
     if (cur.faults[i].duration_ns < before)
-      r.steps.push_back({"durations", fmt::format("{}: {} -> {}", fault_text(cur.faults[i]), sim::format_duration(sim::nanos(before)),
-                                                   sim::format_duration(sim::nanos(cur.faults[i].duration_ns)))});
+      r.steps.push_back({"durations", fmt::format("{}: {} -> {}", fault_text(cur.faults[i]), time_text((before)),
+                                                   time_text((cur.faults[i].duration_ns)))});
   }
   // Phase: fewer clients, fewer operations each, a shorter client window.
   if (cur.clients && cur.clients->count > 0) {
@@ -226,8 +226,8 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
       r.steps.push_back({"clients", fmt::format("clients {} -> {}, operations per client {} -> {}, window end {} -> {}",
                                                  before.count, now.count, before.max_ops ? std::to_string(before.max_ops) : "unlimited",
                                                  now.max_ops ? std::to_string(now.max_ops) : "unlimited",
-                                                 sim::format_duration(sim::nanos(before.end_ns)),
-                                                 sim::format_duration(sim::nanos(now.end_ns)))});
+                                                 time_text((before.end_ns)),
+                                                 time_text((now.end_ns)))});
   }
 
   // Phase: timeline actions.
@@ -279,8 +279,8 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
     }
     if (hi < before) {
       cur.duration_ns = hi;
-      r.steps.push_back({"run length", fmt::format("{} -> {}", sim::format_duration(sim::nanos(before)),
-                                                    sim::format_duration(sim::nanos(hi)))});
+      r.steps.push_back({"run length", fmt::format("{} -> {}", time_text((before)),
+                                                    time_text((hi)))});
     }
   }
   // The final candidate, run once more so the recorded hash is exactly its own.
@@ -303,7 +303,7 @@ std::string shrink_text(const ShrinkReport& r) {
   o += fmt::format("faults {} -> {}, timeline actions {} -> {}, {}run length {} -> {}\n", r.faults_before, r.faults_after,
                    r.timeline_before, r.timeline_after,
                    r.checker == "crash" ? "" : fmt::format("client operations {} -> {}, ", r.clients_before, r.clients_after),
-                   sim::format_duration(sim::nanos(r.duration_before)), sim::format_duration(sim::nanos(r.duration_after)));
+                   time_text((r.duration_before)), time_text((r.duration_after)));
   o += verdict_text(r.final_result);
   return o;
 }
