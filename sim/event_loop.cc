@@ -5,39 +5,101 @@
 
 namespace raftlab::sim {
 
-std::uint64_t EventLoop::at(Time when, Callback cb) {
+EventLoop::~EventLoop() = default;
+
+void EventLoop::check_not_past(Time when) const {
   if (when < now_) {
     std::fprintf(stderr, "EventLoop: event scheduled in the past (%lld < %lld)\n",
                  static_cast<long long>(when.ns), static_cast<long long>(now_.ns));
     std::abort();
   }
-  std::uint32_t slot;
+}
+
+std::uint32_t EventLoop::alloc_slot() {
   if (!free_slots_.empty()) {
-    slot = free_slots_.back();
+    const std::uint32_t slot = free_slots_.back();
     free_slots_.pop_back();
-    slots_[slot] = std::move(cb);
-  } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.push_back(std::move(cb));
+    return slot;
   }
+  if (slots_used_ > kSlotMask) {
+    std::fprintf(stderr, "EventLoop: more than %llu events pending\n",
+                 static_cast<unsigned long long>(kSlotMask + 1));
+    std::abort();
+  }
+  if (slots_used_ == chunks_.size() * kChunk) {
+    chunks_.push_back(std::make_unique_for_overwrite<Task[]>(kChunk));  // no memset
+  }
+  return slots_used_++;
+}
+
+std::uint64_t EventLoop::push(Time when, std::uint32_t slot) {
   const std::uint64_t seq = seq_++;
-  queue_.push(Event{when, seq, slot});
+  if (seq >> (64 - kSlotBits) != 0) {  // 2^40 events in one run: never in practice
+    std::fprintf(stderr, "EventLoop: sequence numbers exhausted\n");
+    std::abort();
+  }
+  const Event ev{when.ns, seq << kSlotBits | slot};
+  heap_push(when.ns - now_.ns <= kHorizon ? near_ : far_, ev);
   return seq;
+}
+
+void EventLoop::heap_push(std::vector<Event>& heap, Event ev) {
+  // Sift up (4-ary: the parent of i is (i-1)/4).
+  std::size_t i = heap.size();
+  heap.push_back(ev);
+  Event* h = heap.data();
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 4;
+    if (!before(ev, h[parent])) break;
+    h[i] = h[parent];
+    i = parent;
+  }
+  h[i] = ev;
+}
+
+void EventLoop::heap_pop(std::vector<Event>& heap) {
+  const Event last = heap.back();
+  heap.pop_back();
+  const std::size_t n = heap.size();
+  if (n == 0) return;
+  // Sift `last` down from the root.
+  Event* h = heap.data();
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = 4 * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t end = first + 4 < n ? first + 4 : n;
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (before(h[c], h[best])) best = c;
+    }
+    if (!before(h[best], last)) break;
+    h[i] = h[best];
+    i = best;
+  }
+  h[i] = last;
 }
 
 bool EventLoop::run_until(Time limit, std::uint64_t max_events) {
   std::uint64_t budget = max_events;
-  while (!queue_.empty() && queue_.top().at <= limit) {
+  for (;;) {
+    // The next event: the smaller of the two heaps' tops.
+    std::vector<Event>* from = nullptr;
+    if (!near_.empty()) from = &near_;
+    if (!far_.empty() && (from == nullptr || before(far_.front(), near_.front()))) from = &far_;
+    if (from == nullptr || from->front().at > limit.ns) break;
     if (budget == 0) return false;
     --budget;
-    const Event ev = queue_.top();
-    queue_.pop();
-    now_ = ev.at;
-    Callback cb = std::move(slots_[ev.slot]);
-    slots_[ev.slot] = nullptr;
-    free_slots_.push_back(ev.slot);
+    const Event ev = from->front();
+    heap_pop(*from);
+    now_ = Time{ev.at};
+    const auto slot = static_cast<std::uint32_t>(ev.key & kSlotMask);
     ++fired_;
-    cb();
+    // Run in place: chunks never move, and the slot is reused only after it is freed.
+    Task& t = slot_ref(slot);
+    t.run();
+    t.reset();
+    free_slots_.push_back(slot);
   }
   if (now_ < limit) now_ = limit;
   return true;
