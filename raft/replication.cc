@@ -176,9 +176,11 @@ bool Node::Impl::maybe_commit() {
   const LogIndex quorum_match = matches[quorum() - 1];
   // Figure 8 / §5.4.2: only an entry of the current term is committed by counting
   // replicas; earlier entries are committed indirectly, by the Log Matching Property.
+  // (The commit check comes first: below it, the term may be compacted away.)
+  if (quorum_match <= log_.committed()) return false;
   const bool current_term = log_.term(quorum_match) == term_ ||
                             has_bug(bugs_, Bug::CommitOldTerm);  // PLANTED BUG (raft/bugs.h)
-  if (quorum_match <= log_.committed() || !current_term) return false;
+  if (!current_term) return false;
   log_.commit_to(quorum_match);
   return true;
 }
