@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <set>
 #include <unordered_set>
 #include <utility>
 
@@ -24,15 +25,38 @@ struct RegisterOp {
   std::int64_t ret_ns = 0;
 };
 
+// Two reductions of indeterminate puts (return at +infinity), both exact:
+//  - one whose value no get reads is dropped: letting it never take effect (or take
+//    effect after everything) is always a valid choice, and keeping it only multiplies
+//    the search by two per pending put;
+//  - one that is the only writer of a value some gets read must take effect before the
+//    first of those reads returns, so that return time becomes its own.
+// Without them a 60 s lab history with a few timed-out puts exceeds any budget.
 std::vector<RegisterOp> encode(const std::vector<KvOp>& ops) {
+  std::map<std::string, std::int64_t> first_read_ret;  // value -> earliest return of a get reading it
+  std::map<std::string, int> writers;
+  for (const KvOp& op : ops) {
+    if (op.kind == KvOp::Kind::Put) {
+      ++writers[op.value];
+    } else if (op.found) {
+      auto [it, fresh] = first_read_ret.try_emplace(op.value, op.ret_ns);
+      if (!fresh) it->second = std::min(it->second, op.ret_ns);
+    }
+  }
   std::map<std::string, std::uint32_t> ids;
   std::vector<RegisterOp> out;
   out.reserve(ops.size());
   for (const KvOp& op : ops) {
+    std::int64_t ret_ns = op.ret_ns;
+    if (op.kind == KvOp::Kind::Put && op.ret_ns == kNever) {
+      auto read = first_read_ret.find(op.value);
+      if (read == first_read_ret.end()) continue;
+      if (writers[op.value] == 1) ret_ns = std::max(read->second, op.call_ns);
+    }
     RegisterOp r;
     r.put = op.kind == KvOp::Kind::Put;
     r.call_ns = op.call_ns;
-    r.ret_ns = op.ret_ns;
+    r.ret_ns = ret_ns;
     if (r.put || op.found) {
       auto [it, fresh] = ids.try_emplace(op.value, static_cast<std::uint32_t>(ids.size() + 1));
       r.value = it->second;
@@ -159,36 +183,47 @@ LinResult wgl(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uin
   return result;
 }
 
-// Greedy shrinking of a non-linearizable key history: drop each get, or each put no get
-// reads, when the rest still cannot be linearized. Returns indexes into `ops`.
+// Shrinking a non-linearizable key history (delta debugging): try to drop chunks of
+// ops — halves, then quarters, ... then single ops — keeping each drop whose rest still
+// cannot be linearized. Only gets, and puts no remaining get reads, may go, which keeps
+// the rest a proof (see the header). Returns indexes into `ops`, bounded by `budget`.
 std::vector<std::size_t> shrink(const std::vector<KvOp>& ops, std::uint64_t budget, std::uint64_t* states) {
   std::vector<std::size_t> keep(ops.size());
   std::iota(keep.begin(), keep.end(), std::size_t{0});
-  // Gets first (newest first: late reads are rarely the cause), then puts.
-  std::vector<std::size_t> candidates;
-  for (std::size_t i = ops.size(); i-- > 0;)
-    if (ops[i].kind == KvOp::Kind::Get) candidates.push_back(i);
-  for (std::size_t i = ops.size(); i-- > 0;)
-    if (ops[i].kind == KvOp::Kind::Put) candidates.push_back(i);
   std::uint64_t spent = 0;
-  for (std::size_t drop : candidates) {
-    if (spent >= budget) break;
-    if (ops[drop].kind == KvOp::Kind::Put) {
-      bool read = false;
-      for (std::size_t i : keep)
-        read = read || (ops[i].kind == KvOp::Kind::Get && ops[i].found && ops[i].value == ops[drop].value);
-      if (read) continue;
-    }
+  auto try_drop = [&](const std::vector<std::size_t>& chunk) {
+    std::vector<bool> drop(ops.size(), false);
+    for (std::size_t i : chunk)
+      if (ops[i].kind == KvOp::Kind::Get) drop[i] = true;
+    std::set<std::string> still_read;
+    for (std::size_t i : keep)
+      if (!drop[i] && ops[i].kind == KvOp::Kind::Get && ops[i].found) still_read.insert(ops[i].value);
+    for (std::size_t i : chunk)
+      if (ops[i].kind == KvOp::Kind::Put && !still_read.count(ops[i].value)) drop[i] = true;
     std::vector<std::size_t> trial;
     std::vector<KvOp> sub;
     for (std::size_t i : keep) {
-      if (i == drop) continue;
+      if (drop[i]) continue;
       trial.push_back(i);
       sub.push_back(ops[i]);
     }
+    if (trial.size() == keep.size() || spent >= budget) return false;
     std::uint64_t used = 0;
-    if (wgl(encode(sub), budget - spent, &used) == LinResult::Violation) keep = std::move(trial);
+    const bool still = wgl(encode(sub), budget - spent, &used) == LinResult::Violation;
     spent += used;
+    if (still) keep = std::move(trial);
+    return still;
+  };
+  for (std::size_t chunk = std::max<std::size_t>(1, keep.size() / 2);; chunk = std::max<std::size_t>(1, chunk / 2)) {
+    // Newest chunks first: ops after the violation are the cheapest to rule out.
+    for (std::size_t end = keep.size(); end > 0 && spent < budget;) {
+      const std::size_t begin = end > chunk ? end - chunk : 0;
+      std::vector<std::size_t> c(keep.begin() + static_cast<std::ptrdiff_t>(begin),
+                                 keep.begin() + static_cast<std::ptrdiff_t>(std::min(end, keep.size())));
+      try_drop(c);
+      end = std::min(begin, keep.size());
+    }
+    if (chunk == 1 || spent >= budget) break;
   }
   if (states) *states += spent;
   return keep;
