@@ -45,9 +45,9 @@ fidelity: build
 
 # results/PLANTED_BUGS.md: seeds to detection of every planted bug (reference scenario,
 # PB_REF_SEEDS per bug; the detection test's scenario, PB_DETECT_SEEDS), the correct code
-# over the same seeds, shrunk failures. About 20 min on 2 cores.
-PB_REF_SEEDS ?= 200
-PB_DETECT_SEEDS ?= 2000
+# over the same seeds, shrunk failures. About 10 min on 2 idle cores.
+PB_REF_SEEDS ?= 60
+PB_DETECT_SEEDS ?= 1000
 planted-bugs: build
 	@./scripts/planted_bugs.sh $(BUILD)/tools/raftlab results/PLANTED_BUGS.md \
 	  scenarios/lab/reference.json:$(PB_REF_SEEDS) tests/lab/data/detect.json:$(PB_DETECT_SEEDS)
