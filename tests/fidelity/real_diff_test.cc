@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -78,6 +79,18 @@ TEST(RealEtcd, ExitCodes) {
   EXPECT_EQ(r.code, 2) << r.out;
   r = raftlab(fmt::format("diff {} --time-scale 0", scenario("scenarios/membership/join-existing-without-add.json")));
   EXPECT_EQ(r.code, 2) << r.out;
+  // 2: a partition cannot be reproduced on loopback; the message names the timeline entry.
+  const std::string f = fmt::format("/tmp/raftlab-fidelity-partition-{}.json", ::getpid());
+  {
+    std::ofstream o(f);
+    o << R"({"name": "p", "description": "d", "hosts": [{"name": "A", "ip": "10.0.0.1"}, {"name": "B", "ip": "10.0.0.2"}],
+      "members": [{"name": "e1", "host": "A", "flags": "etcd --name e1"}],
+      "timeline": [{"at": "0s", "start": "e1"}, {"at": "1s", "partition": [["A"], ["B"]]}]})";
+  }
+  r = raftlab("diff " + f);
+  std::remove(f.c_str());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("$.timeline[1]"), std::string::npos) << r.out;
 }
 
 }  // namespace
