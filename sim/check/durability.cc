@@ -27,19 +27,20 @@ namespace {
 
 std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
 
+// Strings are views into the trace's events (they outlive the call).
 struct AckedPut {
   std::uint64_t id = 0;
-  std::string key, value;
+  std::string_view key, value;
   std::int64_t call_ns = 0, ack_ns = 0;
-  std::string endpoint;
+  std::string_view endpoint;
   // Its log entry, from the first `apply` that carries it.
   bool placed = false;
   std::uint64_t cluster_id = 0, index = 0, term = 0;
-  std::string digest, first_applier;
+  std::string_view digest, first_applier;
 };
 
 struct Loss {
-  std::string who;
+  std::string_view who;
   std::uint64_t index;
   std::int64_t at_ns;
 };
@@ -51,13 +52,13 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
   // Pass 1: acknowledged puts, and where each one landed in the log.
   std::map<std::uint64_t, AckedPut> calls;  // request number -> put (acked or not yet)
   std::vector<AckedPut> acked;
-  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_kv;  // (key, value) -> acked
-  std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> puts_of_value;  // value -> (call, ack|never)
-  std::map<std::string, std::vector<std::size_t>> by_key;  // key -> acked puts, in ack order
-  std::map<std::uint64_t, std::set<std::string>> members;
+  std::map<std::pair<std::string_view, std::string_view>, std::vector<std::size_t>> by_kv;  // (key, value) -> acked
+  std::map<std::string_view, std::vector<std::pair<std::int64_t, std::int64_t>>> puts_of_value;  // value -> (call, ack|never)
+  std::map<std::string_view, std::vector<std::size_t>> by_key;  // key -> acked puts, in ack order
+  std::map<std::uint64_t, std::set<std::string_view>> members;
   bool apply_payloads = false;
   for (const sim::TraceEvent& e : events) {
-    if (e.cluster_id != 0 && (e.kind == sim::Ev::Role || e.kind == sim::Ev::Apply || e.kind == sim::Ev::Bootstrap))
+    if (e.cluster_id != 0 && (e.kind == sim::Ev::Role || e.kind == sim::Ev::Bootstrap))
       members[e.cluster_id].insert(e.who);
     if (e.kind == sim::Ev::ClientCall && e.a == "put") {
       AckedPut p;
@@ -94,7 +95,7 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
   };
   std::vector<Loss> losses;
   auto lost_quorum = [&](std::int64_t since, std::uint64_t index, std::uint64_t cluster) {
-    std::set<std::string> who;
+    std::set<std::string_view> who;
     for (const Loss& l : losses)
       if (l.at_ns >= since && l.index < index) who.insert(l.who);
     return who.size() >= quorum_of(cluster);
@@ -112,7 +113,21 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
   std::uint64_t excused = 0;
   // Pass 2: applies and reads in time order.
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<std::size_t>> at_index;  // (cluster, index) -> acked puts
-  std::map<std::uint64_t, std::pair<std::string, std::int64_t>> get_calls;  // request -> (key, call)
+  std::map<std::uint64_t, std::pair<std::string_view, std::int64_t>> get_calls;  // request -> (key, call)
+  // Per key: ack times of its acked puts (ascending) and, for each prefix, the put called last.
+  struct KeyAcks {
+    std::vector<std::int64_t> ack_ns;
+    std::vector<std::size_t> latest_called;
+  };
+  std::map<std::string_view, KeyAcks> latest_before;
+  for (const auto& [key, list] : by_key) {
+    KeyAcks& ka = latest_before[key];
+    for (std::size_t i : list) {
+      ka.ack_ns.push_back(acked[i].ack_ns);
+      const bool later = ka.latest_called.empty() || acked[i].call_ns > acked[ka.latest_called.back()].call_ns;
+      ka.latest_called.push_back(later ? i : ka.latest_called.back());
+    }
+  }
   for (const sim::TraceEvent& e : events) {
     switch (e.kind) {
       case sim::Ev::DataLoss:
@@ -120,7 +135,7 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
         break;
       case sim::Ev::Apply: {
         if (e.b.rfind("put ", 0) == 0) {
-          auto it = by_kv.find({e.b.substr(4), e.c});
+          auto it = by_kv.find({std::string_view(e.b).substr(4), std::string_view(e.c)});
           if (it != by_kv.end()) {
             for (std::size_t i : it->second) {
               AckedPut& p = acked[i];
@@ -146,7 +161,7 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
             continue;
           }
           reported.insert(i);
-          report(e.at.ns, e.cluster_id, {p.first_applier, e.who},
+          report(e.at.ns, e.cluster_id, {std::string(p.first_applier), e.who},
                  fmt::format("cluster {}: put {}={} (request {}) was acknowledged at {} as index {} term {} ({} "
                              "applied it), but {} applied term {} {} at that index at {}",
                              sim::hex_id(e.cluster_id), p.key, p.value, p.id, at_text(p.ack_ns), p.index, p.term,
@@ -165,35 +180,38 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
         get_calls.erase(g);
         if (e.a != "ok") break;
         const bool found = e.b == "found";
-        // Every put of this key acknowledged before the get was called (ack order).
-        auto bk = by_key.find(key);
-        if (bk == by_key.end()) break;
-        for (std::size_t i : bk->second) {
-          const AckedPut& p = acked[i];
-          if (p.ack_ns >= call_ns) break;
-          if (reported.count(i)) continue;
-          bool contradicts = !found;
-          if (found && e.c != p.value) {
-            // Only if every put of the value read finished before P began.
-            contradicts = true;
-            auto pv = puts_of_value.find(e.c);
-            if (pv != puts_of_value.end())
-              for (const auto& [c, r] : pv->second) contradicts = contradicts && r < p.call_ns;
-          }
-          if (!contradicts) continue;
-          reported.insert(i);
-          if (lost_quorum(p.ack_ns, p.placed ? p.index : ~std::uint64_t{0}, p.cluster_id)) {
-            ++excused;
-            continue;
-          }
-          report(e.at.ns, p.cluster_id, {p.endpoint, e.who},
-                 fmt::format("put {}={} (request {}) was acknowledged at {}, but a linearizable get of {} "
-                             "(request {}) called at {} read {} at {}",
-                             p.key, p.value, p.id, at_text(p.ack_ns), key, e.index, at_text(call_ns),
-                             found ? fmt::format("{:?}, an older value", e.c) : std::string("absent"),
-                             at_text(e.at.ns)));
-          break;  // one lost put per read is evidence enough
+        // Of the puts of this key acknowledged before the get was called, the one called
+        // last is the hardest to overwrite legitimately: if any of them is contradicted,
+        // it is (a later-called put needs an even older value to be ruled out).
+        auto bk = latest_before.find(key);
+        if (bk == latest_before.end()) break;
+        const KeyAcks& ka = bk->second;
+        const std::size_t n = static_cast<std::size_t>(
+            std::lower_bound(ka.ack_ns.begin(), ka.ack_ns.end(), call_ns) - ka.ack_ns.begin());
+        if (n == 0) break;
+        const std::size_t i = ka.latest_called[n - 1];
+        const AckedPut& p = acked[i];
+        if (reported.count(i)) break;
+        bool contradicts = !found;
+        if (found && e.c != p.value) {
+          // Only if every put of the value read finished before P began.
+          contradicts = true;
+          auto pv = puts_of_value.find(e.c);
+          if (pv != puts_of_value.end())
+            for (const auto& [c, r] : pv->second) contradicts = contradicts && r < p.call_ns;
         }
+        if (!contradicts) break;
+        reported.insert(i);
+        if (lost_quorum(p.ack_ns, p.placed ? p.index : ~std::uint64_t{0}, p.cluster_id)) {
+          ++excused;
+          break;
+        }
+        report(e.at.ns, p.cluster_id, {std::string(p.endpoint), e.who},
+               fmt::format("put {}={} (request {}) was acknowledged at {}, but a linearizable get of {} "
+                           "(request {}) called at {} read {} at {}",
+                           p.key, p.value, p.id, at_text(p.ack_ns), key, e.index, at_text(call_ns),
+                           found ? fmt::format("{:?}, an older value", e.c) : std::string("absent"),
+                           at_text(e.at.ns)));
         break;
       }
       default:
@@ -209,7 +227,7 @@ std::vector<Violation> check_durability(const std::vector<sim::TraceEvent>& even
         ++excused;
         continue;
       }
-      report(p.ack_ns, 0, {p.endpoint},
+      report(p.ack_ns, 0, {std::string(p.endpoint)},
              fmt::format("put {}={} (request {}) was acknowledged at {} but no member ever applied it", p.key,
                          p.value, p.id, at_text(p.ack_ns)));
     }

@@ -9,47 +9,25 @@
 
 #include <fmt/format.h>
 
+#include "sim/check/durable_log.h"
 #include "sim/check/lab.h"
 
 namespace raftlab::check {
 
 namespace {
 
+using detail::DurableLog;
+using detail::LogEntry;
+using detail::Names;
+
 std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
-
-struct LogEntry {
-  std::uint64_t term = 0;
-  std::string digest;
-};
-
-// The durable log of one member (trace `who`), rebuilt event by event.
-struct DurableLog {
-  std::uint64_t cluster_id = 0;
-  std::map<std::uint64_t, LogEntry> entries;  // index -> entry (contiguous unless compacted)
-
-  // `append`: the entry is durable; everything the WAL held beyond its index is gone.
-  void append(const sim::TraceEvent& e) {
-    if (cluster_id != e.cluster_id) {  // a new incarnation in another cluster
-      entries.clear();
-      cluster_id = e.cluster_id;
-    }
-    entries.erase(entries.upper_bound(e.index), entries.end());
-    entries[e.index] = LogEntry{e.term, e.a};
-  }
-  // `data_loss`: the WAL holds entries up to e.index only.
-  void truncate(std::uint64_t index) { entries.erase(entries.upper_bound(index), entries.end()); }
-  const LogEntry* at(std::uint64_t index) const {
-    auto it = entries.find(index);
-    return it == entries.end() ? nullptr : &it->second;
-  }
-};
 
 // Who first held (index, term) and what: the reference the Log Matching check compares
 // every later holder against.
 struct FirstHolder {
-  std::string digest;
+  std::string_view digest;
   std::optional<std::uint64_t> prev_term;  // term at index-1 (unknown: log starts there)
-  std::string who;
+  std::string_view who;
   std::int64_t at_ns = 0;
 };
 
@@ -61,20 +39,26 @@ std::string prev_text(const std::optional<std::uint64_t>& t) {
 
 std::vector<Violation> check_log_matching(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
   std::vector<Violation> out;
-  std::map<std::string, DurableLog> logs;
+  Names names;
+  std::vector<DurableLog> logs;
   // (cluster, index, term) -> first holder. By induction on the index, equal digests and
   // equal predecessor terms at every (index, term) mean equal prefixes: an entry's
   // predecessor cannot change while the entry stays (overwriting it drops the suffix).
   std::map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>, FirstHolder> first;
   std::set<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> reported;
   std::uint64_t checked = 0;
+  auto log_of = [&](const sim::TraceEvent& e) -> DurableLog& {
+    const std::size_t id = names.id(e.who);
+    if (id >= logs.size()) logs.resize(id + 1);
+    return logs[id];
+  };
   for (const sim::TraceEvent& e : events) {
     if (e.kind == sim::Ev::DataLoss) {
-      logs[e.who].truncate(e.index);
+      log_of(e).truncate(e.index);
       continue;
     }
     if (e.kind != sim::Ev::Append) continue;
-    DurableLog& log = logs[e.who];
+    DurableLog& log = log_of(e);
     log.append(e);
     ++checked;
     std::optional<std::uint64_t> prev_term;
@@ -95,7 +79,7 @@ std::vector<Violation> check_log_matching(const std::vector<sim::TraceEvent>& ev
     v.checker = "log_matching";
     v.at_ns = e.at.ns;
     v.cluster_id = e.cluster_id;
-    v.members = {was.who, e.who};
+    v.members = {std::string(was.who), e.who};
     v.evidence = fmt::format(
         "cluster {} index {} term {}: {} holds {} {} (since {}), but {} holds {} {} "
         "(Figure 3 Log Matching: same index and term => identical logs up to it)",
@@ -115,93 +99,121 @@ std::vector<Violation> check_log_matching(const std::vector<sim::TraceEvent>& ev
 namespace {
 
 struct Committed {
-  std::uint64_t index = 0;
+  bool known = false;
   std::uint64_t term = 0;           // the entry's
-  std::string digest;
-  std::string who;                  // first applier
+  std::string_view digest;
+  std::string_view who;             // first applier
   std::int64_t at_ns = 0;
   std::uint64_t term_bound = 0;     // highest term the cluster had reached when applied
+};
+
+struct ClusterState {
+  std::uint64_t max_term = 0;
+  std::set<std::string_view> members;
+  std::vector<Committed> committed;  // [index]: first apply
 };
 
 }  // namespace
 
 std::vector<Violation> check_leader_completeness(const std::vector<sim::TraceEvent>& events,
                                                  CheckerStats* stats) {
+  constexpr std::uint64_t kMaxIndex = 1u << 24;  // bound for hostile traces
   std::vector<Violation> out;
-  std::map<std::string, DurableLog> logs;
-  std::map<std::string, std::map<std::uint64_t, LogEntry>> applied;  // who -> index -> entry
-  std::map<std::uint64_t, std::uint64_t> max_term;                  // cluster -> highest term seen
-  std::map<std::uint64_t, std::map<std::uint64_t, Committed>> committed;  // cluster -> index -> first apply
-  std::map<std::uint64_t, std::set<std::string>> members;          // cluster -> members seen
+  Names names;
+  std::vector<DurableLog> logs;
+  std::vector<std::vector<LogEntry>> applied;  // who -> [index] -> entry applied
+  std::map<std::uint64_t, ClusterState> clusters;
   struct Loss {
-    std::string who;
+    std::string_view who;
     std::uint64_t index;
     std::int64_t at_ns;
   };
   std::vector<Loss> losses;
-  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string, std::uint64_t>> reported;
-  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string>> judged;  // (cluster, term, who)
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string_view>> judged;  // (cluster, term, who)
   std::uint64_t checked = 0, excused = 0;
   bool any_append = false;
+  ClusterState* last = nullptr;
+  std::uint64_t last_id = 0;
+  auto cluster = [&](std::uint64_t id) -> ClusterState& {
+    if (!last || last_id != id) {
+      last = &clusters[id];
+      last_id = id;
+    }
+    return *last;
+  };
+  auto member = [&](const sim::TraceEvent& e) {
+    const std::size_t id = names.id(e.who);
+    if (id >= logs.size()) {
+      logs.resize(id + 1);
+      applied.resize(id + 1);
+    }
+    return id;
+  };
   for (const sim::TraceEvent& e : events) {
     const bool has_cluster = e.cluster_id != 0 &&
         (e.kind == sim::Ev::Role || e.kind == sim::Ev::Apply || e.kind == sim::Ev::Append ||
          e.kind == sim::Ev::HardState || e.kind == sim::Ev::Vote || e.kind == sim::Ev::Bootstrap);
     if (has_cluster) {
-      std::uint64_t& mt = max_term[e.cluster_id];
-      mt = std::max(mt, e.term);
-      members[e.cluster_id].insert(e.who);
+      ClusterState& c = cluster(e.cluster_id);
+      c.max_term = std::max(c.max_term, e.term);
+      if (e.kind == sim::Ev::Role || e.kind == sim::Ev::Bootstrap) c.members.insert(e.who);
     }
     switch (e.kind) {
       case sim::Ev::Append:
         any_append = true;
-        logs[e.who].append(e);
+        logs[member(e)].append(e);
         break;
-      case sim::Ev::DataLoss:
-        logs[e.who].truncate(e.index);
-        {
-          auto& a = applied[e.who];
-          a.erase(a.upper_bound(e.index), a.end());
-        }
+      case sim::Ev::DataLoss: {
+        const std::size_t m = member(e);
+        logs[m].truncate(e.index);
+        if (e.index < applied[m].size()) applied[m].resize(e.index + 1);
         losses.push_back(Loss{e.who, e.index, e.at.ns});
         break;
+      }
       case sim::Ev::Apply: {
-        applied[e.who][e.index] = LogEntry{e.term, e.a};
-        committed[e.cluster_id].try_emplace(
-            e.index, Committed{e.index, e.term, e.a, e.who, e.at.ns, max_term[e.cluster_id]});
+        if (e.index >= kMaxIndex) break;
+        auto& mine = applied[member(e)];
+        if (e.index >= mine.size()) mine.resize(e.index + 1);
+        mine[e.index] = LogEntry{e.term, e.a, true};
+        ClusterState& c = cluster(e.cluster_id);
+        if (e.index >= c.committed.size()) c.committed.resize(e.index + 1);
+        Committed& k = c.committed[e.index];
+        if (!k.known) k = Committed{true, e.term, e.a, e.who, e.at.ns, c.max_term};
         break;
       }
       case sim::Ev::Role: {
         if (e.a != "Leader" || !any_append) break;
         if (!judged.insert({e.cluster_id, e.term, e.who}).second) break;  // same election again
-        const DurableLog& log = logs[e.who];
-        const auto& mine = applied[e.who];
-        const std::size_t quorum = members[e.cluster_id].size() / 2 + 1;
-        for (const auto& [index, c] : committed[e.cluster_id]) {
-          if (c.term_bound >= e.term) continue;  // possibly committed in this term or later
+        const std::size_t m = member(e);
+        const DurableLog& log = logs[m];
+        const auto& mine = applied[m];
+        ClusterState& cs = cluster(e.cluster_id);
+        const std::size_t quorum = cs.members.size() / 2 + 1;
+        const std::uint64_t first = log.first_index();
+        for (std::uint64_t index = 1; index < cs.committed.size(); ++index) {
+          const Committed& c = cs.committed[index];
+          if (!c.known || c.term_bound >= e.term) continue;  // possibly committed in this term or later
           ++checked;
           const LogEntry* have = log.at(index);
-          auto ap = mine.find(index);
+          const LogEntry* ap = index < mine.size() && mine[index].known ? &mine[index] : nullptr;
           const bool holds = (have && have->term == c.term && have->digest == c.digest) ||
-                             (ap != mine.end() && ap->second.term == c.term && ap->second.digest == c.digest);
+                             (ap && ap->term == c.term && ap->digest == c.digest);
           // A compacted prefix (snapshot) is not in the rebuilt log: indexes below the
           // first entry the leader's log is known to hold are not judged.
-          const bool compacted = !have && ap == mine.end() && !log.entries.empty() &&
-                                 index < log.entries.begin()->first;
+          const bool compacted = !have && !ap && first != 0 && index < first;
           if (holds || compacted) continue;
-          std::set<std::string> lost;
+          std::set<std::string_view> lost;
           for (const Loss& l : losses)
             if (l.at_ns >= c.at_ns && l.index < index) lost.insert(l.who);
           if (lost.size() >= quorum) {
             ++excused;
             continue;
           }
-          if (!reported.insert({e.cluster_id, e.term, e.who, index}).second) continue;
           Violation v;
           v.checker = "leader_completeness";
           v.at_ns = e.at.ns;
           v.cluster_id = e.cluster_id;
-          v.members = {c.who, e.who};
+          v.members = {std::string(c.who), e.who};
           v.evidence = fmt::format(
               "cluster {}: {} became leader of term {} without index {} (term {} {}), which {} applied at {} "
               "when the cluster's highest term was {}; its log holds {} (Figure 3 Leader Completeness, §5.4.1)",

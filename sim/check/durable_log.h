@@ -1,0 +1,88 @@
+// sim/check/durable_log.h — private to sim/check: a member's durable log rebuilt from
+// `append` and `data_loss` events, and small interning helpers. Digests are views into
+// the trace's events, which outlive every checker call (no copies per event).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/trace.h"
+
+namespace raftlab::check::detail {
+
+struct LogEntry {
+  std::uint64_t term = 0;
+  std::string_view digest;
+  bool known = false;  // false: a gap (entries before a log that starts later, compaction)
+};
+
+class DurableLog {
+ public:
+  std::uint64_t cluster_id = 0;
+
+  // `append`: the entry is durable; everything the WAL held beyond its index is gone.
+  void append(const sim::TraceEvent& e) {
+    if (cluster_id != e.cluster_id) {  // a new incarnation in another cluster
+      clear();
+      cluster_id = e.cluster_id;
+    }
+    if (e.index == 0) return;
+    if (entries_.empty() || e.index < base_ || e.index > base_ + entries_.size() + kMaxGap) {
+      // First entry, or one far outside what we hold (a log that starts at a snapshot):
+      // start over from it rather than allocate a gap.
+      base_ = e.index;
+      entries_.clear();
+    }
+    entries_.resize(e.index - base_);  // drop the suffix (or open a gap of unknowns)
+    entries_.push_back(LogEntry{e.term, e.a, true});
+  }
+  // `data_loss`: the WAL holds entries up to `index` only.
+  void truncate(std::uint64_t index) {
+    if (index + 1 <= base_) {
+      entries_.clear();
+    } else if (index - base_ + 1 < entries_.size()) {
+      entries_.resize(index - base_ + 1);
+    }
+  }
+  const LogEntry* at(std::uint64_t index) const {
+    if (index < base_ || index - base_ >= entries_.size()) return nullptr;
+    const LogEntry& x = entries_[index - base_];
+    return x.known ? &x : nullptr;
+  }
+  bool empty() const { return entries_.empty(); }
+  // The first index this log is known to hold (0 when empty).
+  std::uint64_t first_index() const {
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      if (entries_[i].known) return base_ + i;
+    return 0;
+  }
+  void clear() {
+    entries_.clear();
+    base_ = 1;
+  }
+
+ private:
+  static constexpr std::uint64_t kMaxGap = 1 << 16;
+  std::uint64_t base_ = 1;  // index of entries_[0]
+  std::vector<LogEntry> entries_;
+};
+
+// Small dense ids for trace `who` names.
+class Names {
+ public:
+  std::size_t id(std::string_view who) {
+    auto [it, fresh] = ids_.try_emplace(who, names_.size());
+    if (fresh) names_.push_back(who);
+    return it->second;
+  }
+  std::string_view name(std::size_t id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string_view, std::size_t> ids_;
+  std::vector<std::string_view> names_;
+};
+
+}  // namespace raftlab::check::detail
