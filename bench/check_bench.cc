@@ -8,8 +8,13 @@
 //       full linearization (the expensive verdict). items/s = ops checked per second.
 //   BM_LinearizabilityViolation/<clients>/<seconds>   the same with one stale read
 //       planted near the end: time to the verdict plus shrinking the evidence.
+//   BM_CheckAllReference / BM_LinearizabilityReference   real traces: seeds 1..5 of
+//       scenarios/lab/reference.json (five Bitnami members, 80 s, a nemesis, six
+//       clients), simulated once; then every lab checker (check_all) / the
+//       linearizability checker alone on their traces. items/s = client ops per second.
 //
-// Deterministic: a fixed generator seed. Run through `make bench` (medians of 5).
+// Deterministic: a fixed generator seed, fixed scenario seeds. Run through `make bench`
+// (medians of 5).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -17,8 +22,15 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include <memory>
+
+#include "sim/check/lab.h"
 #include "sim/check/linearizability.h"
+#include "sim/deploy.h"
 #include "sim/prng.h"
+#include "sim/scenario/loader.h"
 
 namespace raftlab::check {
 namespace {
@@ -129,6 +141,75 @@ void BM_LinearizabilityViolation(benchmark::State& state) {
   state.counters["evidence_ops"] = static_cast<double>(evidence);
 }
 BENCHMARK(BM_LinearizabilityViolation)->Args({5, 60})->Unit(benchmark::kMillisecond);
+
+// The traces of seeds 1..5 of the reference lab scenario (simulated once per process).
+const std::vector<std::vector<sim::TraceEvent>>& reference_traces() {
+  static const std::vector<std::vector<sim::TraceEvent>> traces = [] {
+    std::vector<std::vector<sim::TraceEvent>> out;
+    // Relative to the working directory (the repository root under `make bench`), else
+    // to the binary (BUILD/bench/).
+    std::string path = "scenarios/lab/reference.json";
+    if (access(path.c_str(), R_OK) != 0) {
+      char exe[4096];
+      const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+      if (n > 0) {
+        std::string dir(exe, static_cast<std::size_t>(n));
+        path = dir.substr(0, dir.rfind('/')) + "/../../scenarios/lab/reference.json";
+      }
+    }
+    scenario::LoadResult lr = scenario::load_file(path);
+    if (!lr.ok()) return out;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+      sim::RunOptions o;
+      o.seed = seed;
+      std::vector<scenario::LoadError> errors;
+      auto d = sim::Deployment::build(*lr.scenario, o, &errors);
+      if (!d) return out;
+      d->run();
+      out.push_back(d->world().trace().events());
+    }
+    return out;
+  }();
+  return traces;
+}
+
+void BM_CheckAllReference(benchmark::State& state) {
+  const auto& traces = reference_traces();
+  if (traces.empty()) return state.SkipWithError("scenarios/lab/reference.json not found");
+  std::uint64_t ops = 0, events = 0;
+  for (const auto& t : traces) {
+    ops += kv_history(t).ops.size();
+    events += t.size();
+  }
+  for (auto _ : state) {
+    for (const auto& t : traces) {
+      const LabReport r = check_all(t);
+      if (!r.ok()) state.SkipWithError("a reference run failed a checker");
+      benchmark::DoNotOptimize(r);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ops));
+  state.counters["runs"] = benchmark::Counter(static_cast<double>(state.iterations() * traces.size()),
+                                              benchmark::Counter::kIsRate);
+  state.counters["events_per_run"] = static_cast<double>(events) / static_cast<double>(traces.size());
+  state.counters["ops_per_run"] = static_cast<double>(ops) / static_cast<double>(traces.size());
+}
+BENCHMARK(BM_CheckAllReference)->Unit(benchmark::kMillisecond);
+
+void BM_LinearizabilityReference(benchmark::State& state) {
+  const auto& traces = reference_traces();
+  if (traces.empty()) return state.SkipWithError("scenarios/lab/reference.json not found");
+  std::vector<KvHistory> hs;
+  std::uint64_t ops = 0;
+  for (const auto& t : traces) {
+    hs.push_back(kv_history(t));
+    ops += hs.back().ops.size();
+  }
+  for (auto _ : state)
+    for (const KvHistory& h : hs) benchmark::DoNotOptimize(check_linearizability(h));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ops));
+}
+BENCHMARK(BM_LinearizabilityReference)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace raftlab::check
