@@ -114,6 +114,8 @@ struct FuzzArgs {
   std::string trace_level = "default";
   bool quiet = false;
   bool list_bugs = false;
+  unsigned seed_timeout_s = 120;
+  std::uint64_t max_rss_mb = 4096;
 };
 
 int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
@@ -151,6 +153,8 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   o.settings.planted_bugs = a.bugs;
+  o.settings.seed_timeout_s = a.seed_timeout_s;
+  o.settings.max_rss_mb = a.max_rss_mb;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
   o.out_dir = a.out;
   auto s = load_scenario(a.scenario, err);
@@ -495,6 +499,10 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     f->add_option("--trace-level", a->trace_level, "Trace detail the checkers read: default or full")
         ->check(CLI::IsMember({"default", "full"}));
     f->add_flag("--quiet,-q", a->quiet, "No progress output on stderr");
+    f->add_option("--seed-timeout", a->seed_timeout_s, "Kill a run after this many wall-clock seconds: a 'crash' failure (default 120, 0 = none)")
+        ->check(CLI::Range(0u, 86400u));
+    f->add_option("--max-rss", a->max_rss_mb, "Kill a run whose process exceeds this many MiB: a 'crash' failure (default 4096, 0 = none)")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30));
     v.add(f, [a](std::ostream& out, std::ostream& err) { return run_fuzz(*a, out, err); });
   }
   {

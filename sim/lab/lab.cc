@@ -311,7 +311,21 @@ bool write_all(int fd, const std::string& s) {
 }
 
 // The verdict for a run whose process died: checker "crash", evidence = what it printed.
-SeedResult crash_result(std::uint64_t seed, int status, const std::string& stderr_tail) {
+// Resident memory of a process in MiB (0 when unknown).
+std::uint64_t rss_mb(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/statm", static_cast<int>(pid));
+  std::FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  if (n != 2) return 0;
+  return resident * static_cast<unsigned long long>(::sysconf(_SC_PAGESIZE)) / (1024 * 1024);
+}
+
+SeedResult crash_result(std::uint64_t seed, int status, const std::string& stderr_tail, const RunSettings& limits,
+                        bool killed_for_memory) {
   SeedResult r;
   r.seed = seed;
   r.ok = false;
@@ -322,6 +336,12 @@ SeedResult crash_result(std::uint64_t seed, int status, const std::string& stder
   std::string msg = stderr_tail;
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   if (const auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
+  if (killed_for_memory) {
+    v.evidence = fmt::format("the run used more than {} MiB of memory and was killed (limit: --max-rss)", limits.max_rss_mb);
+  } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+    v.evidence = fmt::format("the run did not end within {} s of wall-clock time and was killed (limit: --seed-timeout)",
+                             limits.seed_timeout_s);
+  } else
   v.evidence = WIFSIGNALED(status)
                    ? fmt::format("the run aborted (signal {}: {}){}", WTERMSIG(status), strsignal(WTERMSIG(status)),
                                  msg.empty() ? "" : ": " + msg)
@@ -355,6 +375,7 @@ SeedResult run_one_isolated(const std::shared_ptr<const scenario::Scenario>& s, 
     ::close(out[0]);
     ::close(errp[0]);
     ::dup2(errp[1], 2);
+    ::alarm(settings.seed_timeout_s);
     SeedResult r;
     try {
       std::unique_ptr<sim::Deployment> d;
@@ -375,10 +396,16 @@ SeedResult run_one_isolated(const std::shared_ptr<const scenario::Scenario>& s, 
   pollfd fds[2] = {{out[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
+  bool killed_for_memory = false;
   while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    const int pr = ::poll(fds, 2, 100);
+    if (pr < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (settings.max_rss_mb && !killed_for_memory && rss_mb(pid) > settings.max_rss_mb) {
+      killed_for_memory = true;
+      ::kill(pid, SIGKILL);
     }
     for (auto& f : fds) {
       if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -399,7 +426,7 @@ SeedResult run_one_isolated(const std::shared_ptr<const scenario::Scenario>& s, 
   SeedResult r;
   std::uint64_t idx = 0;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && from_wire(line, &r, &idx)) return r;
-  return crash_result(seed, status, tail);
+  return crash_result(seed, status, tail, settings, killed_for_memory);
 }
 
 FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const FuzzOptions& o,
@@ -459,6 +486,7 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
       pid_t pid = -1;
       int out = -1, err = -1;
       std::string buf, tail;
+      bool killed_for_memory = false;
     };
     std::vector<Worker> ws(jobs);
     std::fflush(nullptr);
@@ -480,7 +508,9 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
           const std::uint64_t i = sh->next.fetch_add(1);
           if (i >= seq.count) break;
           sh->current[j].store(i + 1);
+          ::alarm(o.settings.seed_timeout_s);  // SIGALRM ends a run that does not end
           const SeedResult r = fuzz_one(base, o, seq.at(i), cache);
+          ::alarm(0);
           if (!write_all(out[1], to_wire(r, i))) break;
           sh->current[j].store(0);
         }
@@ -488,7 +518,7 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
       }
       ::close(out[1]);
       ::close(errp[1]);
-      ws[j] = Worker{pid, out[0], errp[0], {}, {}};
+      ws[j] = Worker{pid, out[0], errp[0], {}, {}, false};
     };
     for (unsigned j = 0; j < jobs; ++j) spawn(j);
     std::map<std::uint64_t, SeedResult> ready;
@@ -503,6 +533,12 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
       }
       if (fds.empty()) break;
       if (::poll(fds.data(), fds.size(), 50) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
+      if (o.settings.max_rss_mb)
+        for (auto& w : ws)
+          if (w.pid > 0 && !w.killed_for_memory && rss_mb(w.pid) > o.settings.max_rss_mb) {
+            w.killed_for_memory = true;
+            ::kill(w.pid, SIGKILL);
+          }
       for (size_t k = 0; k < fds.size(); ++k) {
         if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         auto [j, is_err] = who[k];
@@ -536,7 +572,7 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
         if (cur != 0) {
           // The worker died running seed index cur - 1: a crash failure.
           const std::uint64_t seed = seq.at(cur - 1);
-          SeedResult r = crash_result(seed, status, w.tail);
+          SeedResult r = crash_result(seed, status, w.tail, o.settings, w.killed_for_memory);
           if (!o.out_dir.empty()) {
             try {
               write_failure(o, base->name, *materialize(base, seed), r, nullptr);

@@ -52,7 +52,12 @@ struct SeedSet {
 // What one run is made of besides the scenario and the seed.
 struct RunSettings {
   sim::TraceLevel trace_level = sim::TraceLevel::Default;
-  std::vector<std::string> planted_bugs;  // names from sim/check (test builds' fault injection in raft/)
+  std::vector<std::string> planted_bugs;  // names from raft/bugs.h
+  // Limits of one run in a worker/child process (a planted bug can make a run loop or
+  // grow without end): beyond them the run is killed and its seed is a "crash" failure
+  // saying which limit. 0 = no limit.
+  unsigned seed_timeout_s = 120;   // wall-clock seconds per seed
+  std::uint64_t max_rss_mb = 4096; // resident memory of the process running it
 };
 
 // One seed's verdict.

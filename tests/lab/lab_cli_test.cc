@@ -239,6 +239,21 @@ TEST_F(Lab, ReplayReproducesTheFuzzHash) {
   }
 }
 
+// A scenario with a nemesis budget: `replay SCENARIO --seed N` materializes seed N's
+// schedule and gives the hash of that seed's fuzz line.
+TEST_F(Lab, ReplayOfABudgetScenarioGivesTheFuzzHash) {
+  const std::string detect = (kSource / "tests/lab/data/detect.json").string();
+  const CliRun f = cli({"fuzz", detect, "--seeds", "2", "--first-seed", "4", "--json", "-q", "--out", (dir_ / "o").string()});
+  ASSERT_TRUE(f.rc == 0 || f.rc == 1) << f.err;
+  for (const auto& l : seed_lines(f.out)) {
+    const auto j = nlohmann::json::parse(l);
+    const std::string seed = std::to_string(j["seed"].get<std::uint64_t>());
+    const CliRun r = cli({"replay", detect, "--seed", seed, "--expect-hash", j["trace_sha256"].get<std::string>()});
+    EXPECT_EQ(r.rc, j["ok"].get<bool>() ? 0 : 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("reproduced"), std::string::npos) << r.out;
+  }
+}
+
 TEST(LabHeader, RoundTrips) {
   lab::FailureHeader h;
   h.seed = 42;
