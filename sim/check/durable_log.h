@@ -15,7 +15,8 @@ namespace raftlab::check::detail {
 struct LogEntry {
   std::uint64_t term = 0;
   std::string_view digest;
-  bool known = false;  // false: a gap (entries before a log that starts later, compaction)
+  bool known = false;     // false: a gap (entries before a log that starts later, compaction)
+  bool snapshot = false;  // the last entry of an installed snapshot: term known, content not
 };
 
 class DurableLog {
@@ -37,6 +38,12 @@ class DurableLog {
     }
     entries_.resize(e.index - base_);  // drop the suffix (or open a gap of unknowns)
     entries_.push_back(LogEntry{e.term, e.a, true});
+  }
+  // A snapshot up to (index, term) replaced the log (a follower installing the leader's).
+  void restore(std::uint64_t index, std::uint64_t term) {
+    entries_.clear();
+    base_ = index;
+    entries_.push_back(LogEntry{term, {}, true, true});
   }
   // `data_loss`: the WAL holds entries up to `index` only.
   void truncate(std::uint64_t index) {
@@ -68,6 +75,25 @@ class DurableLog {
   std::uint64_t base_ = 1;  // index of entries_[0]
   std::vector<LogEntry> entries_;
 };
+
+// A member installing a leader's snapshot: the trace has no event of its own for it, but
+// etcd's log line (`log`, b "applying snapshot", c "... incoming-leader-snapshot-index=N
+// incoming-leader-snapshot-term=T") names it. True and (index, term) when `e` is one.
+inline bool snapshot_install(const sim::TraceEvent& e, std::uint64_t* index, std::uint64_t* term) {
+  if (e.kind != sim::Ev::Log || e.b != "applying snapshot") return false;
+  auto field = [&](std::string_view key, std::uint64_t* out) {
+    const std::size_t at = e.c.find(key);
+    if (at == std::string::npos) return false;
+    std::uint64_t v = 0;
+    std::size_t i = at + key.size();
+    if (i >= e.c.size() || e.c[i] < '0' || e.c[i] > '9') return false;
+    for (; i < e.c.size() && e.c[i] >= '0' && e.c[i] <= '9' && v < (std::uint64_t{1} << 60); ++i)
+      v = v * 10 + static_cast<std::uint64_t>(e.c[i] - '0');
+    *out = v;
+    return true;
+  };
+  return field("incoming-leader-snapshot-index=", index) && field("incoming-leader-snapshot-term=", term);
+}
 
 // Small dense ids for trace `who` names.
 class Names {

@@ -57,6 +57,11 @@ std::vector<Violation> check_log_matching(const std::vector<sim::TraceEvent>& ev
       log_of(e).truncate(e.index);
       continue;
     }
+    std::uint64_t snap_index = 0, snap_term = 0;
+    if (detail::snapshot_install(e, &snap_index, &snap_term)) {
+      log_of(e).restore(snap_index, snap_term);
+      continue;
+    }
     if (e.kind != sim::Ev::Append) continue;
     DurableLog& log = log_of(e);
     log.append(e);
@@ -158,6 +163,11 @@ std::vector<Violation> check_leader_completeness(const std::vector<sim::TraceEve
       c.max_term = std::max(c.max_term, e.term);
       if (e.kind == sim::Ev::Role || e.kind == sim::Ev::Bootstrap) c.members.insert(e.who);
     }
+    std::uint64_t snap_index = 0, snap_term = 0;
+    if (detail::snapshot_install(e, &snap_index, &snap_term)) {
+      logs[member(e)].restore(snap_index, snap_term);
+      continue;
+    }
     switch (e.kind) {
       case sim::Ev::Append:
         any_append = true;
@@ -200,7 +210,7 @@ std::vector<Violation> check_leader_completeness(const std::vector<sim::TraceEve
                              (ap && ap->term == c.term && ap->digest == c.digest);
           // A compacted prefix (snapshot) is not in the rebuilt log: indexes below the
           // first entry the leader's log is known to hold are not judged.
-          const bool compacted = !have && !ap && first != 0 && index < first;
+          const bool compacted = !ap && ((!have && first != 0 && index < first) || (have && have->snapshot));
           if (holds || compacted) continue;
           std::set<std::string_view> lost;
           for (const Loss& l : losses)

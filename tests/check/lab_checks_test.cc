@@ -55,6 +55,25 @@ TEST(LogMatching, OverwrittenSuffixAndDataLossAreForgotten) {
   EXPECT_TRUE(check_log_matching(t.events()).empty());
 }
 
+TEST(LogMatching, AnInstalledSnapshotReplacesTheRebuiltLog) {
+  TraceBuilder t = three_members();
+  // m3 holds a stale term-2 suffix, then installs the leader's snapshot at (5, 3) and
+  // appends after it: its old index 4-5 must not be compared any more.
+  t.at(20).append("m3", 2, 4, "normal:s4").append("m3", 2, 5, "normal:s5");
+  t.at(30).append("m1", 3, 4, "normal:x4").append("m1", 3, 5, "normal:x5").append("m1", 3, 6, "normal:x6");
+  t.at(40).log("m3", "applying snapshot",
+               "current-snapshot-index=0 current-applied-index=3 incoming-leader-snapshot-index=5 "
+               "incoming-leader-snapshot-term=3");
+  t.append("m3", 3, 6, "normal:x6");
+  EXPECT_TRUE(check_log_matching(t.events()).empty());
+  // Without the snapshot line, m3's index 6 would follow its stale term-2 entry.
+  TraceBuilder u = three_members();
+  u.at(20).append("m3", 2, 4, "normal:s4").append("m3", 2, 5, "normal:s5");
+  u.at(30).append("m1", 3, 4, "normal:x4").append("m1", 3, 5, "normal:x5").append("m1", 3, 6, "normal:x6");
+  u.at(40).append("m3", 3, 6, "normal:x6");
+  EXPECT_EQ(check_log_matching(u.events()).size(), 1u);
+}
+
 TEST(LeaderCompleteness, NewLeaderWithTheCommittedEntryPasses) {
   TraceBuilder t = three_members();
   t.at(20).apply("m1", 1, 3, "normal:3");

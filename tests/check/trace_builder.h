@@ -72,6 +72,14 @@ class TraceBuilder {
     e.a = kind;
     return add(e);
   }
+  // An etcd log line (`log`): message and its `k=v` fields.
+  TraceBuilder& log(const std::string& who, const std::string& message, const std::string& fields) {
+    sim::TraceEvent e = member_ev(sim::Ev::Log, who, kCluster);
+    e.a = "info";
+    e.b = message;
+    e.c = fields;
+    return add(e);
+  }
   TraceBuilder& quiet() { return add(ev(sim::Ev::Quiet, "")); }
   TraceBuilder& call(std::uint64_t req, std::uint64_t client, const std::string& kind, const std::string& key,
                      const std::string& value = "") {
