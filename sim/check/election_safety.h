@@ -24,7 +24,7 @@ namespace raftlab::check {
 
 // One broken property, with enough evidence to find it in the trace.
 struct Violation {
-  std::string checker;               // "election_safety", "state_machine_safety"
+  std::string checker;               // "election_safety", "state_machine_safety", ... (docs/checkers.md)
   std::int64_t at_ns = 0;            // virtual time of the event that broke the property
   std::uint64_t cluster_id = 0;
   std::vector<std::string> members;  // the members involved (trace `who`), first seen first
