@@ -19,7 +19,7 @@ bugs=$("$raftlab" fuzz --list-bugs | awk '{print $1}')
 run_fuzz() {  # dir, name, extra flags...
   local dir=$1 name=$2; shift 2
   local rc=0
-  "$raftlab" fuzz "$scenario" --seeds "$seeds" --json --quiet --out "$dir/$name" "$@" > "$dir/$name.jsonl" || rc=$?
+  "$raftlab" fuzz "$scenario" --seeds "$seeds" --json --quiet --seed-timeout 30 --max-rss 2048 --out "$dir/$name" "$@" > "$dir/$name.jsonl" || rc=$?
   [ "$rc" -le 1 ] || { echo "raftlab fuzz $name failed (exit $rc)" >&2; exit "$rc"; }
   tail -n 1 "$dir/$name.jsonl" > "$dir/$name.summary.json"
   echo "  $name: $(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["failures"], "failures,", round(s["seeds_per_s"],1), "seeds/s")' "$dir/$name.summary.json")" >&2
@@ -39,7 +39,7 @@ for spec in "$@"; do
     first=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["failed_seeds"][0] if s["failed_seeds"] else "")' "$dir/$b.summary.json")
     if [ -n "$first" ]; then
       rc=0
-      "$raftlab" shrink "$dir/$b/seed-$first.json" --json --out "$dir/$b.min.json" > "$dir/$b.shrink.json" || rc=$?
+      "$raftlab" shrink "$dir/$b/seed-$first.json" --json --max-runs 100 --out "$dir/$b.min.json" > "$dir/$b.shrink.json" || rc=$?
       [ "$rc" -le 1 ] || { echo "raftlab shrink $b seed $first failed (exit $rc)" >&2; exit "$rc"; }
     fi
   done
