@@ -131,6 +131,25 @@ TEST_F(Lab, FuzzPerSeedResultsDoNotDependOnJobs) {
   EXPECT_TRUE(s.contains("seeds_per_s"));
 }
 
+// With a planted bug that makes raft abort (a "crash" failure in a worker process), the
+// per-seed lines still do not depend on --jobs, and the sweep goes on past the crash.
+TEST_F(Lab, CrashingSeedsDoNotDependOnJobs) {
+  const std::string detect = (kSource / "tests/lab/data/detect.json").string();
+  std::vector<std::string> seen;
+  for (const char* j : {"1", "2"}) {
+    const CliRun r = cli({"fuzz", detect, "--seeds", "12", "--plant-bug", "vote-without-log-check", "--jobs", j, "--json", "-q",
+                          "--out", (dir_ / "out").string()});
+    ASSERT_EQ(r.rc, 1) << r.out << r.err;
+    std::string lines;
+    for (const auto& l : seed_lines(r.out)) lines += l + "\n";
+    seen.push_back(lines);
+    EXPECT_EQ(seed_lines(r.out).size(), 12u);
+    EXPECT_NE(r.out.find("\"crash\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("assertion failed"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(seen[0], seen[1]);
+}
+
 TEST_F(Lab, ShardsMergedEqualTheUnshardedSweep) {
   const CliRun all = cli({"fuzz", kThree, "--seeds", "30", "--json", "-q", "-j", "2"});
   ASSERT_TRUE(all.rc == 0 || all.rc == 1) << all.err;
