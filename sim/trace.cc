@@ -2,9 +2,9 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
-
-#include <nlohmann/json.hpp>
+#include <charconv>
+#include <memory>
+#include <string_view>
 
 namespace raftlab::sim {
 
@@ -42,51 +42,217 @@ const char* ev_name(Ev e) {
 }
 
 std::string hex_id(std::uint64_t id) {
+  char buf[16];
+  auto r = std::to_chars(buf, buf + sizeof buf, id, 16);
+  return std::string(buf, r.ptr);
+}
+
+namespace {
+
+// The JSONL writer. Its bytes are exactly what nlohmann::ordered_json::dump(-1, ' ', false,
+// error_handler_t::replace) printed for the same object (the encoder before this one; the
+// differential test tests/sim/trace_encoding_test.cc keeps that encoder as the reference):
+// compact separators, keys in insertion order, integers in decimal, strings with ", \, \b,
+// \t, \n, \f, \r escaped by name, every other code point below 0x20 as \u00xx (lowercase
+// hex), everything else (0x7f and non-ASCII) copied as is, and invalid UTF-8 replaced by
+// U+FFFD the way nlohmann's serializer does it (serializer.hpp dump_escaped):
+//  - a byte that cannot start a sequence (0x80..0xc1, 0xf5..0xff) becomes one U+FFFD;
+//  - a started sequence broken by a byte that cannot continue it becomes one U+FFFD, and
+//    that byte is read again as the start of what follows;
+//  - a sequence cut off by the end of the string becomes one U+FFFD.
+// Valid sequences are RFC 3629's (no overlongs, no surrogates, nothing above U+10FFFF).
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII byte), or 0 with
+// *consumed = how many bytes belong to the broken/cut-off sequence's prefix (those bytes
+// are dropped; the byte that broke it is not consumed).
+inline std::size_t utf8_seq(const unsigned char* s, std::size_t n, std::size_t i, std::size_t* consumed) {
+  const unsigned char b0 = s[i];
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    len = 2;
+  } else if (b0 >= 0xe0 && b0 <= 0xef) {
+    len = 3;
+    if (b0 == 0xe0) lo = 0xa0;
+    if (b0 == 0xed) hi = 0x9f;
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    len = 4;
+    if (b0 == 0xf0) lo = 0x90;
+    if (b0 == 0xf4) hi = 0x8f;
+  } else {
+    *consumed = 1;  // cannot start a sequence
+    return 0;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    if (i + k >= n) {  // cut off by the end
+      *consumed = n - i;
+      return 0;
+    }
+    const unsigned char c = s[i + k];
+    const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xbf;
+    if (c < l || c > h) {  // broken: drop the prefix, read c again
+      *consumed = k;
+      return 0;
+    }
+  }
+  return len;
+}
+
+void append_escaped(std::string& out, std::string_view v) {
+  out += '"';
+  const auto* s = reinterpret_cast<const unsigned char*>(v.data());
+  const std::size_t n = v.size();
+  std::size_t i = 0;
+  while (i < n) {
+    // Copy the longest run that needs no escaping in one append.
+    std::size_t j = i;
+    while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\') ++j;
+    if (j > i) {
+      out.append(v.data() + i, j - i);
+      i = j;
+      if (i == n) break;
+    }
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      out += '\\';
+      switch (c) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case 0x08: out += 'b'; break;
+        case 0x09: out += 't'; break;
+        case 0x0a: out += 'n'; break;
+        case 0x0c: out += 'f'; break;
+        case 0x0d: out += 'r'; break;
+        default: {
+          const char u[5] = {'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out.append(u, 5);
+        }
+      }
+      ++i;
+      continue;
+    }
+    std::size_t consumed = 0;
+    const std::size_t len = utf8_seq(s, n, i, &consumed);
+    if (len) {
+      out.append(v.data() + i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      i += consumed;
+    }
+  }
+  out += '"';
+}
+
+inline void append_uint(std::string& out, std::uint64_t v) {
   char buf[24];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(id));
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+inline void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+inline void append_hex_field(std::string& out, std::string_view key, std::uint64_t id) {
+  out += key;
+  out += '"';
+  char buf[16];
+  auto r = std::to_chars(buf, buf + sizeof buf, id, 16);
+  out.append(buf, r.ptr);
+  out += '"';
+}
+
+inline void append_str_field(std::string& out, std::string_view key, const std::string& v) {
+  out += key;
+  append_escaped(out, v);
+}
+
+}  // namespace
+
+void Trace::append_jsonl(std::string& out, const TraceEvent& e) {
+  out += "{\"t\":";
+  append_int(out, e.at.ns);
+  out += ",\"ev\":\"";
+  out += ev_name(e.kind);  // plain ASCII names: nothing to escape
+  out += '"';
+  if (!e.who.empty()) append_str_field(out, ",\"who\":", e.who);
+  if (e.member_id) append_hex_field(out, ",\"member_id\":", e.member_id);
+  if (e.cluster_id) append_hex_field(out, ",\"cluster_id\":", e.cluster_id);
+  if (e.term) {
+    out += ",\"term\":";
+    append_uint(out, e.term);
+  }
+  if (e.index) {
+    out += ",\"index\":";
+    append_uint(out, e.index);
+  }
+  if (e.peer) append_hex_field(out, ",\"peer\":", e.peer);
+  if (!e.a.empty()) append_str_field(out, ",\"a\":", e.a);
+  if (!e.b.empty()) append_str_field(out, ",\"b\":", e.b);
+  if (!e.c.empty()) append_str_field(out, ",\"c\":", e.c);
+  out += '}';
 }
 
 std::string Trace::to_jsonl(const TraceEvent& e) {
-  // ordered_json keeps insertion order, so the line is byte-stable.
-  nlohmann::ordered_json j;
-  j["t"] = e.at.ns;
-  j["ev"] = ev_name(e.kind);
-  if (!e.who.empty()) j["who"] = e.who;
-  if (e.member_id) j["member_id"] = hex_id(e.member_id);
-  if (e.cluster_id) j["cluster_id"] = hex_id(e.cluster_id);
-  if (e.term) j["term"] = e.term;
-  if (e.index) j["index"] = e.index;
-  if (e.peer) j["peer"] = hex_id(e.peer);
-  if (!e.a.empty()) j["a"] = e.a;
-  if (!e.b.empty()) j["b"] = e.b;
-  if (!e.c.empty()) j["c"] = e.c;
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string out;
+  append_jsonl(out, e);
+  return out;
 }
 
 std::string Trace::to_jsonl() const {
   std::string out;
+  out.reserve(events_.size() * 128);
   for (const auto& e : events_) {
-    out += to_jsonl(e);
+    append_jsonl(out, e);
     out += '\n';
   }
   return out;
 }
 
+namespace {
+std::string digest_hex(const unsigned char* md, unsigned int len) {
+  std::string hex;
+  hex.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[md[i] >> 4];
+    hex += kHex[md[i] & 15];
+  }
+  return hex;
+}
+}  // namespace
+
 std::string sha256_hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(len * 2);
-  static const char* digits = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += digits[md[i] >> 4];
-    hex += digits[md[i] & 15];
-  }
-  return hex;
+  return digest_hex(md, len);
 }
 
-std::string Trace::sha256() const { return sha256_hex(to_jsonl()); }
+std::string Trace::sha256() const {
+  // Stream the JSONL through the digest in chunks instead of building the whole text.
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return sha256_hex(to_jsonl());
+  constexpr std::size_t kChunk = 32 * 1024;
+  std::string buf;
+  buf.reserve(kChunk + 4096);
+  for (const auto& e : events_) {
+    append_jsonl(buf, e);
+    buf += '\n';
+    if (buf.size() >= kChunk) {
+      EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+      buf.clear();
+    }
+  }
+  if (!buf.empty()) EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return digest_hex(md, len);
+}
 
 }  // namespace raftlab::sim

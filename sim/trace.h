@@ -84,6 +84,8 @@ class Trace {
 
   // One JSON object per line, keys in a fixed order, ids as etcd's lowercase hex.
   static std::string to_jsonl(const TraceEvent& e);
+  // Appends to_jsonl(e) (no newline) to out: one reusable buffer, no temporaries.
+  static void append_jsonl(std::string& out, const TraceEvent& e);
   std::string to_jsonl() const;
   // SHA-256 (lowercase hex) of to_jsonl() — the determinism fingerprint.
   std::string sha256() const;
