@@ -223,6 +223,30 @@ TEST_F(Lab, GnuParallelShardsMergeToTheUnshardedSweep) {
   EXPECT_EQ(union_lines, seed_lines(all.out));
 }
 
+// The library's two ways to run a sweep (worker processes, threads) give the same
+// results, in seed order, for every job count.
+TEST(LabFuzz, ThreadsAndProcessesGiveTheSameResults) {
+  auto lr = scenario::load_file(kThree);
+  ASSERT_TRUE(lr.ok());
+  const auto s = std::make_shared<const scenario::Scenario>(std::move(*lr.scenario));
+  auto sweep = [&](bool isolate, unsigned jobs) {
+    lab::FuzzOptions o;
+    o.set = lab::SeedSet{3, 10, 1, 1};
+    o.jobs = jobs;
+    o.isolate = isolate;
+    std::vector<std::string> lines;
+    const auto rep = lab::fuzz(s, o, [&](const lab::SeedResult& r) { lines.push_back(lab::seed_json(r).dump()); }, nullptr);
+    EXPECT_EQ(rep.seeds_run, 10u);
+    return lines;
+  };
+  const auto base = sweep(true, 1);
+  ASSERT_EQ(base.size(), 10u);
+  EXPECT_EQ(base, sweep(true, 3));
+  EXPECT_EQ(base, sweep(false, 1));
+  EXPECT_EQ(base, sweep(false, 3));
+  for (size_t i = 0; i < base.size(); ++i) EXPECT_EQ(nlohmann::json::parse(base[i])["seed"], 3 + i);
+}
+
 TEST(LabSeeds, ShardsPartitionTheRange) {
   for (std::uint64_t first : {1, 2, 7}) {
     std::vector<std::uint64_t> all;
