@@ -491,7 +491,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{}; required)", lab::kMaxSeeds));
     f->add_flag("--list-bugs", a->list_bugs, "List the planted bugs (names for --plant-bug) and exit");
     f->add_option("--first-seed", a->first_seed, "First seed (default 1): seeds S..S+N-1");
-    f->add_option("--jobs,-j", a->jobs, "Worker threads (default: all cores)");
+    f->add_option("--jobs,-j", a->jobs, "Worker processes (default: all cores)");
     f->add_option("--shard", a->shard, "K/M: run only the seeds with seed % M == K-1 (for sweeps over many machines)");
     f->add_option("--out", a->out, "Directory for failure files (default fuzz-out)");
     f->add_flag("--json", a->json, "JSON Lines: one object per seed, in seed order, then a summary object");

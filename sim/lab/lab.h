@@ -1,14 +1,17 @@
 // sim/lab/lab.h — the fault lab's drivers: run one seed of a scenario (nemesis schedule,
-// run, every checker on the trace), sweep many seeds in parallel (a thread pool across
-// independent runs; each run single-threaded and deterministic, one SpecCache per
-// thread), shard a sweep, and merge shards.
+// run, every checker on the trace), sweep many seeds in parallel (worker processes by
+// default, so a run that aborts — raft's invariant checks abort, as etcd panics — is a
+// "crash" failure of its seed; or a thread pool in this process; either way each run is
+// single-threaded and deterministic, one SpecCache per worker), shard a sweep, and merge
+// shards.
 //
 // Results per seed depend only on (scenario, seed, planted bugs, trace level): never on
 // the number of threads, the shard or the order in which seeds finish. Output is ordered
 // by seed.
 //
-// Must never: let a worker thread share mutable state with another run (each thread owns
-// its SpecCache; results are written to their own slot); print (callers print).
+// Must never: let a worker share mutable state with another run (each worker owns its
+// SpecCache; results come back to the caller, which alone orders and prints them); print
+// (callers print).
 //
 //   lab::FuzzOptions o; o.seeds = 1000; o.jobs = 2;
 //   lab::FuzzReport r = lab::fuzz(scenario, file_text, o, on_progress, on_seed);
