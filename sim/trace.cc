@@ -47,6 +47,15 @@ std::string hex_id(std::uint64_t id) {
   return std::string(buf, r.ptr);
 }
 
+std::string entry_digest(bool conf, std::uint64_t hash) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s(conf ? "conf:" : "normal:");
+  const std::size_t n = s.size();
+  s.resize(n + 16);
+  for (std::size_t i = 0; i < 16; ++i) s[n + 15 - i] = digits[(hash >> (4 * i)) & 15];
+  return s;
+}
+
 namespace {
 
 // The JSONL writer. Its bytes are exactly what nlohmann::ordered_json::dump(-1, ' ', false,

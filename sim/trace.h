@@ -96,6 +96,8 @@ class Trace {
 };
 
 std::string hex_id(std::uint64_t id);  // etcd's types.ID format: lowercase hex, no padding
+// The entry digest of `apply`/`append` events: "normal:" or "conf:" and %016x of hash.
+std::string entry_digest(bool conf, std::uint64_t hash);
 std::string sha256_hex(const std::string& data);
 
 }  // namespace raftlab::sim

@@ -210,8 +210,7 @@ void Member::apply_entry(const raft::Entry& e) {
     t.term = e.term;
     t.index = e.index;
     // A digest of the entry so checkers can compare what members applied at an index.
-    t.a = fmt::format("{}:{:016x}", e.type == raft::EntryType::ConfChange ? "conf" : "normal",
-                      sim::label_hash(e.data));
+    t.a = sim::entry_digest(e.type == raft::EntryType::ConfChange, sim::label_hash(e.data));
     if (e.type != raft::EntryType::ConfChange) {
       // What the entry does, so a durability checker can find acknowledged writes.
       const Request r = decode_request(e.data);

@@ -180,6 +180,12 @@ TEST(TraceEncoding, EmptyTraceHashesTheEmptyString) {
   EXPECT_EQ(t.sha256(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(TraceEncoding, EntryDigestIsKindColonSixteenHexDigits) {
+  EXPECT_EQ(entry_digest(false, 0), "normal:0000000000000000");
+  EXPECT_EQ(entry_digest(true, 0xabc), "conf:0000000000000abc");
+  EXPECT_EQ(entry_digest(false, 0xcbf29ce484222325), "normal:cbf29ce484222325");
+}
+
 TEST(TraceEncoding, HexIdsAreEtcdStyle) {
   EXPECT_EQ(hex_id(0), "0");
   EXPECT_EQ(hex_id(0x8e9e05c52164694d), "8e9e05c52164694d");
@@ -199,7 +205,7 @@ TEST(TraceEncoding, DISABLED_MeasureFuzzSeed) {
   };
   const int reps = env("RAFTLAB_MEASURE_REPS", 5);
   const auto seeds = static_cast<std::uint64_t>(env("RAFTLAB_MEASURE_SEEDS", 20));
-  const bool parts = env("RAFTLAB_MEASURE_PARTS", 1) != 0;
+  const bool parts = std::getenv("RAFTLAB_MEASURE_PARTS") == nullptr || std::atoi(std::getenv("RAFTLAB_MEASURE_PARTS")) != 0;
   auto loaded = scenario::load_file(std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/lab/reference.json");
   ASSERT_TRUE(loaded.ok());
   const auto s = std::make_shared<const scenario::Scenario>(*loaded.scenario);
