@@ -118,14 +118,26 @@ bool Network::connected(HostIndex a, HostIndex b) const {
 }
 
 Network::Target Network::resolve(const Origin& from, const std::string& url) const {
-  std::string_view host;
-  int port = 0;
-  if (!split_url(std::string_view(url), &host, &port)) {
+  // reachable() runs for every peer on every member tick: split each url and look its
+  // host up once, not per call (hosts are only appended; the count tells when to redo).
+  auto it = url_cache_.find(std::string_view(url));
+  if (it == url_cache_.end()) {
+    it = url_cache_.emplace(url, ParsedUrl{}).first;
+    ParsedUrl& u = it->second;
+    u.ok = split_url(std::string_view(it->first), &u.host, &u.port);  // views into the key
+    u.hosts_seen = SIZE_MAX;
+  }
+  ParsedUrl& u = it->second;
+  if (!u.ok) {
     Target t;
     t.why = "malformed address";
     return t;
   }
-  return resolve_split(from, host, port, host_by_ip(host));
+  if (u.hosts_seen != hosts_.size()) {
+    u.ip_host = host_by_ip(u.host);
+    u.hosts_seen = hosts_.size();
+  }
+  return resolve_split(from, u.host, u.port, u.ip_host);
 }
 
 Network::Target Network::resolve_split(const Origin& from, std::string_view host, int port,

@@ -176,6 +176,15 @@ class Network {
   using StrMap = std::unordered_map<std::string, V, StrHash, std::equal_to<>>;
   StrMap<StrMap<Stream>> fifo_;                                      // sender -> url -> stream
   StrMap<std::unordered_map<EndpointId, Time>> reply_fifo_;         // sender -> requester -> last delivery
+  // resolve()'s memo: url -> split and host lookup (`host` views into the key).
+  struct ParsedUrl {
+    bool ok = false;
+    std::string_view host;
+    int port = 0;
+    std::optional<HostIndex> ip_host;
+    std::size_t hosts_seen = SIZE_MAX;
+  };
+  mutable StrMap<ParsedUrl> url_cache_;
   std::uint64_t sent_ = 0, dropped_ = 0;
   std::map<int, NetFault> faults_;  // by id: applied in the order they were added
   int next_fault_ = 1;

@@ -148,7 +148,7 @@ class Member {
   void on_tick();
   void adjust_ticks_probe(int attempt);
   void process_ready();
-  void send_raft(const raft::Message& m);
+  void send_raft(raft::Message&& m);
   void apply_entry(const raft::Entry& e);
   void apply_conf_change(const raft::Entry& e);
   void apply_normal(const raft::Entry& e);
@@ -174,8 +174,9 @@ class Member {
   };
   bool write_ready(const raft::Ready& rd);
   void sync_write();  // the in-flight write's fsync completed: record append/hard_state
-  void finish_ready(const raft::Ready& rd, bool leader);
-  void send_messages(const std::vector<raft::Message>& msgs);
+  void finish_ready(raft::Ready& rd, bool leader);
+  // Moves each message into its packet (the Ready's messages are spent).
+  void send_messages(std::vector<raft::Message>& msgs);
   sim::Duration fsync_latency() const;
 
   // Snapshots and compaction (sim/etcd/member_snapshot.cc).

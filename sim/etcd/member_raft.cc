@@ -122,15 +122,15 @@ void Member::process_ready() {
   }
 }
 
-void Member::finish_ready(const raft::Ready& rd, bool leader) {
+void Member::finish_ready(raft::Ready& rd, bool leader) {
   sync_write();
   if (!leader) send_messages(rd.messages);
   node_->advance(rd);
   maybe_snapshot();
 }
 
-void Member::send_messages(const std::vector<raft::Message>& msgs) {
-  for (const auto& m : msgs) {
+void Member::send_messages(std::vector<raft::Message>& msgs) {
+  for (auto& m : msgs) {
     if ((m.type == raft::MessageType::MsgVoteResp || m.type == raft::MessageType::MsgPreVoteResp) && !m.reject &&
         host_.trace->on()) {
       TraceEvent e = event(Ev::Vote);
@@ -139,7 +139,7 @@ void Member::send_messages(const std::vector<raft::Message>& msgs) {
       e.a = m.type == raft::MessageType::MsgVoteResp ? "vote" : "prevote";
       host_.trace->record(std::move(e));
     }
-    send_raft(m);
+    send_raft(std::move(m));
   }
 }
 
@@ -156,11 +156,13 @@ std::string Member::peer_url_of(std::uint64_t id) const {
   return it->second.peer_urls.front();
 }
 
-void Member::send_raft(const raft::Message& m) {
-  const std::string url = peer_url_of(m.to);
-  if (url.empty()) return;  // etcd: "ignored message send request; unknown remote peer target"
+void Member::send_raft(raft::Message&& m) {
+  const auto it = members_.find(m.to);
+  // etcd: "ignored message send request; unknown remote peer target"
+  if (it == members_.end() || it->second.peer_urls.empty()) return;
+  const std::string& url = it->second.peer_urls.front();
   sim::Packet p;
-  p.body = sim::RaftEnvelope{cluster_id_, member_id_, m};
+  p.body = sim::RaftEnvelope{cluster_id_, member_id_, std::move(m)};
   p.reply_to = host_.origin.endpoint;
   host_.net->send(host_.origin, url, std::move(p));
 }
@@ -231,7 +233,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
     fatal("raft: undecodable conf change", fmt::format("index={}", e.index));
     return;
   }
-  const std::string cid = sim::hex_id(cluster_id_);
+  const std::string cid = host_.trace->on() ? sim::hex_id(cluster_id_) : std::string();  // log lines only
   if (cc.type == raft::ConfChangeType::AddNode) {
     sim::MemberRecord m;
     if (!decode_member(cc.context, &m)) m.id = cc.node_id;
