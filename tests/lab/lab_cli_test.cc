@@ -151,11 +151,12 @@ TEST_F(Lab, CrashingSeedsDoNotDependOnJobs) {
 }
 
 TEST_F(Lab, ShardsMergedEqualTheUnshardedSweep) {
-  const CliRun all = cli({"fuzz", kThree, "--seeds", "30", "--json", "-q", "-j", "2"});
+  const CliRun all = cli({"fuzz", kThree, "--seeds", "30", "--json", "-q", "-j", "2", "--out", (dir_ / "o").string()});
   ASSERT_TRUE(all.rc == 0 || all.rc == 1) << all.err;
   std::vector<std::string> files, union_lines;
   for (int k = 1; k <= 4; ++k) {
-    const CliRun sh = cli({"fuzz", kThree, "--seeds", "30", "--shard", fmt::format("{}/4", k), "--json", "-q", "-j", "1"});
+    const CliRun sh = cli({"fuzz", kThree, "--seeds", "30", "--shard", fmt::format("{}/4", k), "--json", "-q", "-j", "1",
+                            "--out", (dir_ / "o").string()});
     ASSERT_TRUE(sh.rc == 0 || sh.rc == 1) << sh.err;
     for (const auto& l : seed_lines(sh.out)) {
       EXPECT_EQ(nlohmann::json::parse(l)["seed"].get<std::uint64_t>() % 4, static_cast<std::uint64_t>(k - 1));
@@ -208,7 +209,7 @@ TEST_F(Lab, GnuParallelShardsMergeToTheUnshardedSweep) {
   EXPECT_LE(WEXITSTATUS(st), 1) << cmd;
   const auto mj = nlohmann::json::parse(read_text(dir_ / "merged.json"), nullptr, false);
   ASSERT_TRUE(mj.is_object()) << read_text(dir_ / "merged.json");
-  const CliRun all = cli({"fuzz", kThree, "--seeds", "30", "--json", "-q"});
+  const CliRun all = cli({"fuzz", kThree, "--seeds", "30", "--json", "-q", "--out", (dir_ / "o").string()});
   const auto aj = summary_of(all.out);
   EXPECT_EQ(mj["complete"], true);
   EXPECT_EQ(mj["seeds_run"], 30);
@@ -266,7 +267,7 @@ TEST(LabSeeds, ShardsPartitionTheRange) {
 // ---- replay ----
 
 TEST_F(Lab, ReplayReproducesTheFuzzHash) {
-  const CliRun f = cli({"fuzz", kThree, "--seeds", "3", "--first-seed", "11", "--json", "-q"});
+  const CliRun f = cli({"fuzz", kThree, "--seeds", "3", "--first-seed", "11", "--json", "-q", "--out", (dir_ / "o").string()});
   ASSERT_TRUE(f.rc == 0 || f.rc == 1) << f.err;
   for (const auto& l : seed_lines(f.out)) {
     const auto j = nlohmann::json::parse(l);
