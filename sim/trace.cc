@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -109,14 +110,28 @@ inline std::size_t utf8_seq(const unsigned char* s, std::size_t n, std::size_t i
   return len;
 }
 
+// True when none of the 8 bytes at p needs escaping or UTF-8 checking (bit tricks of
+// "Bit Twiddling Hacks": haszero / hasless; no false negatives, so a true result is exact).
+inline bool plain8(const unsigned char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  const std::uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+  const std::uint64_t bad = (w & kHigh) | ((w - kOnes * 0x20) & ~w & kHigh) | ((quote - kOnes) & ~quote & kHigh) |
+                            ((backslash - kOnes) & ~backslash & kHigh);
+  return bad == 0;
+}
+
 void append_escaped(std::string& out, std::string_view v) {
   out += '"';
   const auto* s = reinterpret_cast<const unsigned char*>(v.data());
   const std::size_t n = v.size();
   std::size_t i = 0;
   while (i < n) {
-    // Copy the longest run that needs no escaping in one append.
+    // Copy the longest run that needs no escaping in one append (8 bytes at a time while
+    // no byte of the word is a control character, non-ASCII, '"' or '\\').
     std::size_t j = i;
+    while (j + 8 <= n && plain8(s + j)) j += 8;
     while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\') ++j;
     if (j > i) {
       out.append(v.data() + i, j - i);
