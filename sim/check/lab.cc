@@ -110,7 +110,7 @@ std::string LabReport::summary() const {
     const char* verdict = c.violations ? "FAIL" : (c.unknown ? "unknown" : "ok");
     out += fmt::format("{:<22} {:<7} checked {}", c.name, verdict, c.checked);
     if (c.violations) out += fmt::format(", {} violation(s)", c.violations);
-    if (c.excused) out += fmt::format(", {} excused (quorum's data lost)", c.excused);
+    if (c.excused) out += fmt::format(", {} excused ({})", c.excused, c.name == "liveness" ? "no quorum up" : "quorum's data lost");
     if (!c.note.empty()) out += fmt::format(" — {}", c.note);
     out += "\n";
   }

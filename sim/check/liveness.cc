@@ -8,6 +8,15 @@
 //     clients issued a put after q).
 // A trace that ends before q + bound without meeting them is inconclusive (unknown), not
 // a violation. Running = proc_start without a later proc_exit.
+//
+// The precondition — "when a quorum is up and connected" — is judged from the
+// trace too: a cluster is judged only if, at q, its running members that have not been
+// removed from it are a majority of its voters. Voters = the largest `bootstrap new`
+// membership of the cluster, plus distinct members added (`member add`), minus distinct
+// members removed (`member remove`); never fewer than the distinct member IDs seen in the
+// cluster that were not removed. (Nemesis `member_remove` faults can shrink a five-member
+// cluster to two voters; with one of those terminated there is no quorum to demand a
+// leader from.)
 #include <algorithm>
 #include <map>
 #include <set>
@@ -25,7 +34,21 @@ std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns
 struct MemberState {
   bool running = false;
   std::uint64_t cluster_id = 0;
+  std::uint64_t member_id = 0;
   bool leader = false;
+};
+
+struct ClusterVoters {
+  std::uint64_t bootstrap_new = 0;      // largest `bootstrap new` membership
+  std::set<std::uint64_t> seen, added, removed;
+  std::size_t voters() const {
+    std::size_t n = bootstrap_new + added.size();
+    n = n > removed.size() ? n - removed.size() : 0;
+    std::size_t live_seen = 0;
+    for (std::uint64_t id : seen)
+      if (!removed.count(id)) ++live_seen;
+    return std::max(n, live_seen);
+  }
 };
 
 }  // namespace
@@ -44,14 +67,31 @@ std::vector<Violation> check_liveness(const std::vector<sim::TraceEvent>& events
     return out;
   }
   std::map<std::string, MemberState> ms;
+  std::map<std::uint64_t, ClusterVoters> cv;
   auto update = [&](const sim::TraceEvent& e) {
     switch (e.kind) {
       case sim::Ev::ProcStart: ms[e.who].running = true; break;
       case sim::Ev::ProcExit: ms[e.who].running = false; ms[e.who].leader = false; break;
-      case sim::Ev::Bootstrap: ms[e.who].cluster_id = e.cluster_id; break;
+      case sim::Ev::Bootstrap:
+        ms[e.who].cluster_id = e.cluster_id;
+        ms[e.who].member_id = e.member_id;
+        if (e.cluster_id) {
+          ClusterVoters& c = cv[e.cluster_id];
+          if (e.member_id) c.seen.insert(e.member_id);
+          if (e.a == "new") c.bootstrap_new = std::max<std::uint64_t>(c.bootstrap_new, e.index);
+        }
+        break;
       case sim::Ev::Role:
         ms[e.who].cluster_id = e.cluster_id;
+        ms[e.who].member_id = e.member_id;
         ms[e.who].leader = e.a == "Leader";
+        if (e.cluster_id && e.member_id) cv[e.cluster_id].seen.insert(e.member_id);
+        break;
+      case sim::Ev::Member:
+        if (e.cluster_id && e.peer) {
+          if (e.a == "add") cv[e.cluster_id].added.insert(e.peer);
+          if (e.a == "remove") cv[e.cluster_id].removed.insert(e.peer);
+        }
         break;
       default: break;
     }
@@ -60,8 +100,24 @@ std::vector<Violation> check_liveness(const std::vector<sim::TraceEvent>& events
   const std::int64_t q = events[quiet].at.ns;
   const std::int64_t deadline = q + opts.liveness_bound_ns;
   std::map<std::uint64_t, std::int64_t> leader_at;  // cluster -> first instant with a leader (or -1)
+  std::map<std::uint64_t, std::size_t> live;        // cluster -> running, not removed members at q
   for (const auto& [who, m] : ms)
-    if (m.running && m.cluster_id != 0) leader_at.emplace(m.cluster_id, -1);
+    if (m.running && m.cluster_id != 0 && !cv[m.cluster_id].removed.count(m.member_id)) ++live[m.cluster_id];
+  std::vector<std::string> no_quorum;
+  for (const auto& [cluster, n] : live) {
+    const std::size_t voters = cv[cluster].voters();
+    if (n >= voters / 2 + 1) {
+      leader_at.emplace(cluster, -1);
+    } else {
+      ++st.excused;
+      no_quorum.push_back(fmt::format("cluster {}: {} of {} voters up", sim::hex_id(cluster), n, voters));
+    }
+  }
+  if (leader_at.empty()) {
+    st.note = no_quorum.empty() ? "no running cluster at quiet: not judged"
+                                : fmt::format("no quorum up at quiet ({}): not judged", fmt::join(no_quorum, "; "));
+    return out;
+  }
   auto look = [&](std::int64_t t) {
     for (const auto& [who, m] : ms) {
       if (!m.running || !m.leader) continue;

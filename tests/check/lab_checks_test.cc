@@ -231,6 +231,27 @@ TEST(Liveness, ALeaderThatExitedDoesNotCountAndTheBoundIsConfigurable) {
   EXPECT_TRUE(check_liveness(t.events(), o).empty());
 }
 
+// The precondition: liveness is demanded only when a quorum is up. Removing m3
+// leaves voters {m1, m2}; with m2 down, one of two voters is no quorum (excused); with
+// both up, the missing leader is a violation.
+TEST(Liveness, NotJudgedWithoutAQuorumOfTheRemainingVoters) {
+  auto removal = [](TraceBuilder& t) { t.at(200).member_change("m1", "remove", 3).member_change("m2", "remove", 3); };
+  TraceBuilder down = three_members();
+  removal(down);
+  down.at(300).proc_exit("m3").at(400).proc_exit("m2").at(500).role("m1", 2, "Follower");
+  down.at(1000).quiet().at(20000).role("m1", 2, "Follower");
+  CheckerStats st;
+  EXPECT_TRUE(check_liveness(down.events(), CheckOptions{}, &st).empty());
+  EXPECT_EQ(st.excused, 1u);
+  EXPECT_NE(st.note.find("1 of 2 voters up"), std::string::npos) << st.note;
+
+  TraceBuilder up = three_members();
+  removal(up);
+  up.at(300).proc_exit("m3").at(500).role("m1", 2, "Follower");
+  up.at(1000).quiet().at(20000).role("m1", 2, "Follower");
+  EXPECT_EQ(check_liveness(up.events(), CheckOptions{}).size(), 1u);
+}
+
 TEST(Liveness, ShortTraceIsInconclusiveNotAViolation) {
   TraceBuilder t = three_members();
   t.at(500).role("m1", 2, "Follower").at(1000).quiet().at(2000).role("m2", 2, "Follower");

@@ -107,6 +107,13 @@ class TraceBuilder {
     if (value) e.c = value;
     return add(e);
   }
+  // A member's view of a membership change applied at `ms` ("add"/"remove" of mN).
+  TraceBuilder& member_change(const std::string& who, const std::string& change, std::uint64_t peer) {
+    sim::TraceEvent e = member_ev(sim::Ev::Member, who, kCluster);
+    e.a = change;
+    e.peer = peer;
+    return add(e);
+  }
   const std::vector<sim::TraceEvent>& events() const { return events_; }
 
  private:
