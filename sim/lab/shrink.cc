@@ -154,27 +154,32 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   r.clients_before = client_ops(cur, r.first_result);
   r.faults_before = cur.faults.size();
 
-  // Phase: the explicit fault schedule.
-  {
-    const auto all = cur.faults;
+  // One ddmin phase over a list field of the scenario: keeps the smallest sublist that
+  // still fails; records what it removed (`text` names an element; null: only counts).
+  auto shrink_list = [&](auto member, const char* step, const char* unit, auto text) {
+    const auto all = cur.*member;
     auto keep = ddmin(
         all.size(),
         [&](const std::vector<std::size_t>& idx) {
           scenario::Scenario c = cur;
-          c.faults = pick(all, idx);
+          c.*member = pick(all, idx);
           return fails(c);
         },
         budget);
-    if (keep.size() < all.size()) {
-      std::vector<std::string> gone;
-      for (std::size_t i = 0, k = 0; i < all.size(); ++i) {
-        if (k < keep.size() && keep[k] == i) { ++k; continue; }
-        gone.push_back(fault_text(all[i]));
-      }
-      cur.faults = pick(all, keep);
-      r.steps.push_back({"faults", fmt::format("{} of {}: {}", gone.size(), all.size(), fmt::join(gone, "; "))});
+    if (keep.size() >= all.size()) return;
+    std::vector<std::string> gone;
+    for (std::size_t i = 0, k = 0; i < all.size(); ++i) {
+      if (k < keep.size() && keep[k] == i) { ++k; continue; }
+      if constexpr (!std::is_same_v<decltype(text), std::nullptr_t>) gone.push_back(text(all[i]));
     }
-  }
+    cur.*member = pick(all, keep);
+    std::string detail = fmt::format("{} of {}{}", all.size() - keep.size(), all.size(), unit);
+    if (!gone.empty()) detail += fmt::format(": {}", fmt::join(gone, "; "));
+    r.steps.push_back({step, detail});
+  };
+
+  // Phase: the explicit fault schedule.
+  shrink_list(&scenario::Scenario::faults, "faults", "", [](const auto& f) { return fault_text(f); });
   // Phase: shorter faults (each duration halved while it still fails, down to 10 ms).
   for (std::size_t i = 0; i < cur.faults.size() && budget(); ++i) {
     const std::int64_t before = cur.faults[i].duration_ns;
@@ -231,42 +236,9 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   }
 
   // Phase: timeline actions.
-  {
-    const auto all = cur.timeline;
-    auto keep = ddmin(
-        all.size(),
-        [&](const std::vector<std::size_t>& idx) {
-          scenario::Scenario c = cur;
-          c.timeline = pick(all, idx);
-          return fails(c);
-        },
-        budget);
-    if (keep.size() < all.size()) {
-      std::vector<std::string> gone;
-      for (std::size_t i = 0, k = 0; i < all.size(); ++i) {
-        if (k < keep.size() && keep[k] == i) { ++k; continue; }
-        gone.push_back(action_text(all[i]));
-      }
-      cur.timeline = pick(all, keep);
-      r.steps.push_back({"timeline", fmt::format("{} of {} actions: {}", gone.size(), all.size(), fmt::join(gone, "; "))});
-    }
-  }
+  shrink_list(&scenario::Scenario::timeline, "timeline", " actions", [](const auto& t) { return action_text(t); });
   // Phase: expectation probes (client puts/gets the scenario makes).
-  {
-    const auto all = cur.expect;
-    auto keep = ddmin(
-        all.size(),
-        [&](const std::vector<std::size_t>& idx) {
-          scenario::Scenario c = cur;
-          c.expect = pick(all, idx);
-          return fails(c);
-        },
-        budget);
-    if (keep.size() < all.size()) {
-      r.steps.push_back({"probes", fmt::format("{} of {} expectation probes", all.size() - keep.size(), all.size())});
-      cur.expect = pick(all, keep);
-    }
-  }
+  shrink_list(&scenario::Scenario::expect, "probes", " expectation probes", nullptr);
   // Phase: run length (binary search down to 100 ms).
   {
     std::int64_t lo = last_action_ns(cur), hi = cur.duration_ns;

@@ -21,6 +21,7 @@
 #include "sim/lab/orders.h"
 #include "sim/lab/shrink.h"
 #include "sim/scenario/loader.h"
+#include "tests/common/cli_run.h"
 #include "tools/cli.h"
 
 namespace raftlab {
@@ -33,20 +34,8 @@ const fs::path kBinary = fs::path(RAFTLAB_BINARY_DIR) / "tools/raftlab";
 const std::string kThree = (kSource / "tests/lab/data/three.json").string();
 const std::string kSplit = (kSource / "tests/lab/data/three-split.json").string();
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
-
-CliRun cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "raftlab");
-  std::ostringstream out, err;
-  CliRun r;
-  r.rc = tools::run_cli(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using test::CliRun;
+using test::cli;
 
 std::vector<std::string> lines(const std::string& s) {
   std::vector<std::string> v;

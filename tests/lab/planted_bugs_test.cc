@@ -22,6 +22,7 @@
 
 #include "sim/lab/lab.h"
 #include "sim/scenario/loader.h"
+#include "tests/common/cli_run.h"
 #include "tools/cli.h"
 
 namespace raftlab {
@@ -88,20 +89,8 @@ TEST(PlantedBugDetection, EachBugIsFoundWithinItsBudgetAndTheCorrectCodePasses) 
   }
 }
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
-
-CliRun cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "raftlab");
-  std::ostringstream out, err;
-  CliRun r;
-  r.rc = tools::run_cli(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using test::CliRun;
+using test::cli;
 
 TEST(PlantedBugDetection, FailureFileReplaysShrinksAndTheCorrectCodePassesIt) {
   const fs::path dir = fs::temp_directory_path() / fmt::format("raftlab_lab_failure_{}", ::getpid());

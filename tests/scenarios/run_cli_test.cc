@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/common/cli_run.h"
 #include "tools/cli.h"
 
 namespace raftlab {
@@ -51,20 +52,8 @@ const char* const kDockerBase = R"({
 }
 )";
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
-
-CliRun cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "raftlab");
-  std::ostringstream out, err;
-  CliRun r;
-  r.rc = tools::run_cli(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using test::CliRun;
+using test::cli;
 
 class CliBadInput : public ::testing::Test {
  protected:
