@@ -25,7 +25,6 @@ namespace raftlab::check {
 
 namespace {
 
-std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
 
 // Strings are views into the trace's events (they outlive the call).
 struct AckedPut {

@@ -9,6 +9,16 @@
 
 namespace raftlab::check {
 
+std::string at_text(std::int64_t ns) {
+  std::string sign;
+  if (ns < 0) { sign = "-"; ns = -ns; }
+  const std::int64_t whole = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+  if (frac == 0) return fmt::format("{}{}s", sign, whole);
+  std::string f = fmt::format("{:09d}", frac);
+  while (f.back() == '0') f.pop_back();
+  return fmt::format("{}{}.{}s", sign, whole, f);
+}
+
 namespace {
 
 // Who reported Leader, and when — the evidence for one side of a violation.
@@ -20,7 +30,6 @@ struct LeaderSighting {
 
 bool is_leader_event(const sim::TraceEvent& e) { return e.kind == sim::Ev::Role && e.a == "Leader"; }
 
-std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
 
 }  // namespace
 

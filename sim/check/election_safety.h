@@ -31,6 +31,10 @@ struct Violation {
   std::string evidence;              // one line naming cluster, term/index, members and times
 };
 
+// A virtual time as checkers print it in evidence: seconds, up to nanosecond precision,
+// trailing zeros dropped ("2.1s", "11.30235178s", "10s").
+[[nodiscard]] std::string at_text(std::int64_t ns);
+
 // "election_safety at 2.1s: cluster e7023675c9b07108 term 2 ..." — one line.
 [[nodiscard]] std::string describe(const Violation& v);
 

@@ -1,4 +1,5 @@
 #include "sim/check/linearizability.h"
+#include "sim/check/election_safety.h"
 
 #include <algorithm>
 #include <map>
@@ -13,8 +14,8 @@ namespace raftlab::check {
 
 namespace {
 
-std::string at_text(std::int64_t ns) {
-  return ns == kNever ? std::string("never") : sim::format_duration(sim::nanos(ns));
+std::string when_text(std::int64_t ns) {
+  return ns == kNever ? std::string("never") : at_text(ns);
 }
 
 // One key's ops, with values as small integers: 0 = absent, 1.. = distinct values.
@@ -241,7 +242,7 @@ const char* lin_result_name(LinResult r) {
 }
 
 std::string describe_op(const KvOp& op) {
-  const std::string span = fmt::format("[{}, {}]", at_text(op.call_ns), at_text(op.ret_ns));
+  const std::string span = fmt::format("[{}, {}]", when_text(op.call_ns), when_text(op.ret_ns));
   if (op.kind == KvOp::Kind::Put) return fmt::format("c{} put {}={} {}", op.client, op.key, op.value, span);
   return fmt::format("c{} get {} -> {} {}", op.client, op.key, op.found ? op.value : std::string("absent"), span);
 }

@@ -29,7 +29,6 @@ namespace raftlab::check {
 
 namespace {
 
-std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
 
 struct MemberState {
   bool running = false;

@@ -20,7 +20,6 @@ using detail::DurableLog;
 using detail::LogEntry;
 using detail::Names;
 
-std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
 
 // Who first held (index, term) and what: the reference the Log Matching check compares
 // every later holder against.

@@ -19,7 +19,6 @@ struct AppliedEntry {
   std::int64_t at_ns = 0;
 };
 
-std::string at_text(std::int64_t ns) { return sim::format_duration(sim::nanos(ns)); }
 
 }  // namespace
 
