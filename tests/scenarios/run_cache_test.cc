@@ -28,13 +28,9 @@ std::string run_hash(const std::shared_ptr<const scenario::Scenario>& s, std::ui
 }
 
 TEST(SpecCache, WarmRunsGiveTheColdRunsTraces) {
-  std::vector<std::string> files;
-  for (const auto& rel : testing::shipped_scenarios()) files.push_back(testing::source_path(rel));
-  ASSERT_FALSE(files.empty());
-  for (const auto& f : files) {
-    auto lr = scenario::load_file(f);
-    ASSERT_TRUE(lr.ok()) << f;
-    const auto s = std::make_shared<const scenario::Scenario>(*lr.scenario);
+  const auto shipped = testing::load_shipped();
+  ASSERT_FALSE(shipped.empty());
+  for (const auto& [f, s] : shipped) {
     const auto cache = std::make_shared<sim::SpecCache>();
     for (std::uint64_t seed : {1ULL, 2ULL, 3ULL, 1ULL}) {
       const std::string cold = run_hash(s, seed, nullptr);

@@ -19,13 +19,9 @@ namespace {
 constexpr std::uint64_t kSeeds = 250;
 
 TEST(EverySeed, ShippedScenariosHoldForSeeds1To250) {
-  std::vector<std::string> files;
-  for (const auto& rel : testing::shipped_scenarios()) files.push_back(testing::source_path(rel));
-  ASSERT_FALSE(files.empty());
-  for (const auto& f : files) {
-    auto lr = scenario::load_file(f);
-    ASSERT_TRUE(lr.ok()) << f;
-    const auto s = std::make_shared<const scenario::Scenario>(*lr.scenario);
+  const auto shipped = testing::load_shipped();
+  ASSERT_FALSE(shipped.empty());
+  for (const auto& [f, s] : shipped) {
     const auto cache = std::make_shared<sim::SpecCache>();
     // The fault lab's scenarios (60 s of faults and clients) run 25 seeds here; the
     // nemesis tests sweep more of them (tests/nemesis).

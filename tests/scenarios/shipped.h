@@ -3,8 +3,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "sim/scenario/loader.h"
 
 namespace raftlab::testing {
 
@@ -25,6 +30,19 @@ inline std::vector<std::string> shipped_scenarios() {
 // The absolute path of a file named relative to the repository root.
 inline std::string source_path(const std::string& relative) {
   return (std::filesystem::path(RAFTLAB_SOURCE_DIR) / relative).string();
+}
+
+// Every shipped scenario loaded: (absolute path, scenario). Throws (failing the test with
+// the file named) if one does not load.
+inline std::vector<std::pair<std::string, std::shared_ptr<const scenario::Scenario>>> load_shipped() {
+  std::vector<std::pair<std::string, std::shared_ptr<const scenario::Scenario>>> out;
+  for (const auto& rel : shipped_scenarios()) {
+    const std::string f = source_path(rel);
+    auto lr = scenario::load_file(f);
+    if (!lr.ok()) throw std::runtime_error("shipped scenario does not load: " + f);
+    out.emplace_back(f, std::make_shared<const scenario::Scenario>(*lr.scenario));
+  }
+  return out;
 }
 
 }  // namespace raftlab::testing
