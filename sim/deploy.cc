@@ -210,9 +210,56 @@ std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Sc
   d->schedule_expectations();
   if (s.has_schedule || s.clients) {
     d->runner_ = std::make_unique<nemesis::Runner>(*d->world_, d->sp_);
+    d->runner_->set_spare_hooks(d->spare_hooks());
     d->runner_->install();
   }
   return d;
+}
+
+// A nemesis member_add's spare (scenarios/README.md "member_add"): its etcd name and peer
+// URLs read from its definition, and its start with `member add`'s printed variables
+// exported in its host's shell for that one `docker run` / process start.
+nemesis::SpareHooks Deployment::spare_hooks() {
+  nemesis::SpareHooks h;
+  h.identity = [this](const std::string& name, std::string* error) -> std::optional<nemesis::SpareHooks::Identity> {
+    const scenario::Member* m = s_.find_member(name);
+    std::vector<scenario::LoadError> errs;
+    auto spec = m ? make_spec(*m, m->config, &errs, false) : std::nullopt;
+    if (!spec) {
+      *error = errs.empty() ? "unknown member" : scenario::format(errs.front());
+      return std::nullopt;
+    }
+    StartContext ctx;  // the definition alone: nothing answers
+    ctx.want_logs = false;
+    ctx.endpoint_healthy = [](const std::string&) { return false; };
+    ctx.member_list = [](const std::string&) { return std::nullopt; };
+    ctx.trial_outcome = [](const std::vector<std::string>&) { return std::string("none"); };
+    const Launch l = spec->launch(ctx);
+    if (l.kind == Launch::Kind::Fail) {
+      *error = l.error;
+      return std::nullopt;
+    }
+    if (l.kind == Launch::Kind::MemberAddThenExec) return nemesis::SpareHooks::Identity{l.add_name, l.add_peer_urls};
+    return nemesis::SpareHooks::Identity{l.cfg.name, l.cfg.initial_advertise_peer_urls};
+  };
+  h.start = [this](const std::string& name, const std::map<std::string, std::string>& exports) {
+    World& w = *world_;
+    const scenario::Member* m = s_.find_member(name);
+    const int c = w.container_index(name);
+    if (!m || c < 0) return;
+    if (!w.ever_started(c)) {
+      auto& env = host_env_[m->host];
+      const auto saved = env;
+      for (const auto& [k, v] : exports) env[k] = v;
+      std::vector<scenario::LoadError> errs;
+      auto spec = make_spec(*m, m->config, &errs, true);
+      env = saved;
+      if (spec) w.respec(c, std::move(*spec));
+      for (const auto& e : errs) warnings_.push_back(scenario::format(e));
+    }
+    w.start(c);
+  };
+  return h;
 }
 
 std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, const scenario::MemberConfig& mc,

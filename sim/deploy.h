@@ -17,6 +17,7 @@
 
 namespace raftlab::nemesis {
 class Runner;
+struct SpareHooks;
 }
 
 namespace raftlab::sim {
@@ -95,6 +96,7 @@ class Deployment {
   void schedule_expectations();
   void apply(const scenario::TimelineEntry& t);
   void probe(const scenario::Expectation& e, size_t index);
+  nemesis::SpareHooks spare_hooks();  // member_add faults launch spares through these
   std::optional<ContainerSpec> make_spec(const scenario::Member& m, const scenario::MemberConfig& cfg,
                                          std::vector<scenario::LoadError>* errors, bool record_warnings);
   std::optional<ContainerSpec> make_spec_uncached(const scenario::Member& m, const scenario::MemberConfig& cfg,

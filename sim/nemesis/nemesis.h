@@ -23,7 +23,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,13 +56,30 @@ namespace raftlab::nemesis {
 // starting with "//") is written first. Precondition: s.source is set (the loader sets it).
 [[nodiscard]] std::string write_scenario(const scenario::Scenario& s, const std::string& header = "");
 
-// When a fault is over: at_ns + duration_ns (terminate/member_remove without a duration:
-// at_ns).
+// When a fault is over: at_ns + duration_ns (terminate/member_remove without a duration,
+// member_add of a spare that never starts: at_ns).
 [[nodiscard]] std::int64_t fault_end_ns(const scenario::Fault& f);
 // When `quiet` is recorded: the end of the last fault (0 when there is none).
 [[nodiscard]] std::int64_t quiet_at_ns(const scenario::Scenario& s);
 // One line describing a fault, as the trace's `fault` event `b` says it.
 [[nodiscard]] std::string describe(const scenario::Fault& f);
+
+// How a member_add fault launches a spare (sim/deploy provides them: it owns the
+// members' definitions and the hosts' shells).
+struct SpareHooks {
+  struct Identity {
+    std::string name;                    // its etcd --name
+    std::vector<std::string> peer_urls;  // its --initial-advertise-peer-urls
+  };
+  // What `etcdctl member add NAME --peer-urls=URLS` needs, read from the spare's
+  // definition; an error text when the definition does not give them.
+  std::function<std::optional<Identity>(const std::string& member, std::string* error)> identity;
+  // `docker run` / start the spare now: its definition expanded in its host's shell with
+  // `exports` exported (ETCD_INITIAL_CLUSTER and ETCD_INITIAL_CLUSTER_STATE as `member
+  // add` printed them), as an operator's or an ASG launch template's script does before
+  // starting the new member.
+  std::function<void(const std::string& member, const std::map<std::string, std::string>& exports)> start;
+};
 
 // Carries out a materialized scenario's faults and client workload in `w`: schedules
 // every fault start/end, `quiet`, and the clients. Lives as long as the World runs.
@@ -69,6 +89,8 @@ class Runner {
   ~Runner();
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
+  // Before install(); without them a member_add fault records "not added".
+  void set_spare_hooks(SpareHooks hooks);
   void install();
   // Client operations issued / completed so far (diagnostics, tests).
   std::uint64_t ops_issued() const;

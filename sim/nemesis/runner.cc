@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 
 #include "sim/nemesis/nemesis.h"
+
+#include "sim/etcd/ids.h"
+#include "sim/etcdctl.h"
 #include "sim/world.h"
 
 namespace raftlab::nemesis {
@@ -26,6 +29,7 @@ struct Runner::Impl {
   std::map<int, bool> was_wanted;
   std::map<int, int> clock_active, fsync_active;
   std::map<std::size_t, int> net_rules;  // fault number -> Network rule id
+  SpareHooks spares;
 
   struct Client {
     std::uint64_t no = 0;
@@ -70,6 +74,7 @@ struct Runner::Impl {
 
   void begin(std::size_t i);
   void end(std::size_t i);
+  void member_add(std::size_t i);
   void issue(std::size_t k);
 };
 
@@ -163,7 +168,83 @@ void Runner::Impl::begin(std::size_t i) {
       });
       return;
     }
+    case FaultKind::kMemberAdd:
+      if (c >= 0) member_add(i);
+      return;
   }
+}
+
+namespace {
+
+// Of the `ETCD_...="..."` lines `etcdctl member add` prints (ctlv3 member.go), the two a
+// launch template does not already hold: ETCD_INITIAL_CLUSTER and
+// ETCD_INITIAL_CLUSTER_STATE (the name and peer URLs are the template's own — the add
+// was made with them — and a bare etcd refuses a variable that repeats one of its flags).
+std::map<std::string, std::string> printed_exports(const std::string& output) {
+  std::map<std::string, std::string> out;
+  std::size_t at = 0;
+  while (at < output.size()) {
+    std::size_t nl = output.find('\n', at);
+    if (nl == std::string::npos) nl = output.size();
+    const std::string line = output.substr(at, nl - at);
+    at = nl + 1;
+    const std::size_t eq = line.find("=\"");
+    if (line.rfind("ETCD_", 0) != 0 || eq == std::string::npos || line.back() != '"' || line.size() < eq + 3) continue;
+    const std::string key = line.substr(0, eq);
+    if (key == "ETCD_INITIAL_CLUSTER" || key == "ETCD_INITIAL_CLUSTER_STATE")
+      out[key] = line.substr(eq + 2, line.size() - eq - 3);
+  }
+  return out;
+}
+
+}  // namespace
+
+// `etcdctl member add` of a spare through the other members, at whatever moment the
+// schedule says (strict reconfiguration may refuse it: recorded), then — if it was
+// added and the fault has a duration — the spare's start at at + duration (or when the
+// add answers, if later), with the printed ETCD_* variables exported. fault_end's `b`
+// records the outcome: "failed: <etcdctl error>", "added <id>, never started",
+// "added <id>, started".
+void Runner::Impl::member_add(std::size_t i) {
+  const Fault& f = s->faults[i];
+  const std::string kind = scenario::fault_kind_name(f.kind);
+  const std::string target = f.target;
+  std::string why = "no launcher for spares";
+  std::optional<SpareHooks::Identity> id;
+  if (spares.identity) id = spares.identity(target, &why);
+  if (!id || id->name.empty() || id->peer_urls.empty()) {
+    record(sim::Ev::FaultEnd, target, i, kind,
+           "not added: " + (id ? std::string("its definition gives no etcd name or peer URL") : why));
+    return;
+  }
+  std::vector<std::string> eps;  // clientv3 tries them in order
+  for (const auto& m : s->members)
+    if (m.name != target) eps.push_back(m.name);
+  std::string urls;
+  for (const auto& u : id->peer_urls) urls += (urls.empty() ? "" : ",") + u;
+  const std::string cmd = fmt::format("member add {} --peer-urls={}", id->name, urls);
+  sim::run_etcdctl(w, cmd, eps, [this, i, target, kind](const sim::ClientResult& r, const std::string& output) {
+    if (!r.ok) {
+      record(sim::Ev::FaultEnd, target, i, kind, "failed: " + r.error);
+      return;
+    }
+    const Fault& ff = s->faults[i];
+    const std::string added = "added " + etcd::format_id(r.reply.member_id);
+    if (ff.duration_ns == 0) {
+      record(sim::Ev::FaultEnd, target, i, kind, added + ", never started");
+      return;
+    }
+    auto go = [this, i, target, kind, added, exports = printed_exports(output)] {
+      record(sim::Ev::FaultEnd, target, i, kind, added + ", started");
+      if (spares.start) spares.start(target, exports);
+    };
+    const sim::Time start_at = sim::nanos(ff.at_ns + ff.duration_ns);
+    if (w.now() >= start_at) {
+      go();
+    } else {
+      w.loop().at(start_at, std::move(go));
+    }
+  });
 }
 
 void Runner::Impl::end(std::size_t i) {
@@ -204,7 +285,8 @@ void Runner::Impl::end(std::size_t i) {
       if (c >= 0 && --fsync_active[c] == 0) w.set_fsync_latency(c, std::nullopt);
       return;
     case FaultKind::kMemberRemove:
-      return;  // ends when etcdctl answers
+    case FaultKind::kMemberAdd:
+      return;  // ends when etcdctl answers (member_add: or when the spare starts)
   }
 }
 
@@ -245,13 +327,16 @@ void Runner::Impl::issue(std::size_t k) {
 Runner::Runner(sim::World& w, std::shared_ptr<const scenario::Scenario> s) : impl_(std::make_unique<Impl>(w, std::move(s))) {}
 Runner::~Runner() = default;
 
+void Runner::set_spare_hooks(SpareHooks hooks) { impl_->spares = std::move(hooks); }
+
 void Runner::install() {
   Impl& m = *impl_;
   const scenario::Scenario& s = *m.s;
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     const Fault& f = s.faults[i];
     m.w.loop().at(sim::nanos(f.at_ns), [&m, i] { m.begin(i); });
-    const bool ends = f.kind != FaultKind::kMemberRemove && (f.kind != FaultKind::kTerminate || f.duration_ns > 0);
+    const bool ends = f.kind != FaultKind::kMemberRemove && f.kind != FaultKind::kMemberAdd &&
+                      (f.kind != FaultKind::kTerminate || f.duration_ns > 0);
     if (ends) m.w.loop().at(sim::nanos(fault_end_ns(f)), [&m, i] { m.end(i); });
   }
   if (s.has_schedule) {
@@ -268,7 +353,9 @@ void Runner::install() {
   if (s.clients) {
     const scenario::ClientWorkload& cw = *s.clients;
     if (cw.endpoints.empty()) {
-      for (const auto& mem : s.members) m.endpoints.push_back(mem.name);
+      // Every member the deployment runs from the start (not the spares).
+      for (const auto& mem : s.members)
+        if (!mem.spare) m.endpoints.push_back(mem.name);
     } else {
       m.endpoints = cw.endpoints;
     }

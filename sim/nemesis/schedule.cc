@@ -21,7 +21,14 @@ namespace {
 
 bool takes_members_down(FaultKind k) {
   return k == FaultKind::kCrash || k == FaultKind::kHostDown || k == FaultKind::kTerminate ||
-         k == FaultKind::kMemberRemove;
+         k == FaultKind::kMemberRemove || k == FaultKind::kMemberAdd;
+}
+
+// Faults after whose start a member_add lands at a bad moment: the cluster is cut or a
+// member is down, and a leader it lost is being replaced (within ~2 election timeouts).
+bool disrupts(FaultKind k) {
+  return k == FaultKind::kCrash || k == FaultKind::kHostDown || k == FaultKind::kTerminate ||
+         k == FaultKind::kPartition || k == FaultKind::kOneWay || k == FaultKind::kMemberRemove;
 }
 
 std::string ppm_text(std::int64_t ppm) {
@@ -87,6 +94,9 @@ std::string describe(const Fault& f) {
     case FaultKind::kClock: return fmt::format("{} ticker rate {}{}", f.target, ppm_text(f.rate_ppm), dur);
     case FaultKind::kSlowFsync: return fmt::format("{} fsync {}{}", f.target, format_duration(f.delay_ns), dur);
     case FaultKind::kMemberRemove: return fmt::format("member remove {}", f.target);
+    case FaultKind::kMemberAdd:
+      if (f.duration_ns == 0) return fmt::format("member add {}, never started", f.target);
+      return fmt::format("member add {}, started {} after", f.target, format_duration(f.duration_ns));
   }
   return "";
 }
@@ -97,13 +107,16 @@ std::vector<Fault> draw(const scenario::Scenario& s, std::uint64_t seed) {
   const scenario::NemesisBudget& b = *s.nemesis;
   if (b.kinds.empty() || b.mean_gap_ns <= 0) return out;
   sim::Prng p = sim::Prng(seed).derive("nemesis");
-  std::vector<std::string> members, hosts;
-  for (const auto& m : s.members) members.push_back(m.name);
+  // Spares are targets of member_add only; every other kind draws from the members the
+  // timeline runs (a spare's host going down counts it once its add has been drawn).
+  std::vector<std::string> members, hosts, spares;
+  for (const auto& m : s.members) (m.spare ? spares : members).push_back(m.name);
   for (const auto& h : s.hosts) hosts.push_back(h.name);
+  std::set<std::string> added;  // spares a member_add has been drawn for
   auto members_on = [&](const std::string& host) {
     std::vector<std::string> v;
     for (const auto& m : s.members)
-      if (m.host == host) v.push_back(m.name);
+      if (m.host == host && (!m.spare || added.count(m.name))) v.push_back(m.name);
     return v;
   };
   struct Down {
@@ -132,6 +145,7 @@ std::vector<Fault> draw(const scenario::Scenario& s, std::uint64_t seed) {
     for (const auto& m : members)
       if (!gone.count(m)) alive.push_back(m);
     auto pick = [&](const std::vector<std::string>& from) { return from[static_cast<size_t>(p.uniform(from.size()))]; };
+    if (members.empty() && kind != FaultKind::kHostDown && kind != FaultKind::kMemberAdd) continue;
     std::vector<std::string> down;  // members this fault takes down
     std::int64_t down_to = t + dur;
     switch (kind) {
@@ -195,15 +209,39 @@ std::vector<Fault> draw(const scenario::Scenario& s, std::uint64_t seed) {
         f.target = pick(members);
         f.delay_ns = b.fsync_latency_ns;
         break;
+      case FaultKind::kMemberAdd: {
+        std::vector<std::string> unused;
+        for (const auto& m : spares)
+          if (!added.count(m)) unused.push_back(m);
+        if (unused.empty()) continue;
+        f.target = pick(unused);
+        // The moment: as drawn, or (half the time) a bad one — within 2 s after the start
+        // of the latest disruptive fault drawn so far (a partition, a member down, and the
+        // leader change that follows when it took the leader away).
+        if (p.chance(1, 2)) {
+          for (auto it = out.rbegin(); it != out.rend(); ++it) {
+            if (!disrupts(it->kind)) continue;
+            f.at_ns = it->at_ns + p.between(0, 2'000'000'000);
+            break;
+          }
+        }
+        if (f.at_ns >= b.end_ns) continue;
+        // The new member starts `duration` later, or (a quarter of the time) never.
+        f.duration_ns = p.chance(1, 4) ? 0 : std::min(dur, b.end_ns - f.at_ns);
+        down = {f.target};
+        down_to = f.duration_ns == 0 ? kForever : f.at_ns + f.duration_ns;
+        break;
+      }
     }
     if (takes_members_down(kind)) {
       // Members down at some instant of [t, down_to): every overlapping outage counts
       // (conservative), plus this fault's.
       std::set<std::string> at_once(down.begin(), down.end());
       for (const auto& d : downs)
-        if (d.from < down_to && t < d.to) at_once.insert(d.members.begin(), d.members.end());
+        if (d.from < down_to && f.at_ns < d.to) at_once.insert(d.members.begin(), d.members.end());
       if (static_cast<std::int64_t>(at_once.size()) > b.max_down) continue;
-      downs.push_back(Down{t, down_to, down});
+      downs.push_back(Down{f.at_ns, down_to, down});
+      if (kind == FaultKind::kMemberAdd) added.insert(f.target);
       if (kind == FaultKind::kTerminate) {
         gone.insert(f.target);
         ++terminations;
@@ -250,7 +288,8 @@ ojson fault_json(const Fault& f) {
   if (f.kind == FaultKind::kSlowFsync) j["latency"] = format_duration(f.delay_ns);
   if (f.kind == FaultKind::kClock) j["rate"] = number_from_ppm(f.rate_ppm);
   if (f.kind == FaultKind::kCrash) j["lose_unsynced"] = f.lose_unsynced;
-  if (f.kind != FaultKind::kMemberRemove && (f.duration_ns > 0 || f.kind != FaultKind::kTerminate))
+  if (f.kind != FaultKind::kMemberRemove &&
+      (f.duration_ns > 0 || (f.kind != FaultKind::kTerminate && f.kind != FaultKind::kMemberAdd)))
     j["duration"] = format_duration(f.duration_ns);
   return j;
 }

@@ -341,6 +341,7 @@ class Loader {
   std::optional<Fault> fault(const json& v, const std::string& path);
   std::optional<NemesisBudget> nemesis(const json& v, const std::string& path);
   std::optional<ClientWorkload> clients(const json& v, const std::string& path);
+  void spares(const Scenario& s);
 
   std::string file_;
   const std::map<std::string, TextPos>& positions_;
@@ -369,7 +370,7 @@ const Keys kNetworkKeys = {"intra_host_latency", "inter_host_latency"};
 const Keys kLatencyKeys = {"min", "max"};
 const Keys kHostKeys = {"name", "ip", "env"};
 const Keys kConfigKeys = {"docker", "flags", "args", "env"};
-const Keys kMemberKeys = {"name", "host", "docker", "flags", "args", "env"};
+const Keys kMemberKeys = {"name", "host", "docker", "flags", "args", "env", "spare"};
 // Keys of a timeline entry that are actions; exactly one per entry.
 const Keys kActionKeys = {"start", "stop",  "kill",    "restart",   "kill_host", "restore_host",
                           "run",   "shell", "etcdctl", "partition", "heal"};
@@ -560,6 +561,7 @@ void Loader::members(const json& v, Scenario& s) {
       }
     }
     if (auto c = config(m, p, owner, false)) member.config = std::move(*c);
+    if (const auto spare = bool_field(m, p, "spare")) member.spare = *spare;
     s.members.push_back(std::move(member));
   }
 }
@@ -911,6 +913,7 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
     case FaultKind::kClock: takes = {"target", "rate", "duration"}; break;
     case FaultKind::kSlowFsync: takes = {"target", "latency", "duration"}; break;
     case FaultKind::kMemberRemove: takes = {"target"}; break;
+    case FaultKind::kMemberAdd: takes = {"target", "duration"}; break;
   }
   for (const auto& [key, value] : v.items()) {
     (void)value;
@@ -934,11 +937,17 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
     }
   }
   // duration
-  const bool needs_duration = k != FaultKind::kTerminate && k != FaultKind::kMemberRemove;
+  const bool needs_duration =
+      k != FaultKind::kTerminate && k != FaultKind::kMemberRemove && k != FaultKind::kMemberAdd;
   if (has("duration") || needs_duration) {
     if (const auto d = duration_field(v, path, "duration", needs_duration)) {
       if (*d == 0 && needs_duration) {
         error(child_path(path, "duration"), "a fault lasting 0s does nothing", "give a positive duration, e.g. \"3s\"");
+      }
+      if (*d == 0 && k == FaultKind::kMemberAdd) {
+        error(child_path(path, "duration"), "a member_add's duration is when the spare starts; 0s is ambiguous",
+              "give a positive delay (e.g. \"1ms\" to start it right after the add), or leave \"duration\" out "
+              "for a spare that never starts");
       }
       f.duration_ns = *d;
     }
@@ -1015,6 +1024,42 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   if (!at || errors_after != errors_before) return std::nullopt;
   f.at_ns = *at;
   return f;
+}
+
+// Spare members (`"spare": true`) are started only by a member_add fault, and a
+// member_add names a spare (scenarios/README.md, "member_add").
+void Loader::spares(const Scenario& s) {
+  std::set<std::string> spare;
+  std::map<std::string, std::string> path_of;
+  for (const Member& m : s.members) {
+    path_of[m.name] = m.path;
+    if (m.spare) spare.insert(m.name);
+  }
+  const std::string spare_fix = "a spare is started only by a \"member_add\" fault; remove it here, or drop \"spare\": true";
+  for (const TimelineEntry& t : s.timeline) {
+    if (const auto* p = std::get_if<ProcessAction>(&t.action)) {
+      if (p->op != ProcessOp::kStart && p->op != ProcessOp::kRestart) continue;
+      const char* key = p->op == ProcessOp::kStart ? "start" : "restart";
+      for (const auto& n : p->members)
+        if (spare.count(n)) error(child_path(t.path, key), "member " + q(n) + " is a spare", spare_fix);
+    } else if (const auto* r = std::get_if<RunAction>(&t.action)) {
+      if (spare.count(r->member)) error(child_path(child_path(t.path, "run"), "member"), "member " + q(r->member) + " is a spare", spare_fix);
+    }
+  }
+  for (const Fault& f : s.faults) {
+    if (f.kind != FaultKind::kMemberAdd || f.target.empty() || spare.count(f.target)) continue;
+    error(child_path(f.path, "target"), "member_add needs a spare member, and " + q(f.target) + " is not one",
+          "add \"spare\": true to " + path_of[f.target] +
+              " (a member the timeline never starts, whose definition joins with the variables `member add` prints)");
+  }
+  if (s.nemesis && spare.empty()) {
+    const auto& k = s.nemesis->kinds;
+    const auto it = std::find(k.begin(), k.end(), FaultKind::kMemberAdd);
+    if (it != k.end())
+      error(index_path(child_path(s.nemesis->path, "kinds"), static_cast<size_t>(it - k.begin())),
+            "member_add needs a spare member to add, and no member has \"spare\": true",
+            "add a member with \"spare\": true (see scenarios/README.md, \"member_add\"), or remove \"member_add\"");
+  }
 }
 
 std::optional<NemesisBudget> Loader::nemesis(const json& v, const std::string& path) {
@@ -1266,6 +1311,7 @@ Scenario Loader::load(const json& root) {
     s.nemesis = nemesis(*n, "$.nemesis");
   }
   if (const json* c = field(root, "$", "clients", false)) s.clients = clients(*c, "$.clients");
+  spares(s);
   std::stable_sort(s.faults.begin(), s.faults.end(), [](const Fault& a, const Fault& b) { return a.at_ns < b.at_ns; });
   // Sorted by time; stable, so equal times keep file order.
   std::stable_sort(s.timeline.begin(), s.timeline.end(),

@@ -46,7 +46,8 @@ namespace raftlab::scenario {
 namespace {
 constexpr const char* kFaultNames[kFaultKinds] = {"crash",   "host_down", "terminate", "partition",
                                                   "one_way", "loss",      "duplicate", "reorder",
-                                                  "delay",   "clock",     "slow_fsync", "member_remove"};
+                                                  "delay",   "clock",     "slow_fsync", "member_remove",
+                                                  "member_add"};
 }  // namespace
 
 const char* fault_kind_name(FaultKind k) {

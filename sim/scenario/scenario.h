@@ -83,6 +83,9 @@ struct Member {
   std::string name;  // the scenario's handle (container name). Invariant: unique.
   std::string host;  // Invariant: names an entry of Scenario::hosts
   MemberConfig config;
+  // A spare (an ASG launch template): never started by the timeline; a `member_add`
+  // fault runs `etcdctl member add` for it and starts it with what that printed.
+  bool spare = false;
   std::string path;  // "$.members[2]"
 };
 
@@ -209,8 +212,9 @@ enum class FaultKind {
   kClock,         // a member's ticker runs at `rate` times its configured speed
   kSlowFsync,     // a member's fsync takes `latency`
   kMemberRemove,  // `etcdctl member remove` of a member through the others
+  kMemberAdd,     // `etcdctl member add` of a spare through the others, then (maybe) its start
 };
-inline constexpr int kFaultKinds = 12;
+inline constexpr int kFaultKinds = 13;
 [[nodiscard]] const char* fault_kind_name(FaultKind k);  // "crash", "host_down", ...
 [[nodiscard]] std::optional<FaultKind> fault_kind_from_name(std::string_view name);
 
@@ -221,9 +225,12 @@ inline constexpr int64_t kPpm = 1'000'000;  // probabilities and rates are parts
 struct Fault {
   int64_t at_ns = 0;
   FaultKind kind = FaultKind::kCrash;
-  // crash/terminate/clock/slow_fsync/member_remove: one member; host_down: one host.
+  // crash/terminate/clock/slow_fsync/member_remove/member_add: one member (member_add:
+  // a spare); host_down: one host.
   std::string target;
-  int64_t duration_ns = 0;  // 0: terminate and member_remove are permanent / instantaneous
+  // 0: terminate and member_remove are permanent / instantaneous; member_add: the spare
+  // is never started (otherwise it starts `duration` after the fault begins).
+  int64_t duration_ns = 0;
   bool lose_unsynced = false;                      // crash
   // partition: groups of hosts (hosts_level) or of members; the rest form one more group.
   std::vector<std::vector<std::string>> groups;
@@ -244,7 +251,8 @@ struct NemesisBudget {
   int64_t mean_gap_ns = 0;          // gap between fault starts: uniform in [0, 2 * mean]
   int64_t min_duration_ns = 0;
   int64_t max_duration_ns = 0;
-  int64_t max_down = 1;             // members unavailable at once (crash, host_down, terminate, member_remove)
+  int64_t max_down = 1;             // members unavailable at once (crash, host_down, terminate, member_remove,
+                                    // member_add until the spare starts)
   int64_t max_faults = 1000;
   int64_t max_terminations = 1;
   int64_t lose_unsynced_ppm = kPpm / 2;        // chance a crash loses unsynced writes
