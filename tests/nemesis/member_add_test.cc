@@ -16,6 +16,7 @@
 #include "sim/check/lab.h"
 #include "sim/check/trace_checks.h"
 #include "sim/deploy.h"
+#include "sim/lab/shrink.h"
 #include "sim/nemesis/nemesis.h"
 #include "sim/scenario/loader.h"
 #include "tests/common/cli_run.h"
@@ -373,6 +374,32 @@ TEST(MemberAddRuns, CorrectCodePassesTheCheckersWithMemberAdds) {
   }
   EXPECT_GT(outcomes["started"], 0);
   EXPECT_GT(outcomes["failed"], 0);
+}
+
+// Shrinking drops and shortens faults generically: a failing schedule with member_add
+// faults (a planted bug makes grow.json seed 1 fail) shrinks to a file that loads,
+// replays at its recorded hash, and still fails the same checker.
+TEST(MemberAddSchedule, ShrinkWorksOnSchedulesWithMemberAdds) {
+  const auto m = std::make_shared<const scenario::Scenario>(nemesis::materialize(load(kGrow), 1));
+  int adds = 0;
+  for (const auto& f : m->faults) adds += f.kind == FaultKind::kMemberAdd;
+  ASSERT_GT(adds, 0);
+  lab::ShrinkOptions o;
+  o.seed = 1;
+  o.settings.planted_bugs = {"apply-before-commit"};
+  o.max_runs = 80;
+  lab::ShrinkReport rep;
+  std::string error;
+  ASSERT_TRUE(lab::shrink(m, o, &rep, &error)) << error;
+  ASSERT_NE(rep.minimal, nullptr);
+  EXPECT_LT(rep.faults_after, rep.faults_before);
+  EXPECT_FALSE(rep.final_result.ok);
+  EXPECT_NE(std::find(rep.final_result.checkers.begin(), rep.final_result.checkers.end(), rep.checker),
+            rep.final_result.checkers.end());
+  const std::string text = nemesis::write_scenario(*rep.minimal);
+  auto back = scenario::load_string(text, "min.json");
+  ASSERT_TRUE(back.ok()) << scenario::format(back.errors.front()) << "\n" << text;
+  EXPECT_EQ(back.scenario->faults.size(), rep.faults_after);
 }
 
 }  // namespace
