@@ -283,6 +283,30 @@ TEST(MemberAddRuns, StrictReconfigurationRefusesAnAddWhileAMemberIsDown) {
   EXPECT_TRUE(rep.ok()) << rep.describe();
 }
 
+// The liveness checker counts an added member as a voter from its `member add` event:
+// a never-started spare plus a terminated member leave 2 of 4 voters at quiet — no quorum,
+// so no leader is demanded (counting 3 voters would demand one and fail).
+TEST(MemberAddRuns, LivenessCountsTheAddedVoter) {
+  auto s = quiet_grow();
+  Fault term;
+  term.kind = FaultKind::kTerminate;
+  term.target = "m3";
+  term.at_ns = 9 * kS;
+  s.faults = {add("m4", 7000, 0), term};
+  s.duration_ns = 22 * kS;
+  const RunOut r = run(s, 3);
+  const auto* end = find(r, Ev::FaultEnd, "member_add", "m4");
+  ASSERT_NE(end, nullptr);
+  EXPECT_NE(end->b.find("never started"), std::string::npos) << end->b;
+  check::CheckerStats st;
+  EXPECT_TRUE(check::check_liveness(r.events, check::CheckOptions{}, &st).empty());
+  EXPECT_EQ(st.excused, 1u);
+  EXPECT_NE(st.note.find("2 of 4 voters up"), std::string::npos) << st.note;
+  // No leader after m3 went: the cluster really has no quorum.
+  for (const auto& e : r.events)
+    EXPECT_FALSE(e.kind == Ev::Role && e.a == "Leader" && e.at.ns > 9 * kS) << e.who;
+}
+
 // ------------------------------------------------------------------ the schedule
 
 TEST(MemberAddSchedule, DrawTargetsOnlySparesEachOnceWithinMaxDown) {
