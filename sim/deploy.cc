@@ -644,7 +644,7 @@ RunResult Deployment::run() {
   out.clusters = w.clusters();
   out.members = w.members();
   out.warnings = warnings_;
-  out.trace_sha256 = w.trace().sha256();
+  if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();
   out.end_ns = w.now().ns;
   return out;

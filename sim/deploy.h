@@ -44,6 +44,9 @@ struct RunOptions {
   // Planted bugs (raft/bugs.h bits) in every member; 0 = the correct code. A run with
   // any says so first: a warning and a trace note "PLANTED BUG ACTIVE: <names>".
   std::uint32_t planted_bugs = 0;
+  // Compute RunResult::trace_sha256 (JSONL + SHA-256 of the whole trace). The fault lab
+  // turns it off for seeds whose hash nobody reads (it hashes failures itself).
+  bool hash_trace = true;
 };
 
 // What is worth computing once per scenario rather than once per run: parsing each

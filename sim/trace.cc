@@ -42,6 +42,30 @@ const char* ev_name(Ev e) {
   return "?";
 }
 
+namespace {
+// The calling thread's spare event storage (empty, with capacity): see Trace::Trace.
+std::vector<TraceEvent>& spare_events() {
+  thread_local std::vector<TraceEvent> spare;
+  return spare;
+}
+constexpr std::size_t kFirstReserve = 4096;
+}  // namespace
+
+Trace::Trace(TraceLevel level) : level_(level) {
+  if (level_ == TraceLevel::Off) return;
+  std::vector<TraceEvent>& spare = spare_events();
+  if (spare.capacity() > kFirstReserve) events_.swap(spare);
+  else events_.reserve(kFirstReserve);
+}
+
+Trace::~Trace() {
+  std::vector<TraceEvent>& spare = spare_events();
+  if (events_.capacity() > spare.capacity()) {
+    events_.clear();
+    spare.swap(events_);
+  }
+}
+
 std::string hex_id(std::uint64_t id) {
   char buf[16];
   auto r = std::to_chars(buf, buf + sizeof buf, id, 16);

@@ -71,7 +71,24 @@ struct TraceEvent {
 
 class Trace {
  public:
-  explicit Trace(TraceLevel level = TraceLevel::Default) : level_(level) {}
+  // A traced run takes its event storage from the calling thread's spare buffer (the
+  // capacity a finished Trace on this thread left behind) and hands it back when it is
+  // destroyed: a worker running seed after seed grows the ~90k-event vector once, not
+  // once per seed (no re-growth copies, no fresh pages). Contents are never shared.
+  explicit Trace(TraceLevel level = TraceLevel::Default);
+  ~Trace();
+  Trace(const Trace& o) : level_(o.level_), events_(o.events_) {}
+  Trace(Trace&& o) noexcept : level_(o.level_), events_(std::move(o.events_)) {}
+  Trace& operator=(const Trace& o) {
+    level_ = o.level_;
+    events_ = o.events_;
+    return *this;
+  }
+  Trace& operator=(Trace&& o) noexcept {
+    level_ = o.level_;
+    events_.swap(o.events_);
+    return *this;
+  }
   TraceLevel level() const { return level_; }
   bool on() const { return level_ != TraceLevel::Off; }
   bool full() const { return level_ == TraceLevel::Full; }

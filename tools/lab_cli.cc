@@ -156,6 +156,8 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   o.settings.seed_timeout_s = a.seed_timeout_s;
   o.settings.max_rss_mb = a.max_rss_mb;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
+  // Only --json prints a passing seed's trace hash; failures are always hashed.
+  o.settings.hash_every_seed = a.json;
   o.out_dir = a.out;
   auto s = load_scenario(a.scenario, err);
   if (!s) return kExitBadInput;

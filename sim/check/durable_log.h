@@ -99,6 +99,12 @@ inline bool snapshot_install(const sim::TraceEvent& e, std::uint64_t* index, std
 class Names {
  public:
   std::size_t id(std::string_view who) {
+    // A trace names a handful of members: comparing with each beats hashing the name
+    // (one lookup per append/apply/data_loss event).
+    if (names_.size() <= kLinear) {
+      for (std::size_t i = 0; i < names_.size(); ++i)
+        if (names_[i] == who) return i;
+    }
     auto [it, fresh] = ids_.try_emplace(who, names_.size());
     if (fresh) names_.push_back(who);
     return it->second;
@@ -107,6 +113,7 @@ class Names {
   std::size_t size() const { return names_.size(); }
 
  private:
+  static constexpr std::size_t kLinear = 16;
   std::unordered_map<std::string_view, std::size_t> ids_;
   std::vector<std::string_view> names_;
 };

@@ -1,7 +1,9 @@
 #include "sim/check/trace_checks.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -11,33 +13,62 @@ namespace raftlab::check {
 
 namespace {
 
-// What the first member to apply an index applied there.
+// What the first member to apply an index applied there. Views into the trace's events,
+// which outlive the call (no string copies per applied index).
 struct AppliedEntry {
+  bool known = false;
   std::uint64_t term = 0;
-  std::string digest;
-  std::string who;
+  std::string_view digest;
+  std::string_view who;
   std::int64_t at_ns = 0;
 };
+
+// Indexes far beyond what a cluster has applied are kept in a map instead of growing the
+// dense vector without bound (hostile or hand-written traces).
+constexpr std::uint64_t kDenseIndexes = 1u << 22;
 
 
 }  // namespace
 
 std::vector<Violation> check_state_machine_safety(const std::vector<sim::TraceEvent>& events) {
   std::vector<Violation> out;
-  std::map<std::pair<std::uint64_t, std::uint64_t>, AppliedEntry> first_at;  // (cluster, index)
-  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string>> reported;  // (cluster, index, who)
+  // (cluster, index) -> the first apply: per cluster a vector indexed by log index (one
+  // array access per `apply`, ~42k per reference trace), a map beyond kDenseIndexes.
+  std::map<std::uint64_t, std::vector<AppliedEntry>> dense;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, AppliedEntry> sparse;
+  std::uint64_t last_cluster = 0;
+  std::vector<AppliedEntry>* last = nullptr;
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::string_view>> reported;  // (cluster, index, who)
   for (const sim::TraceEvent& e : events) {
     if (e.kind != sim::Ev::Apply) continue;
-    const auto key = std::make_pair(e.cluster_id, e.index);
-    auto [it, first] = first_at.try_emplace(key, AppliedEntry{e.term, e.a, e.who, e.at.ns});
-    const AppliedEntry& was = it->second;
-    if (first || (was.term == e.term && was.digest == e.a)) continue;
+    if (!last || last_cluster != e.cluster_id) {
+      last = &dense[e.cluster_id];
+      last_cluster = e.cluster_id;
+    }
+    std::vector<AppliedEntry>& d = *last;
+    if (e.index >= d.size() && e.index < kDenseIndexes && e.index < 2 * d.size() + 4096) {
+      // Grow the dense part (moving what the sparse part held in the new range).
+      const std::size_t from = d.size();
+      d.resize(std::min<std::size_t>(kDenseIndexes, std::max<std::size_t>(e.index + 1, 2 * from)));
+      auto it = sparse.lower_bound({e.cluster_id, from});
+      while (it != sparse.end() && it->first.first == e.cluster_id && it->first.second < d.size()) {
+        d[it->first.second] = it->second;
+        it = sparse.erase(it);
+      }
+    }
+    AppliedEntry* slot = e.index < d.size() ? &d[e.index] : &sparse[{e.cluster_id, e.index}];
+    if (!slot->known) {
+      *slot = AppliedEntry{true, e.term, e.a, e.who, e.at.ns};
+      continue;
+    }
+    const AppliedEntry& was = *slot;
+    if (was.term == e.term && was.digest == e.a) continue;
     if (!reported.insert({e.cluster_id, e.index, e.who}).second) continue;
     Violation v;
     v.checker = "state_machine_safety";
     v.at_ns = e.at.ns;
     v.cluster_id = e.cluster_id;
-    v.members = {was.who, e.who};
+    v.members = {std::string(was.who), e.who};
     v.evidence = fmt::format(
         "cluster {} index {}: {} applied term {} entry {} at {}, but {} applied term {} entry {} at {} "
         "(Raft §5.4.3: no two members apply different entries at one index)",
@@ -50,9 +81,13 @@ std::vector<Violation> check_state_machine_safety(const std::vector<sim::TraceEv
 
 std::vector<std::uint64_t> clusters_seen(const std::vector<sim::TraceEvent>& events) {
   std::set<std::uint64_t> ids;
+  std::uint64_t last = 0;  // consecutive events name the same cluster: skip the set
   for (const sim::TraceEvent& e : events) {
     const bool names_cluster = e.kind == sim::Ev::Bootstrap || e.kind == sim::Ev::Role || e.kind == sim::Ev::Apply;
-    if (names_cluster && e.cluster_id != 0) ids.insert(e.cluster_id);
+    if (names_cluster && e.cluster_id != 0 && e.cluster_id != last) {
+      ids.insert(e.cluster_id);
+      last = e.cluster_id;
+    }
   }
   return {ids.begin(), ids.end()};
 }

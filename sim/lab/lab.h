@@ -61,13 +61,17 @@ struct RunSettings {
   // saying which limit. 0 = no limit.
   unsigned seed_timeout_s = 120;   // wall-clock seconds per seed
   std::uint64_t max_rss_mb = 4096; // resident memory of the process running it
+  // Hash every seed's trace (SeedResult::trace_sha256). false: only failing seeds are
+  // hashed (their failure files and replay need it); a passing seed's hash is read only
+  // by `fuzz --json` lines, and JSONL + SHA-256 of ~90k events is ~8% of a seed.
+  bool hash_every_seed = true;
 };
 
 // One seed's verdict.
 struct SeedResult {
   std::uint64_t seed = 0;
   bool ok = true;                            // no checker found a violation (and the run was built)
-  std::string trace_sha256;
+  std::string trace_sha256;                  // "" for a passing seed without hash_every_seed
   std::uint64_t events = 0;
   std::int64_t end_ns = 0;
   std::vector<check::Violation> violations;  // as the checkers report them
