@@ -107,6 +107,41 @@ void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count,
   out->insert(out->end(), b, b + static_cast<std::ptrdiff_t>(n));
 }
 
+namespace {
+std::uint64_t varint_size(std::uint64_t v) {
+  std::uint64_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+std::uint64_t entry_size(const Entry& e) {
+  std::uint64_t n = 3 + varint_size(e.term) + varint_size(e.index) +
+                    varint_size(static_cast<std::uint64_t>(e.type));
+  if (!e.data.empty()) n += 1 + varint_size(e.data.size()) + e.data.size();
+  return n;
+}
+
+void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::uint64_t max_bytes,
+                    std::uint64_t (*bytes)(const Entry&), std::vector<Entry>* out) const {
+  if (max_bytes == ~std::uint64_t{0} || lo > hi) return slice(lo, hi, max_count, out);
+  RAFT_ASSERT(lo >= offset_ && hi <= last_index(), "slice [%llu, %llu]", ull(lo), ull(hi));
+  if (bytes == nullptr) bytes = &entry_size;
+  const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(hi - lo + 1), max_count);
+  const auto b = entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_);
+  std::size_t take = 1;  // The first entry goes whatever its size.
+  std::uint64_t total = bytes(*b);
+  for (; take < n; ++take) {
+    const std::uint64_t sz = bytes(*(b + static_cast<std::ptrdiff_t>(take)));
+    if (sz > max_bytes - std::min(total, max_bytes)) break;  // total + sz > max_bytes, no overflow
+    total += sz;
+  }
+  out->insert(out->end(), b, b + static_cast<std::ptrdiff_t>(take));
+}
+
 void RaftLog::hand_out_to(LogIndex i) {
   RAFT_ASSERT(i <= last_index() && i >= handed_, "hand_out_to %llu", ull(i));
   handed_ = i;

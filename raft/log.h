@@ -27,6 +27,11 @@
 
 namespace raft {
 
+// The bytes `e` takes in a MsgApp: the protobuf size of etcd's raftpb.Entry (Term, Index
+// and Type always encoded as varints with a one-byte tag; Data, when not empty, as tag,
+// varint length and the bytes). What etcd raft's limitSize sums.
+std::uint64_t entry_size(const Entry& e);
+
 class RaftLog {
  public:
   // `restored` comes from stable storage: contiguous from snap_index + 1 (1 without a
@@ -80,6 +85,11 @@ class RaftLog {
   void restore(LogIndex index, Term t);
   // Copies entries [lo, hi] (at most `max_count`) to `out`.
   void slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::vector<Entry>* out) const;
+  // The same, also stopping before the entry that would take the copied entries' total
+  // `bytes` (each entry counted by `bytes`, nullptr = entry_size) beyond `max_bytes`; the
+  // first entry is always copied (etcd raft limitSize). max_bytes == ~0: no byte limit.
+  void slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::uint64_t max_bytes,
+             std::uint64_t (*bytes)(const Entry&), std::vector<Entry>* out) const;
 
   LogIndex committed() const { return committed_; }
   LogIndex applied() const { return applied_; }

@@ -19,6 +19,8 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
       check_quorum_(cfg.check_quorum),
       max_entries_per_msg_(cfg.max_entries_per_msg),
       max_inflight_msgs_(cfg.max_inflight_msgs),
+      max_size_per_msg_(cfg.max_size_per_msg),
+      entry_bytes_(cfg.entry_bytes),
       bugs_(cfg.bugs),
       prng_(cfg.seed),
       log_(std::move(storage.entries), storage.snapshot.index, storage.snapshot.term) {

@@ -87,6 +87,8 @@ struct Node::Impl {
   bool check_quorum_;
   std::uint32_t max_entries_per_msg_;
   std::uint32_t max_inflight_msgs_;
+  std::uint64_t max_size_per_msg_;
+  std::uint64_t (*entry_bytes_)(const Entry&);
   BugSet bugs_;  // planted bugs (raft/bugs.h); 0 = the correct code
   Prng prng_;
 

@@ -131,7 +131,9 @@ bool Node::Impl::maybe_send_append(Progress* pr, bool send_if_empty) {
   Message m{.type = MessageType::MsgApp, .to = pr->id};
   m.index = pr->next - 1;
   m.log_term = log_.term(m.index);
-  log_.slice(pr->next, log_.last_index(), max_entries_per_msg_, &m.entries);
+  // etcd raftLog.entries(next, maxMsgSize): bytes limit a message (at least one entry);
+  // raftlab's count cap as well (raft/config.h).
+  log_.slice(pr->next, log_.last_index(), max_entries_per_msg_, max_size_per_msg_, entry_bytes_, &m.entries);
   if (m.entries.empty() && !send_if_empty) return false;
   m.commit = log_.committed();
   pr->sent_entries(m.entries.size());

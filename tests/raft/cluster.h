@@ -41,6 +41,8 @@ struct ClusterOptions {
   int election_ticks = 10;
   std::uint32_t max_entries_per_msg = 64;
   std::uint32_t max_inflight_msgs = 256;
+  std::uint64_t max_size_per_msg = Config::kNoSizeLimit;
+  std::uint64_t (*entry_bytes)(const Entry&) = nullptr;
   std::uint64_t seed = 1;
 };
 
@@ -73,6 +75,8 @@ class Cluster {
     c.check_quorum = opts_.check_quorum;
     c.max_entries_per_msg = opts_.max_entries_per_msg;
     c.max_inflight_msgs = opts_.max_inflight_msgs;
+    c.max_size_per_msg = opts_.max_size_per_msg;
+    c.entry_bytes = opts_.entry_bytes;
     return c;
   }
 
