@@ -1,5 +1,7 @@
 #include "sim/etcd/entry_codec.h"
 
+#include "raft/log.h"
+
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
@@ -20,6 +22,38 @@ std::uint64_t parse_u64_view(std::string_view v) {
   return parse_u64(std::string(v));
 }
 }  // namespace
+
+std::string declared_value(const std::string& text, std::uint64_t bytes) {
+  return text + '#' + std::to_string(bytes) + 'B';
+}
+
+std::uint64_t declared_value_bytes(std::string_view v) {
+  if (v.size() < 3 || v.back() != 'B') return 0;
+  std::size_t i = v.size() - 1;  // the 'B'
+  std::uint64_t n = 0, scale = 1;
+  while (i > 0 && v[i - 1] >= '0' && v[i - 1] <= '9') {
+    if (v.size() - i > 7) return 0;  // an 8th digit: beyond kMaxDeclaredValueBytes
+    n += static_cast<std::uint64_t>(v[i - 1] - '0') * scale;
+    scale *= 10;
+    --i;
+  }
+  const std::size_t digits = v.size() - 1 - i;
+  if (digits == 0 || i == 0 || v[i - 1] != '#' || v[i] == '0' || n > kMaxDeclaredValueBytes) return 0;
+  return n;
+}
+
+std::uint64_t entry_bytes(const raft::Entry& e) {
+  const std::uint64_t base = raft::entry_size(e);
+  // Only a put ("P", value last) can carry a declared-size value; the check is two bytes
+  // for every other entry.
+  const std::string& d = e.data;
+  if (e.type != raft::EntryType::Normal || d.size() < 4 || d[0] != 'P' || d.back() != 'B') return base;
+  const std::size_t sep = d.rfind(kSep);
+  if (sep == std::string::npos) return base;
+  const std::string_view value = std::string_view(d).substr(sep + 1);
+  const std::uint64_t declared = declared_value_bytes(value);
+  return declared > value.size() ? base + (declared - value.size()) : base;
+}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "raft/types.h"
 #include "sim/wire.h"
 
 namespace raftlab::etcd {
@@ -24,6 +26,19 @@ Request decode_request(const std::string& data);  // Noop for empty or unknown d
 
 std::string encode_member(const sim::MemberRecord& m);
 bool decode_member(const std::string& s, sim::MemberRecord* m);
+
+// Declared-size values: a put value written "TEXT#NB" (N decimal, 1..kMaxDeclaredValueBytes,
+// no leading zero) stands for an N-byte value that starts with TEXT. The KV, the trace
+// and the checkers keep the short form; only raft's MsgApp byte limit counts N
+// (entry_bytes), so megabyte values cost nothing to simulate. scenarios/README.md,
+// clients.value_bytes; docs/etcd-behaviour.md §9.
+inline constexpr std::uint64_t kMaxDeclaredValueBytes = 1'500'000;
+std::string declared_value(const std::string& text, std::uint64_t bytes);  // "TEXT#NB"
+// N for a value in the declared form, 0 for any other value.
+std::uint64_t declared_value_bytes(std::string_view value);
+// raft::Config::entry_bytes for the etcd model's entries: raft::entry_size, plus the
+// bytes a put's declared-size value stands for beyond its short form.
+std::uint64_t entry_bytes(const raft::Entry& e);
 
 std::vector<std::string> split(const std::string& s, char sep);
 std::string join(const std::vector<std::string>& v, const std::string& sep);

@@ -175,7 +175,11 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   rc.seed = prng_.next();
   rc.pre_vote = cfg_.pre_vote;
   rc.check_quorum = true;  // etcd's raft config always sets CheckQuorum
-  rc.max_inflight_msgs = 512;
+  rc.max_inflight_msgs = 512;  // server/etcdserver/raft.go maxInflightMsgs = 4096 / 8
+  // server/etcdserver/raft.go maxSizePerMsg = 1 MiB; entries counted with their
+  // declared-size values (entry_codec.h). docs/etcd-behaviour.md §9.
+  rc.max_size_per_msg = 1024 * 1024;
+  rc.entry_bytes = &entry_bytes;
   rc.bugs = host_.planted_bugs;
   node_ = std::make_unique<raft::Node>(rc, std::move(storage));
   for (const auto& m : initial) members_[m.id] = m;

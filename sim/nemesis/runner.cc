@@ -7,6 +7,7 @@
 
 #include "sim/nemesis/nemesis.h"
 
+#include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
 #include "sim/etcdctl.h"
 #include "sim/world.h"
@@ -308,6 +309,8 @@ void Runner::Impl::issue(std::size_t k) {
   } else {
     req.kind = sim::ClientOpKind::Put;
     req.value = fmt::format("c{}-{}", cl.no, cl.ops);  // unique per write
+    // A large value is declared, not materialized ("c1-5#1100000B", entry_codec.h).
+    if (cw.value_bytes > 0) req.value = etcd::declared_value(req.value, static_cast<std::uint64_t>(cw.value_bytes));
   }
   // clientv3's balancer: starts at the client's pick and moves on past unreachable ones.
   std::vector<std::string> eps;

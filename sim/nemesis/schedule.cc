@@ -305,6 +305,7 @@ ojson clients_json(const scenario::ClientWorkload& c) {
   j["serializable_fraction"] = c.serializable_ppm == 0 ? ojson(0) : number_from_ppm(c.serializable_ppm);
   j["timeout"] = format_duration(c.timeout_ns);
   j["max_ops"] = c.max_ops;
+  if (c.value_bytes > 0) j["value_bytes"] = c.value_bytes;
   if (!c.endpoints.empty()) j["endpoints"] = c.endpoints;
   return j;
 }

@@ -362,10 +362,13 @@ const Keys kNemesisKeys = {"kinds",        "start",      "end",          "mean_g
                            "loss",         "duplicate",  "reorder",      "reorder_delay", "delay",
                            "clock_rates",  "slow_fsync"};
 const Keys kClientKeys = {"count", "start", "end", "think", "keys", "read_fraction", "serializable_fraction",
-                          "timeout", "max_ops", "endpoints"};
+                          "timeout", "max_ops", "value_bytes", "endpoints"};
 constexpr int64_t kMaxClients = 1000;
 constexpr int64_t kMaxKeys = 100'000;
 constexpr int64_t kMaxOpsPerClient = 1'000'000;
+// clients.value_bytes: a put must fit etcd's default --max-request-bytes (1.5 MiB =
+// 1,572,864) with its key and request header (= etcd::kMaxDeclaredValueBytes).
+constexpr int64_t kMaxValueBytes = 1'500'000;
 const Keys kNetworkKeys = {"intra_host_latency", "inter_host_latency"};
 const Keys kLatencyKeys = {"min", "max"};
 const Keys kHostKeys = {"name", "ip", "env"};
@@ -1202,6 +1205,16 @@ std::optional<ClientWorkload> Loader::clients(const json& v, const std::string& 
       error(mp, "expected a whole number from 0 (unlimited) to " + std::to_string(kMaxOpsPerClient), "");
     } else {
       c.max_ops = static_cast<int64_t>(m->get<uint64_t>());
+    }
+  }
+  if (const json* b = field(v, path, "value_bytes", false)) {
+    if (!b->is_number_unsigned() || b->get<uint64_t>() > static_cast<uint64_t>(kMaxValueBytes)) {
+      error(child_path(path, "value_bytes"),
+            "expected a whole number of bytes from 0 (short values) to " + std::to_string(kMaxValueBytes),
+            "etcd refuses a request over --max-request-bytes (default 1.5 MiB); write e.g. 1100000 for values "
+            "just over 1 MiB");
+    } else {
+      c.value_bytes = static_cast<int64_t>(b->get<uint64_t>());
     }
   }
   if (const json* e = field(v, path, "endpoints", false)) {

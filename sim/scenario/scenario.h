@@ -274,6 +274,10 @@ struct ClientWorkload {
   int64_t serializable_ppm = 0;           // chance a get is serializable (-s)
   int64_t timeout_ns = 0;                 // per-op deadline
   int64_t max_ops = 0;                    // per client; 0 = unlimited
+  // Every put's value stands for this many bytes (a declared-size value, "c1-5#NB",
+  // sim/etcd/entry_codec.h: counted by raft's MsgApp byte limit, never materialized);
+  // 0 = short values ("c1-5").
+  int64_t value_bytes = 0;
   std::vector<std::string> endpoints;     // members the clients dial (empty: all)
   std::string path;                       // "$.clients"
 };
