@@ -182,6 +182,13 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   rc.entry_bytes = &entry_bytes;
   rc.bugs = host_.planted_bugs;
   node_ = std::make_unique<raft::Node>(rc, std::move(storage));
+  // Proposal IDs: etcd's request IDs (pkg/idutil NewGenerator, seeded in NewServer with
+  // time.Now()) start at the start time in milliseconds << 8, so a restarted member never
+  // reuses an ID of an earlier incarnation whose entries it may still apply (it would
+  // answer a new request with an old entry's result). A fresh member has nothing in the
+  // log and starts at 1.
+  if (!bootstrap_new && initial.empty())
+    next_proposal_ = 1 + ((static_cast<std::uint64_t>(host_.loop->now().ns) / 1'000'000) << 8);
   for (const auto& m : initial) members_[m.id] = m;
   if (bootstrap_new) {
     std::vector<raft::NodeId> ids;
