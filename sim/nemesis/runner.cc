@@ -10,6 +10,7 @@
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
 #include "sim/etcdctl.h"
+#include "sim/scenario/duration.h"
 #include "sim/world.h"
 
 namespace raftlab::nemesis {
@@ -76,6 +77,8 @@ struct Runner::Impl {
   void begin(std::size_t i);
   void end(std::size_t i);
   void member_add(std::size_t i);
+  void wait_for_leader(std::size_t i, std::uint64_t term0, sim::Time until);
+  void add_now(std::size_t i, const std::string& moment);
   void issue(std::size_t k);
 };
 
@@ -207,6 +210,25 @@ std::map<std::string, std::string> printed_exports(const std::string& output) {
 // records the outcome: "failed: <etcdctl error>", "added <id>, never started",
 // "added <id>, started".
 void Runner::Impl::member_add(std::size_t i) {
+  if (!s->faults[i].after_leader_change) return add_now(i, "");
+  // The next leader change: a running member leading at a term above every running
+  // member's term now. Polled every 10 ms (World::members(), whatever the trace level).
+  std::uint64_t term0 = 0;
+  for (const auto& m : w.members())
+    if (m.running) term0 = std::max(term0, m.term);
+  wait_for_leader(i, term0, w.now() + sim::nanos(scenario::kLeaderChangeWaitNs));
+}
+
+void Runner::Impl::wait_for_leader(std::size_t i, std::uint64_t term0, sim::Time until) {
+  for (const auto& m : w.members())
+    if (m.running && m.role == raft::Role::Leader && m.term > term0)
+      return add_now(i, fmt::format("; the add followed {}'s election (term {})", m.name, m.term));
+  if (w.now() >= until)
+    return add_now(i, fmt::format("; no new leader within {}", scenario::format_duration(scenario::kLeaderChangeWaitNs)));
+  w.loop().after(sim::millis(10), [this, i, term0, until] { wait_for_leader(i, term0, until); });
+}
+
+void Runner::Impl::add_now(std::size_t i, const std::string& moment) {
   const Fault& f = s->faults[i];
   const std::string kind = scenario::fault_kind_name(f.kind);
   const std::string target = f.target;
@@ -215,7 +237,7 @@ void Runner::Impl::member_add(std::size_t i) {
   if (spares.identity) id = spares.identity(target, &why);
   if (!id || id->name.empty() || id->peer_urls.empty()) {
     record(sim::Ev::FaultEnd, target, i, kind,
-           "not added: " + (id ? std::string("its definition gives no etcd name or peer URL") : why));
+           "not added: " + (id ? std::string("its definition gives no etcd name or peer URL") : why) + moment);
     return;
   }
   std::vector<std::string> eps;  // clientv3 tries them in order
@@ -224,19 +246,19 @@ void Runner::Impl::member_add(std::size_t i) {
   std::string urls;
   for (const auto& u : id->peer_urls) urls += (urls.empty() ? "" : ",") + u;
   const std::string cmd = fmt::format("member add {} --peer-urls={}", id->name, urls);
-  sim::run_etcdctl(w, cmd, eps, [this, i, target, kind](const sim::ClientResult& r, const std::string& output) {
+  sim::run_etcdctl(w, cmd, eps, [this, i, target, kind, moment](const sim::ClientResult& r, const std::string& output) {
     if (!r.ok) {
-      record(sim::Ev::FaultEnd, target, i, kind, "failed: " + r.error);
+      record(sim::Ev::FaultEnd, target, i, kind, "failed: " + r.error + moment);
       return;
     }
     const Fault& ff = s->faults[i];
     const std::string added = "added " + etcd::format_id(r.reply.member_id);
     if (ff.duration_ns == 0) {
-      record(sim::Ev::FaultEnd, target, i, kind, added + ", never started");
+      record(sim::Ev::FaultEnd, target, i, kind, added + ", never started" + moment);
       return;
     }
-    auto go = [this, i, target, kind, added, exports = printed_exports(output)] {
-      record(sim::Ev::FaultEnd, target, i, kind, added + ", started");
+    auto go = [this, i, target, kind, added, moment, exports = printed_exports(output)] {
+      record(sim::Ev::FaultEnd, target, i, kind, added + ", started" + moment);
       if (spares.start) spares.start(target, exports);
     };
     const sim::Time start_at = sim::nanos(ff.at_ns + ff.duration_ns);
@@ -340,7 +362,7 @@ void Runner::install() {
     m.w.loop().at(sim::nanos(f.at_ns), [&m, i] { m.begin(i); });
     const bool ends = f.kind != FaultKind::kMemberRemove && f.kind != FaultKind::kMemberAdd &&
                       (f.kind != FaultKind::kTerminate || f.duration_ns > 0);
-    if (ends) m.w.loop().at(sim::nanos(fault_end_ns(f)), [&m, i] { m.end(i); });
+    if (ends) m.w.loop().at(sim::nanos(nemesis::fault_end_ns(f)), [&m, i] { m.end(i); });
   }
   if (s.has_schedule) {
     m.w.loop().at(sim::nanos(quiet_at_ns(s)), [&m] {

@@ -58,11 +58,11 @@ std::pair<std::vector<std::string>, std::vector<std::string>> split_two(sim::Prn
 
 }  // namespace
 
-std::int64_t fault_end_ns(const Fault& f) { return f.at_ns + f.duration_ns; }
+std::int64_t fault_end_ns(const Fault& f) { return scenario::fault_end_ns(f); }
 
 std::int64_t quiet_at_ns(const scenario::Scenario& s) {
   std::int64_t t = 0;
-  for (const auto& f : s.faults) t = std::max(t, fault_end_ns(f));
+  for (const auto& f : s.faults) t = std::max(t, nemesis::fault_end_ns(f));
   return t;
 }
 
@@ -94,9 +94,11 @@ std::string describe(const Fault& f) {
     case FaultKind::kClock: return fmt::format("{} ticker rate {}{}", f.target, ppm_text(f.rate_ppm), dur);
     case FaultKind::kSlowFsync: return fmt::format("{} fsync {}{}", f.target, format_duration(f.delay_ns), dur);
     case FaultKind::kMemberRemove: return fmt::format("member remove {}", f.target);
-    case FaultKind::kMemberAdd:
-      if (f.duration_ns == 0) return fmt::format("member add {}, never started", f.target);
-      return fmt::format("member add {}, started {} after", f.target, format_duration(f.duration_ns));
+    case FaultKind::kMemberAdd: {
+      const char* when = f.after_leader_change ? " after the next leader change" : "";
+      if (f.duration_ns == 0) return fmt::format("member add {}{}, never started", f.target, when);
+      return fmt::format("member add {}{}, started {} after", f.target, when, format_duration(f.duration_ns));
+    }
   }
   return "";
 }
@@ -215,21 +217,25 @@ std::vector<Fault> draw(const scenario::Scenario& s, std::uint64_t seed) {
           if (!added.count(m)) unused.push_back(m);
         if (unused.empty()) continue;
         f.target = pick(unused);
-        // The moment: as drawn, or (half the time) a bad one — within 2 s after the start
-        // of the latest disruptive fault drawn so far (a partition, a member down, and the
-        // leader change that follows when it took the leader away).
-        if (p.chance(1, 2)) {
+        // The moment, one of three: as drawn; within 2 s after the start of the latest
+        // disruptive fault drawn so far (a partition or a member down, while a leader it
+        // took away is replaced); or right after the next leader change from the drawn
+        // time on (the runner waits for it, at most kLeaderChangeWaitNs).
+        const std::uint64_t moment = p.uniform(3);
+        if (moment == 1) {
           for (auto it = out.rbegin(); it != out.rend(); ++it) {
             if (!disrupts(it->kind)) continue;
             f.at_ns = it->at_ns + p.between(0, 2'000'000'000);
             break;
           }
         }
+        f.after_leader_change = moment == 2;
         if (f.at_ns >= b.end_ns) continue;
         // The new member starts `duration` later, or (a quarter of the time) never.
         f.duration_ns = p.chance(1, 4) ? 0 : std::min(dur, b.end_ns - f.at_ns);
+        if (scenario::fault_end_ns(f) > b.end_ns) continue;  // the wait would outlast the window
         down = {f.target};
-        down_to = f.duration_ns == 0 ? kForever : f.at_ns + f.duration_ns;
+        down_to = f.duration_ns == 0 ? kForever : scenario::fault_end_ns(f);
         break;
       }
     }
@@ -288,6 +294,7 @@ ojson fault_json(const Fault& f) {
   if (f.kind == FaultKind::kSlowFsync) j["latency"] = format_duration(f.delay_ns);
   if (f.kind == FaultKind::kClock) j["rate"] = number_from_ppm(f.rate_ppm);
   if (f.kind == FaultKind::kCrash) j["lose_unsynced"] = f.lose_unsynced;
+  if (f.kind == FaultKind::kMemberAdd && f.after_leader_change) j["after_leader_change"] = true;
   if (f.kind != FaultKind::kMemberRemove &&
       (f.duration_ns > 0 || (f.kind != FaultKind::kTerminate && f.kind != FaultKind::kMemberAdd)))
     j["duration"] = format_duration(f.duration_ns);

@@ -356,7 +356,8 @@ const Keys kTopKeys = {"name",    "description", "seed",     "duration", "etcd_v
                        "network", "hosts",       "members",  "timeline", "expect",
                        "fsync_latency", "faults", "nemesis", "clients"};
 const Keys kFaultKeys = {"at",   "kind", "target", "duration", "lose_unsynced", "hosts", "members",
-                         "from", "to",   "probability", "delay", "latency", "rate", "note"};
+                         "from", "to",   "probability", "delay", "latency", "rate", "note",
+                         "after_leader_change"};
 const Keys kNemesisKeys = {"kinds",        "start",      "end",          "mean_gap",      "min_duration",
                            "max_duration", "max_down",   "max_faults",   "max_terminations", "lose_unsynced",
                            "loss",         "duplicate",  "reorder",      "reorder_delay", "delay",
@@ -916,7 +917,7 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
     case FaultKind::kClock: takes = {"target", "rate", "duration"}; break;
     case FaultKind::kSlowFsync: takes = {"target", "latency", "duration"}; break;
     case FaultKind::kMemberRemove: takes = {"target"}; break;
-    case FaultKind::kMemberAdd: takes = {"target", "duration"}; break;
+    case FaultKind::kMemberAdd: takes = {"target", "duration", "after_leader_change"}; break;
   }
   for (const auto& [key, value] : v.items()) {
     (void)value;
@@ -957,6 +958,9 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   }
   if (has("lose_unsynced")) {
     if (const auto b = bool_field(v, path, "lose_unsynced")) f.lose_unsynced = *b;
+  }
+  if (has("after_leader_change")) {
+    if (const auto b = bool_field(v, path, "after_leader_change")) f.after_leader_change = *b;
   }
   if (k == FaultKind::kPartition) {
     const bool h = v.contains("hosts"), m = v.contains("members");
@@ -1335,7 +1339,7 @@ Scenario Loader::load(const json& root) {
   int64_t last = 0;
   for (const TimelineEntry& t : s.timeline) last = std::max(last, t.at_ns);
   for (const Expectation& e : s.expect) last = std::max(last, e.at_ns);
-  for (const Fault& f : s.faults) last = std::max(last, f.at_ns + f.duration_ns);
+  for (const Fault& f : s.faults) last = std::max(last, fault_end_ns(f));
   if (s.nemesis) last = std::max(last, s.nemesis->end_ns);
   if (s.clients) last = std::max(last, s.clients->end_ns);
   if (duration) {
@@ -1352,8 +1356,8 @@ Scenario Loader::load(const json& root) {
     for (const TimelineEntry& t : s.timeline) late(t.at_ns, t.path, "timeline entry");
     for (const Expectation& e : s.expect) late(e.at_ns, e.path, "expectation");
     for (const Fault& f : s.faults) {
-      if (f.at_ns + f.duration_ns > *duration) {
-        error(f.path, "fault ends at " + format_duration(f.at_ns + f.duration_ns) +
+      if (fault_end_ns(f) > *duration) {
+        error(f.path, "fault ends at " + format_duration(fault_end_ns(f)) +
                           ", after the end of the run (duration " + format_duration(*duration) + ")",
               "raise \"duration\", or start the fault earlier or shorten it");
       }

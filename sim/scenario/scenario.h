@@ -240,8 +240,23 @@ struct Fault {
   int64_t probability_ppm = 0;  // loss / duplicate / reorder
   int64_t delay_ns = 0;         // reorder (max extra), delay (extra), slow_fsync (fsync latency)
   int64_t rate_ppm = kPpm;      // clock: 2'000'000 = ticks twice as fast
+  // member_add: the add waits (at most kLeaderChangeWaitNs) for the next leader change.
+  bool after_leader_change = false;
   std::string path;             // "$.faults[3]" ("" for drawn faults)
 };
+
+// How long a member_add with after_leader_change waits for a new leader before it adds
+// anyway.
+inline constexpr int64_t kLeaderChangeWaitNs = 10'000'000'000;
+
+// When a fault is over: at + duration; a member_add that waits for a leader change lasts
+// at least the wait.
+[[nodiscard]] inline int64_t fault_end_ns(const Fault& f) {
+  const int64_t d = f.kind == FaultKind::kMemberAdd && f.after_leader_change && f.duration_ns < kLeaderChangeWaitNs
+                        ? kLeaderChangeWaitNs
+                        : f.duration_ns;
+  return f.at_ns + d;
+}
 
 // The random fault budget; materialize() (sim/nemesis/nemesis.h) draws it per seed.
 struct NemesisBudget {

@@ -147,6 +147,12 @@ TEST(MemberAddLoader, BadInputNamesTheField) {
   expect_error(with_spare(R"("timeline": [{"at": "0s", "run": {"member": "m2"}}])"), "$.timeline[0].run.member",
                "\"m2\" is a spare");
   expect_error(with_spare("", "\"spare\": \"yes\""), "$.members[1].spare", "");
+  expect_error(with_spare(R"("faults": [{"at": "1s", "kind": "member_add", "target": "m2", "after_leader_change": 1}])"),
+               "$.faults[0].after_leader_change", "");
+  expect_error(with_spare(R"("faults": [{"at": "1s", "kind": "crash", "target": "m1", "duration": "1s", "after_leader_change": true}])"),
+               "$.faults[0].after_leader_change", "has no \"after_leader_change\"");
+  expect_error(with_spare(R"("faults": [{"at": "17s", "kind": "member_add", "target": "m2", "after_leader_change": true}])"),
+               "$.faults[0]", "fault ends at 27s, after the end of the run");
   expect_error(with_spare(R"("nemesis": {"kinds": ["crash", "member_add"], "end": "10s", "mean_gap": "1s", "max_duration": "2s"})",
                           "\"spare\": false"),
                "$.nemesis.kinds[1]", "no member has \"spare\": true", "remove \"member_add\"");
@@ -283,6 +289,51 @@ TEST(MemberAddRuns, StrictReconfigurationRefusesAnAddWhileAMemberIsDown) {
   EXPECT_TRUE(rep.ok()) << rep.describe();
 }
 
+// after_leader_change: the add waits for the next leader change and follows it at once.
+// Here the leader crashes; the survivors elect a new one about an election timeout later
+// and the add goes through it — refused by strict reconfiguration, since a voter (the old
+// leader) is down: the fault's trace says both.
+TEST(MemberAddRuns, AfterLeaderChangeWaitsForTheNewLeader) {
+  auto s = quiet_grow();
+  s.duration_ns = 20 * kS;
+  std::string leader;
+  for (const auto& e : run(s, 1).events)
+    if (e.kind == Ev::Role && e.a == "Leader") leader = e.who;
+  ASSERT_FALSE(leader.empty());
+  Fault crash;
+  crash.kind = FaultKind::kCrash;
+  crash.target = leader;
+  crash.at_ns = 7 * kS;
+  crash.duration_ns = 3 * kS;
+  Fault f = add("m4", 7000, 0);
+  f.after_leader_change = true;
+  s.faults = {crash, f};
+  EXPECT_EQ(nemesis::fault_end_ns(f), 17 * kS);  // at + the 10 s wait
+  EXPECT_EQ(nemesis::describe(f), "member add m4 after the next leader change, never started");
+  const RunOut r = run(s, 1);
+  std::int64_t elected = -1, called = -1;
+  std::string new_leader;
+  for (const auto& e : r.events) {
+    if (e.kind == Ev::Role && e.a == "Leader" && e.at.ns > 7 * kS && elected < 0) {
+      elected = e.at.ns;
+      new_leader = e.who;
+    }
+    if (e.kind == Ev::ClientCall && e.a == "member-add") called = e.at.ns;
+  }
+  ASSERT_GT(elected, 7 * kS);
+  EXPECT_GE(called, elected);
+  EXPECT_LE(called, elected + 10'000'000);  // polled every 10 ms
+  const auto* end = find(r, Ev::FaultEnd, "member_add", "m4");
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->b, "failed: etcdserver: unhealthy cluster; the add followed " + new_leader + "'s election (term 3)");
+  // The written form keeps the key; the replay gives the same trace.
+  const std::string text = nemesis::write_scenario(s);
+  EXPECT_NE(text.find("\"after_leader_change\":true"), std::string::npos);
+  auto back = scenario::load_string(text, "w.json");
+  ASSERT_TRUE(back.ok()) << scenario::format(back.errors.front());
+  EXPECT_EQ(run(*back.scenario, 1).hash, r.hash);
+}
+
 // The liveness checker counts an added member as a voter from its `member add` event:
 // a never-started spare plus a terminated member leave 2 of 4 voters at quiet — no quorum,
 // so no leader is demanded (counting 3 voters would demand one and fail).
@@ -392,12 +443,14 @@ TEST(MemberAddRuns, CorrectCodePassesTheCheckersWithMemberAdds) {
     for (const auto& x : rr.expectations) EXPECT_TRUE(x.passed) << "seed " << seed << " " << x.what << " " << x.actual;
     for (const auto& e : ev) {
       if (e.kind != Ev::FaultEnd || e.a != "member_add") continue;
-      const std::string b = e.b.rfind("added ", 0) == 0 ? e.b.substr(e.b.find(',') + 2) : e.b.substr(0, e.b.find(':'));
-      ++outcomes[b];
+      const std::string b = e.b.substr(0, e.b.find(';'));  // "; the add followed ..." (after_leader_change)
+      ++outcomes[b.rfind("added ", 0) == 0 ? b.substr(b.find(',') + 2) : b.substr(0, b.find(':'))];
+      if (e.b.find("; the add followed ") != std::string::npos) ++outcomes["after a leader change"];
     }
   }
   EXPECT_GT(outcomes["started"], 0);
   EXPECT_GT(outcomes["failed"], 0);
+  EXPECT_GT(outcomes["after a leader change"], 0);
 }
 
 // Shrinking drops and shortens faults generically: a failing schedule with member_add
