@@ -2,6 +2,7 @@
 // workload in a World, recording `fault` / `fault_end` / `quiet` (docs/trace-format.md).
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,7 @@ struct Runner::Impl {
   std::map<int, int> clock_active, fsync_active;
   std::map<std::size_t, int> net_rules;  // fault number -> Network rule id
   SpareHooks spares;
+  std::set<std::string> added_spares;  // spares a member_add added to the cluster
 
   struct Client {
     std::uint64_t no = 0;
@@ -252,6 +254,7 @@ void Runner::Impl::add_now(std::size_t i, const std::string& moment) {
       return;
     }
     const Fault& ff = s->faults[i];
+    added_spares.insert(target);
     const std::string added = "added " + etcd::format_id(r.reply.member_id);
     if (ff.duration_ns == 0) {
       record(sim::Ev::FaultEnd, target, i, kind, added + ", never started" + moment);
@@ -366,13 +369,21 @@ void Runner::install() {
   }
   if (s.has_schedule) {
     m.w.loop().at(sim::nanos(quiet_at_ns(s)), [&m] {
-      std::vector<std::string> gone;
-      for (std::size_t c = 0; c < m.w.container_count(); ++c)
-        if (!m.w.wanted(static_cast<int>(c))) gone.push_back(m.w.container(static_cast<int>(c)).name);
-      m.record(sim::Ev::Quiet, "", m.s->faults.size(),
-               gone.empty() ? "every fault healed, every member wanted up"
-                            : fmt::format("every fault healed; not wanted up: {}", fmt::join(gone, ",")),
-               "");
+      // Not wanted up: members taken down for good (and added spares never started);
+      // spares whose add did not succeed (as far as etcdctl said) are named apart.
+      std::vector<std::string> gone, spare;
+      for (std::size_t c = 0; c < m.w.container_count(); ++c) {
+        const int k = static_cast<int>(c);
+        if (m.w.wanted(k)) continue;
+        const std::string& name = m.w.container(k).name;
+        const scenario::Member* mem = m.s->find_member(name);
+        const bool unused_spare = mem && mem->spare && !m.w.ever_started(k) && !m.added_spares.count(name);
+        (unused_spare ? spare : gone).push_back(name);
+      }
+      std::string a = gone.empty() ? "every fault healed, every member wanted up"
+                                   : fmt::format("every fault healed; not wanted up: {}", fmt::join(gone, ","));
+      if (!spare.empty()) a += fmt::format("; spares not started: {}", fmt::join(spare, ","));
+      m.record(sim::Ev::Quiet, "", m.s->faults.size(), a, "");
     });
   }
   if (s.clients) {
