@@ -73,12 +73,16 @@ std::string hex_id(std::uint64_t id) {
 }
 
 std::string entry_digest(bool conf, std::uint64_t hash) {
+  // Built in place and copied once (one allocation; ~59k digests per reference seed).
   static constexpr char digits[] = "0123456789abcdef";
-  std::string s(conf ? "conf:" : "normal:");
-  const std::size_t n = s.size();
-  s.resize(n + 16);
-  for (std::size_t i = 0; i < 16; ++i) s[n + 15 - i] = digits[(hash >> (4 * i)) & 15];
-  return s;
+  char buf[23] = {'n', 'o', 'r', 'm', 'a', 'l', ':'};
+  std::size_t n = 7;
+  if (conf) {
+    std::memcpy(buf, "conf:", 5);
+    n = 5;
+  }
+  for (std::size_t i = 0; i < 16; ++i) buf[n + 15 - i] = digits[(hash >> (4 * i)) & 15];
+  return std::string(buf, n + 16);
 }
 
 namespace {

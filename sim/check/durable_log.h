@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -95,27 +96,46 @@ inline bool snapshot_install(const sim::TraceEvent& e, std::uint64_t* index, std
   return field("incoming-leader-snapshot-index=", index) && field("incoming-leader-snapshot-term=", term);
 }
 
-// Small dense ids for trace `who` names.
+// Small dense ids for trace `who` names. A trace names a handful of members and is asked
+// once per append/apply/data_loss event: names of up to 16 bytes are compared as two
+// 64-bit words (no hashing, no memcmp call); longer ones, and traces with many names, go
+// through the hash map.
 class Names {
  public:
   std::size_t id(std::string_view who) {
-    // A trace names a handful of members: comparing with each beats hashing the name
-    // (one lookup per append/apply/data_loss event).
-    if (names_.size() <= kLinear) {
-      for (std::size_t i = 0; i < names_.size(); ++i)
-        if (names_[i] == who) return i;
+    if (who.size() <= 16 && names_.size() <= kLinear) {
+      const Short k = pack(who);
+      for (std::size_t i = 0; i < shorts_.size(); ++i)
+        if (shorts_[i] == k) return i;
     }
     auto [it, fresh] = ids_.try_emplace(who, names_.size());
-    if (fresh) names_.push_back(who);
+    if (fresh) {
+      names_.push_back(who);
+      shorts_.push_back(who.size() <= 16 ? pack(who) : Short{});
+    }
     return it->second;
   }
   std::string_view name(std::size_t id) const { return names_[id]; }
   std::size_t size() const { return names_.size(); }
 
  private:
+  struct Short {
+    std::uint64_t len = ~std::uint64_t{0}, w0 = 0, w1 = 0;  // len ~0: not a short name
+    bool operator==(const Short&) const = default;
+  };
+  static Short pack(std::string_view s) {
+    Short k;
+    k.len = s.size();
+    char buf[16] = {};
+    std::memcpy(buf, s.data(), s.size());
+    std::memcpy(&k.w0, buf, 8);
+    std::memcpy(&k.w1, buf + 8, 8);
+    return k;
+  }
   static constexpr std::size_t kLinear = 16;
   std::unordered_map<std::string_view, std::size_t> ids_;
   std::vector<std::string_view> names_;
+  std::vector<Short> shorts_;  // [id]: names_[id] packed
 };
 
 }  // namespace raftlab::check::detail

@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -34,8 +36,9 @@ struct RegisterOp {
 //    first of those reads returns, so that return time becomes its own.
 // Without them a 60 s lab history with a few timed-out puts exceeds any budget.
 std::vector<RegisterOp> encode(const std::vector<KvOp>& ops) {
-  std::map<std::string, std::int64_t> first_read_ret;  // value -> earliest return of a get reading it
-  std::map<std::string, int> writers;
+  // Keyed by views into ops (hash maps: only looked up; value ids are given in op order).
+  std::unordered_map<std::string_view, std::int64_t> first_read_ret;  // value -> earliest return of a get reading it
+  std::unordered_map<std::string_view, int> writers;
   for (const KvOp& op : ops) {
     if (op.kind == KvOp::Kind::Put) {
       ++writers[op.value];
@@ -44,7 +47,7 @@ std::vector<RegisterOp> encode(const std::vector<KvOp>& ops) {
       if (!fresh) it->second = std::min(it->second, op.ret_ns);
     }
   }
-  std::map<std::string, std::uint32_t> ids;
+  std::unordered_map<std::string_view, std::uint32_t> ids;
   std::vector<RegisterOp> out;
   out.reserve(ops.size());
   for (const KvOp& op : ops) {
@@ -249,7 +252,7 @@ std::string describe_op(const KvOp& op) {
 
 KvHistory kv_history(const std::vector<sim::TraceEvent>& events) {
   KvHistory h;
-  std::map<std::uint64_t, std::size_t> open;  // request number -> index in h.ops
+  std::unordered_map<std::uint64_t, std::size_t> open;  // request number -> index in h.ops
   std::vector<bool> done;
   for (const sim::TraceEvent& e : events) {
     if (e.kind == sim::Ev::ClientCall) {

@@ -124,20 +124,39 @@ std::vector<Violation> check_liveness(const std::vector<sim::TraceEvent>& events
       if (it != leader_at.end() && it->second < 0) it->second = t;
     }
   };
-  look(q);
   std::set<std::uint64_t> puts_after;  // request numbers of puts called at/after q
   std::int64_t put_ok_at = -1;
   std::int64_t end_ns = q;
+  // Leaders can only appear at the events update() acts on, so look() runs after those
+  // only; once every cluster has had a leader and a put has succeeded nothing later can
+  // change the verdict, and the scan stops.
+  std::size_t leaderless = leader_at.size();
+  auto look_count = [&](std::int64_t t) {
+    look(t);
+    leaderless = 0;
+    for (const auto& [c, at] : leader_at) leaderless += at < 0;
+  };
+  look_count(q);
   for (std::size_t i = quiet; i < events.size(); ++i) {
     const sim::TraceEvent& e = events[i];
     if (e.kind == sim::Ev::Expect) continue;  // verdicts appended after the run
     end_ns = std::max(end_ns, e.at.ns);
     if (e.at.ns > deadline) break;
-    update(e);
-    look(e.at.ns);
-    if (e.kind == sim::Ev::ClientCall && e.a == "put") puts_after.insert(e.index);
-    if (e.kind == sim::Ev::ClientDone && e.a == "ok" && puts_after.count(e.index) && put_ok_at < 0)
-      put_ok_at = e.at.ns;
+    switch (e.kind) {
+      case sim::Ev::ProcStart: case sim::Ev::ProcExit: case sim::Ev::Bootstrap: case sim::Ev::Role: case sim::Ev::Member:
+        update(e);
+        if (leaderless) look_count(e.at.ns);
+        break;
+      case sim::Ev::ClientCall:
+        if (e.a == "put") puts_after.insert(e.index);
+        break;
+      case sim::Ev::ClientDone:
+        if (put_ok_at < 0 && e.a == "ok" && puts_after.count(e.index)) put_ok_at = e.at.ns;
+        break;
+      default:
+        break;
+    }
+    if (leaderless == 0 && put_ok_at >= 0) break;
   }
   const bool complete = end_ns > deadline;
   std::vector<std::string> missing;

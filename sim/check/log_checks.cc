@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -30,6 +31,15 @@ struct FirstHolder {
   std::int64_t at_ns = 0;
 };
 
+struct TripleHash {
+  std::size_t operator()(const std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>& k) const {
+    std::uint64_t h = std::get<0>(k) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ std::get<1>(k)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ std::get<2>(k)) * 0x94d049bb133111ebULL;
+    return static_cast<std::size_t>(h ^ (h >> 31));
+  }
+};
+
 std::string prev_text(const std::optional<std::uint64_t>& t) {
   return t ? fmt::format("after a term-{} entry", *t) : std::string("with no earlier entry known");
 }
@@ -43,7 +53,8 @@ std::vector<Violation> check_log_matching(const std::vector<sim::TraceEvent>& ev
   // (cluster, index, term) -> first holder. By induction on the index, equal digests and
   // equal predecessor terms at every (index, term) mean equal prefixes: an entry's
   // predecessor cannot change while the entry stays (overwriting it drops the suffix).
-  std::map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>, FirstHolder> first;
+  // A hash map: only looked up (one try_emplace per `append`, ~21k per reference trace).
+  std::unordered_map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>, FirstHolder, TripleHash> first;
   std::set<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> reported;
   std::uint64_t checked = 0;
   auto log_of = [&](const sim::TraceEvent& e) -> DurableLog& {
