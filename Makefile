@@ -44,13 +44,16 @@ fidelity: build
 	@./scripts/fidelity.sh $(BUILD)/tools/raftlab
 
 # results/PLANTED_BUGS.md: seeds to detection of every planted bug (reference scenario,
-# PB_REF_SEEDS per bug; the detection test's scenario, PB_DETECT_SEEDS), the correct code
+# PB_REF_SEEDS per bug; the detection test's scenario, PB_DETECT_SEEDS; its large-value
+# scenario, PB_LV_SEEDS), the correct code
 # over the same seeds, shrunk failures. About 10 min on 2 idle cores.
 PB_REF_SEEDS ?= 60
 PB_DETECT_SEEDS ?= 1000
+PB_LV_SEEDS ?= 2000
 planted-bugs: build
 	@./scripts/planted_bugs.sh $(BUILD)/tools/raftlab results/PLANTED_BUGS.md \
-	  scenarios/lab/reference.json:$(PB_REF_SEEDS) tests/lab/data/detect.json:$(PB_DETECT_SEEDS)
+	  scenarios/lab/reference.json:$(PB_REF_SEEDS) tests/lab/data/detect.json:$(PB_DETECT_SEEDS) \
+	  tests/lab/data/detect-large-values.json:$(PB_LV_SEEDS)
 
 # A long sweep of the correct code (100,000 seeds of the reference scenario), sharded with
 # GNU parallel and merged; failures under fuzz-sweep/failures/. LONG_SEEDS to change.
