@@ -208,9 +208,11 @@ std::map<std::string, std::string> printed_exports(const std::string& output) {
 // `etcdctl member add` of a spare through the other members, at whatever moment the
 // schedule says (strict reconfiguration may refuse it: recorded), then — if it was
 // added and the fault has a duration — the spare's start at at + duration (or when the
-// add answers, if later), with the printed ETCD_* variables exported. fault_end's `b`
-// records the outcome: "failed: <etcdctl error>", "added <id>, never started",
-// "added <id>, started".
+// add answers, if later), with the printed ETCD_INITIAL_CLUSTER and
+// ETCD_INITIAL_CLUSTER_STATE exported. With after_leader_change the add first waits for
+// the next leader change. fault_end's `b` records the outcome: "failed: <etcdctl error>",
+// "added <id>, never started", "added <id>, started" (+ "; the add followed ..." /
+// "; no new leader within 10s").
 void Runner::Impl::member_add(std::size_t i) {
   if (!s->faults[i].after_leader_change) return add_now(i, "");
   // The next leader change: a running member leading at a term above every running

@@ -405,7 +405,7 @@ TEST(MemberAddSchedule, DrawTargetsOnlySparesEachOnceWithinMaxDown) {
 TEST(MemberAddSchedule, MaterializedScheduleGivesTheBudgetRunsTraceAndIsWrittenBack) {
   const auto s = load(kGrow);
   int with_adds = 0;
-  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const auto m = nemesis::materialize(s, seed);
     bool has_add = false;
     for (const auto& f : m.faults) has_add = has_add || f.kind == FaultKind::kMemberAdd;
@@ -421,7 +421,7 @@ TEST(MemberAddSchedule, MaterializedScheduleGivesTheBudgetRunsTraceAndIsWrittenB
     EXPECT_EQ(budget.hash, run(*back.scenario, seed).hash) << "seed " << seed;
     EXPECT_NE(text.find("\"kind\":\"member_add\""), std::string::npos);
   }
-  EXPECT_GT(with_adds, 15);
+  EXPECT_GT(with_adds, 10);
 }
 
 // Over many seeds the adds meet every outcome, and the correct code passes every checker.
