@@ -110,6 +110,7 @@ struct FuzzArgs {
   std::string shard;
   std::string out = "fuzz-out";
   bool json = false;
+  std::string hash = "sha256";
   std::vector<std::string> bugs;
   std::string trace_level = "default";
   bool quiet = false;
@@ -156,8 +157,10 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   o.settings.seed_timeout_s = a.seed_timeout_s;
   o.settings.max_rss_mb = a.max_rss_mb;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
-  // Only --json prints a passing seed's trace hash; failures are always hashed.
-  o.settings.hash_every_seed = a.json;
+  // Only --json prints a passing seed's trace hash; failures are always hashed. With
+  // --hash fp64 passing seeds get the cheap fingerprint instead (every seed gets one).
+  o.settings.hash_every_seed = a.json && a.hash == "sha256";
+  o.settings.fingerprint = a.json && a.hash == "fp64";
   o.out_dir = a.out;
   auto s = load_scenario(a.scenario, err);
   if (!s) return kExitBadInput;
@@ -271,13 +274,16 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
   const std::string expect = !a.expect_hash.empty()            ? a.expect_hash
                              : header && !a.seed && same_bugs ? header->trace_sha256
                                                                : "";
+  // A 16-digit --expect-hash is a `fuzz --hash fp64` fingerprint, compared with trace_fp.
+  const bool expect_fp = expect.size() == 16;
+  settings.fingerprint = true;
   // In a child process: a run that aborts (raft's assertion) is reported, not fatal.
   const lab::SeedResult r = lab::run_one_isolated(lab::materialize(s, seed), seed, settings, a.trace_out);
   if (!r.error.empty()) {
     err << "raftlab replay: " << r.error << "\n";
     return kExitBadInput;
   }
-  const bool hash_ok = expect.empty() || expect == r.trace_sha256;
+  const bool hash_ok = expect.empty() || expect == (expect_fp ? r.trace_fp : r.trace_sha256);
   if (a.json) {
     auto j = lab::seed_json(r);
     j["file"] = a.file;
@@ -289,10 +295,10 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
     out << fmt::format("replay {} seed={}{}\n", a.file, seed,
                        settings.planted_bugs.empty() ? "" : fmt::format(" planted_bugs={}", fmt::join(settings.planted_bugs, ",")));
     if (r.trace_sha256.empty()) out << "trace: none (the run's process died before it ended)\n";
-    else out << fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
+    else out << fmt::format("trace_sha256={} events={} trace_fp={}\n", r.trace_sha256, r.events, r.trace_fp);
     if (!expect.empty())
       out << (hash_ok ? "reproduced: the trace hash matches the recorded one\n"
-                      : fmt::format("DIFFERENT: expected trace_sha256={}\n", expect));
+                      : fmt::format("DIFFERENT: expected {}={}\n", expect_fp ? "trace_fp" : "trace_sha256", expect));
     out << lab::verdict_text(r);
     if (!r.checker_summary.empty()) out << "checkers:\n" << r.checker_summary;
   }
@@ -497,6 +503,10 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     f->add_option("--shard", a->shard, "K/M: run only the seeds with seed % M == K-1 (for sweeps over many machines)");
     f->add_option("--out", a->out, "Directory for failure files (default fuzz-out)");
     f->add_flag("--json", a->json, "JSON Lines: one object per seed, in seed order, then a summary object");
+    f->add_option("--hash", a->hash,
+                  "--json: each seed's trace_sha256 (sha256, default) or, cheaper, a 64-bit trace_fp (fp64; failing "
+                  "seeds keep their trace_sha256 too)")
+        ->check(CLI::IsMember({"sha256", "fp64"}));
     f->add_option("--plant-bug", a->bugs, "Run with this planted bug in raft/ (repeatable; see docs/fault-lab.md)");
     f->add_option("--trace-level", a->trace_level, "Trace detail the checkers read: default or full")
         ->check(CLI::IsMember({"default", "full"}));
@@ -521,7 +531,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto a = std::make_shared<ReplayArgs>();
     auto* r = app.add_subcommand("replay", "Re-run a failure (or any scenario) exactly: trace hash and checker verdicts");
     r->add_option("file", a->file, "Failure file (or scenario)")->required();
-    r->add_option("--expect-hash", a->expect_hash, "Exit 1 unless the trace's SHA-256 is this (default: the file's header)");
+    r->add_option("--expect-hash", a->expect_hash, "Exit 1 unless the trace's SHA-256 is this, or its trace_fp when 16 hex digits (default: the file's header)");
     auto* seed = r->add_option("--seed", a->seed, "Seed (default: the file's header, else the scenario's)");
     (void)seed;
     auto* bug = r->add_option("--plant-bug", a->bugs, "Planted bug(s) (default: the file's header)");

@@ -98,6 +98,57 @@ std::shared_ptr<const scenario::Scenario> materialize(const std::shared_ptr<cons
   return std::make_shared<const scenario::Scenario>(nemesis::materialize(*base, seed));
 }
 
+namespace {
+inline std::uint64_t rotl64(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+struct Fingerprint {
+  std::uint64_t h = 0x243f6a8885a308d3ULL;
+  void word(std::uint64_t v) { h = rotl64((h ^ v) * 0x9e3779b97f4a7c15ULL, 29); }
+  void str(const std::string& s) {
+    word(s.size());
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      word(w);
+    }
+    if (n) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      word(w);
+    }
+  }
+};
+}  // namespace
+
+std::uint64_t trace_fingerprint(const std::vector<sim::TraceEvent>& events) {
+  Fingerprint f;
+  for (const sim::TraceEvent& e : events) {
+    f.word(static_cast<std::uint64_t>(e.at.ns));
+    f.word(static_cast<std::uint64_t>(e.kind));
+    f.str(e.who);
+    f.word(e.member_id);
+    f.word(e.cluster_id);
+    f.word(e.term);
+    f.word(e.index);
+    f.word(e.peer);
+    f.str(e.a);
+    f.str(e.b);
+    f.str(e.c);
+  }
+  f.word(events.size());
+  // Final avalanche (murmur3's fmix64) so that nearby inputs give unrelated outputs.
+  std::uint64_t h = f.h;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::string fingerprint_hex(std::uint64_t fp) { return fmt::format("{:016x}", fp); }
+
 std::vector<check::Violation> judge(const std::vector<sim::TraceEvent>& events, std::string* summary) {
   check::LabReport rep = check::check_all(events);
   if (summary) *summary = rep.summary();
@@ -164,6 +215,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   r.ok = r.violations.empty();
   // A failure's hash goes into its file header and is what replay reproduces.
   if (!ro.hash_trace && !r.ok) r.trace_sha256 = d->world().trace().sha256();
+  if (settings.fingerprint) r.trace_fp = fingerprint_hex(trace_fingerprint(events));
   if (keep) *keep = std::move(d);
   return r;
 }
@@ -276,6 +328,7 @@ std::string to_wire(const SeedResult& r, std::uint64_t index) {
   j["seed"] = r.seed;
   j["ok"] = r.ok;
   j["h"] = r.trace_sha256;
+  j["fp"] = r.trace_fp;
   j["ev"] = r.events;
   j["end"] = r.end_ns;
   j["err"] = r.error;
@@ -298,6 +351,7 @@ bool from_wire(const std::string& line, SeedResult* r, std::uint64_t* index) {
     r->seed = j.at("seed").get<std::uint64_t>();
     r->ok = j.at("ok").get<bool>();
     r->trace_sha256 = j.at("h").get<std::string>();
+    r->trace_fp = j.at("fp").get<std::string>();
     r->events = j.at("ev").get<std::uint64_t>();
     r->end_ns = j.at("end").get<std::int64_t>();
     r->error = j.at("err").get<std::string>();
@@ -677,7 +731,9 @@ nlohmann::ordered_json seed_json(const SeedResult& r) {
   nlohmann::ordered_json j;
   j["seed"] = r.seed;
   j["ok"] = r.ok;
-  j["trace_sha256"] = r.trace_sha256;
+  // With a fingerprint (fuzz --hash fp64) a passing seed's line has trace_fp only.
+  if (r.trace_fp.empty() || !r.trace_sha256.empty()) j["trace_sha256"] = r.trace_sha256;
+  if (!r.trace_fp.empty()) j["trace_fp"] = r.trace_fp;
   j["events"] = r.events;
   if (!r.checkers.empty()) j["checkers"] = r.checkers;
   if (!r.violations.empty()) {
@@ -760,6 +816,7 @@ std::optional<MergeReport> merge(const std::vector<std::pair<std::string, std::s
   struct SeedLine {
     bool ok;
     std::string hash;
+    std::string fp;
     std::vector<std::string> checkers;
     std::string where;
   };
@@ -808,12 +865,17 @@ std::optional<MergeReport> merge(const std::vector<std::pair<std::string, std::s
           continue;
         }
         const auto seed = j.at("seed").get<std::uint64_t>();
-        SeedLine sl{j.at("ok").get<bool>(), j.value("trace_sha256", std::string{}),
+        SeedLine sl{j.at("ok").get<bool>(), j.value("trace_sha256", std::string{}), j.value("trace_fp", std::string{}),
                     j.value("checkers", std::vector<std::string>{}), fmt::format("{}:{}", name, n)};
         auto [it, fresh] = seeds.emplace(seed, sl);
         if (!fresh) {
           overlap.insert(seed);
-          if (it->second.ok != sl.ok || it->second.hash != sl.hash) conflict.insert(seed);
+          // Compare what both lines carry: the SHA-256 (default) and/or the fingerprint
+          // (--hash fp64 lines of passing seeds have only the latter).
+          const SeedLine& was = it->second;
+          const bool hashes_differ = !was.hash.empty() && !sl.hash.empty() && was.hash != sl.hash;
+          const bool fps_differ = !was.fp.empty() && !sl.fp.empty() && was.fp != sl.fp;
+          if (was.ok != sl.ok || was.checkers != sl.checkers || hashes_differ || fps_differ) conflict.insert(seed);
         }
       } catch (const std::exception& e) {
         *error = fmt::format("{}:{}: {} — merge reads the output of `raftlab fuzz --json`", name, n, e.what());

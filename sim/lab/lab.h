@@ -65,6 +65,9 @@ struct RunSettings {
   // hashed (their failure files and replay need it); a passing seed's hash is read only
   // by `fuzz --json` lines, and JSONL + SHA-256 of ~90k events is ~8% of a seed.
   bool hash_every_seed = true;
+  // Also compute SeedResult::trace_fp (trace_fingerprint) for every seed: ~1/10 of the
+  // hash's cost, enough for `merge` to see that two shards ran a seed differently.
+  bool fingerprint = false;
 };
 
 // One seed's verdict.
@@ -72,6 +75,7 @@ struct SeedResult {
   std::uint64_t seed = 0;
   bool ok = true;                            // no checker found a violation (and the run was built)
   std::string trace_sha256;                  // "" for a passing seed without hash_every_seed
+  std::string trace_fp;                      // %016x of trace_fingerprint ("" unless asked for)
   std::uint64_t events = 0;
   std::int64_t end_ns = 0;
   std::vector<check::Violation> violations;  // as the checkers report them
@@ -86,6 +90,15 @@ struct SeedResult {
 // The scenario with this seed's explicit schedule (the nemesis' draw), ready to run.
 std::shared_ptr<const scenario::Scenario> materialize(const std::shared_ptr<const scenario::Scenario>& base,
                                                       std::uint64_t seed);
+
+// A 64-bit fingerprint of a trace's events (not of their JSONL text): every field of
+// every event in order (time, kind, the ids and numbers, each string with its length),
+// mixed word by word with an invertible step (xor, multiply by an odd constant, rotate),
+// so any single changed field changes it. Not cryptographic, not the trace_sha256 of the
+// JSONL: a cheap determinism check between runs of one build (`fuzz --hash fp64`,
+// `merge`, `replay --expect-hash`). Same events => same value on every machine.
+std::uint64_t trace_fingerprint(const std::vector<sim::TraceEvent>& events);
+std::string fingerprint_hex(std::uint64_t fp);  // %016x
 
 // Every checker on one trace (sim/check's single entry point, check::check_all); the
 // per-checker verdict lines in *summary when given.

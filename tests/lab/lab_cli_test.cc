@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -285,6 +286,108 @@ TEST_F(Lab, ReplayOfABudgetScenarioGivesTheFuzzHash) {
     EXPECT_EQ(r.rc, j["ok"].get<bool>() ? 0 : 1) << r.out << r.err;
     EXPECT_NE(r.out.find("reproduced"), std::string::npos) << r.out;
   }
+}
+
+// --hash fp64: passing seeds carry a 64-bit trace_fp instead of the SHA-256; failing seeds
+// keep their trace_sha256 (failure file, replay) and get a trace_fp too. The lines still
+// do not depend on --jobs, replay --expect-hash FP reproduces a fingerprint, and merge
+// finds a seed whose fingerprints differ between shards.
+TEST_F(Lab, FuzzFingerprintLinesReplayAndMerge) {
+  const std::string detect = (kSource / "tests/lab/data/detect.json").string();
+  const std::string out = (dir_ / "out").string();
+  auto sweep = [&](const char* jobs) {
+    return cli({"fuzz", detect, "--seeds", "8", "--json", "-q", "--hash", "fp64", "--plant-bug", "apply-before-commit",
+                "--jobs", jobs, "--out", out});
+  };
+  const CliRun one = sweep("1"), two = sweep("2");
+  ASSERT_TRUE(one.rc == 0 || one.rc == 1) << one.err;
+  const auto a = seed_lines(one.out);
+  ASSERT_EQ(a.size(), 8u) << one.out;
+  EXPECT_EQ(a, seed_lines(two.out));
+  int passing = 0, failing = 0;
+  std::string passing_line;
+  for (const auto& l : a) {
+    const auto j = nlohmann::json::parse(l);
+    ASSERT_TRUE(j.contains("trace_fp")) << l;
+    const std::string fp = j["trace_fp"].get<std::string>();
+    EXPECT_EQ(fp.size(), 16u) << l;
+    const std::string seed = std::to_string(j["seed"].get<std::uint64_t>());
+    if (j["ok"].get<bool>()) {
+      ++passing;
+      EXPECT_FALSE(j.contains("trace_sha256")) << l;
+      if (passing_line.empty()) passing_line = l;
+      const CliRun r = cli({"replay", detect, "--seed", seed, "--plant-bug", "apply-before-commit", "--expect-hash", fp});
+      EXPECT_EQ(r.rc, 0) << r.out << r.err;
+      EXPECT_NE(r.out.find("reproduced"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("trace_fp=" + fp), std::string::npos) << r.out;
+      const CliRun wrong =
+          cli({"replay", detect, "--seed", seed, "--plant-bug", "apply-before-commit", "--expect-hash", std::string(16, '0')});
+      EXPECT_EQ(wrong.rc, 1);
+      EXPECT_NE(wrong.out.find("DIFFERENT: expected trace_fp="), std::string::npos) << wrong.out;
+    } else {
+      ++failing;
+      const std::string sha = j["trace_sha256"].get<std::string>();
+      EXPECT_EQ(sha.size(), 64u) << l;
+      // The failure file's header holds the same SHA-256, and replay reproduces it.
+      const CliRun r = cli({"replay", j["failure_file"].get<std::string>()});
+      EXPECT_EQ(r.rc, 1) << r.out << r.err;
+      EXPECT_NE(r.out.find("trace_sha256=" + sha), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("reproduced"), std::string::npos) << r.out;
+    }
+  }
+  EXPECT_GT(passing, 0);
+  EXPECT_GT(failing, 0);
+  // Merge: the same sweep twice overlaps without conflicts; an edited fingerprint conflicts.
+  const fs::path f1 = dir_ / "a.jsonl", f2 = dir_ / "b.jsonl";
+  write_text(f1, one.out);
+  const CliRun same = cli({"merge", f1.string(), f1.string()});
+  EXPECT_EQ(same.out.find("different results"), std::string::npos) << same.out;
+  std::string edited = one.out;
+  const std::string fp = nlohmann::json::parse(passing_line)["trace_fp"].get<std::string>();
+  const auto at = edited.find(fp);
+  ASSERT_NE(at, std::string::npos);
+  edited.replace(at, fp.size(), fp == std::string(16, '1') ? std::string(16, '2') : std::string(16, '1'));
+  write_text(f2, edited);
+  const CliRun m = cli({"merge", f1.string(), f2.string()});
+  EXPECT_EQ(m.rc, 1);
+  EXPECT_NE(m.out.find("different results"), std::string::npos) << m.out;
+}
+
+TEST(LabFingerprint, EveryFieldCounts) {
+  sim::TraceEvent e;
+  e.at = sim::Time{12345};
+  e.kind = sim::Ev::Apply;
+  e.who = "etcd1";
+  e.member_id = 1;
+  e.cluster_id = 2;
+  e.term = 3;
+  e.index = 4;
+  e.peer = 5;
+  e.a = "normal:0123456789abcdef";
+  e.b = "put k";
+  e.c = "v";
+  const std::vector<sim::TraceEvent> base(3, e);
+  const std::uint64_t fp = lab::trace_fingerprint(base);
+  EXPECT_EQ(fp, lab::trace_fingerprint(std::vector<sim::TraceEvent>(3, e)));
+  EXPECT_EQ(lab::fingerprint_hex(fp).size(), 16u);
+  std::vector<std::function<void(sim::TraceEvent&)>> edits = {
+      [](sim::TraceEvent& x) { x.at = sim::Time{12346}; },  [](sim::TraceEvent& x) { x.kind = sim::Ev::Append; },
+      [](sim::TraceEvent& x) { x.who = "etcd2"; },          [](sim::TraceEvent& x) { x.member_id = 9; },
+      [](sim::TraceEvent& x) { x.cluster_id = 9; },         [](sim::TraceEvent& x) { x.term = 9; },
+      [](sim::TraceEvent& x) { x.index = 9; },              [](sim::TraceEvent& x) { x.peer = 9; },
+      [](sim::TraceEvent& x) { x.a.push_back('0'); },               [](sim::TraceEvent& x) { x.b = "put "; },
+      [](sim::TraceEvent& x) { x.c.clear(); },              [](sim::TraceEvent& x) { x.a.pop_back(); }};
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    auto v = base;
+    edits[i](v[1]);
+    EXPECT_NE(lab::trace_fingerprint(v), fp) << "edit " << i;
+  }
+  // Moving text from one field to the next is a different trace too (lengths are hashed).
+  auto moved = base;
+  moved[0].b = "put";
+  moved[0].c = " kv";
+  EXPECT_NE(lab::trace_fingerprint(moved), fp);
+  EXPECT_NE(lab::trace_fingerprint(std::vector<sim::TraceEvent>(2, e)), fp);
 }
 
 TEST(LabHeader, RoundTrips) {
