@@ -67,6 +67,7 @@ def main():
     bug = [] if len(sys.argv) == 5 else ["--plant-bug", "commit-old-term"]
     tot = [0, 0, 0, 0]
     seeds_old = seeds_conf = 0
+    conf_seeds = []
     with tempfile.TemporaryDirectory() as d:
         for s in range(1, seeds + 1):
             tr = os.path.join(d, "t.jsonl")
@@ -76,11 +77,13 @@ def main():
             tot = [a + b for a, b in zip(tot, r)]
             seeds_old += r[2] > 0
             seeds_conf += r[3] > 0
+            if r[3] > 0:
+                conf_seeds.append(s)
     print(f"{scenario}, seeds 1..{seeds}, {'planted commit-old-term' if bug else 'correct code'}:")
     print(f"  leaders elected                      {tot[0]}")
     print(f"  orphan first entries of a term       {tot[1]}")
     print(f"  old-term entries committed by count  {tot[2]} (in {seeds_old} seeds)")
-    print(f"  ... with a higher-term entry elsewhere {tot[3]} (in {seeds_conf} seeds)")
+    print(f"  ... with a higher-term entry elsewhere {tot[3]} (in {seeds_conf} seeds{': ' + ' '.join(map(str, conf_seeds)) if conf_seeds else ''})")
 
 if __name__ == "__main__":
     main()

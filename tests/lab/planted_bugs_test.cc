@@ -44,10 +44,11 @@ struct Budget {
 // exists since raft limits a MsgApp by bytes as etcd does (1 MiB): with values just over
 // 1 MiB (tests/lab/data/detect-large-values.json) a new leader's older entries travel one
 // per message ahead of its own-term entry, and the planted bug does commit them by
-// counting replicas in many seeds (scripts/fig8_window.py). Safety breaks only if another
-// member then holds a conflicting higher-term entry at that index — the orphaned first
-// entry of a leader that died before any voter stored it — and that member wins before
-// the new leader's own entry lands; no schedule drawn so far has put the two together
+// counting replicas in a third of the seeds (scripts/fig8_window.py). Safety breaks only
+// if another member then holds a conflicting higher-term entry at that index — the
+// orphaned first entry of a leader that died before any voter stored it; seen once in 500
+// seeds — and that member wins before the new leader's own entry lands; no schedule drawn
+// so far has put it all together
 // (results/PLANTED_BUGS.md: the sweeps and the counts of each step). tests/check/planted_bugs_test.cc
 // and tests/raft/msg_size_test.cc build the Figure 8 situation by hand and it is caught
 // there. The correct code passes the large-value scenario below.
