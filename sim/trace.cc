@@ -43,26 +43,35 @@ const char* ev_name(Ev e) {
 }
 
 namespace {
-// The calling thread's spare event storage (empty, with capacity): see Trace::Trace.
-std::vector<TraceEvent>& spare_events() {
-  thread_local std::vector<TraceEvent> spare;
-  return spare;
+// The calling thread's spare event storage (empty, with capacity): see Trace::Trace. Held
+// through a trivially destructible pointer that the thread's exit clears, so a Trace that
+// outlives its thread's thread_local objects (a static one, say) simply frees its own.
+thread_local std::vector<TraceEvent>* t_spare = nullptr;
+struct SpareOwner {
+  std::vector<TraceEvent> storage;
+  SpareOwner() { t_spare = &storage; }
+  ~SpareOwner() { t_spare = nullptr; }
+};
+std::vector<TraceEvent>* spare_events() {
+  thread_local SpareOwner owner;  // constructed on first use, destroyed at thread exit
+  return t_spare;
 }
 constexpr std::size_t kFirstReserve = 4096;
 }  // namespace
 
 Trace::Trace(TraceLevel level) : level_(level) {
   if (level_ == TraceLevel::Off) return;
-  std::vector<TraceEvent>& spare = spare_events();
-  if (spare.capacity() > kFirstReserve) events_.swap(spare);
+  std::vector<TraceEvent>* spare = spare_events();
+  if (spare && spare->capacity() > kFirstReserve) events_.swap(*spare);
   else events_.reserve(kFirstReserve);
 }
 
 Trace::~Trace() {
-  std::vector<TraceEvent>& spare = spare_events();
-  if (events_.capacity() > spare.capacity()) {
+  // After the thread's SpareOwner is gone t_spare is null: do not touch it again.
+  std::vector<TraceEvent>* spare = t_spare;
+  if (spare && events_.capacity() > spare->capacity()) {
     events_.clear();
-    spare.swap(events_);
+    spare->swap(events_);
   }
 }
 
