@@ -104,7 +104,7 @@ L.append("`commit-old-term` (Figure 8) needs three things at once: (1) a leader 
          "large-value scenario (seed 110: m2, leader of term 6, committed index 38 of term 2 by counting while m1 held "
          "index 38 of term 3 — Figure 8 (c)), but the follower stored m2's own term-6 entry 2 ms later and (3) never "
          "came. No seed has put all three together: the sweeps above, and, "
-         "while this was built, seeds 1..20,000 of `detect-large-values.json` and more than 60,000 seeds of other "
+         "while this was built, seeds 1..120,000 of `detect-large-values.json` and more than 60,000 seeds of other "
          "three- and five-member budgets with crashes, partitions, one-way cuts, delays, reordering, loss up to 0.8 "
          "and slow fsync. `tests/check/planted_bugs_test.cc` and "
          "`tests/raft/msg_size_test.cc` build the Figure 8 situation by hand and the checkers / the commit rule catch it.\n")
