@@ -33,9 +33,10 @@ for rep in 1 2 3; do
   done
 done
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$work" "$scenario" "$seeds" "$out" "$raftlab" "$load" "$(nproc)" <<'PY'
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+python3 - "$work" "$scenario" "$seeds" "$out" "$raftlab" "$load" "$(nproc)" "$commit" <<'PY'
 import json, re, statistics, sys
-work, scenario, seeds, out, raftlab, load, cores = sys.argv[1:8]
+work, scenario, seeds, out, raftlab, load, cores, commit = sys.argv[1:9]
 seeds = int(seeds)
 modes = {"plain": "`fuzz` (human output)", "json": "`fuzz --json`", "json-fp64": "`fuzz --json --hash fp64`"}
 rows = {}
@@ -56,7 +57,7 @@ for mode in modes:
 med = lambda mode, j, k: statistics.median(r[k] for r in rows[(mode, j)])
 L = ["# `raftlab fuzz` scaling from 1 to 2 jobs\n",
      f"Regenerate: `scripts/fuzz_scaling.sh {raftlab} {scenario} {seeds}` (3 interleaved repetitions per mode and job count, medians).\n",
-     f"Scenario `{scenario}`, seeds 1..{seeds} per run, worker processes (`--jobs`), default trace level. "
+     f"Source tree `{commit}`. Scenario `{scenario}`, seeds 1..{seeds} per run, worker processes (`--jobs`), default trace level. "
      f"Machine: {cores} cores, load average {load} at the end (shared with other builds: wall-clock rates are lower bounds; "
      "the CPU time per seed is the machine-independent figure). Every mode runs and judges the same seeds; they differ "
      "only in what is computed for a passing seed's report line: nothing (plain), the SHA-256 of its JSONL trace "
