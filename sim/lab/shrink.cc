@@ -139,10 +139,13 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
   }
   auto budget = [&] { return r.runs < o.max_runs; };
   SeedResult last = r.first_result;
+  // A candidate that passes is not hashed (nobody reads its hash; failing ones still are).
+  RunSettings candidate_settings = o.settings;
+  candidate_settings.hash_every_seed = false;
   auto fails = [&](const scenario::Scenario& cand) {
     ++r.runs;
     auto sp = std::make_shared<const scenario::Scenario>(cand);
-    SeedResult res = run_one_isolated(sp, o.seed, o.settings);
+    SeedResult res = run_one_isolated(sp, o.seed, candidate_settings);
     const bool f = res.error.empty() &&
                    std::find(res.checkers.begin(), res.checkers.end(), r.checker) != res.checkers.end();
     if (f) last = std::move(res);
