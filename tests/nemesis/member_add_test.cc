@@ -19,6 +19,7 @@
 #include "sim/lab/shrink.h"
 #include "sim/nemesis/nemesis.h"
 #include "sim/scenario/loader.h"
+#include "tests/common/load_errors.h"
 #include "tests/common/cli_run.h"
 #include "tools/cli.h"
 
@@ -100,16 +101,7 @@ std::string with_spare(const std::string& extra, const std::string& spare_key = 
 
 void expect_error(const std::string& text, const std::string& path, const std::string& message,
                   const std::string& fix = "") {
-  auto r = scenario::load_string(text, "t.json");
-  ASSERT_FALSE(r.ok()) << text;
-  bool found = false;
-  std::string all;
-  for (const auto& e : r.errors) {
-    all += scenario::format(e) + "\n";
-    if (e.path == path && e.message.find(message) != std::string::npos && e.fix.find(fix) != std::string::npos)
-      found = true;
-  }
-  EXPECT_TRUE(found) << "wanted " << path << ": " << message << " — " << fix << "\ngot:\n" << all;
+  test::expect_load_error(text, path, message, fix);
 }
 
 TEST(MemberAddLoader, ParsesSparesAndTheFault) {

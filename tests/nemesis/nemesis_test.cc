@@ -17,6 +17,7 @@
 #include "sim/deploy.h"
 #include "sim/nemesis/nemesis.h"
 #include "sim/scenario/loader.h"
+#include "tests/common/load_errors.h"
 
 namespace raftlab {
 namespace {
@@ -84,16 +85,7 @@ std::string with_keys(const std::string& extra) {
 
 void expect_error(const std::string& extra, const std::string& path, const std::string& message,
                   const std::string& fix = "") {
-  auto r = scenario::load_string(with_keys(extra), "t.json");
-  ASSERT_FALSE(r.ok()) << extra;
-  bool found = false;
-  std::string all;
-  for (const auto& e : r.errors) {
-    all += scenario::format(e) + "\n";
-    if (e.path == path && e.message.find(message) != std::string::npos && e.fix.find(fix) != std::string::npos)
-      found = true;
-  }
-  EXPECT_TRUE(found) << "wanted " << path << ": " << message << " — " << fix << "\ngot:\n" << all;
+  test::expect_load_error(with_keys(extra), path, message, fix);
 }
 
 TEST(NemesisLoader, FaultErrorsNameThePathAndTheFix) {
