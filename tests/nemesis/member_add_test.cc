@@ -20,6 +20,7 @@
 #include "sim/nemesis/nemesis.h"
 #include "sim/scenario/loader.h"
 #include "tests/common/load_errors.h"
+#include "tests/nemesis/run_out.h"
 #include "tests/common/cli_run.h"
 #include "tools/cli.h"
 
@@ -62,25 +63,8 @@ Fault add(const std::string& spare, std::int64_t at_ms, std::int64_t start_after
   return f;
 }
 
-struct RunOut {
-  std::string hash;
-  std::vector<sim::TraceEvent> events;
-  sim::RunResult result;
-};
-
-RunOut run(const scenario::Scenario& s, std::uint64_t seed) {
-  sim::RunOptions o;
-  o.seed = seed;
-  std::vector<scenario::LoadError> errors;
-  auto d = sim::Deployment::build(s, o, &errors);
-  EXPECT_NE(d, nullptr) << (errors.empty() ? "" : scenario::format(errors.front()));
-  RunOut r;
-  if (!d) return r;
-  r.result = d->run();
-  r.hash = r.result.trace_sha256;
-  r.events = d->world().trace().events();
-  return r;
-}
+using test::RunOut;
+using test::run;
 
 const sim::TraceEvent* find(const RunOut& r, Ev kind, const std::string& a, const std::string& who = "") {
   for (const auto& e : r.events)

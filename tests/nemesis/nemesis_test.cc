@@ -18,6 +18,7 @@
 #include "sim/nemesis/nemesis.h"
 #include "sim/scenario/loader.h"
 #include "tests/common/load_errors.h"
+#include "tests/nemesis/run_out.h"
 
 namespace raftlab {
 namespace {
@@ -44,26 +45,8 @@ scenario::Scenario bare_small() {
   return s;
 }
 
-struct RunOut {
-  std::string hash;
-  std::vector<sim::TraceEvent> events;
-  sim::RunResult result;
-};
-
-RunOut run(const scenario::Scenario& s, std::uint64_t seed, sim::TraceLevel level = sim::TraceLevel::Default) {
-  sim::RunOptions o;
-  o.seed = seed;
-  o.trace_level = level;
-  std::vector<scenario::LoadError> errors;
-  auto d = sim::Deployment::build(s, o, &errors);
-  EXPECT_NE(d, nullptr) << (errors.empty() ? "" : scenario::format(errors.front()));
-  RunOut r;
-  if (!d) return r;
-  r.result = d->run();
-  r.hash = r.result.trace_sha256;
-  r.events = d->world().trace().events();
-  return r;
-}
+using test::RunOut;
+using test::run;
 
 Fault fault(FaultKind k, std::int64_t at_s, std::int64_t dur_ms) {
   Fault f;
