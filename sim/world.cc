@@ -246,6 +246,7 @@ void World::exec_etcd(int c, const etcd::MemberConfig& cfg) {
   net_.name_endpoint(h.origin.endpoint, k.spec.name);
   const std::uint64_t gen = k.gen;
   h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };
+  if (role_watch_) h.on_role = [this, c](raft::Role role, std::uint64_t term) { role_watch_(c, role, term); };
   // Each process instance gets its own stream, derived from the container name and a
   // start counter, so one member's draws never shift another's.
   Prng prng = root_.derive(fmt::format("member/{}/{}", k.spec.name, k.restarts + 1000 * k.instance));

@@ -157,6 +157,10 @@ class World {
   // The member ID the container runs as (or last ran as, from its data dir); 0 if none.
   std::uint64_t member_id_of(int c);
   void note(const std::string& text);
+  // Called whenever a member process's raft role or term changes (container, new role,
+  // term), from inside that member's Ready handling: act later (loop().after(0)), not in
+  // the callback. Set before the members start (the fault lab's leader-targeted faults).
+  void watch_roles(std::function<void(int c, raft::Role role, std::uint64_t term)> f) { role_watch_ = std::move(f); }
 
   // etcdctl: tries the endpoints in order (clientv3 balancer); fails with
   // "context deadline exceeded" after `timeout` (etcdctl --command-timeout, 5s).
@@ -197,6 +201,7 @@ class World {
     bool ever_started = false;
     std::unique_ptr<etcd::MemberFaults> faults;  // shared with its member processes
   };
+  std::function<void(int c, raft::Role role, std::uint64_t term)> role_watch_;
   void launch(int c);
   void launch_decided(int c, std::uint64_t gen, Launch l);
   void exec_etcd(int c, const etcd::MemberConfig& cfg);

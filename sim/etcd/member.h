@@ -94,6 +94,9 @@ struct MemberHost {
   const MemberFaults* faults = nullptr;  // null: no faults (instant fsync, true ticker)
   // Called once when the process exits by itself (fatal error, removed member).
   std::function<void(const std::string& error)> on_exit;
+  // Called (if set) whenever raft's role or term changes, after the Ready that changed it
+  // was handled: the fault lab strikes a leader the moment it is elected.
+  std::function<void(raft::Role role, std::uint64_t term)> on_role;
 };
 
 enum class Phase : std::uint8_t { Init, Bootstrapping, Running, Stopped };

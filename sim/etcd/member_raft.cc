@@ -171,6 +171,7 @@ void Member::note_role_change() {
   raft::SoftState now{node_->leader(), node_->role()};
   const std::uint64_t term = node_->term();
   if (now == last_soft_ && term == last_term_logged_) return;
+  if (host_.on_role) host_.on_role(now.role, term);
   if (!host_.trace->on()) {
     last_soft_ = now;
     last_term_logged_ = term;
