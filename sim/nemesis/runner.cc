@@ -34,6 +34,11 @@ struct Runner::Impl {
   std::map<std::size_t, int> net_rules;  // fault number -> Network rule id
   SpareHooks spares;
   std::set<std::string> added_spares;  // spares a member_add added to the cluster
+  // Crash/isolate faults: the container each one struck (absent: not struck, e.g. no
+  // leader, or still waiting for a leader change), and those waiting for a leader
+  // change (fault number -> the highest term when they began), in fault order.
+  std::map<std::size_t, int> struck;
+  std::map<std::size_t, std::uint64_t> waiting;
 
   struct Client {
     std::uint64_t no = 0;
@@ -78,23 +83,96 @@ struct Runner::Impl {
 
   void begin(std::size_t i);
   void end(std::size_t i);
+  void on_role(int c, raft::Role role, std::uint64_t term);
+  void strike(std::size_t i, int c, const std::string& why);
+  std::uint64_t highest_term() const;
   void member_add(std::size_t i);
   void wait_for_leader(std::size_t i, std::uint64_t term0, sim::Time until);
   void add_now(std::size_t i, const std::string& moment);
   void issue(std::size_t k);
 };
 
+std::uint64_t Runner::Impl::highest_term() const {
+  std::uint64_t t = 0;
+  for (const auto& m : w.members())
+    if (m.running) t = std::max(t, m.term);
+  return t;
+}
+
+// A crash or isolate hits container `c` now (`why`: how it was chosen, appended to the
+// `fault` event's detail).
+void Runner::Impl::strike(std::size_t i, int c, const std::string& why) {
+  const Fault& f = s->faults[i];
+  const std::string kind = scenario::fault_kind_name(f.kind);
+  if (c < 0) return;
+  const std::string& name = w.container(c).name;
+  record(sim::Ev::Fault, name, i, kind, describe(f) + why);
+  struck[i] = c;
+  if (f.kind == FaultKind::kCrash) {
+    hold(c);
+    w.crash(c, f.lose_unsynced);
+    return;
+  }
+  sim::NetFault r;  // isolate: the member in a group of its own, by member name
+  r.kind = sim::NetFault::Kind::Block;
+  r.by_groups = true;
+  r.by_host = false;
+  r.group_of_member[name] = 1;
+  net_rules[i] = w.net().add_fault(std::move(r));
+}
+
+// World::watch_roles: a member became leader. Every crash/isolate waiting for a leader
+// change since a lower term strikes `lag` later (the new leader, or its own target).
+void Runner::Impl::on_role(int c, raft::Role role, std::uint64_t term) {
+  if (role != raft::Role::Leader) return;
+  for (auto it = waiting.begin(); it != waiting.end();) {
+    if (term <= it->second) {
+      ++it;
+      continue;
+    }
+    const std::size_t i = it->first;
+    it = waiting.erase(it);
+    const Fault& f = s->faults[i];
+    const int target = f.target == scenario::kLeaderTarget ? c : w.container_index(f.target);
+    const std::string why = fmt::format("; {} after {} was elected (term {})",
+                                        scenario::format_duration(f.lag_ns), w.container(c).name, term);
+    const sim::Time until = sim::nanos(nemesis::fault_end_ns(f));
+    w.loop().after(sim::nanos(f.lag_ns), [this, i, target, why, until] {
+      if (w.now() < until) strike(i, target, why);
+    });
+  }
+}
+
 void Runner::Impl::begin(std::size_t i) {
   const Fault& f = s->faults[i];
   const std::string kind = scenario::fault_kind_name(f.kind);
-  const int c = f.target.empty() ? -1 : w.container_index(f.target);
+  const int c = f.target.empty() || f.target == scenario::kLeaderTarget ? -1 : w.container_index(f.target);
+  if (f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate) {
+    // Recorded when it strikes (strike()): the member it hits is known only then.
+    if (f.after_leader_change) {
+      waiting[i] = highest_term();
+      return;
+    }
+    if (f.target != scenario::kLeaderTarget) return strike(i, c, "");
+    // The current leader: the running member that leads at the highest term.
+    int leader = -1;
+    std::uint64_t term = 0;
+    for (const auto& m : w.members()) {
+      if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= term)) continue;
+      leader = w.container_index(m.name);
+      term = m.term;
+    }
+    if (leader < 0) {
+      record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
+      return;
+    }
+    return strike(i, leader, fmt::format("; {} led at term {}", w.container(leader).name, term));
+  }
   record(sim::Ev::Fault, f.target, i, kind, describe(f));
   switch (f.kind) {
     case FaultKind::kCrash:
-      if (c < 0) return;
-      hold(c);
-      w.crash(c, f.lose_unsynced);
-      return;
+    case FaultKind::kIsolate:
+      return;  // above
     case FaultKind::kHostDown: {
       const int h = host_index(f.target);
       if (h < 0) return;
@@ -278,12 +356,30 @@ void Runner::Impl::add_now(std::size_t i, const std::string& moment) {
 void Runner::Impl::end(std::size_t i) {
   const Fault& f = s->faults[i];
   const std::string kind = scenario::fault_kind_name(f.kind);
+  if (f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate) {
+    waiting.erase(i);
+    const auto it = struck.find(i);
+    if (it == struck.end()) {
+      // Never struck: no leader when it began, or no leader change before its end.
+      if (f.after_leader_change) record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader change in time: nothing done");
+      record(sim::Ev::FaultEnd, "", i, kind, "");
+      return;
+    }
+    const int c = it->second;
+    record(sim::Ev::FaultEnd, w.container(c).name, i, kind, "");
+    if (f.kind == FaultKind::kCrash) {
+      if (release(c)) w.start(c);
+    } else if (auto r = net_rules.find(i); r != net_rules.end()) {
+      w.net().remove_fault(r->second);
+    }
+    return;
+  }
   const int c = f.target.empty() ? -1 : w.container_index(f.target);
   record(sim::Ev::FaultEnd, f.target, i, kind, "");
   switch (f.kind) {
     case FaultKind::kCrash:
-      if (c >= 0 && release(c)) w.start(c);
-      return;
+    case FaultKind::kIsolate:
+      return;  // above
     case FaultKind::kHostDown: {
       const int h = host_index(f.target);
       if (h < 0) return;
@@ -362,6 +458,10 @@ void Runner::set_spare_hooks(SpareHooks hooks) { impl_->spares = std::move(hooks
 void Runner::install() {
   Impl& m = *impl_;
   const scenario::Scenario& s = *m.s;
+  const bool waits = std::any_of(s.faults.begin(), s.faults.end(), [](const Fault& f) {
+    return (f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate) && f.after_leader_change;
+  });
+  if (waits) m.w.watch_roles([&m](int c, raft::Role role, std::uint64_t term) { m.on_role(c, role, term); });
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     const Fault& f = s.faults[i];
     m.w.loop().at(sim::nanos(f.at_ns), [&m, i] { m.begin(i); });

@@ -28,7 +28,15 @@ bool takes_members_down(FaultKind k) {
 // member is down, and a leader it lost is being replaced (within ~2 election timeouts).
 bool disrupts(FaultKind k) {
   return k == FaultKind::kCrash || k == FaultKind::kHostDown || k == FaultKind::kTerminate ||
-         k == FaultKind::kPartition || k == FaultKind::kOneWay || k == FaultKind::kMemberRemove;
+         k == FaultKind::kPartition || k == FaultKind::kOneWay || k == FaultKind::kMemberRemove ||
+         k == FaultKind::kIsolate;
+}
+
+// " 3ms after the next leader change" / "" (crash, isolate).
+std::string leader_change_text(const Fault& f) {
+  if (!f.after_leader_change) return "";
+  if (f.lag_ns == 0) return " at the next leader change";
+  return fmt::format(" {} after the next leader change", format_duration(f.lag_ns));
 }
 
 std::string ppm_text(std::int64_t ppm) {
@@ -71,7 +79,15 @@ std::string describe(const Fault& f) {
   if (f.duration_ns > 0) dur = fmt::format(" for {}", format_duration(f.duration_ns));
   switch (f.kind) {
     case FaultKind::kCrash:
+      if (f.after_leader_change)
+        return fmt::format("{} killed{}, until {}{}", f.target, leader_change_text(f), format_duration(f.at_ns + f.duration_ns),
+                           f.lose_unsynced ? ", unsynced writes lost" : "");
       return fmt::format("{} killed{}{}", f.target, dur, f.lose_unsynced ? ", unsynced writes lost" : "");
+    case FaultKind::kIsolate:
+      if (f.after_leader_change)
+        return fmt::format("{} isolated from its peers{}, until {}", f.target, leader_change_text(f),
+                           format_duration(f.at_ns + f.duration_ns));
+      return fmt::format("{} isolated from its peers{}", f.target, dur);
     case FaultKind::kHostDown: return fmt::format("host {} down{}", f.target, dur);
     case FaultKind::kTerminate:
       if (f.duration_ns == 0) return fmt::format("{} instance terminated, data dir gone", f.target);
@@ -147,15 +163,36 @@ std::vector<Fault> draw(const scenario::Scenario& s, std::uint64_t seed) {
     for (const auto& m : members)
       if (!gone.count(m)) alive.push_back(m);
     auto pick = [&](const std::vector<std::string>& from) { return from[static_cast<size_t>(p.uniform(from.size()))]; };
+    // A crash or isolate strikes the leader with chance leader_fraction (no draw at all
+    // when it is 0, so budgets without it draw as before); half of those wait for the
+    // next leader change and strike `lag` after it.
+    auto leader_target = [&](Fault& x) {
+      if (b.leader_ppm == 0 || !p.chance(static_cast<std::uint64_t>(b.leader_ppm), kPpm)) return false;
+      x.target = scenario::kLeaderTarget;
+      if (p.chance(1, 2)) {
+        x.after_leader_change = true;
+        x.lag_ns = p.between(0, std::min(b.leader_lag_max_ns, x.duration_ns - 1));
+      }
+      return true;
+    };
     if (members.empty() && kind != FaultKind::kHostDown && kind != FaultKind::kMemberAdd) continue;
     std::vector<std::string> down;  // members this fault takes down
     std::int64_t down_to = t + dur;
     switch (kind) {
       case FaultKind::kCrash:
         if (alive.empty()) continue;
-        f.target = pick(alive);
+        if (leader_target(f)) {
+          // Counted as one more member down: a leader is never one that is down already.
+          down = {fmt::format("leader#{}", out.size())};
+        } else {
+          f.target = pick(alive);
+          down = {f.target};
+        }
         f.lose_unsynced = p.chance(static_cast<std::uint64_t>(b.lose_unsynced_ppm), kPpm);
-        down = {f.target};
+        break;
+      case FaultKind::kIsolate:
+        if (members.size() < 2) continue;
+        if (!leader_target(f)) f.target = pick(members);
         break;
       case FaultKind::kHostDown:
         f.target = pick(hosts);
@@ -294,7 +331,10 @@ ojson fault_json(const Fault& f) {
   if (f.kind == FaultKind::kSlowFsync) j["latency"] = format_duration(f.delay_ns);
   if (f.kind == FaultKind::kClock) j["rate"] = number_from_ppm(f.rate_ppm);
   if (f.kind == FaultKind::kCrash) j["lose_unsynced"] = f.lose_unsynced;
-  if (f.kind == FaultKind::kMemberAdd && f.after_leader_change) j["after_leader_change"] = true;
+  if ((f.kind == FaultKind::kMemberAdd || f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate) &&
+      f.after_leader_change)
+    j["after_leader_change"] = true;
+  if (f.after_leader_change && f.lag_ns > 0) j["lag"] = format_duration(f.lag_ns);
   if (f.kind != FaultKind::kMemberRemove &&
       (f.duration_ns > 0 || (f.kind != FaultKind::kTerminate && f.kind != FaultKind::kMemberAdd)))
     j["duration"] = format_duration(f.duration_ns);

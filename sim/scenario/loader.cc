@@ -357,11 +357,11 @@ const Keys kTopKeys = {"name",    "description", "seed",     "duration", "etcd_v
                        "fsync_latency", "faults", "nemesis", "clients"};
 const Keys kFaultKeys = {"at",   "kind", "target", "duration", "lose_unsynced", "hosts", "members",
                          "from", "to",   "probability", "delay", "latency", "rate", "note",
-                         "after_leader_change"};
+                         "after_leader_change", "lag"};
 const Keys kNemesisKeys = {"kinds",        "start",      "end",          "mean_gap",      "min_duration",
                            "max_duration", "max_down",   "max_faults",   "max_terminations", "lose_unsynced",
                            "loss",         "duplicate",  "reorder",      "reorder_delay", "delay",
-                           "clock_rates",  "slow_fsync"};
+                           "clock_rates",  "slow_fsync", "leader_fraction", "leader_lag_max"};
 const Keys kClientKeys = {"count", "start", "end", "think", "keys", "read_fraction", "serializable_fraction",
                           "timeout", "max_ops", "value_bytes", "endpoints"};
 constexpr int64_t kMaxClients = 1000;
@@ -905,7 +905,8 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   // Which keys each kind takes (besides at, kind, note); README table "Faults".
   Keys takes;
   switch (k) {
-    case FaultKind::kCrash: takes = {"target", "duration", "lose_unsynced"}; break;
+    case FaultKind::kCrash: takes = {"target", "duration", "lose_unsynced", "after_leader_change", "lag"}; break;
+    case FaultKind::kIsolate: takes = {"target", "duration", "after_leader_change", "lag"}; break;
     case FaultKind::kHostDown: takes = {"target", "duration"}; break;
     case FaultKind::kTerminate: takes = {"target", "duration"}; break;
     case FaultKind::kPartition: takes = {"hosts", "members", "duration"}; break;
@@ -935,6 +936,11 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
     if (const auto t = string_field(v, path, "target", true)) {
       if (k == FaultKind::kHostDown) {
         if (known_host(*t, tp)) f.target = *t;
+      } else if ((k == FaultKind::kCrash || k == FaultKind::kIsolate) && *t == kLeaderTarget) {
+        if (member_names_set_.count(*t))
+          error(tp, "\"leader\" here means whichever member leads, and a member is also named \"leader\"",
+                "rename that member");
+        f.target = *t;
       } else if (known_member(*t, tp)) {
         f.target = *t;
       }
@@ -961,6 +967,20 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   }
   if (has("after_leader_change")) {
     if (const auto b = bool_field(v, path, "after_leader_change")) f.after_leader_change = *b;
+  }
+  if (has("lag")) {
+    if (const auto d = duration_field(v, path, "lag", false)) {
+      if (!f.after_leader_change)
+        error(child_path(path, "lag"), "\"lag\" is the time from a leader change to the fault, and this fault has no "
+                                       "\"after_leader_change\": true",
+              "add \"after_leader_change\": true, or remove \"lag\"");
+      else if (f.duration_ns > 0 && *d >= f.duration_ns)
+        error(child_path(path, "lag"), "a lag of " + format_duration(*d) + " leaves nothing of the fault's " +
+                                           format_duration(f.duration_ns) + " (it lasts until at + duration)",
+              "make \"lag\" shorter than \"duration\"");
+      else
+        f.lag_ns = *d;
+    }
   }
   if (k == FaultKind::kPartition) {
     const bool h = v.contains("hosts"), m = v.contains("members");
@@ -1151,6 +1171,20 @@ std::optional<NemesisBudget> Loader::nemesis(const json& v, const std::string& p
       }
     }
   }
+  if (const json* p = field(v, path, "leader_fraction", false)) {
+    const std::string lp = child_path(path, "leader_fraction");
+    if (p->is_number() && p->get<double>() == 0) {
+      b.leader_ppm = 0;
+    } else if (auto ppm = ppm_at(*p, lp, kPpm, "a fraction")) {
+      b.leader_ppm = *ppm;
+      const bool any = std::find(b.kinds.begin(), b.kinds.end(), FaultKind::kCrash) != b.kinds.end() ||
+                       std::find(b.kinds.begin(), b.kinds.end(), FaultKind::kIsolate) != b.kinds.end();
+      if (!any && !b.kinds.empty())
+        error(lp, "leader_fraction picks which crash or isolate faults strike the leader, and \"kinds\" has neither",
+              "add \"crash\" or \"isolate\" to \"kinds\", or remove \"leader_fraction\"");
+    }
+  }
+  if (const auto d = duration_field(v, path, "leader_lag_max", false)) b.leader_lag_max_ns = *d;
   const size_t errors_after = result_.errors.size() + (result_.truncated ? 1 : 0);
   if (errors_after != errors_before || b.kinds.empty()) return std::nullopt;
   return b;

@@ -47,7 +47,7 @@ namespace {
 constexpr const char* kFaultNames[kFaultKinds] = {"crash",   "host_down", "terminate", "partition",
                                                   "one_way", "loss",      "duplicate", "reorder",
                                                   "delay",   "clock",     "slow_fsync", "member_remove",
-                                                  "member_add"};
+                                                  "member_add", "isolate"};
 }  // namespace
 
 const char* fault_kind_name(FaultKind k) {

@@ -213,8 +213,13 @@ enum class FaultKind {
   kSlowFsync,     // a member's fsync takes `latency`
   kMemberRemove,  // `etcdctl member remove` of a member through the others
   kMemberAdd,     // `etcdctl member add` of a spare through the others, then (maybe) its start
+  kIsolate,       // a member cut off from every other member (peer traffic both ways) for `duration`
 };
-inline constexpr int kFaultKinds = 13;
+inline constexpr int kFaultKinds = 14;
+
+// A crash or isolate whose target is this word strikes whichever member leads when it
+// begins (or, with after_leader_change, the member the next election makes leader).
+inline constexpr const char* kLeaderTarget = "leader";
 [[nodiscard]] const char* fault_kind_name(FaultKind k);  // "crash", "host_down", ...
 [[nodiscard]] std::optional<FaultKind> fault_kind_from_name(std::string_view name);
 
@@ -225,8 +230,8 @@ inline constexpr int64_t kPpm = 1'000'000;  // probabilities and rates are parts
 struct Fault {
   int64_t at_ns = 0;
   FaultKind kind = FaultKind::kCrash;
-  // crash/terminate/clock/slow_fsync/member_remove/member_add: one member (member_add:
-  // a spare); host_down: one host.
+  // crash/terminate/clock/slow_fsync/member_remove/member_add/isolate: one member
+  // (member_add: a spare; crash/isolate: or kLeaderTarget); host_down: one host.
   std::string target;
   // 0: terminate and member_remove are permanent / instantaneous; member_add: the spare
   // is never started (otherwise it starts `duration` after the fault begins).
@@ -241,7 +246,11 @@ struct Fault {
   int64_t delay_ns = 0;         // reorder (max extra), delay (extra), slow_fsync (fsync latency)
   int64_t rate_ppm = kPpm;      // clock: 2'000'000 = ticks twice as fast
   // member_add: the add waits (at most kLeaderChangeWaitNs) for the next leader change.
+  // crash/isolate: the fault strikes `lag_ns` after the next leader change (a target of
+  // kLeaderTarget: the new leader) and lasts until at + duration; no leader change by
+  // then: it does nothing.
   bool after_leader_change = false;
+  int64_t lag_ns = 0;           // crash/isolate with after_leader_change
   std::string path;             // "$.faults[3]" ("" for drawn faults)
 };
 
@@ -276,6 +285,11 @@ struct NemesisBudget {
   int64_t delay_ns = 200'000'000;              // 200ms
   std::vector<int64_t> clock_rates_ppm{kPpm / 2, 2 * kPpm};
   int64_t fsync_latency_ns = 100'000'000;      // slow fsync: 100ms
+  // Leader-targeted faults (etcd's functional tester's *_LEADER cases): the chance a
+  // drawn crash or isolate targets the leader; half of those strike after the next
+  // leader change, lag drawn in [0, leader_lag_max].
+  int64_t leader_ppm = 0;
+  int64_t leader_lag_max_ns = 5'000'000;       // 5ms
   std::string path;  // "$.nemesis"
 };
 

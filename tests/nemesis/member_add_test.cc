@@ -125,7 +125,7 @@ TEST(MemberAddLoader, BadInputNamesTheField) {
   expect_error(with_spare("", "\"spare\": \"yes\""), "$.members[1].spare", "");
   expect_error(with_spare(R"("faults": [{"at": "1s", "kind": "member_add", "target": "m2", "after_leader_change": 1}])"),
                "$.faults[0].after_leader_change", "");
-  expect_error(with_spare(R"("faults": [{"at": "1s", "kind": "crash", "target": "m1", "duration": "1s", "after_leader_change": true}])"),
+  expect_error(with_spare(R"("faults": [{"at": "1s", "kind": "clock", "target": "m1", "rate": 2, "duration": "1s", "after_leader_change": true}])"),
                "$.faults[0].after_leader_change", "has no \"after_leader_change\"");
   expect_error(with_spare(R"("faults": [{"at": "17s", "kind": "member_add", "target": "m2", "after_leader_change": true}])"),
                "$.faults[0]", "fault ends at 27s, after the end of the run");
