@@ -45,15 +45,16 @@ fidelity: build
 
 # results/PLANTED_BUGS.md: seeds to detection of every planted bug (reference scenario,
 # PB_REF_SEEDS per bug; the detection test's scenario, PB_DETECT_SEEDS; its large-value
-# scenario, PB_LV_SEEDS), the correct code
-# over the same seeds, shrunk failures. About 10 min on 2 idle cores.
+# scenario, PB_LV_SEEDS; its Figure 8 scenario with leader-targeted faults, PB_FIG8_SEEDS),
+# the correct code over the same seeds, shrunk failures. About 10 min on 2 idle cores.
 PB_REF_SEEDS ?= 60
 PB_DETECT_SEEDS ?= 1000
 PB_LV_SEEDS ?= 2000
+PB_FIG8_SEEDS ?= 2000
 planted-bugs: build
 	@./scripts/planted_bugs.sh $(BUILD)/tools/raftlab results/PLANTED_BUGS.md \
 	  scenarios/lab/reference.json:$(PB_REF_SEEDS) tests/lab/data/detect.json:$(PB_DETECT_SEEDS) \
-	  tests/lab/data/detect-large-values.json:$(PB_LV_SEEDS)
+	  tests/lab/data/detect-large-values.json:$(PB_LV_SEEDS) tests/lab/data/detect-fig8.json:$(PB_FIG8_SEEDS)
 
 # A long sweep of the correct code (100,000 seeds of the reference scenario), sharded with
 # GNU parallel and merged; failures under fuzz-sweep/failures/. LONG_SEEDS to change.

@@ -5,8 +5,8 @@
 # that caught it, and `raftlab shrink` of the first failure (faults before -> after).
 #
 #   scripts/planted_bugs.sh RAFTLAB OUT.md SCENARIO:SEEDS [SCENARIO:SEEDS ...]
-#   make planted-bugs        # reference scenario (PB_REF_SEEDS), the test's detect scenario (PB_DETECT_SEEDS)
-#                            # and its large-value scenario (PB_LV_SEEDS)
+#   make planted-bugs        # reference scenario (PB_REF_SEEDS), the test's detect scenario (PB_DETECT_SEEDS),
+#                            # its large-value scenario (PB_LV_SEEDS) and its Figure 8 scenario (PB_FIG8_SEEDS)
 # A scenario where commit-old-term is not found also gets scripts/fig8_window.py over its
 # first (at most 500) seeds: how far the schedules come towards Figure 8.
 set -euo pipefail
@@ -91,25 +91,24 @@ for k in range(1, n + 1):
                  "leaders whose first entry of their term no other member ever stored):\n")
         L.append("```\n" + open(p).read().rstrip() + "\n```\n")
 L.append("`commit-old-term` (Figure 8) needs three things at once: (1) a leader whose first entry of its term no "
-         "voter stored before it died (an orphan: the only place a conflicting higher-term entry can come from), (2) a "
-         "later leader with an older-term entry at that index that a follower acknowledges *without* the later "
-         "leader's own-term entry, so counting replicas commits it, and (3) the orphan's owner winning that "
-         "follower's vote before the own-term entry lands. With small values (2) happens only when a "
-         "follower lags by more than 64 entries (raftlab's entry-count cap per MsgApp); raft now also limits a MsgApp "
-         "by bytes as etcd does (1 MiB, `maxSizePerMsg`), and with values just over 1 MiB (`clients.value_bytes`) "
-         "the planted bug commits older-term entries by counting in a third of the seeds, which the correct code "
-         "never does (the counts above; `fig8_window.py ... --correct`). (1) is rare: a new leader sends its first "
-         "entry before its own WAL write and a voter stores it within one latency, so an orphan needs the leader to "
-         "lose every link in that instant. (1) and (2) together happened once in the first 500 seeds of the "
-         "large-value scenario (seed 110: m2, leader of term 6, committed index 38 of term 2 by counting while m1 held "
-         "index 38 of term 3 — Figure 8 (c)), but the follower stored m2's own term-6 entry 2 ms later and (3) never "
-         "came. No seed has put all three together: the sweeps above, and, "
-         "while this was built, seeds 1..120,000 of `detect-large-values.json` and more than 60,000 seeds of other "
-         "three- and five-member budgets with crashes, partitions, one-way cuts, delays, reordering, loss up to 0.8 "
-         "and slow fsync. `tests/check/planted_bugs_test.cc` and "
-         "`tests/raft/msg_size_test.cc` build the Figure 8 situation by hand and the checkers / the commit rule catch it.\n")
-L.append("The detection test in `make test` (`tests/lab/planted_bugs_test.cc`) asserts each other bug is found "
-         "within its stated budget on `tests/lab/data/detect.json`, that the correct code passes the largest budget, "
+         "voter stored before it was cut off (an orphan: the only place a conflicting higher-term entry can come "
+         "from), (2) a later leader with an older-term entry at that index that a follower acknowledges *without* the "
+         "later leader's own-term entry, so counting replicas commits it, and (3) the orphan's owner winning that "
+         "follower's vote before the own-term entry lands. (2) needs the old entry to travel alone: raft limits a "
+         "MsgApp by bytes as etcd does (1 MiB, `maxSizePerMsg`), so with values just over 1 MiB (`clients.value_bytes`) "
+         "each entry is a message of its own. (1) and (3) need faults that strike the leader at the right instant: "
+         "a purely random nemesis got (1) and (2) together once in 500 seeds and never (3) (no failure in seeds "
+         "1..120,000 of `detect-large-values.json`). `tests/lab/data/detect-fig8.json` adds leader-targeted faults, "
+         "as etcd's functional tester has (`SIGTERM_LEADER`, `BLACKHOLE_PEER_PORT_TX_RX_LEADER`): every crash and "
+         "`isolate` strikes whoever leads, and half of them wait for the next election and strike 0-5 ms after it "
+         "(`after_leader_change`, `lag`; scenarios/README.md), which orphans a new leader's first entry (a lag under "
+         "one network latency) or cuts off a leader between its old entry's acknowledgement and its own entry's. "
+         "There fuzzing finds the bug (the table above), and the shrunk failure replays it with a handful of faults. "
+         "`tests/check/planted_bugs_test.cc` and `tests/raft/msg_size_test.cc` also build the Figure 8 situation by "
+         "hand.\n")
+L.append("The detection test in `make test` (`tests/lab/planted_bugs_test.cc`) asserts each bug is found "
+         "within its stated budget (commit-old-term on `tests/lab/data/detect-fig8.json`, the others on "
+         "`tests/lab/data/detect.json`), that the correct code passes the largest budget of each scenario, "
          "and that the correct code passes 300 seeds of `tests/lab/data/detect-large-values.json`.")
 with open(out, "w") as f: f.write("\n".join(L) + "\n")
 print(f"wrote {out}", file=sys.stderr)
