@@ -36,6 +36,7 @@ Network::Network(EventLoop& loop, Trace& trace, Prng prng, NetworkOptions opts)
 
 HostIndex Network::add_host(std::string name, std::string ip) {
   Host h{std::move(name), std::move(ip), -1, true, 0};
+  ++epoch_;
   hosts_.push_back(std::move(h));
   auto hi = static_cast<HostIndex>(hosts_.size() - 1);
   hosts_.back().netns = add_netns(hi);
@@ -44,6 +45,7 @@ HostIndex Network::add_host(std::string name, std::string ip) {
 
 NetnsIndex Network::add_netns(HostIndex host) {
   netns_host_.push_back(host);
+  ++epoch_;
   return static_cast<NetnsIndex>(netns_host_.size() - 1);
 }
 
@@ -66,6 +68,7 @@ std::optional<std::string> Network::listen(NetnsIndex netns, int port, bool any_
   }
   if (publish_port && published_.count({host, *publish_port}))
     return "port is already allocated";
+  ++epoch_;
   bound_[key] = Listener{ep, std::move(rx)};
   bound_any_[key] = any_address;
   if (host_ns && any_address) published_[{host, port}] = key;
@@ -75,6 +78,7 @@ std::optional<std::string> Network::listen(NetnsIndex netns, int port, bool any_
 }
 
 void Network::unlisten_all(EndpointId ep) {
+  ++epoch_;
   for (auto it = bound_.begin(); it != bound_.end();) {
     if (it->second.ep == ep) {
       auto key = it->first;
@@ -93,9 +97,13 @@ void Network::register_endpoint(EndpointId ep, Origin where, Receiver rx) {
 }
 void Network::unregister_endpoint(EndpointId ep) { endpoints_.erase(ep); }
 
-void Network::set_host_up(HostIndex h, bool up) { hosts_[static_cast<size_t>(h)].up = up; }
+void Network::set_host_up(HostIndex h, bool up) {
+  hosts_[static_cast<size_t>(h)].up = up;
+  ++epoch_;
+}
 
 void Network::partition(const std::vector<std::vector<HostIndex>>& groups) {
+  ++epoch_;
   for (auto& h : hosts_) h.group = 0;
   int g = 1;
   for (const auto& grp : groups) {
@@ -105,6 +113,7 @@ void Network::partition(const std::vector<std::vector<HostIndex>>& groups) {
 }
 
 void Network::heal() {
+  ++epoch_;
   for (auto& h : hosts_) h.group = 0;
 }
 
@@ -252,10 +261,14 @@ void Network::drop(const Origin& from, const std::string& to, const std::string&
 int Network::add_fault(NetFault f) {
   const int id = next_fault_++;
   faults_.emplace(id, std::move(f));
+  ++epoch_;
   return id;
 }
 
-void Network::remove_fault(int id) { faults_.erase(id); }
+void Network::remove_fault(int id) {
+  faults_.erase(id);
+  ++epoch_;
+}
 
 const std::string* Network::who_of(EndpointId ep) const {
   auto it = ep_who_.find(ep);

@@ -100,6 +100,23 @@ class Network {
   void send(const Origin& from, const std::string& url, Packet p);
   // Whether a process at `from` could reach `url` right now (listener up, path open).
   bool reachable(const Origin& from, const std::string& url) const;
+  // The same, remembered in `memo` (owned by the caller, one per (from, url) pair): the
+  // answer is recomputed only when the network's reachability epoch has moved — hosts,
+  // namespaces, listeners, partitions, host up/down, nemesis rules or endpoint names
+  // changed — so a member checking its peers on every tick costs a comparison.
+  struct ReachMemo {
+    std::uint64_t epoch = 0;  // 0: never computed (epochs start at 1)
+    bool ok = false;
+  };
+  bool reachable(const Origin& from, const std::string& url, ReachMemo* memo) const {
+    if (memo->epoch != epoch_) {
+      memo->ok = reachable(from, url);
+      memo->epoch = epoch_;
+    }
+    return memo->ok;
+  }
+  // Bumped by every change that can change a reachable() answer.
+  std::uint64_t epoch() const { return epoch_; }
   // The endpoint that would receive a packet sent to `url` right now, if any.
   std::optional<EndpointId> resolve_endpoint(const Origin& from, const std::string& url) const;
 
@@ -115,7 +132,10 @@ class Network {
   int add_fault(NetFault f);
   void remove_fault(int id);
   void set_fault_prng(Prng prng) { fprng_ = prng; }
-  void name_endpoint(EndpointId ep, std::string who) { ep_who_[ep] = std::move(who); }
+  void name_endpoint(EndpointId ep, std::string who) {
+    ep_who_[ep] = std::move(who);
+    ++epoch_;
+  }
   bool has_faults() const { return !faults_.empty(); }
 
   std::uint64_t packets_sent() const { return sent_; }
@@ -186,6 +206,7 @@ class Network {
   };
   mutable StrMap<ParsedUrl> url_cache_;
   std::uint64_t sent_ = 0, dropped_ = 0;
+  std::uint64_t epoch_ = 1;  // see epoch()
   std::map<int, NetFault> faults_;  // by id: applied in the order they were added
   int next_fault_ = 1;
   Prng fprng_{0};

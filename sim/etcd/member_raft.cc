@@ -21,6 +21,15 @@ void Member::schedule_tick(sim::Duration delay) {
   });
 }
 
+bool Member::peer_reachable(std::uint64_t id, const std::string& url) {
+  PeerReach& r = peer_reach_[id];
+  if (r.url != url) {
+    r.url = url;
+    r.memo = {};
+  }
+  return host_.net->reachable(host_.origin, url, &r.memo);
+}
+
 void Member::on_tick() {
   ++ticks_;
   // Peer liveness as etcd's transport sees it: a stream to a peer is "active" while the
@@ -28,7 +37,7 @@ void Member::on_tick() {
   const sim::Time now = host_.loop->now();
   for (const auto& [id, m] : members_) {
     if (id == member_id_ || m.peer_urls.empty()) continue;
-    if (host_.net->reachable(host_.origin, m.peer_urls.front())) {
+    if (peer_reachable(id, m.peer_urls.front())) {
       connected_since_.try_emplace(id, now);
     } else {
       connected_since_.erase(id);
@@ -58,8 +67,7 @@ void Member::adjust_ticks_probe(int attempt) {
     if (gen != generation_ || phase_ != Phase::Running) return;
     int active = 0;
     for (const auto& [id, m] : members_) {
-      if (id != member_id_ && !m.peer_urls.empty() &&
-          host_.net->reachable(host_.origin, m.peer_urls.front()))
+      if (id != member_id_ && !m.peer_urls.empty() && peer_reachable(id, m.peer_urls.front()))
         ++active;
     }
     if (active > 1) {
