@@ -89,6 +89,16 @@ ProposeResult Node::propose(std::string data) {
   return impl_->propose_result_;
 }
 
+ProposeResult Node::propose_many(std::vector<std::string> data) {
+  RAFT_ASSERT(!data.empty(), "propose_many without entries");
+  Message m{.type = MessageType::MsgProp, .from = impl_->id_};
+  m.entries.reserve(data.size());
+  for (auto& d : data) m.entries.push_back(Entry{.data = std::move(d)});
+  impl_->propose_result_ = ProposeResult::Dropped;
+  impl_->step(m);
+  return impl_->propose_result_;
+}
+
 ProposeResult Node::propose_conf_change(const ConfChange& cc) {
   Impl& r = *impl_;
   // Single-server rule (thesis §4.1): one change at a time. The leader knows its own

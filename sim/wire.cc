@@ -39,6 +39,13 @@ std::string describe(const Packet& p) {
     std::string operator()(const ClientReply& r) const {
       return fmt::format("client reply req:{} {}", r.req, r.ok ? "ok" : r.error);
     }
+    std::string operator()(const ClientBatch& b) const {
+      return fmt::format("client batch n:{} req:{}..", b.reqs.size(), b.reqs.empty() ? 0 : b.reqs.front().req);
+    }
+    std::string operator()(const ClientReplyBatch& b) const {
+      return fmt::format("client reply batch n:{} req:{}..", b.replies.size(),
+                         b.replies.empty() ? 0 : b.replies.front().req);
+    }
   };
   return std::visit(V{}, p.body);
 }

@@ -74,8 +74,22 @@ struct ClientReply {
   StatusInfo status;
 };
 
+// Pipelined client requests (puts and linearizable gets) that arrive together on one
+// connection, as a gRPC client's concurrent calls over one HTTP/2 connection do
+// (World::etcdctl_batch): the member proposes all of them before one Ready, as etcd's
+// raft loop batches the proposals queued while it was busy. Replies to a batch's
+// requests applied in one Ready come back as one ClientReplyBatch (a single one as a
+// ClientReply).
+struct ClientBatch {
+  std::vector<ClientRequest> reqs;
+};
+struct ClientReplyBatch {
+  std::vector<ClientReply> replies;
+};
+
 struct Packet {
-  std::variant<RaftEnvelope, PeerError, MembersQuery, MembersReply, ClientRequest, ClientReply>
+  std::variant<RaftEnvelope, PeerError, MembersQuery, MembersReply, ClientRequest, ClientReply, ClientBatch,
+               ClientReplyBatch>
       body;
   int reply_to = -1;  // endpoint that expects a reply (requests), -1 otherwise
 };

@@ -433,6 +433,46 @@ std::string World::endpoint_url(const std::string& name_or_url) const {
   return fmt::format("http://{}:2379", net_.host_ip(k.spec.host));
 }
 
+// The trace's client_call / client_done events of etcdctl and etcdctl_batch.
+void World::trace_client_call(const ClientRequest& req, const std::string& endpoint, std::uint64_t client) {
+  if (!trace_.on()) return;
+  TraceEvent e;
+  e.at = loop_.now();
+  e.kind = Ev::ClientCall;
+  e.who = endpoint;
+  e.index = req.req;
+  e.peer = client;
+  switch (req.kind) {
+    case ClientOpKind::Put: e.a = "put"; e.b = req.key; e.c = req.value; break;
+    case ClientOpKind::Get: e.a = req.serializable ? "get-s" : "get"; e.b = req.key; break;
+    case ClientOpKind::MemberAdd: e.a = "member-add"; e.b = fmt::format("{}", fmt::join(req.peer_urls, ",")); break;
+    case ClientOpKind::MemberRemove: e.a = "member-remove"; e.b = hex_id(req.member_id); break;
+    case ClientOpKind::MemberList: e.a = "member-list"; break;
+    case ClientOpKind::Status: e.a = "status"; break;
+  }
+  trace_.record(std::move(e));
+}
+
+void World::trace_client_done(const ClientResult& r, ClientOpKind kind, std::uint64_t client) {
+  if (!trace_.on()) return;
+  TraceEvent e;
+  e.at = loop_.now();
+  e.kind = Ev::ClientDone;
+  e.who = r.endpoint;
+  e.index = r.reply.req;
+  e.a = r.ok ? "ok" : "error";
+  if (!r.ok) {
+    e.b = r.error;
+  } else if (kind == ClientOpKind::Get) {
+    e.b = r.reply.found ? "found" : "absent";
+    if (r.reply.found) e.c = r.reply.value;
+  } else if (kind == ClientOpKind::Put) {
+    e.b = fmt::format("revision={}", r.reply.revision);
+  }
+  e.peer = client;
+  trace_.record(std::move(e));
+}
+
 void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
                     std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client) {
   struct Call {
@@ -457,24 +497,7 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     call->finished = true;
     net_.unregister_endpoint(call->ep);
     r.endpoint = call->endpoint;
-    if (trace_.on()) {
-      TraceEvent e;
-      e.at = loop_.now();
-      e.kind = Ev::ClientDone;
-      e.who = call->endpoint;
-      e.index = r.reply.req;
-      e.a = r.ok ? "ok" : "error";
-      if (!r.ok) {
-        e.b = r.error;
-      } else if (call->kind == ClientOpKind::Get) {
-        e.b = r.reply.found ? "found" : "absent";
-        if (r.reply.found) e.c = r.reply.value;
-      } else if (call->kind == ClientOpKind::Put) {
-        e.b = fmt::format("revision={}", r.reply.revision);
-      }
-      e.peer = call->client;
-      trace_.record(std::move(e));
-    }
+    trace_client_done(r, call->kind, call->client);
     call->done(r);
   };
   const std::uint64_t rid = req.req;
@@ -496,23 +519,7 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     }
   }
   call->endpoint = target.empty() ? (endpoints.empty() ? "" : endpoint_url(endpoints.front())) : target;
-  if (trace_.on()) {
-    TraceEvent e;
-    e.at = loop_.now();
-    e.kind = Ev::ClientCall;
-    e.who = call->endpoint;
-    e.index = rid;
-    e.peer = client;
-    switch (req.kind) {
-      case ClientOpKind::Put: e.a = "put"; e.b = req.key; e.c = req.value; break;
-      case ClientOpKind::Get: e.a = req.serializable ? "get-s" : "get"; e.b = req.key; break;
-      case ClientOpKind::MemberAdd: e.a = "member-add"; e.b = fmt::format("{}", fmt::join(req.peer_urls, ",")); break;
-      case ClientOpKind::MemberRemove: e.a = "member-remove"; e.b = hex_id(req.member_id); break;
-      case ClientOpKind::MemberList: e.a = "member-list"; break;
-      case ClientOpKind::Status: e.a = "status"; break;
-    }
-    trace_.record(std::move(e));
-  }
+  trace_client_call(req, call->endpoint, client);
   if (!target.empty()) {
     Packet p;
     p.body = req;
@@ -525,6 +532,77 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     r.error = "context deadline exceeded";
     r.reply.req = rid;
     finish(r);
+  });
+}
+
+void World::etcdctl_batch(std::vector<ClientRequest> reqs, const std::string& endpoint,
+                          std::function<void(std::size_t i, const ClientResult&)> done, Duration timeout,
+                          std::uint64_t client) {
+  if (reqs.empty()) return;
+  struct Batch {
+    std::function<void(std::size_t, const ClientResult&)> done;
+    std::vector<ClientOpKind> kinds;
+    std::vector<bool> finished;
+    std::size_t open = 0;
+    std::uint64_t first_req = 0;
+    int ep = -1;
+    std::string endpoint;
+    std::uint64_t client = 0;
+  };
+  auto b = std::make_shared<Batch>();
+  b->done = std::move(done);
+  b->client = client;
+  b->first_req = next_req_;
+  for (auto& r : reqs) {
+    r.req = next_req_++;
+    b->kinds.push_back(r.kind);
+  }
+  b->finished.assign(reqs.size(), false);
+  b->open = reqs.size();
+  const int ep = next_endpoint_++;
+  b->ep = ep;
+  Origin o = client_origin("etcdctl");
+  o.endpoint = ep;
+  b->endpoint = endpoint_url(endpoint);
+  auto finish = [this, b](ClientResult r) {
+    const std::uint64_t i = r.reply.req - b->first_req;
+    if (r.reply.req < b->first_req || i >= b->finished.size() || b->finished[i]) return;
+    b->finished[i] = true;
+    if (--b->open == 0) net_.unregister_endpoint(b->ep);
+    r.endpoint = b->endpoint;
+    trace_client_done(r, b->kinds[i], b->client);
+    b->done(i, r);
+  };
+  net_.register_endpoint(ep, o, [finish](const Packet& p) {
+    auto one = [&finish](const ClientReply& rep) {
+      ClientResult r;
+      r.ok = rep.ok;
+      r.error = rep.error;
+      r.reply = rep;
+      finish(std::move(r));
+    };
+    if (const auto* rep = std::get_if<ClientReply>(&p.body)) {
+      one(*rep);
+    } else if (const auto* all = std::get_if<ClientReplyBatch>(&p.body)) {
+      for (const auto& each : all->replies) one(each);
+    }
+  });
+  for (const auto& r : reqs) trace_client_call(r, b->endpoint, client);
+  const std::uint64_t first = b->first_req, n = reqs.size();
+  if (net_.reachable(o, b->endpoint)) {
+    Packet p;
+    p.body = ClientBatch{std::move(reqs)};
+    p.reply_to = ep;
+    net_.send(o, b->endpoint, std::move(p));
+  }
+  loop_.after(timeout, [finish, first, n] {
+    for (std::uint64_t k = 0; k < n; ++k) {
+      ClientResult r;
+      r.ok = false;
+      r.error = "context deadline exceeded";
+      r.reply.req = first + k;
+      finish(r);
+    }
   });
 }
 

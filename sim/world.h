@@ -169,6 +169,14 @@ class World {
   void etcdctl(ClientRequest req, std::vector<std::string> endpoints,
                std::function<void(const ClientResult&)> done, Duration timeout = seconds(5),
                std::uint64_t client = 0);
+  // Pipelined puts and linearizable gets to one endpoint (a member name or URL), sent as
+  // one packet (wire.h ClientBatch) as a gRPC client's concurrent calls share one
+  // connection; `done(i, result)` once for each request i, as its reply arrives (or with
+  // "context deadline exceeded" after `timeout`). The trace records each request's
+  // client_call / client_done as etcdctl does. Benchmarks (W3) use it.
+  void etcdctl_batch(std::vector<ClientRequest> reqs, const std::string& endpoint,
+                     std::function<void(std::size_t i, const ClientResult&)> done, Duration timeout = seconds(5),
+                     std::uint64_t client = 0);
 
   void run_until(Time t);
   Time now() const { return loop_.now(); }
@@ -202,6 +210,8 @@ class World {
     std::unique_ptr<etcd::MemberFaults> faults;  // shared with its member processes
   };
   std::function<void(int c, raft::Role role, std::uint64_t term)> role_watch_;
+  void trace_client_call(const ClientRequest& req, const std::string& endpoint, std::uint64_t client);
+  void trace_client_done(const ClientResult& r, ClientOpKind kind, std::uint64_t client);
   void launch(int c);
   void launch_decided(int c, std::uint64_t gen, Launch l);
   void exec_etcd(int c, const etcd::MemberConfig& cfg);

@@ -237,7 +237,9 @@ struct ReplResult {
 };
 
 // Puts driven through the leader: `window` puts in flight at most, issued in batches of
-// `batch` (a batch is issued once the window has room for all of it).
+// `batch` (a batch is issued once the window has room for all of it). A batch of more
+// than one put goes as one pipelined World::etcdctl_batch (one packet, proposed before
+// one Ready: wire.h ClientBatch); a single put as an etcdctl call.
 class Driver {
  public:
   Driver(World* w, std::string endpoint, std::uint64_t total, std::uint64_t batch, std::uint64_t window)
@@ -245,7 +247,13 @@ class Driver {
   void pump() {
     while (issued_ < total_ && issued_ - done_ + std::min(batch_, total_ - issued_) <= window_) {
       const std::uint64_t n = std::min(batch_, total_ - issued_);
-      for (std::uint64_t i = 0; i < n; ++i) issue();
+      if (n == 1) {
+        issue();
+        continue;
+      }
+      std::vector<ClientRequest> reqs(n);
+      for (auto& req : reqs) req = next_put();
+      w_->etcdctl_batch(std::move(reqs), ep_, [this](std::size_t, const ClientResult& r) { finished(r); });
     }
   }
   bool finished() const { return done_ >= total_; }
@@ -254,17 +262,21 @@ class Driver {
   std::uint64_t failed() const { return failed_; }
 
  private:
-  void issue() {
+  ClientRequest next_put() {
     ClientRequest req;
     req.kind = ClientOpKind::Put;
     req.key = fmt::format("k{}", issued_ % 1024);
     req.value = fmt::format("{:08d}", issued_ % 100000000);  // 8 bytes
     ++issued_;
-    w_->etcdctl(std::move(req), {ep_}, [this](const ClientResult& r) {
-      ++done_;
-      if (!r.ok) ++failed_;
-      pump();
-    });
+    return req;
+  }
+  void finished(const ClientResult& r) {
+    ++done_;
+    if (!r.ok) ++failed_;
+    pump();
+  }
+  void issue() {
+    w_->etcdctl(next_put(), {ep_}, [this](const ClientResult& r) { finished(r); });
   }
   World* w_;
   std::string ep_;

@@ -16,12 +16,26 @@ std::uint64_t parse_u64(const std::string& s) { return std::strtoull(s.c_str(), 
 // parse_u64 without a string: the digits encode_request wrote; anything else (never
 // written by this codec) goes through strtoull for the same answer.
 std::uint64_t parse_u64_view(std::string_view v) {
+  // Up to 19 digits cannot overflow: a plain loop (member IDs and proposal numbers, on
+  // every member for every applied entry).
+  if (!v.empty() && v.size() <= 19) {
+    std::uint64_t n = 0;
+    bool digits = true;
+    for (const char c : v) {
+      const auto d = static_cast<unsigned>(c - '0');
+      digits = digits && d <= 9;
+      n = n * 10 + d;
+    }
+    if (digits) return n;
+  }
   std::uint64_t out = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec == std::errc() && end == v.data() + v.size()) return out;
   return parse_u64(std::string(v));
 }
 }  // namespace
+
+std::uint64_t parse_decimal(std::string_view digits) { return parse_u64_view(digits); }
 
 std::string declared_value(const std::string& text, std::uint64_t bytes) {
   return text + '#' + std::to_string(bytes) + 'B';
@@ -158,24 +172,36 @@ std::string encode_request(const Request& r) {
   return s;
 }
 
+bool decode_kv_request(const std::string& data, KvRequestView* r) {
+  if (data.size() < 2 || (data[0] != 'P' && data[0] != 'R')) return false;
+  // Hot path (every put and read, on every member): fields as views, no split.
+  std::size_t sep[5];
+  std::size_t n = 0;
+  for (std::size_t p = data.find(kSep); p != std::string::npos && n < 5; p = data.find(kSep, p + 1)) sep[n++] = p;
+  if (n != 4) return false;  // as split(): exactly 5 fields
+  auto field = [&data, &sep](std::size_t i) {
+    return std::string_view(data).substr(sep[i - 1] + 1, (i < 4 ? sep[i] : data.size()) - sep[i - 1] - 1);
+  };
+  r->kind = static_cast<Request::Kind>(data[0]);
+  r->proposer = field(1);
+  r->proposal = field(2);
+  r->key = field(3);
+  r->value = field(4);
+  return true;
+}
+
 Request decode_request(const std::string& data) {
   Request r;
   if (data.size() < 2) return r;
   const char k = data[0];
   if (k == 'P' || k == 'R') {
-    // Hot path (every put and read, on every member): fields as views, no split.
-    std::size_t sep[5];
-    std::size_t n = 0;
-    for (std::size_t p = data.find(kSep); p != std::string::npos && n < 5; p = data.find(kSep, p + 1)) sep[n++] = p;
-    if (n != 4) return r;  // as split(): exactly 5 fields
-    auto field = [&data, &sep](std::size_t i) {
-      return std::string_view(data).substr(sep[i - 1] + 1, (i < 4 ? sep[i] : data.size()) - sep[i - 1] - 1);
-    };
-    r.kind = static_cast<Request::Kind>(k);
-    r.proposer = parse_u64_view(field(1));
-    r.proposal = parse_u64_view(field(2));
-    r.key.assign(field(3));
-    r.value.assign(field(4));
+    KvRequestView v;
+    if (!decode_kv_request(data, &v)) return r;
+    r.kind = v.kind;
+    r.proposer = parse_u64_view(v.proposer);
+    r.proposal = parse_u64_view(v.proposal);
+    r.key.assign(v.key);
+    r.value.assign(v.value);
     return r;
   }
   auto f = split(data, kSep);

@@ -23,6 +23,19 @@ struct Request {
 
 std::string encode_request(const Request& r);
 Request decode_request(const std::string& data);  // Noop for empty or unknown data
+// A Put or Read as views into the entry's data (the apply path on every member, without
+// copies); false for anything else, or what decode_request would call Noop. The
+// proposer and proposal stay decimal text (encode_request's canonical digits): only the
+// proposer, one member of all that apply the entry, needs them as numbers
+// (parse_decimal).
+struct KvRequestView {
+  Request::Kind kind = Request::Kind::Noop;
+  std::string_view proposer, proposal;
+  std::string_view key, value;
+};
+bool decode_kv_request(const std::string& data, KvRequestView* r);
+// The number a decode_request field's digits stand for (as decode_request parses it).
+std::uint64_t parse_decimal(std::string_view digits);
 
 std::string encode_member(const sim::MemberRecord& m);
 bool decode_member(const std::string& s, sim::MemberRecord* m);

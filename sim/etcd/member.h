@@ -15,6 +15,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -193,6 +195,22 @@ class Member {
   void on_client_packet(const sim::Packet& p);
   void client_reply(int to, sim::ClientReply r);
   void client_propose(int to, const sim::ClientRequest& r, std::string data);
+  // A waiter for a put or linearizable get (its entry data encoded unless given);
+  // `batched`: its reply joins the Ready's ClientReplyBatch. Returns its proposal id.
+  std::uint64_t add_waiter(int to, const sim::ClientRequest& r, std::string data, bool batched);
+  // A pipelined batch (wire.h ClientBatch): every request proposed, then one Ready.
+  void on_client_batch(const sim::Packet& p, const sim::ClientBatch& b);
+  // Sends the replies to batched requests that this Ready's applies produced: one
+  // packet per client endpoint (a ClientReplyBatch, or a ClientReply for one).
+  void flush_batch_replies();
+  // apply_normal's parts: a put into the KV store; the reply to the waiter of a proposal
+  // this member made (a Read's value looked up at apply time).
+  void apply_put(std::string_view key, std::string_view value);
+  void answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool read, std::string_view key);
+  // Whether `digits` (an entry's proposer field) is this member's ID in decimal.
+  bool is_own_id_text(std::string_view digits);
+  std::uint64_t id_text_of_ = 0;  // member_id_ whose decimal text id_text_ holds
+  std::string id_text_;
   void handle_member_add(int to, const sim::ClientRequest& r);
   void handle_member_remove(int to, const sim::ClientRequest& r);
   ReconfigCheckInput reconfig_input() const;
@@ -222,7 +240,13 @@ class Member {
 
   // KV state machine.
   struct KeyValue { std::string value; std::uint64_t create_rev = 0, mod_rev = 0, version = 0; };
-  std::map<std::string, KeyValue> kv_;
+  // The KV store: looked up by string_view (transparent), never iterated except by the
+  // snapshot encoder, which sorts the keys (no hash order can reach a trace or a byte).
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, KeyValue, KeyHash, std::equal_to<>> kv_;
   std::uint64_t revision_ = 1;  // etcd starts at revision 1
   std::uint64_t applied_ = 0;
   // Entries up to here were applied before this process started (restart from the WAL):
@@ -240,7 +264,9 @@ class Member {
     bool proposed = false;
     sim::Time deadline;
     std::uint64_t added_member = 0;
+    bool batched = false;   // came in a ClientBatch: replied with the Ready's other replies
   };
+  std::map<int, std::vector<sim::ClientReply>> batch_replies_;  // endpoint -> replies (flush_batch_replies)
   std::map<std::uint64_t, Waiter> waiters_;  // by proposal id
   // Client requests that arrived before ReadyNotify: the connection is accepted and the
   // request is served once etcd starts serving (if the client is still waiting).

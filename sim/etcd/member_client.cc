@@ -28,6 +28,12 @@ void Member::client_reply(int to, sim::ClientReply r) {
 }
 
 void Member::client_propose(int to, const sim::ClientRequest& r, std::string data) {
+  Waiter& w = waiters_[add_waiter(to, r, std::move(data), false)];
+  w.proposed = node_->propose(w.data) == raft::ProposeResult::Ok;
+  process_ready();
+}
+
+std::uint64_t Member::add_waiter(int to, const sim::ClientRequest& r, std::string data, bool batched) {
   const std::uint64_t id = next_proposal_++;
   Waiter w;
   w.reply_to = to;
@@ -40,9 +46,58 @@ void Member::client_propose(int to, const sim::ClientRequest& r, std::string dat
   q.key = r.key;
   q.value = r.value;
   w.data = data.empty() ? encode_request(q) : std::move(data);
-  w.proposed = node_->propose(w.data) == raft::ProposeResult::Ok;
+  w.batched = batched;
   waiters_[id] = std::move(w);
+  return id;
+}
+
+void Member::on_client_batch(const sim::Packet& p, const sim::ClientBatch& b) {
+  const int to = p.reply_to;
+  std::vector<std::uint64_t> ids;
+  std::vector<std::string> data;
+  auto propose_request = [&](int reply_to, const sim::ClientRequest& r, std::string d, bool batched) {
+    ids.push_back(add_waiter(reply_to, r, std::move(d), batched));
+    data.push_back(waiters_[ids.back()].data);
+  };
+  for (const sim::ClientRequest& r : b.reqs) {
+    sim::ClientReply rep;
+    rep.req = r.req;
+    if (r.kind == sim::ClientOpKind::Put) {
+      if (r.key.empty()) {
+        rep.error = "etcdserver: key is not provided";
+      } else if (r.key.find('\x1f') != std::string::npos || r.value.find('\x1f') != std::string::npos) {
+        rep.error = "etcdserver: invalid key or value";
+      } else {
+        propose_request(to, r, {}, true);
+        continue;
+      }
+    } else if (r.kind == sim::ClientOpKind::Get && !r.serializable) {
+      propose_request(to, r, {}, true);
+      continue;
+    } else {
+      rep.error = "raftlab: a client batch carries puts and linearizable gets only";
+    }
+    client_reply(to, std::move(rep));
+  }
+  // One MsgProp for the whole batch: appended together, one broadcast to the followers.
+  if (!data.empty()) {
+    const bool ok = node_->propose_many(std::move(data)) == raft::ProposeResult::Ok;
+    for (const std::uint64_t id : ids) waiters_[id].proposed = ok;
+  }
   process_ready();
+}
+
+void Member::flush_batch_replies() {
+  for (auto& [to, replies] : batch_replies_) {
+    if (replies.size() == 1) {
+      client_reply(to, std::move(replies.front()));
+      continue;
+    }
+    sim::Packet p;
+    p.body = sim::ClientReplyBatch{std::move(replies)};
+    host_.net->reply(host_.origin, to, std::move(p));
+  }
+  batch_replies_.clear();
 }
 
 void Member::retry_pending_proposals() {
@@ -86,13 +141,15 @@ sim::StatusInfo Member::status() const {
 
 void Member::on_client_packet(const sim::Packet& p) {
   const auto* r = std::get_if<sim::ClientRequest>(&p.body);
-  if (!r) return;
+  const auto* batch = r ? nullptr : std::get_if<sim::ClientBatch>(&p.body);
+  if (!r && !batch) return;
   // embed/serve.go: client connections are accepted but not served before ReadyNotify;
   // they wait (bounded) and are served once this member has published itself.
   if (!ready()) {
     if (phase_ != Phase::Stopped && early_clients_.size() < kEarlyClientsMax) early_clients_.push_back(p);
     return;
   }
+  if (batch) return on_client_batch(p, *batch);
   const int to = p.reply_to;
   auto fail = [&](const std::string& error) {
     sim::ClientReply rep;

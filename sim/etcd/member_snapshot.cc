@@ -8,6 +8,7 @@
 //     before the snapshot for slow followers;
 //   - a follower handed a leader's snapshot (Ready::snapshot) replaces its state.
 // The encoding is private to this file: length-prefixed fields, little-endian integers.
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -61,7 +62,13 @@ std::string Member::encode_state() const {
   put_u64(&out, revision_);
   put_u64(&out, kv_bytes_);
   put_u64(&out, kv_.size());
-  for (const auto& [k, v] : kv_) {
+  // In key order (kv_ is a hash map): the snapshot's bytes never depend on hashing.
+  std::vector<const std::pair<const std::string, KeyValue>*> sorted;
+  sorted.reserve(kv_.size());
+  for (const auto& kv : kv_) sorted.push_back(&kv);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* kv : sorted) {
+    const auto& [k, v] = *kv;
     put_str(&out, k);
     put_str(&out, v.value);
     put_u64(&out, v.create_rev);
@@ -80,7 +87,7 @@ bool Member::restore_state(const raft::Snapshot& snap) {
   const std::uint64_t applied = r.u64();
   const std::uint64_t revision = r.u64();
   const std::uint64_t kv_bytes = r.u64();
-  std::map<std::string, KeyValue> kv;
+  decltype(kv_) kv;
   for (std::uint64_t n = r.u64(); r.ok && n > 0; --n) {
     std::string k = r.str();
     KeyValue v;
@@ -88,7 +95,7 @@ bool Member::restore_state(const raft::Snapshot& snap) {
     v.create_rev = r.u64();
     v.mod_rev = r.u64();
     v.version = r.u64();
-    kv.emplace_hint(kv.end(), std::move(k), std::move(v));
+    kv.emplace(std::move(k), std::move(v));
   }
   std::map<std::uint64_t, sim::MemberRecord> members;
   for (std::uint64_t n = r.u64(); r.ok && n > 0; --n) {
