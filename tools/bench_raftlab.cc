@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -265,8 +266,12 @@ class Driver {
   ClientRequest next_put() {
     ClientRequest req;
     req.kind = ClientOpKind::Put;
-    req.key = fmt::format("k{}", issued_ % 1024);
-    req.value = fmt::format("{:08d}", issued_ % 100000000);  // 8 bytes
+    // "k<n mod 1024>" and an 8-digit zero-padded value (8 bytes), without fmt per put.
+    char key[8] = {'k'};
+    const auto kend = std::to_chars(key + 1, key + sizeof key, issued_ % 1024).ptr;
+    req.key.assign(key, kend);
+    req.value.assign(8, '0');
+    for (std::uint64_t v = issued_ % 100000000, i = 8; v > 0 && i > 0; v /= 10) req.value[--i] = static_cast<char>('0' + v % 10);
     ++issued_;
     return req;
   }

@@ -159,16 +159,31 @@ bool decode_member(const std::string& s, sim::MemberRecord* m) {
   return m->id != 0;
 }
 
+std::string encode_kv_request(Request::Kind kind, std::uint64_t proposer, std::uint64_t proposal,
+                              std::string_view key, std::string_view value) {
+  char a[24], b[24];
+  const auto ea = std::to_chars(a, a + sizeof a, proposer).ptr;
+  const auto eb = std::to_chars(b, b + sizeof b, proposal).ptr;
+  std::string s;
+  s.reserve(1 + 4 + static_cast<std::size_t>((ea - a) + (eb - b)) + key.size() + value.size());
+  s += static_cast<char>(kind);
+  s += kSep;
+  s.append(a, ea);
+  s += kSep;
+  s.append(b, eb);
+  s += kSep;
+  s += key;
+  s += kSep;
+  s += value;
+  return s;
+}
+
 std::string encode_request(const Request& r) {
+  if (r.kind != Request::Kind::Publish) return encode_kv_request(r.kind, r.proposer, r.proposal, r.key, r.value);
   std::string s(1, static_cast<char>(r.kind));
   s += kSep; s += u64(r.proposer);
   s += kSep; s += u64(r.proposal);
-  if (r.kind == Request::Kind::Publish) {
-    s += kSep; s += encode_member(r.member);
-  } else {
-    s += kSep; s += r.key;
-    s += kSep; s += r.value;
-  }
+  s += kSep; s += encode_member(r.member);
   return s;
 }
 

@@ -259,7 +259,11 @@ class Member {
   // Proposals waiting for their entry to be applied here.
   struct Waiter {
     int reply_to = -1;
-    sim::ClientRequest req;
+    // Of the client's request, what the reply needs (not its key and value: those are in
+    // `data`, and a batch holds thousands of waiters).
+    std::uint64_t req = 0;  // ClientRequest::req
+    sim::ClientOpKind kind = sim::ClientOpKind::Put;
+    std::uint64_t member_id = 0;  // member remove
     std::string data;       // entry data to (re)propose while no leader is known
     bool proposed = false;
     sim::Time deadline;

@@ -37,15 +37,13 @@ std::uint64_t Member::add_waiter(int to, const sim::ClientRequest& r, std::strin
   const std::uint64_t id = next_proposal_++;
   Waiter w;
   w.reply_to = to;
-  w.req = r;
+  w.req = r.req;
+  w.kind = r.kind;
+  w.member_id = r.member_id;
   w.deadline = host_.loop->now() + request_timeout(cfg_);
-  Request q;
-  q.kind = r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read;
-  q.proposer = member_id_;
-  q.proposal = id;
-  q.key = r.key;
-  q.value = r.value;
-  w.data = data.empty() ? encode_request(q) : std::move(data);
+  w.data = data.empty() ? encode_kv_request(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
+                                             member_id_, id, r.key, r.value)
+                        : std::move(data);
   w.batched = batched;
   waiters_[id] = std::move(w);
   return id;
@@ -113,7 +111,7 @@ void Member::expire_waiters() {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     if (it->second.deadline <= now) {
       sim::ClientReply r;
-      r.req = it->second.req.req;
+      r.req = it->second.req;
       r.ok = false;
       r.error = "etcdserver: request timed out";
       client_reply(it->second.reply_to, std::move(r));
@@ -246,7 +244,9 @@ void Member::handle_member_add(int to, const sim::ClientRequest& r) {
   const std::uint64_t id = next_proposal_++;
   Waiter w;
   w.reply_to = to;
-  w.req = r;
+  w.req = r.req;
+  w.kind = r.kind;
+  w.member_id = r.member_id;
   w.deadline = now + request_timeout(cfg_);
   w.added_member = nm.id;
   w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
@@ -269,7 +269,9 @@ void Member::handle_member_remove(int to, const sim::ClientRequest& r) {
   const std::uint64_t id = next_proposal_++;
   Waiter w;
   w.reply_to = to;
-  w.req = r;
+  w.req = r.req;
+  w.kind = r.kind;
+  w.member_id = r.member_id;
   w.deadline = host_.loop->now() + request_timeout(cfg_);
   w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
   waiters_[id] = std::move(w);

@@ -293,10 +293,10 @@ void Member::finish_conf_waiter(std::uint64_t node_id, bool add) {
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
     const Waiter& w = it->second;
     const bool match =
-        add ? w.added_member == node_id : (w.req.kind == sim::ClientOpKind::MemberRemove && w.req.member_id == node_id);
+        add ? w.added_member == node_id : (w.kind == sim::ClientOpKind::MemberRemove && w.member_id == node_id);
     if (!match) continue;
     sim::ClientReply r;
-    r.req = w.req.req;
+    r.req = w.req;
     r.ok = true;
     r.cluster_id = cluster_id_;
     r.member_id = node_id;
@@ -397,7 +397,7 @@ void Member::answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool 
   auto w = waiters_.find(proposal);
   if (w == waiters_.end()) return;
   sim::ClientReply rep;
-  rep.req = w->second.req.req;
+  rep.req = w->second.req;
   rep.ok = true;
   rep.cluster_id = cluster_id_;
   rep.member_id = member_id_;
