@@ -223,6 +223,8 @@ Network::Stream& Network::stream(const std::string& from, const std::string& url
     st.url = &it->first;
     st.split_ok = split_url(std::string_view(*st.url), &st.host, &st.port);
     st.hosts_seen = SIZE_MAX;  // ip_host not looked up yet
+    st.index = static_cast<std::uint32_t>(streams_.size());
+    streams_.push_back(&st);
   }
   return it->second;
 }
@@ -305,13 +307,43 @@ bool Network::blocked(const Origin& from, EndpointId to, HostIndex to_host) cons
   return false;
 }
 
+std::uint32_t Network::park(const Origin& from, Stream* sp, Packet p) {
+  std::uint32_t slot;
+  if (!inflight_free_.empty()) {
+    slot = inflight_free_.back();
+    inflight_free_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(inflight_.size());
+    inflight_.emplace_back();
+  }
+  InFlight& f = inflight_[slot];
+  f.from = from;
+  f.sp = sp;
+  f.p = std::move(p);
+  return slot;
+}
+
+void Network::deliver_parked(std::uint32_t slot) {
+  // Out of the slab first: the receiver may send (and park) more packets.
+  InFlight f = std::move(inflight_[slot]);
+  inflight_free_.push_back(slot);
+  deliver(f.from, f.sp, f.p);
+}
+
 void Network::deliver(const Origin& from, Stream* sp, const Packet& p) {
   const std::string& to = *sp->url;
-  Target t;
-  if (sp->split_ok) {
-    t = resolve_split(from, sp->host, sp->port, stream_ip_host(*sp));
-  } else {
-    t.why = "malformed address";
+  // The target of this stream for this sender, recomputed only when the network changed.
+  Target& t = sp->memo;
+  if (sp->memo_epoch != epoch_ || sp->memo_netns != from.netns || sp->memo_host != from.host) {
+    if (sp->split_ok) {
+      t = resolve_split(from, sp->host, sp->port, stream_ip_host(*sp));
+    } else {
+      t = Target{};
+      t.why = "malformed address";
+    }
+    sp->memo_epoch = epoch_;
+    sp->memo_netns = from.netns;
+    sp->memo_host = from.host;
   }
   if (!t.ok) {
     drop(from, to, t.why, p);
@@ -330,15 +362,22 @@ void Network::deliver(const Origin& from, Stream* sp, const Packet& p) {
     e.b = describe(p);
     trace_.record(std::move(e));
   }
-  // Copy: the receiver may unbind itself (a member exiting) while it runs.
+  // Copy: the receiver may unbind itself (a member exiting) while it runs (and `t`
+  // may be recomputed by a nested delivery).
   Receiver rx = t.l->rx;
   rx(p);
 }
 
 void Network::send(const Origin& from, const std::string& url, Packet p) {
+  Link once;
+  send(from, url, std::move(p), &once);
+}
+
+void Network::send(const Origin& from, const std::string& url, Packet p, Link* link) {
   ++sent_;
   // The stream keeps the url split and its host looked up (FIFO per (sender, url)).
-  Stream& st = stream(from.who, url);
+  if (link->stream == UINT32_MAX) link->stream = stream(from.who, url).index;
+  Stream& st = *streams_[link->stream];
   HostIndex dst_host = from.host;
   if (st.split_ok) {
     if (auto hi = stream_ip_host(st)) dst_host = *hi;
@@ -392,9 +431,11 @@ void Network::send(const Origin& from, const std::string& url, Packet p) {
   if (duplicate) {
     // The copy arrives later than the original, by up to one more latency.
     const Time again = when + nanos(fprng_.between(1, std::max<std::int64_t>(1, lat.ns * 2)));
-    loop_.at(again, [this, from, sp, p]() { deliver(from, sp, p); });
+    const std::uint32_t copy = park(from, sp, p);
+    loop_.at(again, [this, copy]() { deliver_parked(copy); });
   }
-  loop_.at(when, [this, from, sp, p = std::move(p)]() { deliver(from, sp, p); });
+  const std::uint32_t slot = park(from, sp, std::move(p));
+  loop_.at(when, [this, slot]() { deliver_parked(slot); });
 }
 
 void Network::reply(const Origin& from, EndpointId to, Packet p) {

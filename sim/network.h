@@ -98,6 +98,13 @@ class Network {
 
   // Sends to http(s)://HOST:PORT. The URL is resolved at delivery time.
   void send(const Origin& from, const std::string& url, Packet p);
+  // A sender's handle on its FIFO stream to one URL (a member keeps one per peer): send()
+  // with it skips looking the stream up per packet. One Link serves one (from.who, url)
+  // pair; a caller whose url changes starts a fresh Link.
+  struct Link {
+    std::uint32_t stream = UINT32_MAX;  // index into the network's streams (unset: looked up once)
+  };
+  void send(const Origin& from, const std::string& url, Packet p, Link* link);
   // Whether a process at `from` could reach `url` right now (listener up, path open).
   bool reachable(const Origin& from, const std::string& url) const;
   // The same, remembered in `memo` (owned by the caller, one per (from, url) pair): the
@@ -156,7 +163,23 @@ class Network {
     int port = 0;
     std::optional<HostIndex> ip_host;  // host_by_ip(host) when hosts_ held hosts_seen hosts
     std::size_t hosts_seen = 0;
+    // deliver()'s resolve_split answer for a sender at (memo_netns, memo_host), valid
+    // while the network's epoch is memo_epoch (0: none yet).
+    std::uint64_t memo_epoch = 0;
+    NetnsIndex memo_netns = -1;
+    HostIndex memo_host = -1;
+    Target memo;
+    std::uint32_t index = 0;           // in streams_
   };
+  // A packet on its way (send() to deliver()): kept in a slab so the delivery event
+  // carries only a slot number (no allocation and no Packet copy per event).
+  struct InFlight {
+    Origin from;
+    Stream* sp = nullptr;
+    Packet p;
+  };
+  std::uint32_t park(const Origin& from, Stream* sp, Packet p);
+  void deliver_parked(std::uint32_t slot);
   Target resolve(const Origin& from, const std::string& url) const;
   // resolve() after split_url; `ip_host` is host_by_ip(host).
   Target resolve_split(const Origin& from, std::string_view host, int port,
@@ -195,6 +218,9 @@ class Network {
   template <class V>
   using StrMap = std::unordered_map<std::string, V, StrHash, std::equal_to<>>;
   StrMap<StrMap<Stream>> fifo_;                                      // sender -> url -> stream
+  std::vector<Stream*> streams_;  // by Stream::index (Links name them)
+  std::vector<InFlight> inflight_;
+  std::vector<std::uint32_t> inflight_free_;
   StrMap<std::unordered_map<EndpointId, Time>> reply_fifo_;         // sender -> requester -> last delivery
   // resolve()'s memo: url -> split and host lookup (`host` views into the key).
   struct ParsedUrl {

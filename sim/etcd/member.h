@@ -281,13 +281,16 @@ class Member {
   // Peer liveness and bootstrap queries.
   std::map<std::uint64_t, sim::Time> last_heard_;
   std::map<std::uint64_t, sim::Time> connected_since_;
-  // Per peer: the URL last checked and the network's remembered answer (on_tick asks for
-  // every peer on every tick; the answer changes only with the network's epoch).
+  // Per peer: the URL last used, the network's remembered reachable() answer (on_tick
+  // asks for every peer on every tick; the answer changes only with the network's epoch)
+  // and the FIFO stream raft messages to it go on.
   struct PeerReach {
     std::string url;
     sim::Network::ReachMemo memo;
+    sim::Network::Link link;
   };
   std::map<std::uint64_t, PeerReach> peer_reach_;
+  PeerReach& peer(std::uint64_t id, const std::string& url);
   bool peer_reachable(std::uint64_t id, const std::string& url);
   std::set<std::uint64_t> mismatch_logged_;
   std::uint64_t next_query_ = 1;

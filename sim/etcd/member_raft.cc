@@ -21,13 +21,18 @@ void Member::schedule_tick(sim::Duration delay) {
   });
 }
 
-bool Member::peer_reachable(std::uint64_t id, const std::string& url) {
+Member::PeerReach& Member::peer(std::uint64_t id, const std::string& url) {
   PeerReach& r = peer_reach_[id];
   if (r.url != url) {
     r.url = url;
     r.memo = {};
+    r.link = {};
   }
-  return host_.net->reachable(host_.origin, url, &r.memo);
+  return r;
+}
+
+bool Member::peer_reachable(std::uint64_t id, const std::string& url) {
+  return host_.net->reachable(host_.origin, url, &peer(id, url).memo);
 }
 
 void Member::on_tick() {
@@ -173,7 +178,7 @@ void Member::send_raft(raft::Message&& m) {
   sim::Packet p;
   p.body = sim::RaftEnvelope{cluster_id_, member_id_, std::move(m)};
   p.reply_to = host_.origin.endpoint;
-  host_.net->send(host_.origin, url, std::move(p));
+  host_.net->send(host_.origin, url, std::move(p), &peer(m.to, url).link);
 }
 
 void Member::note_role_change() {
