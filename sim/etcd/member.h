@@ -290,6 +290,8 @@ class Member {
     sim::Network::Link link;
   };
   std::map<std::uint64_t, PeerReach> peer_reach_;
+  // The Ready whose WAL save is waiting for its fsync (while saving_).
+  std::optional<raft::Ready> pending_ready_;
   PeerReach& peer(std::uint64_t id, const std::string& url);
   bool peer_reachable(std::uint64_t id, const std::string& url);
   std::set<std::uint64_t> mismatch_logged_;

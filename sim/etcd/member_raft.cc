@@ -124,12 +124,14 @@ void Member::process_ready() {
       continue;
     }
     saving_ = true;
-    auto pending = std::make_shared<raft::Ready>(std::move(rd));
+    pending_ready_ = std::move(rd);  // one save at a time (saving_)
     const std::uint64_t gen = generation_;
-    host_.loop->after(lat, [this, gen, pending, leader] {
+    host_.loop->after(lat, [this, gen, leader] {
       if (gen != generation_ || phase_ != Phase::Running) return;
       saving_ = false;
-      finish_ready(*pending, leader);
+      raft::Ready done = std::move(*pending_ready_);
+      pending_ready_.reset();
+      finish_ready(done, leader);
       process_ready();
     });
     return;
