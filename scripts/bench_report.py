@@ -356,16 +356,18 @@ def main():
     L.append(f"- **W1**: a raftlab run is a fresh World of five etcd processes: listeners, etcd's bootstrap "
              "decision (member and cluster IDs, the initial-cluster checks, the peers' `/members` answers) and the "
              "member's tick work (peer liveness through the network on every tick) come before and around the raft "
-             "election. The library peers start from a raft node. Events per run are alike "
+             "election (peer liveness is remembered until the network changes, see the optimisation history). "
+             "The library peers start from a raft node. Events per run are alike "
              f"(raftlab {epi('W1', 'raftlab-off')}, canonical {epi('W1', 'canonical')}, etcd raft {epi('W1', 'etcdraft')}); "
              "the cost per event is not.")
-    L.append(f"- **W2/W3**: each entry is an etcd client request (a request and a reply packet, a 5 s client deadline "
-             f"timer, the KV apply), so raftlab fires {epi('W2', 'raftlab-off')} events per entry in W2 and "
-             f"{epi('W3', 'raftlab-off')} in W3, where etcd raft fires {epi('W3', 'etcdraft')} per entry in W3 (one "
-             "proposal message and one append per batch of 100). W3 is where the client path costs most: the peers "
-             "propose 100 entries with one call.")
-    L.append("- **Events/s vs the bare loop**: an event in raftlab carries a `std::function` (allocated per packet "
-             "delivery), a packet copy, and the member's work; the bare loop carries nothing.")
+    L.append(f"- **W2/W3**: each entry is an etcd client request (W2: a request and a reply packet, a 5 s client "
+             f"deadline timer; both: the encoded request, the KV apply on every member, its own reply), so raftlab "
+             f"fires {epi('W2', 'raftlab-off')} events per entry in W2 and {epi('W3', 'raftlab-off')} in W3 (one "
+             f"pipelined batch packet and one MsgProp per 100 entries), where etcd raft fires {epi('W3', 'etcdraft')} "
+             "per entry in W3. What is left per entry is the etcd model's: encoding and decoding the request, five "
+             "KV applies and the copies of each entry into every member's raft log and data dir.")
+    L.append("- **Events/s vs the bare loop**: an event in raftlab carries the member's work (raft step, Ready, "
+             "WAL copy, apply) and a packet moved through a slab; the bare loop carries nothing.")
     L.append("- **Memory**: without log compaction (etcd's default `--snapshot-count` is 100,000) every member keeps "
              "every entry in its data dir and raft log; with the trace at its default level every apply and client "
              "operation is also kept in memory (the trace is the run's product).")
@@ -435,10 +437,11 @@ def main():
     L.append("")
     L.append(wl_table("W3", ["raftlab-off", "raftlab-default", "canonical", "canonical-snap64", "etcdraft"], "entries"))
     L.append("")
-    L.append("raftlab has no batched proposal in etcd's client API: W3 sends each batch as 100 concurrent "
-             "`put`s through the leader's client path (etcd batches concurrent proposals into one Ready / "
-             "MsgApp, as raftlab's member does). canonical raft proposes a batch with one `raft_apply` of 100 "
-             "buffers; etcd raft with one MsgProp of 100 entries.")
+    L.append("raftlab sends each W3 batch as one pipelined client batch (`World::etcdctl_batch`: 100 puts in "
+             "one packet to the leader, as a gRPC client's concurrent calls share a connection), proposed as one "
+             "MsgProp of 100 entries before one Ready; each put is still its own etcd request, applied on every "
+             "member and answered with its own revision (docs/benchmarks.md). canonical raft proposes a batch "
+             "with one `raft_apply` of 100 buffers; etcd raft with one MsgProp of 100 entries.")
     L.append("")
 
     # ---- bare loop ----
