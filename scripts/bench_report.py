@@ -247,7 +247,9 @@ def main():
     sizes = dict(kv.split("=", 1) for kv in a.sizes.split() if "=" in kv)
     S = {(wl, eng): summary(runs, wl, eng) for (wl, eng) in runs}
     commit = sh("git rev-parse --short HEAD") or "?"
-    dirty = " (with uncommitted changes in the tree)" if sh("git status --porcelain --untracked-files=no") else ""
+    # results/ is what this run writes (the profile before this report): not a change to the code measured.
+    dirty = (" (with uncommitted changes in the tree)"
+             if sh("git status --porcelain --untracked-files=no -- . ':(exclude)results'") else "")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
     def rate(wl, eng):
