@@ -83,11 +83,20 @@ std::shared_ptr<Outcome> send_batch(sim::World& w, const std::string& endpoint, 
   return out;
 }
 
-TEST(ClientBatch, EveryRequestIsAnsweredAndEveryMemberAppliesEveryPut) {
-  auto d = cluster();
+// A three-member cluster run for 3 s (a leader elected and every member serving).
+class ClientBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d = cluster();
+    if (d) d->world().run_until(sim::seconds(3));
+  }
+  std::unique_ptr<sim::Deployment> d;
+  sim::World& w_ref() { return d->world(); }
+};
+
+TEST_F(ClientBatchTest, EveryRequestIsAnsweredAndEveryMemberAppliesEveryPut) {
   ASSERT_TRUE(d);
-  sim::World& w = d->world();
-  w.run_until(sim::seconds(3));
+  sim::World& w = w_ref();
   const std::string leader = leader_url(w);
   ASSERT_FALSE(leader.empty());
   const std::uint64_t applied0 = w.members().front().applied;
@@ -116,11 +125,9 @@ TEST(ClientBatch, EveryRequestIsAnsweredAndEveryMemberAppliesEveryPut) {
   EXPECT_EQ(dones, 101);
 }
 
-TEST(ClientBatch, OneProposalOneBroadcast) {
-  auto d = cluster();
+TEST_F(ClientBatchTest, OneProposalOneBroadcast) {
   ASSERT_TRUE(d);
-  sim::World& w = d->world();
-  w.run_until(sim::seconds(3));
+  sim::World& w = w_ref();
   const std::string leader = leader_url(w);
   ASSERT_FALSE(leader.empty());
   const std::uint64_t sent0 = w.net().packets_sent();
@@ -132,11 +139,9 @@ TEST(ClientBatch, OneProposalOneBroadcast) {
   EXPECT_LT(w.net().packets_sent() - sent0, 20u);
 }
 
-TEST(ClientBatch, AFollowerForwardsTheBatchToTheLeader) {
-  auto d = cluster();
+TEST_F(ClientBatchTest, AFollowerForwardsTheBatchToTheLeader) {
   ASSERT_TRUE(d);
-  sim::World& w = d->world();
-  w.run_until(sim::seconds(3));
+  sim::World& w = w_ref();
   const std::string follower = follower_url(w);
   ASSERT_FALSE(follower.empty());
   auto out = send_batch(w, follower, 10);
@@ -146,11 +151,9 @@ TEST(ClientBatch, AFollowerForwardsTheBatchToTheLeader) {
   EXPECT_EQ(out->results[10].reply.value, "v0");
 }
 
-TEST(ClientBatch, BadRequestsAreRefusedOneByOne) {
-  auto d = cluster();
+TEST_F(ClientBatchTest, BadRequestsAreRefusedOneByOne) {
   ASSERT_TRUE(d);
-  sim::World& w = d->world();
-  w.run_until(sim::seconds(3));
+  sim::World& w = w_ref();
   std::vector<sim::ClientRequest> reqs(3);
   reqs[0].kind = sim::ClientOpKind::Put;  // no key
   reqs[1].kind = sim::ClientOpKind::Put;
@@ -166,11 +169,9 @@ TEST(ClientBatch, BadRequestsAreRefusedOneByOne) {
   EXPECT_NE(res[2].error.find("puts and linearizable gets only"), std::string::npos) << res[2].error;
 }
 
-TEST(ClientBatch, ABatchToADownMemberTimesOutRequestByRequest) {
-  auto d = cluster();
+TEST_F(ClientBatchTest, ABatchToADownMemberTimesOutRequestByRequest) {
   ASSERT_TRUE(d);
-  sim::World& w = d->world();
-  w.run_until(sim::seconds(3));
+  sim::World& w = w_ref();
   const int c = w.container_index("n2");
   w.crash(c, false);
   auto out = send_batch(w, "n2", 5);
