@@ -177,7 +177,9 @@ class Member {
     raft::LogIndex first = 0, last = 0;      // entries written (first == 0: none)
     std::vector<raft::Entry> overwritten;    // the suffix from `first` they replaced
   };
-  bool write_ready(const raft::Ready& rd);
+  // Persists rd's hard state, snapshot and entries (the entries are moved into the data
+  // dir: nothing after this reads rd.entries; Node::advance does not).
+  bool write_ready(raft::Ready& rd);
   void sync_write();  // the in-flight write's fsync completed: record append/hard_state
   void finish_ready(raft::Ready& rd, bool leader);
   // Moves each message into its packet (the Ready's messages are spent).

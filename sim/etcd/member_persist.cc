@@ -13,7 +13,7 @@ using sim::TraceEvent;
 
 sim::Duration Member::fsync_latency() const { return host_.faults ? host_.faults->fsync_latency : sim::Duration{0}; }
 
-bool Member::write_ready(const raft::Ready& rd) {
+bool Member::write_ready(raft::Ready& rd) {
   Unsynced u;
   if (rd.snapshot) {
     // A leader's snapshot replaces the whole WAL (etcd saves the snap file first).
@@ -40,9 +40,9 @@ bool Member::write_ready(const raft::Ready& rd) {
     if (!u.snapshot_replaced && keep < data_->log.size())
       u.overwritten.assign(data_->log.begin() + static_cast<std::ptrdiff_t>(keep), data_->log.end());
     data_->log.resize(keep);
-    for (const auto& e : rd.entries) data_->log.push_back(e);
     u.first = first;
     u.last = rd.entries.back().index;
+    for (auto& e : rd.entries) data_->log.push_back(std::move(e));
   }
   data_->writes++;
   unsynced_ = std::move(u);
