@@ -25,6 +25,9 @@ std::string encode_request(const Request& r);
 // encode_request of a Put or Read (or Noop: the kind byte 0), from views.
 std::string encode_kv_request(Request::Kind kind, std::uint64_t proposer, std::uint64_t proposal,
                               std::string_view key, std::string_view value);
+// The same with the proposer already as its decimal text (std::to_string(proposer)).
+std::string encode_kv_request_text(Request::Kind kind, std::string_view proposer_digits, std::uint64_t proposal,
+                                   std::string_view key, std::string_view value);
 Request decode_request(const std::string& data);  // Noop for empty or unknown data
 // A Put or Read as views into the entry's data (the apply path on every member, without
 // copies); false for anything else, or what decode_request would call Noop. The

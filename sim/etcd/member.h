@@ -213,6 +213,8 @@ class Member {
   bool is_own_id_text(std::string_view digits);
   std::uint64_t id_text_of_ = 0;  // member_id_ whose decimal text id_text_ holds
   std::string id_text_;
+  std::string foreign_id_text_;  // is_own_id_text: the last proposer text that was not ours
+  const std::string& own_id_text();  // std::to_string(member_id_), kept
   void handle_member_add(int to, const sim::ClientRequest& r);
   void handle_member_remove(int to, const sim::ClientRequest& r);
   ReconfigCheckInput reconfig_input() const;

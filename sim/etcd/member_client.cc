@@ -41,8 +41,8 @@ std::uint64_t Member::add_waiter(int to, const sim::ClientRequest& r, std::strin
   w.kind = r.kind;
   w.member_id = r.member_id;
   w.deadline = host_.loop->now() + request_timeout(cfg_);
-  w.data = data.empty() ? encode_kv_request(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
-                                             member_id_, id, r.key, r.value)
+  w.data = data.empty() ? encode_kv_request_text(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
+                                                  own_id_text(), id, r.key, r.value)
                         : std::move(data);
   w.batched = batched;
   waiters_[id] = std::move(w);

@@ -331,18 +331,30 @@ void Member::apply_put(std::string_view key, std::string_view value) {
   kv_bytes_ += value.size();
 }
 
-bool Member::is_own_id_text(std::string_view digits) {
+const std::string& Member::own_id_text() {
   if (id_text_of_ != member_id_ || id_text_.empty()) {
     id_text_ = std::to_string(member_id_);
     id_text_of_ = member_id_;
+    foreign_id_text_.clear();
   }
+  return id_text_;
+}
+
+bool Member::is_own_id_text(std::string_view digits) {
   // encode_request writes std::to_string's canonical digits; anything else goes the
   // long way for decode_request's answer.
-  if (digits == id_text_) return true;
+  if (digits == own_id_text()) return true;
+  // A follower sees the leader's ID here for every entry it applies: the last text that
+  // was not ours is remembered (cleared when member_id_ changes).
+  if (!foreign_id_text_.empty() && digits == foreign_id_text_) return false;
+  bool own = false;
   if (digits.size() == id_text_.size() && !digits.empty() && digits.front() != '0' && digits.front() != '+' &&
       digits.front() != ' ')
-    return false;
-  return parse_decimal(digits) == member_id_;
+    own = false;
+  else
+    own = parse_decimal(digits) == member_id_;
+  if (!own) foreign_id_text_.assign(digits);
+  return own;
 }
 
 void Member::apply_normal(const raft::Entry& e) {

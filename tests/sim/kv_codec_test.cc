@@ -1,0 +1,76 @@
+// The put/read entry codec's hot path (sim/etcd/entry_codec.h): decode_kv_request finds
+// its separators 8 bytes at a time, encode_kv_request_text takes the proposer as text.
+// Both are checked against a plain reference (split on '\x1f', std::to_string) for
+// fields of every length around the 8-byte words, separators in the value, and
+// malformed data.
+#include "sim/etcd/entry_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace raftlab::etcd {
+namespace {
+
+std::vector<std::string> split_ref(const std::string& s) {
+  std::vector<std::string> out(1);
+  for (const char c : s) {
+    if (c == '\x1f')
+      out.emplace_back();
+    else
+      out.back() += c;
+  }
+  return out;
+}
+
+TEST(KvCodec, DecodeMatchesSplitForEveryFieldLength) {
+  for (std::size_t klen = 0; klen <= 20; ++klen) {
+    for (std::size_t vlen = 0; vlen <= 20; ++vlen) {
+      const std::string key(klen, 'k'), value(vlen, 'v');
+      for (const std::uint64_t proposer : {std::uint64_t{7}, std::uint64_t{10501334649042878790ull}}) {
+        const std::string data = encode_kv_request(Request::Kind::Put, proposer, 123 + klen, key, value);
+        EXPECT_EQ(data, encode_kv_request_text(Request::Kind::Put, std::to_string(proposer), 123 + klen, key, value));
+        const auto f = split_ref(data);
+        ASSERT_EQ(f.size(), 5u);
+        KvRequestView v;
+        ASSERT_TRUE(decode_kv_request(data, &v)) << klen << " " << vlen;
+        EXPECT_EQ(v.kind, Request::Kind::Put);
+        EXPECT_EQ(v.proposer, f[1]);
+        EXPECT_EQ(v.proposal, f[2]);
+        EXPECT_EQ(v.key, key);
+        EXPECT_EQ(v.value, value);
+        const Request r = decode_request(data);
+        EXPECT_EQ(r.proposer, proposer);
+        EXPECT_EQ(r.proposal, 123 + klen);
+      }
+    }
+  }
+}
+
+TEST(KvCodec, DecodeRejectsWhatSplitWouldNotCallFiveFields) {
+  KvRequestView v;
+  for (std::size_t at = 0; at <= 24; ++at) {
+    // A separator inside the value, at every offset: six fields.
+    std::string value(24, 'x');
+    value[at % value.size()] = '\x1f';
+    EXPECT_FALSE(decode_kv_request(encode_kv_request(Request::Kind::Read, 1, 2, "key", value), &v)) << at;
+  }
+  EXPECT_FALSE(decode_kv_request("", &v));
+  EXPECT_FALSE(decode_kv_request("P", &v));
+  EXPECT_FALSE(decode_kv_request("P\x1f" "1\x1f" "2\x1fkey", &v));  // four fields
+  EXPECT_FALSE(decode_kv_request("X\x1f" "1\x1f" "2\x1fk\x1fv", &v));
+  ASSERT_TRUE(decode_kv_request("R\x1f\x1f\x1f\x1f", &v));  // five empty fields
+  EXPECT_EQ(v.kind, Request::Kind::Read);
+  EXPECT_TRUE(v.proposer.empty() && v.proposal.empty() && v.key.empty() && v.value.empty());
+  // Bytes that differ from the separator in one bit only are not separators.
+  ASSERT_TRUE(decode_kv_request(std::string("P\x1f" "1\x1f" "2\x1f") + "\x1e\x1d\x9f\x3f\x0f\x1e\x1d\x9f\x3f" +
+                                    "\x1f" + "\x9f\x1e\x1e\x1e\x1e\x1e\x1e\x1e\x1e",
+                                &v));
+  EXPECT_EQ(v.key.size(), 9u);
+  EXPECT_EQ(v.value.size(), 9u);
+}
+
+}  // namespace
+}  // namespace raftlab::etcd
