@@ -199,7 +199,8 @@ class Member {
   void client_propose(int to, const sim::ClientRequest& r, std::string data);
   // A waiter for a put or linearizable get (its entry data encoded unless given);
   // `batched`: its reply joins the Ready's ClientReplyBatch. Returns its proposal id.
-  std::uint64_t add_waiter(int to, const sim::ClientRequest& r, std::string data, bool batched);
+  struct Waiter;
+  Waiter& add_waiter(int to, const sim::ClientRequest& r, std::string data, bool batched);
   // A pipelined batch (wire.h ClientBatch): every request proposed, then one Ready.
   void on_client_batch(const sim::Packet& p, const sim::ClientBatch& b);
   // Sends the replies to batched requests that this Ready's applies produced: one

@@ -28,12 +28,12 @@ void Member::client_reply(int to, sim::ClientReply r) {
 }
 
 void Member::client_propose(int to, const sim::ClientRequest& r, std::string data) {
-  Waiter& w = waiters_[add_waiter(to, r, std::move(data), false)];
+  Waiter& w = add_waiter(to, r, std::move(data), false);
   w.proposed = node_->propose(w.data) == raft::ProposeResult::Ok;
   process_ready();
 }
 
-std::uint64_t Member::add_waiter(int to, const sim::ClientRequest& r, std::string data, bool batched) {
+Member::Waiter& Member::add_waiter(int to, const sim::ClientRequest& r, std::string data, bool batched) {
   const std::uint64_t id = next_proposal_++;
   Waiter w;
   w.reply_to = to;
@@ -45,17 +45,20 @@ std::uint64_t Member::add_waiter(int to, const sim::ClientRequest& r, std::strin
                                                   own_id_text(), id, r.key, r.value)
                         : std::move(data);
   w.batched = batched;
-  waiters_[id] = std::move(w);
-  return id;
+  // Proposal ids only grow: the new waiter goes at the map's end (the hint makes that O(1)).
+  return waiters_.insert_or_assign(waiters_.end(), id, std::move(w))->second;
 }
 
 void Member::on_client_batch(const sim::Packet& p, const sim::ClientBatch& b) {
   const int to = p.reply_to;
-  std::vector<std::uint64_t> ids;
+  // The batch's waiters by address (std::map nodes stay put; nothing here erases one).
+  std::vector<Waiter*> added;
   std::vector<std::string> data;
+  added.reserve(b.reqs.size());
+  data.reserve(b.reqs.size());
   auto propose_request = [&](int reply_to, const sim::ClientRequest& r, std::string d, bool batched) {
-    ids.push_back(add_waiter(reply_to, r, std::move(d), batched));
-    data.push_back(waiters_[ids.back()].data);
+    added.push_back(&add_waiter(reply_to, r, std::move(d), batched));
+    data.push_back(added.back()->data);
   };
   for (const sim::ClientRequest& r : b.reqs) {
     sim::ClientReply rep;
@@ -80,7 +83,7 @@ void Member::on_client_batch(const sim::Packet& p, const sim::ClientBatch& b) {
   // One MsgProp for the whole batch: appended together, one broadcast to the followers.
   if (!data.empty()) {
     const bool ok = node_->propose_many(std::move(data)) == raft::ProposeResult::Ok;
-    for (const std::uint64_t id : ids) waiters_[id].proposed = ok;
+    for (Waiter* w : added) w->proposed = ok;
   }
   process_ready();
 }
