@@ -49,14 +49,14 @@ std::string encode_conf_change(const ConfChange& cc) {
   return out;
 }
 
-bool decode_conf_change(const std::string& data, ConfChange* out) {
+bool decode_conf_change(std::string_view data, ConfChange* out) {
   if (data.size() < 9 || (data[0] != 'A' && data[0] != 'R')) return false;
   out->type = data[0] == 'A' ? ConfChangeType::AddNode : ConfChangeType::RemoveNode;
   out->node_id = 0;
   for (int i = 0; i < 8; ++i) {
     out->node_id |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[1 + i])) << (8 * i);
   }
-  out->context = data.substr(9);
+  out->context = std::string(data.substr(9));
   return true;
 }
 

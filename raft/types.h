@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "raft/payload.h"
 
 namespace raft {
 
@@ -31,12 +34,13 @@ struct ConfChange {
   bool operator==(const ConfChange&) const = default;
 };
 
-// One log entry. For EntryType::ConfChange, `data` is encode_conf_change(cc).
+// One log entry. For EntryType::ConfChange, `data` is encode_conf_change(cc). The bytes
+// are shared, not copied, when the entry is (raft/payload.h).
 struct Entry {
   Term term = 0;
   LogIndex index = 0;
   EntryType type = EntryType::Normal;
-  std::string data;
+  Payload data;
   bool operator==(const Entry&) const = default;
 };
 
@@ -74,6 +78,6 @@ const char* role_name(Role r);
 
 // Serialise / parse a ConfChange into an entry's data (stable, platform-independent).
 std::string encode_conf_change(const ConfChange& cc);
-bool decode_conf_change(const std::string& data, ConfChange* out);
+bool decode_conf_change(std::string_view data, ConfChange* out);
 
 }  // namespace raft

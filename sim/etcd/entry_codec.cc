@@ -80,11 +80,11 @@ std::uint64_t entry_bytes(const raft::Entry& e) {
   const std::uint64_t base = raft::entry_size(e);
   // Only a put ("P", value last) can carry a declared-size value; the check is two bytes
   // for every other entry.
-  const std::string& d = e.data;
+  const std::string_view d = e.data.view();
   if (e.type != raft::EntryType::Normal || d.size() < 4 || d[0] != 'P' || d.back() != 'B') return base;
   const std::size_t sep = d.rfind(kSep);
-  if (sep == std::string::npos) return base;
-  const std::string_view value = std::string_view(d).substr(sep + 1);
+  if (sep == std::string_view::npos) return base;
+  const std::string_view value = d.substr(sep + 1);
   const std::uint64_t declared = declared_value_bytes(value);
   return declared > value.size() ? base + (declared - value.size()) : base;
 }
@@ -214,7 +214,7 @@ std::string encode_request(const Request& r) {
   return s;
 }
 
-bool decode_kv_request(const std::string& data, KvRequestView* r) {
+bool decode_kv_request(std::string_view data, KvRequestView* r) {
   if (data.size() < 2 || (data[0] != 'P' && data[0] != 'R')) return false;
   // Hot path (every put and read, on every member): fields as views, no split.
   // Separators found 8 bytes at a time (next_sep): exactly 5 fields, as split() would.
@@ -236,7 +236,7 @@ bool decode_kv_request(const std::string& data, KvRequestView* r) {
   return true;
 }
 
-Request decode_request(const std::string& data) {
+Request decode_request(std::string_view data) {
   Request r;
   if (data.size() < 2) return r;
   const char k = data[0];
@@ -250,7 +250,7 @@ Request decode_request(const std::string& data) {
     r.value.assign(v.value);
     return r;
   }
-  auto f = split(data, kSep);
+  auto f = split(std::string(data), kSep);
   if (k == 'A' && f.size() == 8) {
     r.kind = Request::Kind::Publish;
     r.proposer = parse_u64(f[1]);

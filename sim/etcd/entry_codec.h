@@ -28,7 +28,7 @@ std::string encode_kv_request(Request::Kind kind, std::uint64_t proposer, std::u
 // The same with the proposer already as its decimal text (std::to_string(proposer)).
 std::string encode_kv_request_text(Request::Kind kind, std::string_view proposer_digits, std::uint64_t proposal,
                                    std::string_view key, std::string_view value);
-Request decode_request(const std::string& data);  // Noop for empty or unknown data
+Request decode_request(std::string_view data);  // Noop for empty or unknown data
 // A Put or Read as views into the entry's data (the apply path on every member, without
 // copies); false for anything else, or what decode_request would call Noop. The
 // proposer and proposal stay decimal text (encode_request's canonical digits): only the
@@ -39,7 +39,7 @@ struct KvRequestView {
   std::string_view proposer, proposal;
   std::string_view key, value;
 };
-bool decode_kv_request(const std::string& data, KvRequestView* r);
+bool decode_kv_request(std::string_view data, KvRequestView* r);
 // The number a decode_request field's digits stand for (as decode_request parses it).
 std::uint64_t parse_decimal(std::string_view digits);
 

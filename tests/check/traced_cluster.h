@@ -181,7 +181,7 @@ class TracedCluster {
     return events_.back();
   }
   static std::string digest(const raft::Entry& e) {
-    return (e.type == raft::EntryType::ConfChange ? "conf:" : "normal:") + e.data;
+    return (e.type == raft::EntryType::ConfChange ? "conf:" : "normal:") + e.data.str();
   }
   void record_append(raft::NodeId id, const raft::Entry& e) {
     sim::TraceEvent& a = event(sim::Ev::Append, id);
@@ -244,12 +244,13 @@ class TracedCluster {
         a.term = e.term;
         a.index = e.index;
         a.a = digest(e);
-        const auto eq = e.data.find('=');
+        const std::string data = e.data.str();
+        const auto eq = data.find('=');
         if (e.type == raft::EntryType::Normal && eq != std::string::npos) {
-          a.b = "put " + e.data.substr(0, eq);
-          a.c = e.data.substr(eq + 1);
-          m.kv[e.data.substr(0, eq)] = e.data.substr(eq + 1);
-          auto p = pending_puts_.find(e.data);
+          a.b = "put " + data.substr(0, eq);
+          a.c = data.substr(eq + 1);
+          m.kv[data.substr(0, eq)] = data.substr(eq + 1);
+          auto p = pending_puts_.find(data);
           if (p != pending_puts_.end() && p->second.first == id) {
             sim::TraceEvent& d = event(sim::Ev::ClientDone, id);
             d.who = "http://m" + std::to_string(id) + ":2379";
