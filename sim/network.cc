@@ -307,7 +307,7 @@ bool Network::blocked(const Origin& from, EndpointId to, HostIndex to_host) cons
   return false;
 }
 
-std::uint32_t Network::park(const Origin& from, Stream* sp, Packet p) {
+std::uint32_t Network::park(const Origin& from, Stream* sp, Packet&& p) {
   std::uint32_t slot;
   if (!inflight_free_.empty()) {
     slot = inflight_free_.back();
@@ -324,10 +324,11 @@ std::uint32_t Network::park(const Origin& from, Stream* sp, Packet p) {
 }
 
 void Network::deliver_parked(std::uint32_t slot) {
-  // Out of the slab first: the receiver may send (and park) more packets.
-  InFlight f = std::move(inflight_[slot]);
-  inflight_free_.push_back(slot);
+  // In place: the receiver may park more packets, which never moves this one (deque),
+  // and this slot is not reused before it is freed below.
+  InFlight& f = inflight_[slot];
   deliver(f.from, f.sp, f.p);
+  inflight_free_.push_back(slot);
 }
 
 void Network::deliver(const Origin& from, Stream* sp, const Packet& p) {
@@ -368,12 +369,12 @@ void Network::deliver(const Origin& from, Stream* sp, const Packet& p) {
   rx(p);
 }
 
-void Network::send(const Origin& from, const std::string& url, Packet p) {
+void Network::send(const Origin& from, const std::string& url, Packet&& p) {
   Link once;
   send(from, url, std::move(p), &once);
 }
 
-void Network::send(const Origin& from, const std::string& url, Packet p, Link* link) {
+void Network::send(const Origin& from, const std::string& url, Packet&& p, Link* link) {
   ++sent_;
   // The stream keeps the url split and its host looked up (FIFO per (sender, url)).
   if (link->stream == UINT32_MAX) link->stream = stream(from.who, url).index;
@@ -431,7 +432,7 @@ void Network::send(const Origin& from, const std::string& url, Packet p, Link* l
   if (duplicate) {
     // The copy arrives later than the original, by up to one more latency.
     const Time again = when + nanos(fprng_.between(1, std::max<std::int64_t>(1, lat.ns * 2)));
-    const std::uint32_t copy = park(from, sp, p);
+    const std::uint32_t copy = park(from, sp, Packet(p));
     loop_.at(again, [this, copy]() { deliver_parked(copy); });
   }
   const std::uint32_t slot = park(from, sp, std::move(p));

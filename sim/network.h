@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -97,14 +98,14 @@ class Network {
   void reply(const Origin& from, EndpointId to, Packet p);
 
   // Sends to http(s)://HOST:PORT. The URL is resolved at delivery time.
-  void send(const Origin& from, const std::string& url, Packet p);
+  void send(const Origin& from, const std::string& url, Packet&& p);
   // A sender's handle on its FIFO stream to one URL (a member keeps one per peer): send()
   // with it skips looking the stream up per packet. One Link serves one (from.who, url)
   // pair; a caller whose url changes starts a fresh Link.
   struct Link {
     std::uint32_t stream = UINT32_MAX;  // index into the network's streams (unset: looked up once)
   };
-  void send(const Origin& from, const std::string& url, Packet p, Link* link);
+  void send(const Origin& from, const std::string& url, Packet&& p, Link* link);
   // Whether a process at `from` could reach `url` right now (listener up, path open).
   bool reachable(const Origin& from, const std::string& url) const;
   // The same, remembered in `memo` (owned by the caller, one per (from, url) pair): the
@@ -172,13 +173,16 @@ class Network {
     std::uint32_t index = 0;           // in streams_
   };
   // A packet on its way (send() to deliver()): kept in a slab so the delivery event
-  // carries only a slot number (no allocation and no Packet copy per event).
+  // carries only a slot number (no allocation and no Packet copy per event). The slab
+  // is a deque (elements never move), so a packet is delivered where it was parked
+  // while the receiver parks more; its slot is freed after the delivery, and the dead
+  // packet is destroyed when the slot is reused (or with the network).
   struct InFlight {
     Origin from;
     Stream* sp = nullptr;
     Packet p;
   };
-  std::uint32_t park(const Origin& from, Stream* sp, Packet p);
+  std::uint32_t park(const Origin& from, Stream* sp, Packet&& p);
   void deliver_parked(std::uint32_t slot);
   Target resolve(const Origin& from, const std::string& url) const;
   // resolve() after split_url; `ip_host` is host_by_ip(host).
@@ -219,7 +223,7 @@ class Network {
   using StrMap = std::unordered_map<std::string, V, StrHash, std::equal_to<>>;
   StrMap<StrMap<Stream>> fifo_;                                      // sender -> url -> stream
   std::vector<Stream*> streams_;  // by Stream::index (Links name them)
-  std::vector<InFlight> inflight_;
+  std::deque<InFlight> inflight_;
   std::vector<std::uint32_t> inflight_free_;
   StrMap<std::unordered_map<EndpointId, Time>> reply_fifo_;         // sender -> requester -> last delivery
   // resolve()'s memo: url -> split and host lookup (`host` views into the key).

@@ -177,10 +177,10 @@ void Member::send_raft(raft::Message&& m) {
   // etcd: "ignored message send request; unknown remote peer target"
   if (it == members_.end() || it->second.peer_urls.empty()) return;
   const std::string& url = it->second.peer_urls.front();
-  sim::Packet p;
-  p.body = sim::RaftEnvelope{cluster_id_, member_id_, std::move(m)};
-  p.reply_to = host_.origin.endpoint;
-  host_.net->send(host_.origin, url, std::move(p), &peer(m.to, url).link);
+  sim::Network::Link* link = &peer(m.to, url).link;
+  sim::Packet p{decltype(sim::Packet::body)(std::in_place_type<sim::RaftEnvelope>, cluster_id_, member_id_, std::move(m)),
+                host_.origin.endpoint};
+  host_.net->send(host_.origin, url, std::move(p), link);
 }
 
 void Member::note_role_change() {

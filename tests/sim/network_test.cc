@@ -181,7 +181,7 @@ TEST(NetworkDeterminism, SameSeedSameArrivalTimes) {
     for (std::uint64_t i = 0; i < 20; ++i) {
       Packet p;
       p.body = ClientRequest{i, ClientOpKind::Get, "/k", "", {}, 0, false};
-      net.send(Origin{net.host_netns(a), a, "procA", -1}, "http://10.0.0.2:2380", p);
+      net.send(Origin{net.host_netns(a), a, "procA", -1}, "http://10.0.0.2:2380", std::move(p));
     }
     (void)loop.run_until(seconds(1));
     return trace.sha256();
