@@ -59,6 +59,12 @@ class Payload {
     release();
     b_ = nullptr;
   }
+  // Four words stored beside the bytes for a host's parse of them (null for the empty
+  // payload); zero until a host writes them. Raft never reads or writes them. Every
+  // member of a simulated cluster decodes the same entry: the first to parse it can
+  // leave the field offsets here for the others. A host may keep only what is a pure
+  // function of the bytes (they never change), so the memo cannot change an outcome.
+  std::uint32_t* memo() const noexcept { return b_ == nullptr ? nullptr : b_->memo; }
   // How many holders share these bytes (tests and diagnostics).
   std::uint32_t use_count() const noexcept { return b_ == nullptr ? 0 : b_->refs; }
 
@@ -73,13 +79,14 @@ class Payload {
   struct Block {
     std::size_t size;
     std::uint32_t refs;
+    std::uint32_t memo[4];
     char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
     const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
   };
   static Block* make(std::string_view s) {
     if (s.empty()) return nullptr;  // every empty payload is the null one
     void* mem = ::operator new(sizeof(Block) + s.size());
-    Block* b = ::new (mem) Block{s.size(), 1};
+    Block* b = ::new (mem) Block{s.size(), 1, {0, 0, 0, 0}};
     std::memcpy(b->bytes(), s.data(), s.size());
     return b;
   }

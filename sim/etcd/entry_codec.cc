@@ -236,6 +236,28 @@ bool decode_kv_request(std::string_view data, KvRequestView* r) {
   return true;
 }
 
+bool decode_kv_entry(const raft::Payload& data, KvRequestView* r) {
+  std::uint32_t* const memo = data.memo();
+  const std::string_view d = data.view();
+  if (memo != nullptr && memo[0] != 0) {  // decoded before: memo = the four separators' offsets
+    r->kind = static_cast<Request::Kind>(d[0]);
+    r->proposer = d.substr(memo[0] + 1, memo[1] - memo[0] - 1);
+    r->proposal = d.substr(memo[1] + 1, memo[2] - memo[1] - 1);
+    r->key = d.substr(memo[2] + 1, memo[3] - memo[2] - 1);
+    r->value = d.substr(memo[3] + 1);
+    return true;
+  }
+  if (!decode_kv_request(d, r)) return false;
+  if (memo != nullptr && d.size() <= UINT32_MAX) {
+    // Separator i sits just before field i+1 (offset >= 1: byte 0 is the kind).
+    memo[0] = static_cast<std::uint32_t>(r->proposer.data() - d.data() - 1);
+    memo[1] = static_cast<std::uint32_t>(r->proposal.data() - d.data() - 1);
+    memo[2] = static_cast<std::uint32_t>(r->key.data() - d.data() - 1);
+    memo[3] = static_cast<std::uint32_t>(r->value.data() - d.data() - 1);
+  }
+  return true;
+}
+
 Request decode_request(std::string_view data) {
   Request r;
   if (data.size() < 2) return r;

@@ -40,6 +40,10 @@ struct KvRequestView {
   std::string_view key, value;
 };
 bool decode_kv_request(std::string_view data, KvRequestView* r);
+// The same for an entry's payload: the first decode leaves the field offsets in the
+// payload's memo (raft::Payload::memo), and every later one (the other members applying
+// the same entry) reads them instead of scanning the bytes again.
+bool decode_kv_entry(const raft::Payload& data, KvRequestView* r);
 // The number a decode_request field's digits stand for (as decode_request parses it).
 std::uint64_t parse_decimal(std::string_view digits);
 

@@ -360,7 +360,7 @@ bool Member::is_own_id_text(std::string_view digits) {
 void Member::apply_normal(const raft::Entry& e) {
   // Puts and reads (nearly every entry, applied on every member): decoded as views.
   KvRequestView v;
-  if (decode_kv_request(e.data, &v)) {
+  if (decode_kv_entry(e.data, &v)) {
     if (v.kind == Request::Kind::Put) apply_put(v.key, v.value);
     if (!is_own_id_text(v.proposer)) return;
     return answer_waiter(member_id_, parse_decimal(v.proposal), v.kind == Request::Kind::Read, v.key);

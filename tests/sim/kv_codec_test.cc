@@ -72,5 +72,40 @@ TEST(KvCodec, DecodeRejectsWhatSplitWouldNotCallFiveFields) {
   EXPECT_EQ(v.value.size(), 9u);
 }
 
+// decode_kv_entry: the first decode of a payload leaves the separators' offsets in its
+// memo; later decodes (other members, sharing the same bytes) read them and must give
+// exactly what a scan gives. Malformed payloads are never memoised.
+TEST(KvCodec, EntryDecodeMemoGivesTheScansAnswer) {
+  for (std::size_t klen = 0; klen <= 12; ++klen) {
+    for (std::size_t vlen = 0; vlen <= 12; ++vlen) {
+      const std::string data =
+          encode_kv_request(Request::Kind::Read, 10501334649042878790ull, 99 + vlen, std::string(klen, 'k'),
+                            std::string(vlen, 'v'));
+      const raft::Payload p(data);
+      const raft::Payload shared = p;  // another member's entry: the same bytes
+      KvRequestView scan, first, again;
+      ASSERT_TRUE(decode_kv_request(data, &scan));
+      ASSERT_NE(p.memo(), nullptr);
+      EXPECT_EQ(p.memo()[0], 0u);
+      ASSERT_TRUE(decode_kv_entry(p, &first));
+      EXPECT_EQ(shared.memo()[0], 1u);  // the first separator follows the kind byte
+      ASSERT_TRUE(decode_kv_entry(shared, &again));
+      for (const KvRequestView* v : {&first, &again}) {
+        EXPECT_EQ(v->kind, scan.kind);
+        EXPECT_EQ(v->proposer, scan.proposer);
+        EXPECT_EQ(v->proposal, scan.proposal);
+        EXPECT_EQ(v->key, scan.key);
+        EXPECT_EQ(v->value, scan.value);
+        EXPECT_EQ(v->value.data(), shared.data() + data.size() - vlen);  // views into the payload
+      }
+    }
+  }
+  KvRequestView v;
+  const raft::Payload bad(std::string("P\x1f" "1\x1f" "2\x1fkey"));  // four fields
+  EXPECT_FALSE(decode_kv_entry(bad, &v));
+  EXPECT_EQ(bad.memo()[0], 0u);
+  EXPECT_FALSE(decode_kv_entry(raft::Payload(), &v));
+}
+
 }  // namespace
 }  // namespace raftlab::etcd
