@@ -164,6 +164,8 @@ Ready Node::ready() {
     r.pending_snapshot_ = false;
   }
   constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+  rd.entries.swap(r.spare_entries_);  // empty, with whatever capacity was recycled
+  rd.committed_entries.swap(r.spare_committed_);
   if (r.log_.last_index() > r.log_.handed()) {
     r.log_.slice(r.log_.handed() + 1, r.log_.last_index(), kAll, &rd.entries);
     r.log_.hand_out_to(r.log_.last_index());
@@ -212,6 +214,19 @@ void Node::advance(const Ready& rd) {
   r.conf_apply_head_ = 0;
   // The leader's own entries count towards commit only now that they are durable.
   if (r.role_ == Role::Leader) r.self_ack();
+}
+
+void Node::recycle(Ready&& rd) {
+  Impl& r = *impl_;
+  // Keep a vector's storage unless it grew large (a catch-up Ready): memory stays bounded.
+  constexpr std::size_t kKeepMax = 1024;
+  auto keep = [](auto& spare, auto& v) {
+    v.clear();
+    if (v.capacity() <= kKeepMax && v.capacity() > spare.capacity()) spare.swap(v);
+  };
+  keep(r.spare_entries_, rd.entries);
+  keep(r.spare_committed_, rd.committed_entries);
+  if (r.msgs_.empty()) keep(r.msgs_, rd.messages);
 }
 
 Status Node::status() const {

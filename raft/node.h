@@ -93,6 +93,10 @@ class Node {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& rd);
+  // Optional, after advance(): gives a spent Ready's vectors back, so the next Ready
+  // reuses their storage instead of allocating (a member handles a Ready per message).
+  // Their contents are dropped; nothing else about the node changes.
+  void recycle(Ready&& rd);
 
   Status status() const;
   NodeId id() const;

@@ -126,6 +126,8 @@ struct Node::Impl {
 
   // Ready bookkeeping.
   std::vector<Message> msgs_;
+  // Storage of spent Readies (Node::recycle), reused by the next ready().
+  std::vector<Entry> spare_entries_, spare_committed_;
   SoftState prev_soft_;
   HardState prev_hard_;
   bool ready_outstanding_ = false;

@@ -142,6 +142,7 @@ void Member::finish_ready(raft::Ready& rd, bool leader) {
   sync_write();
   if (!leader) send_messages(rd.messages);
   node_->advance(rd);
+  node_->recycle(std::move(rd));  // its vectors' storage serves the next Ready
   maybe_snapshot();
 }
 

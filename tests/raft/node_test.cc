@@ -35,6 +35,70 @@ TEST(Node, BootstrapHandsOutConfEntriesToPersistAndApply) {
   EXPECT_FALSE(n.has_ready());
 }
 
+// Node::recycle only hands storage back: a node whose spent Readies are recycled hands
+// out exactly the Readies of one whose are not, and reuses the vectors' storage.
+TEST(Node, RecycledReadiesChangeNothingButReuseStorage) {
+  Node a(cfg_for(1), Storage{}), b(cfg_for(1), Storage{});
+  for (Node* n : {&a, &b}) {
+    n->bootstrap({1, 2, 3}, {"m1", "m2", "m3"});
+    n->campaign();
+  }
+  bool reused = false;
+  std::vector<Message> asked;  // vote requests a sent, answered below
+  auto round = [&](const char* what) {
+    while (a.has_ready() || b.has_ready()) {
+      ASSERT_EQ(a.has_ready(), b.has_ready()) << what;
+      Ready ra = a.ready(), rb = b.ready();
+      if (ra.committed_entries.capacity() > 0 && ra.committed_entries.empty()) reused = true;
+      EXPECT_EQ(ra.soft_state, rb.soft_state) << what;
+      EXPECT_EQ(ra.hard_state, rb.hard_state) << what;
+      EXPECT_EQ(ra.entries, rb.entries) << what;
+      EXPECT_EQ(ra.committed_entries, rb.committed_entries) << what;
+      EXPECT_EQ(ra.messages, rb.messages) << what;
+      for (const Message& m : ra.messages) {
+        if (m.type == MessageType::MsgPreVote || m.type == MessageType::MsgVote) asked.push_back(m);
+      }
+      for (const Entry& e : ra.committed_entries) {
+        ConfChange cc;
+        if (e.type == EntryType::ConfChange && decode_conf_change(e.data, &cc)) {
+          a.apply_conf_change(cc);
+          b.apply_conf_change(cc);
+        }
+      }
+      a.advance(ra);
+      b.advance(rb);
+      a.recycle(std::move(ra));
+    }
+  };
+  round("campaign");
+  for (int i = 0; i < 10 && a.role() != Role::Leader; ++i) {
+    const std::vector<Message> requests = std::exchange(asked, {});
+    for (const Message& m : requests) {
+      const Message grant{.type = m.type == MessageType::MsgPreVote ? MessageType::MsgPreVoteResp
+                                                                     : MessageType::MsgVoteResp,
+                          .from = m.to, .to = 1, .term = m.term};
+      a.step(grant);
+      b.step(grant);
+      round("votes");
+    }
+  }
+  ASSERT_EQ(a.role(), Role::Leader);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(a.propose(label("v", static_cast<std::uint64_t>(i))), b.propose(label("v", static_cast<std::uint64_t>(i))));
+    round("propose");
+    for (NodeId from : {2, 3}) {
+      const Message ack{.type = MessageType::MsgAppResp, .from = from, .to = 1, .term = a.term(),
+                        .index = a.last_index()};
+      a.step(ack);
+      b.step(ack);
+      round("ack");
+    }
+  }
+  EXPECT_EQ(a.commit_index(), b.commit_index());
+  EXPECT_EQ(a.status().applied, a.last_index());
+  EXPECT_TRUE(reused);
+}
+
 TEST(Node, VoteGrantAndPersistedVoteShareOneReady) {
   Node n(cfg_for(2), Storage{HardState{1, kNone, 3}, make_log({1, 1, 1}, 3)});
   n.step(Message{.type = MessageType::MsgVote, .from = 1, .to = 2, .term = 2, .index = 3,
