@@ -81,7 +81,7 @@ void Node::step(const Message& m) {
   impl_->step(m);
 }
 
-ProposeResult Node::propose(std::string data) {
+ProposeResult Node::propose(Payload data) {
   Message m{.type = MessageType::MsgProp, .from = impl_->id_};
   m.entries.push_back(Entry{.data = std::move(data)});
   impl_->propose_result_ = ProposeResult::Dropped;
@@ -89,7 +89,7 @@ ProposeResult Node::propose(std::string data) {
   return impl_->propose_result_;
 }
 
-ProposeResult Node::propose_many(std::vector<std::string> data) {
+ProposeResult Node::propose_many(std::vector<Payload> data) {
   RAFT_ASSERT(!data.empty(), "propose_many without entries");
   Message m{.type = MessageType::MsgProp, .from = impl_->id_};
   m.entries.reserve(data.size());

@@ -69,10 +69,10 @@ class Node {
   // Local or remote input. Messages with a stale term or from an unknown node are
   // handled by the Raft rules, never trusted blindly.
   void step(const Message& m);
-  ProposeResult propose(std::string data);
+  ProposeResult propose(Payload data);
   // Several normal entries in one MsgProp (etcd raft: Step of a MsgProp with many
   // entries): appended together, one broadcast. Precondition: not empty.
-  ProposeResult propose_many(std::vector<std::string> data);
+  ProposeResult propose_many(std::vector<Payload> data);
   ProposeResult propose_conf_change(const ConfChange& cc);
   // Called by the host when it applies a ConfChange entry. Returns the new ConfState.
   ConfState apply_conf_change(const ConfChange& cc);

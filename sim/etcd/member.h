@@ -269,7 +269,7 @@ class Member {
     std::uint64_t req = 0;  // ClientRequest::req
     sim::ClientOpKind kind = sim::ClientOpKind::Put;
     std::uint64_t member_id = 0;  // member remove
-    std::string data;       // entry data to (re)propose while no leader is known
+    raft::Payload data;     // entry data to (re)propose while no leader is known (shared with the entry)
     bool proposed = false;
     sim::Time deadline;
     std::uint64_t added_member = 0;

@@ -53,7 +53,7 @@ void Member::on_client_batch(const sim::Packet& p, const sim::ClientBatch& b) {
   const int to = p.reply_to;
   // The batch's waiters by address (std::map nodes stay put; nothing here erases one).
   std::vector<Waiter*> added;
-  std::vector<std::string> data;
+  std::vector<raft::Payload> data;  // shared with the waiters: no copy of the bytes
   added.reserve(b.reqs.size());
   data.reserve(b.reqs.size());
   auto propose_request = [&](int reply_to, const sim::ClientRequest& r, std::string d, bool batched) {
