@@ -253,10 +253,11 @@ void Member::apply_conf_change(const raft::Entry& e) {
   }
   const std::string cid = host_.trace->on() ? sim::hex_id(cluster_id_) : std::string();  // log lines only
   if (cc.type == raft::ConfChangeType::AddNode) {
-    sim::MemberRecord m;
-    if (!decode_member(cc.context, &m)) m.id = cc.node_id;
+    // A member already known (every bootstrap AddNode on every member: the initial
+    // cluster is known before raft starts) needs no decoding.
     if (!removed_.count(cc.node_id) && !members_.count(cc.node_id)) {
-      members_[cc.node_id] = m;
+      sim::MemberRecord& m = members_[cc.node_id];
+      if (!decode_member(cc.context, &m)) m.id = cc.node_id;
       if (e.index > replayed_until_ && host_.trace->on()) log("info", "added member",
           fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
                       sim::hex_id(member_id_), sim::hex_id(cc.node_id), join(m.peer_urls, ",")));
