@@ -96,6 +96,10 @@ void Network::register_endpoint(EndpointId ep, Origin where, Receiver rx) {
   endpoints_[ep] = {std::move(where), std::move(rx)};
 }
 void Network::unregister_endpoint(EndpointId ep) { endpoints_.erase(ep); }
+void Network::close_endpoint(EndpointId ep) {
+  endpoints_.erase(ep);
+  reply_fifo_.erase(ep);  // only looked up, never iterated: no order to keep
+}
 
 void Network::set_host_up(HostIndex h, bool up) {
   hosts_[static_cast<size_t>(h)].up = up;
@@ -443,10 +447,10 @@ void Network::reply(const Origin& from, EndpointId to, Packet p) {
   auto it = endpoints_.find(to);
   if (it == endpoints_.end()) return;
   const Origin dst = it->second.first;
-  auto by_sender = reply_fifo_.find(std::string_view(from.who));
-  if (by_sender == reply_fifo_.end())
-    by_sender = reply_fifo_.emplace(from.who, std::unordered_map<EndpointId, Time>{}).first;
-  const Time when = fifo_time(by_sender->second[to], latency(from.host, dst.host));
+  StrMap<Time>& by_sender = reply_fifo_[to];
+  auto last = by_sender.find(std::string_view(from.who));
+  if (last == by_sender.end()) last = by_sender.emplace(from.who, Time{}).first;
+  const Time when = fifo_time(last->second, latency(from.host, dst.host));
   loop_.at(when, [this, from, to, p = std::move(p)]() mutable {
     auto e = endpoints_.find(to);
     if (e == endpoints_.end()) return;  // requester gone: the connection died with it

@@ -94,6 +94,11 @@ class Network {
   // Connection-oriented replies: a requester registers where replies reach it.
   void register_endpoint(EndpointId ep, Origin where, Receiver rx);
   void unregister_endpoint(EndpointId ep);
+  // As unregister_endpoint, for an endpoint whose id is never registered again (a client
+  // call's): its reply ordering state goes too, so a long run does not grow per request.
+  void close_endpoint(EndpointId ep);
+  // Requesters the network keeps reply-ordering state for (tests: closed ones are gone).
+  std::size_t reply_state_count() const { return reply_fifo_.size(); }
   // Sends `p` back to endpoint `to` over the same path rules (host up, no partition).
   void reply(const Origin& from, EndpointId to, Packet p);
 
@@ -225,7 +230,7 @@ class Network {
   std::vector<Stream*> streams_;  // by Stream::index (Links name them)
   std::deque<InFlight> inflight_;
   std::vector<std::uint32_t> inflight_free_;
-  StrMap<std::unordered_map<EndpointId, Time>> reply_fifo_;         // sender -> requester -> last delivery
+  std::unordered_map<EndpointId, StrMap<Time>> reply_fifo_;         // requester -> sender -> last delivery
   // resolve()'s memo: url -> split and host lookup (`host` views into the key).
   struct ParsedUrl {
     bool ok = false;

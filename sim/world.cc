@@ -495,7 +495,7 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
   auto finish = [this, call](ClientResult r) {
     if (call->finished) return;
     call->finished = true;
-    net_.unregister_endpoint(call->ep);
+    net_.close_endpoint(call->ep);
     r.endpoint = call->endpoint;
     trace_client_done(r, call->kind, call->client);
     call->done(r);
@@ -568,7 +568,7 @@ void World::etcdctl_batch(std::vector<ClientRequest> reqs, const std::string& en
     const std::uint64_t i = r.reply.req - b->first_req;
     if (r.reply.req < b->first_req || i >= b->finished.size() || b->finished[i]) return;
     b->finished[i] = true;
-    if (--b->open == 0) net_.unregister_endpoint(b->ep);
+    if (--b->open == 0) net_.close_endpoint(b->ep);
     r.endpoint = b->endpoint;
     trace_client_done(r, b->kinds[i], b->client);
     b->done(i, r);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -170,6 +171,29 @@ TEST_F(NetworkTest, SamePortTwiceInOneNamespaceIsRefused) {
 }
 
 // Same seed, same sends => same arrival times (the network draws from its own stream).
+TEST_F(NetworkTest, RepliesStayFifoPerSenderAndAClosedEndpointLeavesNoState) {
+  std::vector<std::uint64_t> got;
+  for (EndpointId ep : {100, 101}) net_.register_endpoint(ep, from(b_), [&got](const Packet& p) {
+    got.push_back(std::get<ClientRequest>(p.body).req);
+  });
+  for (std::uint64_t id = 1; id <= 20; ++id) net_.reply(from(a_), 100, request(id));
+  net_.reply(from(a_), 101, request(99));
+  EXPECT_EQ(net_.reply_state_count(), 2u);
+  ASSERT_TRUE(loop_.run_until(seconds(1)));
+  std::vector<std::uint64_t> want;
+  for (std::uint64_t id = 1; id <= 20; ++id) want.push_back(id);
+  want.insert(want.begin() + static_cast<std::ptrdiff_t>(std::find(got.begin(), got.end(), 99) - got.begin()), 99);
+  EXPECT_EQ(got, want);  // endpoint 100's replies in send order, 101's wherever it fell
+  net_.unregister_endpoint(101);  // may be registered again (a restarted member): state kept
+  EXPECT_EQ(net_.reply_state_count(), 2u);
+  net_.close_endpoint(100);  // a client call's endpoint: never registered again
+  EXPECT_EQ(net_.reply_state_count(), 1u);
+  net_.reply(from(a_), 100, request(7));  // to a closed endpoint: nothing delivered, no state
+  ASSERT_TRUE(loop_.run_until(seconds(2)));
+  EXPECT_EQ(net_.reply_state_count(), 1u);
+  EXPECT_EQ(got.size(), 21u);
+}
+
 TEST(NetworkDeterminism, SameSeedSameArrivalTimes) {
   auto run = [] {
     EventLoop loop;
