@@ -27,6 +27,16 @@ class Payload {
   Payload(std::string_view s) : b_(make(s)) {}  // NOLINT: implicit, like std::string
   Payload(const std::string& s) : Payload(std::string_view(s)) {}  // NOLINT
   Payload(const char* s) : Payload(std::string_view(s)) {}  // NOLINT
+  // `n` bytes written in place by `write(char* bytes)` before anyone else can see them
+  // (an encoder that would otherwise build a std::string only to copy it).
+  template <class Write>
+  static Payload build(std::size_t n, Write&& write) {
+    Payload p;
+    if (n == 0) return p;
+    p.b_ = alloc(n);
+    write(p.b_->bytes());
+    return p;
+  }
 
   Payload(const Payload& o) noexcept : b_(o.b_) {
     if (b_ != nullptr) ++b_->refs;
@@ -65,6 +75,9 @@ class Payload {
   // leave the field offsets here for the others. A host may keep only what is a pure
   // function of the bytes (they never change), so the memo cannot change an outcome.
   std::uint32_t* memo() const noexcept { return b_ == nullptr ? nullptr : b_->memo; }
+  // Two 64-bit words of the same memo (numbers a host parsed out of the bytes), valid
+  // exactly when the host has written memo(); same rules.
+  std::uint64_t* memo64() const noexcept { return b_ == nullptr ? nullptr : b_->memo64; }
   // How many holders share these bytes (tests and diagnostics).
   std::uint32_t use_count() const noexcept { return b_ == nullptr ? 0 : b_->refs; }
 
@@ -80,13 +93,17 @@ class Payload {
     std::size_t size;
     std::uint32_t refs;
     std::uint32_t memo[4];
+    std::uint64_t memo64[2];
     char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
     const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
   };
+  static Block* alloc(std::size_t n) {
+    void* mem = ::operator new(sizeof(Block) + n);
+    return ::new (mem) Block{n, 1, {0, 0, 0, 0}, {0, 0}};
+  }
   static Block* make(std::string_view s) {
     if (s.empty()) return nullptr;  // every empty payload is the null one
-    void* mem = ::operator new(sizeof(Block) + s.size());
-    Block* b = ::new (mem) Block{s.size(), 1, {0, 0, 0, 0}};
+    Block* b = alloc(s.size());
     std::memcpy(b->bytes(), s.data(), s.size());
     return b;
   }

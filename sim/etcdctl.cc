@@ -132,7 +132,8 @@ std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
       return out;
     }
     case ClientOpKind::Status: {
-      const StatusInfo& s = p.status;
+      static const StatusInfo kNone;
+      const StatusInfo& s = p.status ? *p.status : kNone;
       etcdctl::EndpointStatusRow row{r.endpoint, s.member_id, s.version, s.db_size, s.leader == s.member_id,
                                      s.is_learner, s.raft_term, s.raft_index, s.raft_applied_index, s.errors};
       if (c.write_out == "table") return etcdctl::endpoint_status_table({row});
@@ -204,7 +205,8 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
             errors += etcdctl::endpoint_status_error_line(res->endpoint, res->error) + "\n";
             continue;
           }
-          const StatusInfo& st = res->reply.status;
+          static const StatusInfo kNone;
+          const StatusInfo& st = res->reply.status ? *res->reply.status : kNone;
           rows.push_back({res->endpoint, st.member_id, st.version, st.db_size, st.leader == st.member_id, st.is_learner,
                           st.raft_term, st.raft_index, st.raft_applied_index, st.errors});
           if (!any) first = *res;

@@ -92,7 +92,7 @@ void Network::unlisten_all(EndpointId ep) {
   }
 }
 
-void Network::register_endpoint(EndpointId ep, Origin where, Receiver rx) {
+void Network::register_endpoint(EndpointId ep, Origin where, EndpointReceiver rx) {
   endpoints_[ep] = {std::move(where), std::move(rx)};
 }
 void Network::unregister_endpoint(EndpointId ep) { endpoints_.erase(ep); }
@@ -459,7 +459,7 @@ void Network::reply(const Origin& from, EndpointId to, Packet p) {
       drop(from, "endpoint/" + std::to_string(to), "i/o timeout", p);
       return;
     }
-    Receiver rx = e->second.second;  // may unregister itself while it runs
+    EndpointReceiver rx = e->second.second;  // may unregister itself while it runs
     rx(p);
   });
 }

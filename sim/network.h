@@ -73,6 +73,8 @@ struct NetFault {
 class Network {
  public:
   using Receiver = std::function<void(const Packet&)>;
+  // A requester's: the reply is its own (delivered once), so it may move out of it.
+  using EndpointReceiver = std::function<void(Packet&)>;
 
   Network(EventLoop& loop, Trace& trace, Prng prng, NetworkOptions opts);
 
@@ -92,7 +94,7 @@ class Network {
   void unlisten_all(EndpointId ep);
 
   // Connection-oriented replies: a requester registers where replies reach it.
-  void register_endpoint(EndpointId ep, Origin where, Receiver rx);
+  void register_endpoint(EndpointId ep, Origin where, EndpointReceiver rx);
   void unregister_endpoint(EndpointId ep);
   // As unregister_endpoint, for an endpoint whose id is never registered again (a client
   // call's): its reply ordering state goes too, so a long run does not grow per request.
@@ -217,7 +219,7 @@ class Network {
   std::map<std::pair<NetnsIndex, int>, Listener> bound_;           // (netns, port)
   std::map<std::pair<NetnsIndex, int>, bool> bound_any_;           // bound on 0.0.0.0?
   std::map<std::pair<HostIndex, int>, std::pair<NetnsIndex, int>> published_;  // host port -> (netns, port)
-  std::map<EndpointId, std::pair<Origin, Receiver>> endpoints_;
+  std::map<EndpointId, std::pair<Origin, EndpointReceiver>> endpoints_;
   // Looked up, never iterated: a hash map cannot leak its order into a run. The
   // transparent hash finds a std::string key from a string_view without building one.
   struct StrHash {

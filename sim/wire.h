@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -71,7 +72,9 @@ struct ClientReply {
   bool found = false;
   std::string value;
   std::vector<MemberRecord> members;  // member add/list
-  StatusInfo status;
+  // endpoint status only, else null: shared and never changed once made, so the reply
+  // every put and get sends (and each Packet, a variant over it) stays small to move.
+  std::shared_ptr<const StatusInfo> status;
 };
 
 // Pipelined client requests (puts and linearizable gets) that arrive together on one

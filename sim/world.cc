@@ -501,14 +501,14 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     call->done(r);
   };
   const std::uint64_t rid = req.req;
-  net_.register_endpoint(ep, o, [finish, rid](const Packet& p) {
-    const auto* rep = std::get_if<ClientReply>(&p.body);
+  net_.register_endpoint(ep, o, [finish, rid](Packet& p) {
+    auto* rep = std::get_if<ClientReply>(&p.body);
     if (!rep || rep->req != rid) return;
     ClientResult r;
     r.ok = rep->ok;
     r.error = rep->error;
-    r.reply = *rep;
-    finish(r);
+    r.reply = std::move(*rep);  // the reply packet is ours alone
+    finish(std::move(r));
   });
   std::string target;
   for (const auto& e : endpoints) {
@@ -526,7 +526,8 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     p.reply_to = ep;
     net_.send(o, target, std::move(p));
   }
-  loop_.after(timeout, [finish, rid] {
+  loop_.after(timeout, [finish, call, rid] {
+    if (call->finished) return;  // finish would ignore it
     ClientResult r;
     r.ok = false;
     r.error = "context deadline exceeded";
@@ -573,18 +574,18 @@ void World::etcdctl_batch(std::vector<ClientRequest> reqs, const std::string& en
     trace_client_done(r, b->kinds[i], b->client);
     b->done(i, r);
   };
-  net_.register_endpoint(ep, o, [finish](const Packet& p) {
-    auto one = [&finish](const ClientReply& rep) {
+  net_.register_endpoint(ep, o, [finish](Packet& p) {
+    auto one = [&finish](ClientReply& rep) {
       ClientResult r;
       r.ok = rep.ok;
       r.error = rep.error;
-      r.reply = rep;
+      r.reply = std::move(rep);  // the reply packet is ours alone
       finish(std::move(r));
     };
-    if (const auto* rep = std::get_if<ClientReply>(&p.body)) {
+    if (auto* rep = std::get_if<ClientReply>(&p.body)) {
       one(*rep);
-    } else if (const auto* all = std::get_if<ClientReplyBatch>(&p.body)) {
-      for (const auto& each : all->replies) one(each);
+    } else if (auto* all = std::get_if<ClientReplyBatch>(&p.body)) {
+      for (auto& each : all->replies) one(each);
     }
   });
   for (const auto& r : reqs) trace_client_call(r, b->endpoint, client);
@@ -595,7 +596,8 @@ void World::etcdctl_batch(std::vector<ClientRequest> reqs, const std::string& en
     p.reply_to = ep;
     net_.send(o, b->endpoint, std::move(p));
   }
-  loop_.after(timeout, [finish, first, n] {
+  loop_.after(timeout, [finish, b, first, n] {
+    if (b->open == 0) return;  // every request answered: finish would ignore each
     for (std::uint64_t k = 0; k < n; ++k) {
       ClientResult r;
       r.ok = false;

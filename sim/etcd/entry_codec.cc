@@ -29,6 +29,18 @@ std::uint64_t parse_u64_view(std::string_view v) {
       n = n * 10 + d;
     }
     if (digits) return n;
+  } else if (v.size() == 20) {  // most member IDs: 19 digits, then the 20th with a check
+    std::uint64_t n = 0;
+    bool digits = true;
+    for (std::size_t i = 0; i < 19; ++i) {
+      const auto d = static_cast<unsigned>(v[i] - '0');
+      digits = digits && d <= 9;
+      n = n * 10 + d;
+    }
+    const auto last = static_cast<unsigned>(v[19] - '0');
+    std::uint64_t out = 0;
+    if (digits && last <= 9 && !__builtin_mul_overflow(n, 10u, &out) && !__builtin_add_overflow(out, last, &out))
+      return out;
   }
   std::uint64_t out = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
@@ -198,6 +210,41 @@ std::string encode_kv_request_text(Request::Kind kind, std::string_view proposer
   return s;
 }
 
+raft::Payload encode_kv_entry(Request::Kind kind, std::string_view proposer_digits, std::uint64_t proposer_id,
+                              std::uint64_t proposal, std::string_view key, std::string_view value) {
+  char b[24];
+  const auto eb = std::to_chars(b, b + sizeof b, proposal).ptr;
+  const auto nb = static_cast<std::size_t>(eb - b);
+  const std::size_t n = 1 + 4 + proposer_digits.size() + nb + key.size() + value.size();
+  raft::Payload p = raft::Payload::build(n, [&](char* o) {
+    *o++ = static_cast<char>(kind);
+    *o++ = kSep;
+    std::memcpy(o, proposer_digits.data(), proposer_digits.size());
+    o += proposer_digits.size();
+    *o++ = kSep;
+    std::memcpy(o, b, nb);
+    o += nb;
+    *o++ = kSep;
+    if (!key.empty()) std::memcpy(o, key.data(), key.size());
+    o += key.size();
+    *o++ = kSep;
+    if (!value.empty()) std::memcpy(o, value.data(), value.size());
+  });
+  const bool decodable = (kind == Request::Kind::Put || kind == Request::Kind::Read) &&
+                         proposer_digits.find(kSep) == std::string_view::npos &&
+                         key.find(kSep) == std::string_view::npos && value.find(kSep) == std::string_view::npos;
+  if (decodable && n <= UINT32_MAX) {
+    std::uint32_t* memo = p.memo();
+    memo[0] = 1;
+    memo[1] = static_cast<std::uint32_t>(2 + proposer_digits.size());
+    memo[2] = static_cast<std::uint32_t>(memo[1] + 1 + nb);
+    memo[3] = static_cast<std::uint32_t>(memo[2] + 1 + key.size());
+    p.memo64()[0] = proposer_id;
+    p.memo64()[1] = proposal;
+  }
+  return p;
+}
+
 std::string encode_kv_request(Request::Kind kind, std::uint64_t proposer, std::uint64_t proposal,
                               std::string_view key, std::string_view value) {
   char a[24];
@@ -245,10 +292,16 @@ bool decode_kv_entry(const raft::Payload& data, KvRequestView* r) {
     r->proposal = d.substr(memo[1] + 1, memo[2] - memo[1] - 1);
     r->key = d.substr(memo[2] + 1, memo[3] - memo[2] - 1);
     r->value = d.substr(memo[3] + 1);
+    r->proposer_id = data.memo64()[0];
+    r->proposal_id = data.memo64()[1];
     return true;
   }
   if (!decode_kv_request(d, r)) return false;
+  r->proposer_id = parse_u64_view(r->proposer);
+  r->proposal_id = parse_u64_view(r->proposal);
   if (memo != nullptr && d.size() <= UINT32_MAX) {
+    data.memo64()[0] = r->proposer_id;
+    data.memo64()[1] = r->proposal_id;
     // Separator i sits just before field i+1 (offset >= 1: byte 0 is the kind).
     memo[0] = static_cast<std::uint32_t>(r->proposer.data() - d.data() - 1);
     memo[1] = static_cast<std::uint32_t>(r->proposal.data() - d.data() - 1);

@@ -28,6 +28,12 @@ std::string encode_kv_request(Request::Kind kind, std::uint64_t proposer, std::u
 // The same with the proposer already as its decimal text (std::to_string(proposer)).
 std::string encode_kv_request_text(Request::Kind kind, std::string_view proposer_digits, std::uint64_t proposal,
                                    std::string_view key, std::string_view value);
+// The same bytes as an entry's payload, with the memo decode_kv_entry would leave already
+// filled in (the encoder knows where it put each field): the first member to apply it
+// does not scan or parse it either. `proposer_id` must be what `proposer_digits` stand
+// for. A key or value holding the separator gets no memo (decode_kv_entry rejects it).
+raft::Payload encode_kv_entry(Request::Kind kind, std::string_view proposer_digits, std::uint64_t proposer_id,
+                              std::uint64_t proposal, std::string_view key, std::string_view value);
 Request decode_request(std::string_view data);  // Noop for empty or unknown data
 // A Put or Read as views into the entry's data (the apply path on every member, without
 // copies); false for anything else, or what decode_request would call Noop. The
@@ -38,11 +44,14 @@ struct KvRequestView {
   Request::Kind kind = Request::Kind::Noop;
   std::string_view proposer, proposal;
   std::string_view key, value;
+  // parse_decimal(proposer) and parse_decimal(proposal): filled by decode_kv_entry only.
+  std::uint64_t proposer_id = 0, proposal_id = 0;
 };
 bool decode_kv_request(std::string_view data, KvRequestView* r);
 // The same for an entry's payload: the first decode leaves the field offsets in the
 // payload's memo (raft::Payload::memo), and every later one (the other members applying
-// the same entry) reads them instead of scanning the bytes again.
+// the same entry) reads them instead of scanning the bytes again. It also fills
+// proposer_id and proposal_id (parsed once per entry, kept in Payload::memo64).
 bool decode_kv_entry(const raft::Payload& data, KvRequestView* r);
 // The number a decode_request field's digits stand for (as decode_request parses it).
 std::uint64_t parse_decimal(std::string_view digits);

@@ -69,7 +69,7 @@ void Member::start() {
   bind_listeners();
   if (phase_ != Phase::Bootstrapping) return;
   host_.net->register_endpoint(host_.origin.endpoint, host_.origin,
-                               [this](const sim::Packet& p) { on_reply_packet(p); });
+                               [this](sim::Packet& p) { on_reply_packet(p); });
   begin_bootstrap();
 }
 

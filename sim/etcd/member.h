@@ -210,11 +210,8 @@ class Member {
   // this member made (a Read's value looked up at apply time).
   void apply_put(std::string_view key, std::string_view value);
   void answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool read, std::string_view key);
-  // Whether `digits` (an entry's proposer field) is this member's ID in decimal.
-  bool is_own_id_text(std::string_view digits);
   std::uint64_t id_text_of_ = 0;  // member_id_ whose decimal text id_text_ holds
   std::string id_text_;
-  std::string foreign_id_text_;  // is_own_id_text: the last proposer text that was not ours
   const std::string& own_id_text();  // std::to_string(member_id_), kept
   void handle_member_add(int to, const sim::ClientRequest& r);
   void handle_member_remove(int to, const sim::ClientRequest& r);
@@ -276,6 +273,7 @@ class Member {
     bool batched = false;   // came in a ClientBatch: replied with the Ready's other replies
   };
   std::map<int, std::vector<sim::ClientReply>> batch_replies_;  // endpoint -> replies (flush_batch_replies)
+  std::size_t applying_entries_ = 1;  // committed entries of the Ready being applied (answer_waiter)
   std::map<std::uint64_t, Waiter> waiters_;  // by proposal id
   // Client requests that arrived before ReadyNotify: the connection is accepted and the
   // request is served once etcd starts serving (if the client is still waiting).

@@ -41,9 +41,9 @@ Member::Waiter& Member::add_waiter(int to, const sim::ClientRequest& r, std::str
   w.kind = r.kind;
   w.member_id = r.member_id;
   w.deadline = host_.loop->now() + request_timeout(cfg_);
-  w.data = data.empty() ? encode_kv_request_text(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
-                                                  own_id_text(), id, r.key, r.value)
-                        : std::move(data);
+  w.data = data.empty() ? encode_kv_entry(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
+                                           own_id_text(), member_id_, id, r.key, r.value)
+                        : raft::Payload(data);
   w.batched = batched;
   // Proposal ids only grow: the new waiter goes at the map's end (the hint makes that O(1)).
   return waiters_.insert_or_assign(waiters_.end(), id, std::move(w))->second;
@@ -203,7 +203,7 @@ void Member::on_client_packet(const sim::Packet& p) {
       rep.ok = true;
       rep.cluster_id = cluster_id_;
       rep.member_id = member_id_;
-      rep.status = status();
+      rep.status = std::make_shared<const sim::StatusInfo>(status());
       return client_reply(to, std::move(rep));
     }
   }

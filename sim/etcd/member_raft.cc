@@ -113,6 +113,7 @@ void Member::process_ready() {
       apply_snapshot(*rd.snapshot);
       if (phase_ != Phase::Running) return;
     }
+    applying_entries_ = rd.committed_entries.size();
     for (const auto& e : rd.committed_entries) {
       apply_entry(e);
       if (phase_ != Phase::Running) return;
@@ -337,26 +338,8 @@ const std::string& Member::own_id_text() {
   if (id_text_of_ != member_id_ || id_text_.empty()) {
     id_text_ = std::to_string(member_id_);
     id_text_of_ = member_id_;
-    foreign_id_text_.clear();
   }
   return id_text_;
-}
-
-bool Member::is_own_id_text(std::string_view digits) {
-  // encode_request writes std::to_string's canonical digits; anything else goes the
-  // long way for decode_request's answer.
-  if (digits == own_id_text()) return true;
-  // A follower sees the leader's ID here for every entry it applies: the last text that
-  // was not ours is remembered (cleared when member_id_ changes).
-  if (!foreign_id_text_.empty() && digits == foreign_id_text_) return false;
-  bool own = false;
-  if (digits.size() == id_text_.size() && !digits.empty() && digits.front() != '0' && digits.front() != '+' &&
-      digits.front() != ' ')
-    own = false;
-  else
-    own = parse_decimal(digits) == member_id_;
-  if (!own) foreign_id_text_.assign(digits);
-  return own;
 }
 
 void Member::apply_normal(const raft::Entry& e) {
@@ -364,8 +347,9 @@ void Member::apply_normal(const raft::Entry& e) {
   KvRequestView v;
   if (decode_kv_entry(e.data, &v)) {
     if (v.kind == Request::Kind::Put) apply_put(v.key, v.value);
-    if (!is_own_id_text(v.proposer)) return;
-    return answer_waiter(member_id_, parse_decimal(v.proposal), v.kind == Request::Kind::Read, v.key);
+    // Ours when its digits stand for our ID (as decode_request reads them).
+    if (v.proposer_id != member_id_) return;
+    return answer_waiter(member_id_, v.proposal_id, v.kind == Request::Kind::Read, v.key);
   }
   Request r = decode_request(e.data);
   switch (r.kind) {
@@ -417,22 +401,26 @@ void Member::answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool 
   if (proposer != member_id_) return;
   auto w = waiters_.find(proposal);
   if (w == waiters_.end()) return;
-  sim::ClientReply rep;
-  rep.req = w->second.req;
-  rep.ok = true;
-  rep.cluster_id = cluster_id_;
-  rep.member_id = member_id_;
-  rep.revision = revision_;
+  // A batched request's reply is built in place in its batch (room for every entry this
+  // Ready applies, so the batch never moves its replies to grow).
+  sim::ClientReply single;
+  sim::ClientReply* rep = &single;
+  if (w->second.batched) {
+    std::vector<sim::ClientReply>& batch = batch_replies_[w->second.reply_to];
+    if (batch.empty()) batch.reserve(std::min<std::size_t>(applying_entries_, 1024));
+    rep = &batch.emplace_back();
+  }
+  rep->req = w->second.req;
+  rep->ok = true;
+  rep->cluster_id = cluster_id_;
+  rep->member_id = member_id_;
+  rep->revision = revision_;
   if (read) {
     auto kv = kv_.find(key);
-    rep.found = kv != kv_.end();
-    if (rep.found) rep.value = kv->second.value;
+    rep->found = kv != kv_.end();
+    if (rep->found) rep->value = kv->second.value;
   }
-  if (w->second.batched) {
-    batch_replies_[w->second.reply_to].push_back(std::move(rep));
-  } else {
-    client_reply(w->second.reply_to, std::move(rep));
-  }
+  if (!w->second.batched) client_reply(w->second.reply_to, std::move(single));
   waiters_.erase(w);
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,44 @@ TEST(KvCodec, DecodeRejectsWhatSplitWouldNotCallFiveFields) {
 // decode_kv_entry: the first decode of a payload leaves the separators' offsets in its
 // memo; later decodes (other members, sharing the same bytes) read them and must give
 // exactly what a scan gives. Malformed payloads are never memoised.
+TEST(KvCodec, EncodedEntryCarriesTheMemoADecodeWouldLeave) {
+  const std::string sep(1, '\x1f');
+  for (const Request::Kind kind : {Request::Kind::Put, Request::Kind::Read}) {
+    for (const std::string& key : {std::string(), std::string("k"), std::string("/apisix/routes/1"), "a" + sep + "b"}) {
+      for (const std::string& value : {std::string(), std::string("00000042"), std::string(40, 'v'), sep}) {
+        for (const std::uint64_t proposal : {0ull, 7ull, 18446744073709551615ull}) {
+          const raft::Payload enc = encode_kv_entry(kind, "10501334649042878790", 10501334649042878790ull, proposal, key, value);
+          // The bytes are encode_kv_request's; a copy of them (no memo) decodes by scanning.
+          EXPECT_EQ(enc.view(), encode_kv_request(kind, 10501334649042878790ull, proposal, key, value));
+          const raft::Payload fresh(enc.str());
+          KvRequestView a, b;
+          const bool ok_memo = decode_kv_entry(enc, &a), ok_scan = decode_kv_entry(fresh, &b);
+          ASSERT_EQ(ok_memo, ok_scan) << key << "/" << value;
+          EXPECT_EQ(enc.memo()[0] != 0, ok_scan);  // a memo exactly when a decode would leave one
+          if (!ok_scan) continue;
+          EXPECT_EQ(a.kind, b.kind);
+          EXPECT_EQ(a.proposer, b.proposer);
+          EXPECT_EQ(a.proposal, b.proposal);
+          EXPECT_EQ(a.key, b.key);
+          EXPECT_EQ(a.value, b.value);
+          EXPECT_EQ(a.proposer_id, b.proposer_id);
+          EXPECT_EQ(a.proposal_id, b.proposal_id);
+          for (int i = 0; i < 4; ++i) EXPECT_EQ(enc.memo()[i], fresh.memo()[i]);
+        }
+      }
+    }
+  }
+}
+
+TEST(KvCodec, ParseDecimalAgreesWithStrtoullUpTo20Digits) {
+  for (const char* text : {"0", "7", "1234567890123456789", "9999999999999999999", "10000000000000000000",
+                           "10501334649042878790", "18446744073709551615", "18446744073709551616",
+                           "99999999999999999999", "1844674407370955161x", "00000000000000000042", "+42", "", "x",
+                           "123456789012345678901"}) {
+    EXPECT_EQ(parse_decimal(text), std::strtoull(text, nullptr, 10)) << text;
+  }
+}
+
 TEST(KvCodec, EntryDecodeMemoGivesTheScansAnswer) {
   for (std::size_t klen = 0; klen <= 12; ++klen) {
     for (std::size_t vlen = 0; vlen <= 12; ++vlen) {
@@ -97,6 +136,9 @@ TEST(KvCodec, EntryDecodeMemoGivesTheScansAnswer) {
         EXPECT_EQ(v->key, scan.key);
         EXPECT_EQ(v->value, scan.value);
         EXPECT_EQ(v->value.data(), shared.data() + data.size() - vlen);  // views into the payload
+        EXPECT_EQ(v->proposer_id, 10501334649042878790ull);  // parsed once, kept in memo64
+        EXPECT_EQ(v->proposal_id, 99 + vlen);
+        EXPECT_EQ(v->proposer_id, parse_decimal(scan.proposer));
       }
     }
   }
@@ -105,6 +147,13 @@ TEST(KvCodec, EntryDecodeMemoGivesTheScansAnswer) {
   EXPECT_FALSE(decode_kv_entry(bad, &v));
   EXPECT_EQ(bad.memo()[0], 0u);
   EXPECT_FALSE(decode_kv_entry(raft::Payload(), &v));
+  // Digits that are not std::to_string's (a leading zero) still stand for their number.
+  const raft::Payload padded(std::string("R\x1f" "0042\x1f" "007\x1fk\x1f"));
+  for (int pass = 0; pass < 2; ++pass) {
+    ASSERT_TRUE(decode_kv_entry(padded, &v));
+    EXPECT_EQ(v.proposer_id, 42u);
+    EXPECT_EQ(v.proposal_id, 7u);
+  }
 }
 
 }  // namespace
