@@ -241,6 +241,7 @@ raft::Payload encode_kv_entry(Request::Kind kind, std::string_view proposer_digi
     memo[3] = static_cast<std::uint32_t>(memo[2] + 1 + key.size());
     p.memo64()[0] = proposer_id;
     p.memo64()[1] = proposal;
+    p.memo64()[2] = kv_key_hash(key);
   }
   return p;
 }
@@ -287,21 +288,27 @@ bool decode_kv_entry(const raft::Payload& data, KvRequestView* r) {
   std::uint32_t* const memo = data.memo();
   const std::string_view d = data.view();
   if (memo != nullptr && memo[0] != 0) {  // decoded before: memo = the four separators' offsets
+    // The offsets came from a decode (or the encoder) of these very bytes: in range.
+    const char* b = d.data();
     r->kind = static_cast<Request::Kind>(d[0]);
-    r->proposer = d.substr(memo[0] + 1, memo[1] - memo[0] - 1);
-    r->proposal = d.substr(memo[1] + 1, memo[2] - memo[1] - 1);
-    r->key = d.substr(memo[2] + 1, memo[3] - memo[2] - 1);
-    r->value = d.substr(memo[3] + 1);
-    r->proposer_id = data.memo64()[0];
-    r->proposal_id = data.memo64()[1];
+    r->proposer = std::string_view(b + memo[0] + 1, memo[1] - memo[0] - 1);
+    r->proposal = std::string_view(b + memo[1] + 1, memo[2] - memo[1] - 1);
+    r->key = std::string_view(b + memo[2] + 1, memo[3] - memo[2] - 1);
+    r->value = std::string_view(b + memo[3] + 1, d.size() - memo[3] - 1);
+    const std::uint64_t* m64 = data.memo64();
+    r->proposer_id = m64[0];
+    r->proposal_id = m64[1];
+    r->key_hash = static_cast<std::size_t>(m64[2]);
     return true;
   }
   if (!decode_kv_request(d, r)) return false;
   r->proposer_id = parse_u64_view(r->proposer);
   r->proposal_id = parse_u64_view(r->proposal);
+  r->key_hash = kv_key_hash(r->key);
   if (memo != nullptr && d.size() <= UINT32_MAX) {
     data.memo64()[0] = r->proposer_id;
     data.memo64()[1] = r->proposal_id;
+    data.memo64()[2] = r->key_hash;
     // Separator i sits just before field i+1 (offset >= 1: byte 0 is the kind).
     memo[0] = static_cast<std::uint32_t>(r->proposer.data() - d.data() - 1);
     memo[1] = static_cast<std::uint32_t>(r->proposal.data() - d.data() - 1);

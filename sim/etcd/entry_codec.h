@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,8 +47,13 @@ struct KvRequestView {
   std::string_view key, value;
   // parse_decimal(proposer) and parse_decimal(proposal): filled by decode_kv_entry only.
   std::uint64_t proposer_id = 0, proposal_id = 0;
+  // kv_key_hash(key): filled by decode_kv_entry only.
+  std::size_t key_hash = 0;
 };
 bool decode_kv_request(std::string_view data, KvRequestView* r);
+// The hash a member's KV store files `key` under (std::hash of the bytes): kept in the
+// entry's memo so that each member's lookup does not hash the key again.
+inline std::size_t kv_key_hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 // The same for an entry's payload: the first decode leaves the field offsets in the
 // payload's memo (raft::Payload::memo), and every later one (the other members applying
 // the same entry) reads them instead of scanning the bytes again. It also fills

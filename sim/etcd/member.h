@@ -23,6 +23,7 @@
 #include "raft/node.h"
 #include "sim/etcd/bootstrap.h"
 #include "sim/etcd/config.h"
+#include "sim/etcd/entry_codec.h"
 #include "sim/event_loop.h"
 #include "sim/network.h"
 #include "sim/prng.h"
@@ -208,7 +209,7 @@ class Member {
   void flush_batch_replies();
   // apply_normal's parts: a put into the KV store; the reply to the waiter of a proposal
   // this member made (a Read's value looked up at apply time).
-  void apply_put(std::string_view key, std::string_view value);
+  void apply_put(std::string_view key, std::size_t key_hash, std::string_view value);
   void answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool read, std::string_view key);
   std::uint64_t id_text_of_ = 0;  // member_id_ whose decimal text id_text_ holds
   std::string id_text_;
@@ -244,9 +245,17 @@ class Member {
   struct KeyValue { std::string value; std::uint64_t create_rev = 0, mod_rev = 0, version = 0; };
   // The KV store: looked up by string_view (transparent), never iterated except by the
   // snapshot encoder, which sorts the keys (no hash order can reach a trace or a byte).
+  // A key with its kv_key_hash already known (from the entry's memo).
+  struct HashedKey {
+    std::string_view key;
+    std::size_t hash;
+    friend bool operator==(const HashedKey& a, const std::string& b) { return a.key == b; }
+    friend bool operator==(const std::string& a, const HashedKey& b) { return a == b.key; }
+  };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const { return kv_key_hash(s); }
+    std::size_t operator()(const HashedKey& k) const { return k.hash; }
   };
   std::unordered_map<std::string, KeyValue, KeyHash, std::equal_to<>> kv_;
   std::uint64_t revision_ = 1;  // etcd starts at revision 1

@@ -317,9 +317,9 @@ void Member::finish_conf_waiter(std::uint64_t node_id, bool add) {
   }
 }
 
-void Member::apply_put(std::string_view key, std::string_view value) {
+void Member::apply_put(std::string_view key, std::size_t key_hash, std::string_view value) {
   ++revision_;
-  auto it = kv_.find(key);
+  auto it = kv_.find(HashedKey{key, key_hash});
   if (it == kv_.end()) it = kv_.emplace(std::string(key), KeyValue{}).first;
   KeyValue& kv = it->second;
   if (kv.version == 0) {
@@ -346,7 +346,7 @@ void Member::apply_normal(const raft::Entry& e) {
   // Puts and reads (nearly every entry, applied on every member): decoded as views.
   KvRequestView v;
   if (decode_kv_entry(e.data, &v)) {
-    if (v.kind == Request::Kind::Put) apply_put(v.key, v.value);
+    if (v.kind == Request::Kind::Put) apply_put(v.key, v.key_hash, v.value);
     // Ours when its digits stand for our ID (as decode_request reads them).
     if (v.proposer_id != member_id_) return;
     return answer_waiter(member_id_, v.proposal_id, v.kind == Request::Kind::Read, v.key);

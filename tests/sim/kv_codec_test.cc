@@ -98,6 +98,8 @@ TEST(KvCodec, EncodedEntryCarriesTheMemoADecodeWouldLeave) {
           EXPECT_EQ(a.value, b.value);
           EXPECT_EQ(a.proposer_id, b.proposer_id);
           EXPECT_EQ(a.proposal_id, b.proposal_id);
+          EXPECT_EQ(a.key_hash, b.key_hash);
+          EXPECT_EQ(a.key_hash, kv_key_hash(key));
           for (int i = 0; i < 4; ++i) EXPECT_EQ(enc.memo()[i], fresh.memo()[i]);
         }
       }
@@ -139,6 +141,7 @@ TEST(KvCodec, EntryDecodeMemoGivesTheScansAnswer) {
         EXPECT_EQ(v->proposer_id, 10501334649042878790ull);  // parsed once, kept in memo64
         EXPECT_EQ(v->proposal_id, 99 + vlen);
         EXPECT_EQ(v->proposer_id, parse_decimal(scan.proposer));
+        EXPECT_EQ(v->key_hash, kv_key_hash(scan.key));
       }
     }
   }
