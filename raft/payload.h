@@ -75,8 +75,8 @@ class Payload {
   // leave the field offsets here for the others. A host may keep only what is a pure
   // function of the bytes (they never change), so the memo cannot change an outcome.
   std::uint32_t* memo() const noexcept { return b_ == nullptr ? nullptr : b_->memo; }
-  // Three 64-bit words of the same memo (numbers a host parsed out of the bytes), valid
-  // exactly when the host has written memo(); same rules.
+  // Four 64-bit words of the same memo (numbers a host parsed or hashed out of the bytes),
+  // zero until a host writes them; same rules.
   std::uint64_t* memo64() const noexcept { return b_ == nullptr ? nullptr : b_->memo64; }
   // How many holders share these bytes (tests and diagnostics).
   std::uint32_t use_count() const noexcept { return b_ == nullptr ? 0 : b_->refs; }
@@ -93,13 +93,13 @@ class Payload {
     std::size_t size;
     std::uint32_t refs;
     std::uint32_t memo[4];
-    std::uint64_t memo64[3];
+    std::uint64_t memo64[4];
     char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
     const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
   };
   static Block* alloc(std::size_t n) {
     void* mem = ::operator new(sizeof(Block) + n);
-    return ::new (mem) Block{n, 1, {0, 0, 0, 0}, {0, 0, 0}};
+    return ::new (mem) Block{n, 1, {0, 0, 0, 0}, {0, 0, 0, 0}};
   }
   static Block* make(std::string_view s) {
     if (s.empty()) return nullptr;  // every empty payload is the null one

@@ -1,6 +1,7 @@
 #include "sim/etcd/entry_codec.h"
 
 #include "raft/log.h"
+#include "sim/prng.h"
 
 #include <bit>
 #include <charconv>
@@ -282,6 +283,14 @@ bool decode_kv_request(std::string_view data, KvRequestView* r) {
   r->key = std::string_view(sep[2] + 1, static_cast<std::size_t>(sep[3] - sep[2] - 1));
   r->value = std::string_view(sep[3] + 1, static_cast<std::size_t>(end - sep[3] - 1));
   return true;
+}
+
+std::uint64_t entry_label_hash(const raft::Payload& data) {
+  std::uint64_t* const m64 = data.memo64();
+  if (m64 != nullptr && m64[3] != 0) return m64[3];
+  const std::uint64_t h = sim::label_hash(data.view());
+  if (m64 != nullptr) m64[3] = h;
+  return h;
 }
 
 bool decode_kv_entry(const raft::Payload& data, KvRequestView* r) {

@@ -59,6 +59,10 @@ inline std::size_t kv_key_hash(std::string_view key) { return std::hash<std::str
 // the same entry) reads them instead of scanning the bytes again. It also fills
 // proposer_id and proposal_id (parsed once per entry, kept in Payload::memo64).
 bool decode_kv_entry(const raft::Payload& data, KvRequestView* r);
+// sim::label_hash of an entry's bytes (the trace's entry digest), kept in
+// Payload::memo64()[3]: each member's WAL append and apply of the entry hashes it once
+// between them. A hash that happens to be 0 is just computed again.
+std::uint64_t entry_label_hash(const raft::Payload& data);
 // The number a decode_request field's digits stand for (as decode_request parses it).
 std::uint64_t parse_decimal(std::string_view digits);
 

@@ -61,7 +61,7 @@ void Member::sync_write() {
         TraceEvent t = event(Ev::Append);
         t.term = e.term;
         t.index = e.index;
-        t.a = sim::entry_digest(e.type == raft::EntryType::ConfChange, sim::label_hash(e.data));
+        t.a = sim::entry_digest(e.type == raft::EntryType::ConfChange, entry_label_hash(e.data));
         host_.trace->record(std::move(t));
       }
     }

@@ -231,15 +231,23 @@ void Member::apply_entry(const raft::Entry& e) {
     t.term = e.term;
     t.index = e.index;
     // A digest of the entry so checkers can compare what members applied at an index.
-    t.a = sim::entry_digest(e.type == raft::EntryType::ConfChange, sim::label_hash(e.data));
+    t.a = sim::entry_digest(e.type == raft::EntryType::ConfChange, entry_label_hash(e.data));
     if (e.type != raft::EntryType::ConfChange) {
       // What the entry does, so a durability checker can find acknowledged writes.
-      const Request r = decode_request(e.data);
-      switch (r.kind) {
-        case Request::Kind::Put: t.b = "put " + r.key; t.c = r.value; break;
-        case Request::Kind::Read: t.b = "read " + r.key; break;
-        case Request::Kind::Publish: t.b = "publish"; break;
-        case Request::Kind::Noop: t.b = "noop"; break;
+      KvRequestView v;
+      if (decode_kv_entry(e.data, &v)) {  // puts and reads: views, from the memo
+        const std::string_view verb = v.kind == Request::Kind::Put ? "put " : "read ";
+        t.b.reserve(verb.size() + v.key.size());
+        t.b.append(verb).append(v.key);
+        if (v.kind == Request::Kind::Put) t.c.assign(v.value);
+      } else {
+        const Request r = decode_request(e.data);
+        switch (r.kind) {
+          case Request::Kind::Put: t.b = "put " + r.key; t.c = r.value; break;
+          case Request::Kind::Read: t.b = "read " + r.key; break;
+          case Request::Kind::Publish: t.b = "publish"; break;
+          case Request::Kind::Noop: t.b = "noop"; break;
+        }
       }
     }
     host_.trace->record(std::move(t));

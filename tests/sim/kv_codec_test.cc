@@ -4,6 +4,7 @@
 // fields of every length around the 8-byte words, separators in the value, and
 // malformed data.
 #include "sim/etcd/entry_codec.h"
+#include "sim/prng.h"
 
 #include <gtest/gtest.h>
 
@@ -105,6 +106,19 @@ TEST(KvCodec, EncodedEntryCarriesTheMemoADecodeWouldLeave) {
       }
     }
   }
+}
+
+TEST(KvCodec, EntryLabelHashIsLabelHashKeptInTheMemo) {
+  for (const std::string& bytes : {std::string("x"), encode_kv_request(Request::Kind::Put, 1, 2, "k", "v"),
+                                   std::string(1000, '\x1f')}) {
+    const raft::Payload p(bytes);
+    const raft::Payload shared = p;
+    EXPECT_EQ(p.memo64()[3], 0u);
+    EXPECT_EQ(entry_label_hash(p), sim::label_hash(bytes));
+    EXPECT_EQ(shared.memo64()[3], sim::label_hash(bytes));  // one hash for every holder
+    EXPECT_EQ(entry_label_hash(shared), sim::label_hash(bytes));
+  }
+  EXPECT_EQ(entry_label_hash(raft::Payload()), sim::label_hash(""));  // no memo: computed
 }
 
 TEST(KvCodec, ParseDecimalAgreesWithStrtoullUpTo20Digits) {
