@@ -291,7 +291,7 @@ class Driver {
         continue;
       }
       std::vector<ClientRequest> reqs(n);
-      for (auto& req : reqs) req = next_put();
+      for (auto& req : reqs) fill_put(&req);
       w_->etcdctl_batch(std::move(reqs), ep_, [this](std::size_t, const ClientResult& r) { finished(r); });
     }
   }
@@ -301,16 +301,22 @@ class Driver {
   std::uint64_t failed() const { return failed_; }
 
  private:
-  ClientRequest next_put() {
-    ClientRequest req;
-    req.kind = ClientOpKind::Put;
+  // The next put, written into a request in place (no temporary to move).
+  void fill_put(ClientRequest* req) {
+    req->kind = ClientOpKind::Put;
     // "k<n mod 1024>" and an 8-digit zero-padded value (8 bytes), without fmt per put.
     char key[8] = {'k'};
     const auto kend = std::to_chars(key + 1, key + sizeof key, issued_ % 1024).ptr;
-    req.key.assign(key, kend);
-    req.value.assign(8, '0');
-    for (std::uint64_t v = issued_ % 100000000, i = 8; v > 0 && i > 0; v /= 10) req.value[--i] = static_cast<char>('0' + v % 10);
+    req->key.assign(key, kend);
+    char value[8];
+    std::uint64_t v = issued_ % 100000000;
+    for (int i = 7; i >= 0; --i, v /= 10) value[i] = static_cast<char>('0' + v % 10);
+    req->value.assign(value, sizeof value);
     ++issued_;
+  }
+  ClientRequest next_put() {
+    ClientRequest req;
+    fill_put(&req);
     return req;
   }
   void finished(const ClientResult& r) {

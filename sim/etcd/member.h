@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -71,7 +72,9 @@ struct DataDir {
   // snapshot.index, taken every --snapshot-count applied entries or received from a
   // leader (sim/etcd/member_snapshot.cc). Empty (index 0) until then.
   raft::Snapshot snapshot;
-  std::vector<raft::Entry> log;  // the WAL: contiguous from snapshot.index + 1
+  // The WAL: contiguous from snapshot.index + 1. A deque: appended at the back, cut at
+  // the front by snapshots, never moved as it grows (see raft/log.h).
+  std::deque<raft::Entry> log;
   std::uint64_t writes = 0;      // number of persisted Ready batches (diagnostics)
   // Bitnami's $ETCD_DATA_DIR/new_member_envs (written after its own `member add`).
   std::optional<std::map<std::string, std::string>> bitnami_new_member_envs;
@@ -172,7 +175,7 @@ class Member {
   struct Unsynced {
     bool snapshot_replaced = false;
     raft::Snapshot old_snapshot;
-    std::vector<raft::Entry> old_log;        // snapshot_replaced: the whole WAL before
+    std::deque<raft::Entry> old_log;         // snapshot_replaced: the whole WAL before
     bool hs_changed = false;
     raft::HardState old_hs, hs;
     raft::LogIndex first = 0, last = 0;      // entries written (first == 0: none)

@@ -100,7 +100,7 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
       cluster_id_ = d.cluster_id;
       raft::Storage s;
       s.hard_state = data_->hard_state;
-      s.entries = data_->log;
+      s.entries.assign(data_->log.begin(), data_->log.end());
       replayed_until_ = data_->hard_state.commit;
       if (!data_->snapshot.empty()) {
         // etcd restarts from its latest snapshot, then replays the WAL after it.
