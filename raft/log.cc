@@ -2,16 +2,13 @@
 #include "raft/log.h"
 
 #include <algorithm>
-#include <iterator>
 
 namespace raft {
 
 using detail::ull;
 
 RaftLog::RaftLog(std::vector<Entry> restored, LogIndex snap_index, Term snap_term)
-    : offset_(snap_index + 1),
-      prev_term_(snap_term),
-      entries_(std::make_move_iterator(restored.begin()), std::make_move_iterator(restored.end())) {
+    : offset_(snap_index + 1), prev_term_(snap_term), entries_(std::move(restored)) {
   RAFT_ASSERT(snap_index > 0 || snap_term == 0, "snapshot term %llu at index 0", ull(snap_term));
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     RAFT_ASSERT(entries_[i].index == offset_ + i, "restored log not contiguous at %zu", i);

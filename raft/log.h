@@ -1,4 +1,4 @@
-// raft/log.h — the Raft log of one node: a contiguous run of entries plus the
+// raft/log.h — the Raft log of one node: a contiguous std::vector<Entry> plus the
 // indexes that track how far the host has taken it (persisted, committed, applied).
 //
 //   0 < applied <= applying <= committed <= last          (apply pipeline)
@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -108,10 +107,7 @@ class RaftLog {
 
   LogIndex offset_ = 1;  // Invariant: index of entries_[0].
   Term prev_term_ = 0;   // Term of entry offset_ - 1 (0 for index 0).
-  // A deque, not a vector: a log grows by appends at the back and is compacted from the
-  // front, and a deque does both without moving what it holds (a vector's doubling
-  // copied every entry and touched twice the memory, ~25% of a W3 run in page faults).
-  std::deque<Entry> entries_;
+  std::vector<Entry> entries_;
   LogIndex committed_ = 0;
   LogIndex applying_ = 0;
   LogIndex applied_ = 0;

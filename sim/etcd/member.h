@@ -175,7 +175,9 @@ class Member {
   struct Unsynced {
     bool snapshot_replaced = false;
     raft::Snapshot old_snapshot;
-    std::deque<raft::Entry> old_log;         // snapshot_replaced: the whole WAL before
+    // snapshot_replaced: the whole WAL before (a vector: an empty deque allocates, and an
+    // Unsynced is made for every Ready).
+    std::vector<raft::Entry> old_log;
     bool hs_changed = false;
     raft::HardState old_hs, hs;
     raft::LogIndex first = 0, last = 0;      // entries written (first == 0: none)

@@ -19,7 +19,7 @@ bool Member::write_ready(raft::Ready& rd) {
     // A leader's snapshot replaces the whole WAL (etcd saves the snap file first).
     u.snapshot_replaced = true;
     u.old_snapshot = data_->snapshot;
-    u.old_log = data_->log;
+    u.old_log.assign(data_->log.begin(), data_->log.end());
     data_->snapshot = *rd.snapshot;
     data_->log.clear();
   }
@@ -83,7 +83,7 @@ void Member::crash(bool lose_unsynced) {
     unsynced_.reset();
     if (u.snapshot_replaced) {
       data_->snapshot = u.old_snapshot;
-      data_->log = u.old_log;
+      data_->log.assign(u.old_log.begin(), u.old_log.end());
     } else if (u.first != 0) {
       const raft::LogIndex offset = data_->snapshot.index + 1;
       data_->log.resize(static_cast<std::size_t>(u.first - offset));
