@@ -99,6 +99,7 @@ for ((r = 1; r <= REPS; r++)); do
   log "repetition $r/$REPS: W3"
   run "W3__raftlab-off__$r" "$RAFTLAB" bench W3 --entries "$W3_ENTRIES" --json
   run "W3__raftlab-default__$r" "$RAFTLAB" bench W3 --entries "$W3_ENTRIES" --trace-level default --json
+  run "W3__raftlab-compact__$r" "$RAFTLAB" bench W3 --entries "$W3_ENTRIES" --snapshot-count 10000 --json
   run "W3__canonical__$r" "$WORK/bin/canonical_raft" W3 --entries "$W3_ENTRIES"
   run "W3__canonical-snap64__$r" "$WORK/bin/canonical_raft" W3 --entries "$W3_ENTRIES" --snapshot-threshold 64
   run "W3__etcdraft__$r" "${GO1[@]}" "$WORK/bin/etcdraft" W3 -entries "$W3_ENTRIES"
