@@ -31,7 +31,7 @@ bench: build
 	@./scripts/bench.sh $(BUILD)
 
 # raftlab against canonical raft, etcd raft, real etcd and a bare event loop (issue 5):
-# installs the peers' Debian packages if missing, ~10-15 min; writes results/BENCHMARKS.md.
+# installs the peers' Debian packages if missing, ~6 min once installed (5 repetitions); writes results/BENCHMARKS.md.
 bench-peers:
 	@./scripts/bench_peers.sh $(BUILD)
 

@@ -13,14 +13,14 @@
 # one core with taskset when available; profile raftlab with callgrind; write the
 # report (scripts/bench_report.py keeps its "## Optimisation history" section).
 #
-# Environment: REPS (default 3), BENCH_CORE (default 1), QUICK=1 (tiny sizes, to check
+# Environment: REPS (default 5), BENCH_CORE (default 1), QUICK=1 (tiny sizes, to check
 # the pipeline in a minute; the report says so), NO_PROFILE=1, NO_REAL_ETCD=1,
 # BENCH_OUT (default results/BENCHMARKS.md). Nothing here passes or fails on time.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BUILD=${1:-build}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 CORE=${BENCH_CORE:-1}
 OUT=${BENCH_OUT:-results/BENCHMARKS.md}
 WORK="$ROOT/$BUILD/bench-peers"
