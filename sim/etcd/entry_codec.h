@@ -57,7 +57,8 @@ inline std::size_t kv_key_hash(std::string_view key) { return std::hash<std::str
 // The same for an entry's payload: the first decode leaves the field offsets in the
 // payload's memo (raft::Payload::memo), and every later one (the other members applying
 // the same entry) reads them instead of scanning the bytes again. It also fills
-// proposer_id and proposal_id (parsed once per entry, kept in Payload::memo64).
+// proposer_id, proposal_id and key_hash (computed once per entry, kept in
+// Payload::memo64).
 bool decode_kv_entry(const raft::Payload& data, KvRequestView* r);
 // sim::label_hash of an entry's bytes (the trace's entry digest), kept in
 // Payload::memo64()[3]: each member's WAL append and apply of the entry hashes it once
