@@ -69,8 +69,8 @@ void Node::Impl::reset_conf(const ConfState& cs) {
 
 void Node::Impl::restore_conf_from_log() {
   for (LogIndex i = log_.first_index(); i <= log_.committed(); ++i) {
-    const Entry& e = log_.at(i);
-    if (e.type != EntryType::ConfChange) continue;
+    if (log_.type_at(i) != EntryType::ConfChange) continue;
+    const Entry e = log_.at(i);
     ConfChange cc;
     RAFT_ASSERT(decode_conf_change(e.data, &cc), "undecodable conf change at index %llu",
                 detail::ull(i));

@@ -16,7 +16,7 @@ bool Node::Impl::has_unapplied_conf_change() const {
   // Conf entries beyond both what was applied and what conf_ already reflects.
   const LogIndex from = std::max(log_.applied(), conf_index_) + 1;
   for (LogIndex i = from; i <= log_.last_index(); ++i) {
-    if (log_.at(i).type == EntryType::ConfChange) return true;
+    if (log_.type_at(i) == EntryType::ConfChange) return true;
   }
   return false;
 }
@@ -65,7 +65,7 @@ void Node::Impl::hup(CampaignType t) {
   // refuses to campaign until it is applied.
   if (log_.committed() > log_.applied()) {
     for (LogIndex i = std::max(log_.applied(), conf_index_) + 1; i <= log_.committed(); ++i) {
-      if (log_.at(i).type == EntryType::ConfChange) return;
+      if (log_.type_at(i) == EntryType::ConfChange) return;
     }
   }
   campaign(t);

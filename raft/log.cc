@@ -8,12 +8,14 @@ namespace raft {
 using detail::ull;
 
 RaftLog::RaftLog(std::vector<Entry> restored, LogIndex snap_index, Term snap_term)
-    : offset_(snap_index + 1), prev_term_(snap_term), entries_(std::move(restored)) {
+    : offset_(snap_index + 1), prev_term_(snap_term) {
   RAFT_ASSERT(snap_index > 0 || snap_term == 0, "snapshot term %llu at index 0", ull(snap_term));
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    RAFT_ASSERT(entries_[i].index == offset_ + i, "restored log not contiguous at %zu", i);
-    RAFT_ASSERT(entries_[i].term >= (i == 0 ? prev_term_ : entries_[i - 1].term),
-                "restored log terms decrease at index %llu", ull(entries_[i].index));
+  entries_.reserve(restored.size());
+  for (std::size_t i = 0; i < restored.size(); ++i) {
+    RAFT_ASSERT(restored[i].index == offset_ + i, "restored log not contiguous at %zu", i);
+    RAFT_ASSERT(restored[i].term >= (i == 0 ? prev_term_ : restored[i - 1].term),
+                "restored log terms decrease at index %llu", ull(restored[i].index));
+    entries_.emplace_back(std::move(restored[i]));
   }
   handed_ = stable_ = last_index();
   committed_ = applying_ = applied_ = snap_index;
@@ -59,7 +61,7 @@ void RaftLog::truncate_and_append(const std::vector<Entry>& ents, std::size_t fr
   RAFT_ASSERT(first >= offset_ && first <= last_index() + 1, "append at %llu leaves a gap",
               ull(first));
   entries_.resize(static_cast<std::size_t>(first - offset_));
-  entries_.insert(entries_.end(), ents.begin() + static_cast<std::ptrdiff_t>(from), ents.end());
+  for (std::size_t k = from; k < ents.size(); ++k) entries_.emplace_back(ents[k]);
   // Entries at or after `first` were replaced: whatever the host got before is stale.
   handed_ = std::min(handed_, first - 1);
   stable_ = std::min(stable_, first - 1);
@@ -70,7 +72,7 @@ void RaftLog::append(Entry e) {
               ull(last_index()));
   RAFT_ASSERT(e.term >= last_term(), "append term %llu below last term %llu", ull(e.term),
               ull(last_term()));
-  entries_.push_back(std::move(e));
+  entries_.emplace_back(std::move(e));
 }
 
 void RaftLog::commit_to(LogIndex i) {
@@ -103,8 +105,10 @@ void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count,
   if (lo > hi) return;
   RAFT_ASSERT(lo >= offset_ && hi <= last_index(), "slice [%llu, %llu]", ull(lo), ull(hi));
   const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(hi - lo + 1), max_count);
-  const auto b = entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_);
-  out->insert(out->end(), b, b + static_cast<std::ptrdiff_t>(n));
+  const std::size_t base = out->size();
+  out->resize(base + n);
+  const StoredEntry* from = entries_.data() + (lo - offset_);
+  for (std::size_t k = 0; k < n; ++k) from[k].fill(lo + k, &(*out)[base + k]);
 }
 
 namespace {
@@ -131,15 +135,19 @@ void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::uint64
   RAFT_ASSERT(lo >= offset_ && hi <= last_index(), "slice [%llu, %llu]", ull(lo), ull(hi));
   if (bytes == nullptr) bytes = &entry_size;
   const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(hi - lo + 1), max_count);
-  const auto b = entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_);
-  std::size_t take = 1;  // The first entry goes whatever its size.
-  std::uint64_t total = bytes(*b);
-  for (; take < n; ++take) {
-    const std::uint64_t sz = bytes(*(b + static_cast<std::ptrdiff_t>(take)));
-    if (sz > max_bytes - std::min(total, max_bytes)) break;  // total + sz > max_bytes, no overflow
+  std::uint64_t total = 0;
+  const StoredEntry* from = entries_.data() + (lo - offset_);
+  for (std::size_t k = 0; k < n; ++k) {
+    from[k].fill(lo + k, &out->emplace_back());
+    const std::uint64_t sz = bytes(out->back());
+    // The first entry goes whatever its size; then stop before total + sz > max_bytes
+    // (written without overflow).
+    if (k > 0 && sz > max_bytes - std::min(total, max_bytes)) {
+      out->pop_back();
+      break;
+    }
     total += sz;
   }
-  out->insert(out->end(), b, b + static_cast<std::ptrdiff_t>(take));
 }
 
 void RaftLog::hand_out_to(LogIndex i) {

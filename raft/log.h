@@ -1,5 +1,6 @@
-// raft/log.h — the Raft log of one node: a contiguous std::vector<Entry> plus the
-// indexes that track how far the host has taken it (persisted, committed, applied).
+// raft/log.h — the Raft log of one node: a contiguous vector of entries (StoredEntry: the
+// index is the position, 16 bytes each) plus the indexes that track how far the host has
+// taken it (persisted, committed, applied).
 //
 //   0 < applied <= applying <= committed <= last          (apply pipeline)
 //   stable <= handed <= last                              (persist pipeline)
@@ -47,13 +48,11 @@ class RaftLog {
   Term term(LogIndex i) const {
     RAFT_ASSERT(i + 1 >= offset_ && i <= last_index(), "term(%llu) outside [%llu, %llu]",
                 detail::ull(i), detail::ull(offset_ - 1), detail::ull(last_index()));
-    return i + 1 == offset_ ? prev_term_ : entries_[i - offset_].term;
+    return i + 1 == offset_ ? prev_term_ : entries_[i - offset_].term();
   }
   bool match_term(LogIndex i, Term t) const { return i <= last_index() && term(i) == t; }
-  const Entry& at(LogIndex i) const {
-    RAFT_ASSERT(i >= offset_ && i <= last_index(), "at(%llu)", detail::ull(i));
-    return entries_[i - offset_];
-  }
+  Entry at(LogIndex i) const { return stored(i).entry(i); }
+  EntryType type_at(LogIndex i) const { return stored(i).type(); }
 
   // §5.4.1: a log with a later last term, or the same last term and at least as long,
   // is at least as up-to-date.
@@ -104,10 +103,14 @@ class RaftLog {
 
  private:
   void truncate_and_append(const std::vector<Entry>& ents, std::size_t from);
+  const StoredEntry& stored(LogIndex i) const {
+    RAFT_ASSERT(i >= offset_ && i <= last_index(), "at(%llu)", detail::ull(i));
+    return entries_[i - offset_];
+  }
 
   LogIndex offset_ = 1;  // Invariant: index of entries_[0].
   Term prev_term_ = 0;   // Term of entry offset_ - 1 (0 for index 0).
-  std::vector<Entry> entries_;
+  std::vector<StoredEntry> entries_;
   LogIndex committed_ = 0;
   LogIndex applying_ = 0;
   LogIndex applied_ = 0;

@@ -194,7 +194,7 @@ Ready Node::ready() {
 void Node::Impl::apply_early(Ready* rd) {
   const LogIndex from = std::max(log_.applying(), early_applied_) + 1;
   for (LogIndex i = from; i <= log_.handed() && i >= log_.first_index(); ++i) {
-    if (log_.at(i).type == EntryType::ConfChange) break;
+    if (log_.type_at(i) == EntryType::ConfChange) break;
     rd->committed_entries.push_back(log_.at(i));
     early_applied_ = i;
   }

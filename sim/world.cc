@@ -110,9 +110,9 @@ std::string World::trial_outcome(int c, const std::vector<std::string>& my_peer_
   // restarted etcd dials.
   std::map<std::uint64_t, std::vector<std::string>> peers;
   for (const auto& e : d->log) {
-    if (e.type != raft::EntryType::ConfChange) continue;
+    if (e.type() != raft::EntryType::ConfChange) continue;
     raft::ConfChange cc;
-    if (!raft::decode_conf_change(e.data, &cc)) continue;
+    if (!raft::decode_conf_change(e.data(), &cc)) continue;
     if (cc.type == raft::ConfChangeType::RemoveNode) {
       peers.erase(cc.node_id);
       continue;

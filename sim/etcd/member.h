@@ -72,9 +72,10 @@ struct DataDir {
   // snapshot.index, taken every --snapshot-count applied entries or received from a
   // leader (sim/etcd/member_snapshot.cc). Empty (index 0) until then.
   raft::Snapshot snapshot;
-  // The WAL: contiguous from snapshot.index + 1. A deque: appended at the back, cut at
-  // the front by snapshots, never copied to grow (a W3 run's peak RSS 64 -> 57 MiB).
-  std::deque<raft::Entry> log;
+  // The WAL: contiguous from snapshot.index + 1 (log[k] is index snapshot.index + 1 + k).
+  // A deque: appended at the back, cut at the front by snapshots, never copied to grow
+  // (a W3 run's peak RSS 64 -> 57 MiB); of StoredEntry, 16 bytes an entry, not 32.
+  std::deque<raft::StoredEntry> log;
   std::uint64_t writes = 0;      // number of persisted Ready batches (diagnostics)
   // Bitnami's $ETCD_DATA_DIR/new_member_envs (written after its own `member add`).
   std::optional<std::map<std::string, std::string>> bitnami_new_member_envs;
@@ -177,11 +178,11 @@ class Member {
     raft::Snapshot old_snapshot;
     // snapshot_replaced: the whole WAL before (a vector: an empty deque allocates, and an
     // Unsynced is made for every Ready).
-    std::vector<raft::Entry> old_log;
+    std::vector<raft::StoredEntry> old_log;
     bool hs_changed = false;
     raft::HardState old_hs, hs;
     raft::LogIndex first = 0, last = 0;      // entries written (first == 0: none)
-    std::vector<raft::Entry> overwritten;    // the suffix from `first` they replaced
+    std::vector<raft::StoredEntry> overwritten;  // the suffix from `first` they replaced
   };
   // Persists rd's hard state, snapshot and entries (the entries are moved into the data
   // dir: nothing after this reads rd.entries; Node::advance does not).

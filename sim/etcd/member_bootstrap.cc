@@ -100,7 +100,8 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
       cluster_id_ = d.cluster_id;
       raft::Storage s;
       s.hard_state = data_->hard_state;
-      s.entries.assign(data_->log.begin(), data_->log.end());
+      s.entries.reserve(data_->log.size());
+      for (const raft::StoredEntry& e : data_->log) s.entries.push_back(e.entry(data_->snapshot.index + 1 + s.entries.size()));
       replayed_until_ = data_->hard_state.commit;
       if (!data_->snapshot.empty()) {
         // etcd restarts from its latest snapshot, then replays the WAL after it.

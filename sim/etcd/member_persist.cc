@@ -42,7 +42,7 @@ bool Member::write_ready(raft::Ready& rd) {
     data_->log.resize(keep);
     u.first = first;
     u.last = rd.entries.back().index;
-    for (auto& e : rd.entries) data_->log.push_back(std::move(e));
+    for (auto& e : rd.entries) data_->log.emplace_back(std::move(e));
   }
   data_->writes++;
   unsynced_ = std::move(u);
@@ -57,11 +57,11 @@ void Member::sync_write() {
       const raft::LogIndex offset = data_->snapshot.index + 1;
       for (raft::LogIndex i = u.first; i <= u.last; ++i) {
         if (i < offset || i - offset >= data_->log.size()) break;
-        const raft::Entry& e = data_->log[static_cast<std::size_t>(i - offset)];
+        const raft::StoredEntry& e = data_->log[static_cast<std::size_t>(i - offset)];
         TraceEvent t = event(Ev::Append);
-        t.term = e.term;
-        t.index = e.index;
-        t.a = sim::entry_digest(e.type == raft::EntryType::ConfChange, entry_label_hash(e.data));
+        t.term = e.term();
+        t.index = i;
+        t.a = sim::entry_digest(e.type() == raft::EntryType::ConfChange, entry_label_hash(e.data()));
         host_.trace->record(std::move(t));
       }
     }

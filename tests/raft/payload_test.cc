@@ -1,12 +1,14 @@
 // tests/raft/payload_test.cc — raft::Payload, an entry's shared immutable bytes: value
 // semantics (copies compare equal and outlive the original), the empty payload, and that
-// replication shares an entry's bytes rather than copying them.
+// replication shares an entry's bytes rather than copying them; StoredEntry, the 16-byte
+// form a log keeps an entry in, gives back the same entry at its index.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "raft/log.h"
 #include "raft/payload.h"
 #include "tests/raft/cluster.h"
 
@@ -94,6 +96,45 @@ TEST(Payload, ReplicationSharesAnEntrysBytes) {
     ASSERT_FALSE(c.member(id).applied.empty());
     EXPECT_EQ(c.member(id).applied.back().data.data(), bytes) << id;
   }
+}
+
+TEST(StoredEntry, GivesBackTheEntryAtItsIndexSharingItsBytes) {
+  const Term big = (Term{1} << 56) - 1;  // the largest term a StoredEntry holds
+  const Entry cases[] = {
+      Entry{0, 1, EntryType::Normal, ""},
+      Entry{7, 9, EntryType::ConfChange, "cc"},
+      Entry{big, 12, EntryType::Normal, "put"},
+      Entry{big, 13, EntryType::ConfChange, ""},
+  };
+  for (const Entry& e : cases) {
+    const StoredEntry s(e);
+    EXPECT_EQ(s.term(), e.term);
+    EXPECT_EQ(s.type(), e.type);
+    EXPECT_EQ(s.entry(e.index), e);
+    EXPECT_EQ(s.entry(e.index).data.data(), e.data.data()) << "bytes shared, not copied";
+    Entry filled{99, 99, EntryType::ConfChange, "old"};
+    s.fill(e.index, &filled);
+    EXPECT_EQ(filled, e);
+  }
+  static_assert(sizeof(StoredEntry) * 2 == sizeof(Entry));
+}
+
+TEST(StoredEntry, ALogKeepsTermsTypesAndIndexesThroughTruncation) {
+  RaftLog log({Entry{1, 1, EntryType::Normal, "a"}, Entry{1, 2, EntryType::ConfChange, "b"},
+               Entry{2, 3, EntryType::Normal, "c"}});
+  EXPECT_EQ(log.term(3), 2u);
+  EXPECT_EQ(log.type_at(2), EntryType::ConfChange);
+  EXPECT_EQ(log.at(2), (Entry{1, 2, EntryType::ConfChange, "b"}));
+  // A leader of term 3 overwrites index 3 and appends 4.
+  LogIndex last = 0;
+  ASSERT_TRUE(log.maybe_append(2, 1, 0, {Entry{3, 3, EntryType::Normal, "x"}, Entry{3, 4, EntryType::Normal, "y"}}, &last));
+  EXPECT_EQ(last, 4u);
+  std::vector<Entry> out{Entry{5, 50, EntryType::Normal, "kept"}};  // slice appends
+  log.slice(1, 4, 10, &out);
+  const std::vector<Entry> want{Entry{5, 50, EntryType::Normal, "kept"}, Entry{1, 1, EntryType::Normal, "a"},
+                                Entry{1, 2, EntryType::ConfChange, "b"}, Entry{3, 3, EntryType::Normal, "x"},
+                                Entry{3, 4, EntryType::Normal, "y"}};
+  EXPECT_EQ(out, want);
 }
 
 }  // namespace
