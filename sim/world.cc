@@ -436,7 +436,7 @@ std::string World::endpoint_url(const std::string& name_or_url) const {
 // The trace's client_call / client_done events of etcdctl and etcdctl_batch.
 void World::trace_client_call(const ClientRequest& req, const std::string& endpoint, std::uint64_t client) {
   if (!trace_.on()) return;
-  TraceEvent e;
+  TraceEvent& e = trace_.add();  // built in place; nothing below records
   e.at = loop_.now();
   e.kind = Ev::ClientCall;
   e.who = endpoint;
@@ -450,12 +450,11 @@ void World::trace_client_call(const ClientRequest& req, const std::string& endpo
     case ClientOpKind::MemberList: e.a = "member-list"; break;
     case ClientOpKind::Status: e.a = "status"; break;
   }
-  trace_.record(std::move(e));
 }
 
 void World::trace_client_done(const ClientResult& r, ClientOpKind kind, std::uint64_t client) {
   if (!trace_.on()) return;
-  TraceEvent e;
+  TraceEvent& e = trace_.add();  // built in place; nothing below records
   e.at = loop_.now();
   e.kind = Ev::ClientDone;
   e.who = r.endpoint;
@@ -470,7 +469,6 @@ void World::trace_client_done(const ClientResult& r, ClientOpKind kind, std::uin
     e.b = fmt::format("revision={}", r.reply.revision);
   }
   e.peer = client;
-  trace_.record(std::move(e));
 }
 
 void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,

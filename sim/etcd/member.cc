@@ -40,6 +40,16 @@ sim::TraceEvent Member::event(sim::Ev kind) const {
   return e;
 }
 
+sim::TraceEvent& Member::add_event(sim::Ev kind) {
+  TraceEvent& e = host_.trace->add();
+  e.at = host_.loop->now();
+  e.kind = kind;
+  e.who = host_.origin.who;
+  e.member_id = member_id_;
+  e.cluster_id = cluster_id_;
+  return e;
+}
+
 void Member::log(const char* level, const std::string& msg, const std::string& fields) {
   if (!host_.trace->on()) return;
   TraceEvent e = event(Ev::Log);

@@ -229,6 +229,8 @@ class Member {
   void log(const char* level, const std::string& msg, const std::string& fields = "");
   // A trace event stamped with now, this container and this member's IDs.
   sim::TraceEvent event(sim::Ev kind) const;
+  // event(kind) built in place in the trace (Trace::add; precondition: the trace is on).
+  sim::TraceEvent& add_event(sim::Ev kind);
   std::string peer_url_of(std::uint64_t id) const;
 
   MemberHost host_;

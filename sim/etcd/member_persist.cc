@@ -58,19 +58,17 @@ void Member::sync_write() {
       for (raft::LogIndex i = u.first; i <= u.last; ++i) {
         if (i < offset || i - offset >= data_->log.size()) break;
         const raft::StoredEntry& e = data_->log[static_cast<std::size_t>(i - offset)];
-        TraceEvent t = event(Ev::Append);
+        TraceEvent& t = add_event(Ev::Append);
         t.term = e.term();
         t.index = i;
         t.a = sim::entry_digest(e.type() == raft::EntryType::ConfChange, entry_label_hash(e.data()));
-        host_.trace->record(std::move(t));
       }
     }
     if (u.hs_changed) {
-      TraceEvent t = event(Ev::HardState);
+      TraceEvent& t = add_event(Ev::HardState);
       t.term = u.hs.term;
       t.peer = u.hs.vote;
       t.index = u.hs.commit;
-      host_.trace->record(std::move(t));
     }
   }
   unsynced_.reset();

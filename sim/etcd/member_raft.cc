@@ -227,7 +227,7 @@ void Member::apply_entry(const raft::Entry& e) {
     apply_normal(e);
   }
   if (host_.trace->on()) {
-    TraceEvent t = event(Ev::Apply);
+    TraceEvent& t = add_event(Ev::Apply);  // nothing below records before it is filled
     t.term = e.term;
     t.index = e.index;
     // A digest of the entry so checkers can compare what members applied at an index.
@@ -250,7 +250,6 @@ void Member::apply_entry(const raft::Entry& e) {
         }
       }
     }
-    host_.trace->record(std::move(t));
   }
 }
 
