@@ -61,6 +61,8 @@ void RaftLog::truncate_and_append(const std::vector<Entry>& ents, std::size_t fr
   RAFT_ASSERT(first >= offset_ && first <= last_index() + 1, "append at %llu leaves a gap",
               ull(first));
   entries_.resize(static_cast<std::size_t>(first - offset_));
+  const std::size_t need = entries_.size() + (ents.size() - from);
+  if (need > entries_.capacity()) entries_.reserve(std::max(need, 2 * entries_.capacity()));
   for (std::size_t k = from; k < ents.size(); ++k) entries_.emplace_back(ents[k]);
   // Entries at or after `first` were replaced: whatever the host got before is stale.
   handed_ = std::min(handed_, first - 1);
@@ -137,6 +139,9 @@ void RaftLog::slice(LogIndex lo, LogIndex hi, std::size_t max_count, std::uint64
   const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(hi - lo + 1), max_count);
   std::uint64_t total = 0;
   const StoredEntry* from = entries_.data() + (lo - offset_);
+  // Room for a typical message up front (a W3 MsgApp carries ~100 entries), not for all
+  // n: under a byte limit a backlog of thousands may go out a few entries at a time.
+  if (out->empty()) out->reserve(std::min<std::size_t>(n, 128));
   for (std::size_t k = 0; k < n; ++k) {
     from[k].fill(lo + k, &out->emplace_back());
     const std::uint64_t sz = bytes(out->back());
