@@ -30,23 +30,23 @@ std::vector<std::uint64_t> Member::voters() const {
   return v;
 }
 
-sim::TraceEvent Member::event(sim::Ev kind) const {
-  TraceEvent e;
+void Member::stamp(sim::TraceEvent& e, sim::Ev kind) const {
   e.at = host_.loop->now();
   e.kind = kind;
   e.who = host_.origin.who;
   e.member_id = member_id_;
   e.cluster_id = cluster_id_;
+}
+
+sim::TraceEvent Member::event(sim::Ev kind) const {
+  TraceEvent e;
+  stamp(e, kind);
   return e;
 }
 
 sim::TraceEvent& Member::add_event(sim::Ev kind) {
   TraceEvent& e = host_.trace->add();
-  e.at = host_.loop->now();
-  e.kind = kind;
-  e.who = host_.origin.who;
-  e.member_id = member_id_;
-  e.cluster_id = cluster_id_;
+  stamp(e, kind);
   return e;
 }
 

@@ -228,6 +228,7 @@ class Member {
 
   void log(const char* level, const std::string& msg, const std::string& fields = "");
   // A trace event stamped with now, this container and this member's IDs.
+  void stamp(sim::TraceEvent& e, sim::Ev kind) const;  // time, kind, who, member and cluster IDs
   sim::TraceEvent event(sim::Ev kind) const;
   // event(kind) built in place in the trace (Trace::add; precondition: the trace is on).
   sim::TraceEvent& add_event(sim::Ev kind);
