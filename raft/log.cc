@@ -61,8 +61,6 @@ void RaftLog::truncate_and_append(const std::vector<Entry>& ents, std::size_t fr
   RAFT_ASSERT(first >= offset_ && first <= last_index() + 1, "append at %llu leaves a gap",
               ull(first));
   entries_.resize(static_cast<std::size_t>(first - offset_));
-  const std::size_t need = entries_.size() + (ents.size() - from);
-  if (need > entries_.capacity()) entries_.reserve(std::max(need, 2 * entries_.capacity()));
   for (std::size_t k = from; k < ents.size(); ++k) entries_.emplace_back(ents[k]);
   // Entries at or after `first` were replaced: whatever the host got before is stale.
   handed_ = std::min(handed_, first - 1);
