@@ -9,7 +9,8 @@
 # golang-etcd-server-dev, etcd-server, valgrind, python3, util-linux; apt-get, with sudo
 # when not root); build raftlab (Release) and the peer harnesses of bench/peers/ into
 # BUILD_DIR/bench-peers/; run every workload REPS times, the engines interleaved within
-# each repetition (so a ratio compares figures taken minutes apart at most), pinned to
+# each repetition (the report's goals pair repetition r of raftlab with repetition r of
+# each peer, run back to back, and take the median of those ratios), pinned to
 # one core with taskset when available; profile raftlab with callgrind; write the
 # report (scripts/bench_report.py keeps its "## Optimisation history" section).
 #
@@ -91,6 +92,8 @@ for ((r = 1; r <= REPS; r++)); do
   run "W1__etcdraft__$r" "${GO1[@]}" "$WORK/bin/etcdraft" W1 -seeds "$W1_SEEDS_SLOW"
   log "repetition $r/$REPS: W2"
   run "W2__raftlab-off__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --json
+  # The events-share goal divides this W2 run's events/s by the bare loop's: run it next.
+  run "BARE__bare-1024__$r" "$WORK/bin/bare_loop" --events "$BARE_EVENTS" --depth 1024
   run "W2__raftlab-default__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --trace-level default --json
   run "W2__raftlab-compact__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --snapshot-count 10000 --json
   run "W2__canonical__$r" "$WORK/bin/canonical_raft" W2 --entries "$W2_ENTRIES_CANONICAL"
@@ -103,9 +106,8 @@ for ((r = 1; r <= REPS; r++)); do
   run "W3__canonical__$r" "$WORK/bin/canonical_raft" W3 --entries "$W3_ENTRIES"
   run "W3__canonical-snap64__$r" "$WORK/bin/canonical_raft" W3 --entries "$W3_ENTRIES" --snapshot-threshold 64
   run "W3__etcdraft__$r" "${GO1[@]}" "$WORK/bin/etcdraft" W3 -entries "$W3_ENTRIES"
-  log "repetition $r/$REPS: bare event loop"
+  log "repetition $r/$REPS: bare event loop (64 pending)"
   run "BARE__bare-64__$r" "$WORK/bin/bare_loop" --events "$BARE_EVENTS" --depth 64
-  run "BARE__bare-1024__$r" "$WORK/bin/bare_loop" --events "$BARE_EVENTS" --depth 1024
 done
 
 # ---- 4. W4 (one repetition: each size is its own process, for its own peak RSS) ----

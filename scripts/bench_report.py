@@ -105,6 +105,16 @@ def ok_runs(runs, wl, eng):
     return [j for _, j in runs.get((wl, eng), []) if not j.get("_failed")]
 
 
+def paired_rates(runs, wl, eng, k=None):
+    """{repetition: rate per CPU second} of one engine (items, or the count `k`)."""
+    k = k or items_key(wl)
+    out = {}
+    for rep, j in runs.get((wl, eng), []):
+        if not j.get("_failed"):
+            out[rep] = per_cpu(j, k)
+    return out
+
+
 def items_key(wl):
     return "seeds" if wl == "W1" else "entries"
 
@@ -256,11 +266,39 @@ def main():
         s = S.get((wl, eng))
         return s["rate_cpu"] if s else None
 
-    def ratio(wl, a_eng, b_eng, key="rate_cpu"):
+    def ratio_of_medians(wl, a_eng, b_eng, key="rate_cpu"):
         x, y = S.get((wl, a_eng)), S.get((wl, b_eng))
         if not x or not y or not x.get(key) or not y.get(key):
             return None
         return x[key] / y[key]
+
+    # The goals use paired ratios: repetition r of raftlab ÷ repetition r of the peer
+    # (run back to back, seconds apart), then the median over repetitions. Load on a
+    # shared host drifts over the minutes a run takes; a pair sees the same load, the
+    # ratio of two medians need not (their medians may come from different repetitions).
+    paired_ranges = {}
+
+    def ratio(wl, a_eng, b_eng, a_wl=None, key=None):
+        ra = paired_rates(runs, a_wl or wl, a_eng, key)
+        rb = paired_rates(runs, wl, b_eng, key)
+        rs = [ra[k] / rb[k] for k in ra if k in rb and ra[k] and rb[k]]
+        ma, mb = med(list(ra.values())), med(list(rb.values()))
+        rom = ma / mb if ma and mb else None
+        if not rs:
+            return rom
+        paired_ranges[(a_wl or wl, a_eng, wl, b_eng)] = (min(rs), max(rs), len(rs), rom)
+        return statistics.median(rs)
+
+    def spread(wl, a_eng, b_eng, a_wl=None, unit="×", scale=1.0):
+        r = paired_ranges.get((a_wl or wl, a_eng, wl, b_eng))
+        if not r:
+            return ""
+        lo, hi, n, rom = r
+        f = (lambda v: f"{v * scale:.2f}{unit}") if unit == "×" else (lambda v: f"{v * scale:.1f}{unit}")
+        out = f"{n} paired repetitions: {f(lo)}–{f(hi)}"
+        if rom is not None:
+            out += f"; ratio of the medians {f(rom)}"
+        return out
 
     L = []
     L.append("# Benchmarks: raftlab against the Raft simulation peers")
@@ -277,7 +315,10 @@ def main():
     L.append(f"Repetitions: **{a.reps}** (medians shown), engines interleaved within each repetition, "
              f"pinned with `{a.pinned}`. Rates are **per CPU second** of the measuring process (the machine is "
              "shared; on an idle pinned core this is wall time); wall-clock rates are given alongside. "
-             "Ratios are raftlab (trace off unless said) ÷ peer, from the medians of this one run.")
+             "Ratios are raftlab (trace off unless said) ÷ peer, from this one run: in the goals, the median of the "
+             "per-repetition ratios (each repetition's raftlab figure ÷ the same repetition's peer figure, measured "
+             "back to back), with their range and the ratio of the medians beside; in the workload tables, ratios of "
+             "the medians.")
     L.append("")
     L.append("Sizes: " + ", ".join(f"{k} = {int(v):,}" for k, v in sizes.items() if v.isdigit()) + ". "
              "W1 seeds for every engine as listed; canonical raft's W2 uses fewer entries "
@@ -306,27 +347,28 @@ def main():
             gap = f"{abs(value - target):.1f}{unit} {'short' if higher else 'over'}"
         goals.append((name, shown, f"{'≥' if higher else '<'} {target}{unit}", "**met**" if met else "**not met**" + f" ({gap})", note))
 
-    goal("W1 vs canonical raft", ratio("W1", "raftlab-off", "canonical"), 2)
-    goal("W1 vs etcd raft", ratio("W1", "raftlab-off", "etcdraft"), 10)
-    goal("W2 vs canonical raft (snapshot-64)", ratio("W2", "raftlab-off", "canonical-snap64"), 2.5)
-    goal("W2 vs etcd raft", ratio("W2", "raftlab-off", "etcdraft"), 10)
+    goal("W1 vs canonical raft", ratio("W1", "raftlab-off", "canonical"), 2, note=spread("W1", "raftlab-off", "canonical"))
+    goal("W1 vs etcd raft", ratio("W1", "raftlab-off", "etcdraft"), 10, note=spread("W1", "raftlab-off", "etcdraft"))
+    goal("W2 vs canonical raft (snapshot-64)", ratio("W2", "raftlab-off", "canonical-snap64"), 2.5,
+         note=spread("W2", "raftlab-off", "canonical-snap64"))
+    goal("W2 vs etcd raft", ratio("W2", "raftlab-off", "etcdraft"), 10, note=spread("W2", "raftlab-off", "etcdraft"))
     def compact_note(peer):
         # Informational: the goal is judged on raftlab at etcd's default (no compaction
         # within 100,000 entries); this is the same run with compaction on, as the
         # snapshot-64 peer has it.
         r = ratio("W3", "raftlab-compact", peer)
         return "" if r is None else f"with log compaction (`--snapshot-count 10000`): {r:.2f}×"
-    goal("W3 vs canonical raft (snapshot-64)", ratio("W3", "raftlab-off", "canonical-snap64"), 2,
-         note=compact_note("canonical-snap64"))
-    goal("W3 vs etcd raft", ratio("W3", "raftlab-off", "etcdraft"), 2, note=compact_note("etcdraft"))
-    ev = S.get(("W2", "raftlab-off"))
-    bare = S.get(("BARE", "bare-1024"))
-    ev_share = None
-    if ev and bare and ev.get("events_cpu"):
-        bjs = ok_runs(runs, "BARE", "bare-1024")
-        bare_rate = med([j["events"] / j["cpu_s"] for j in bjs])
-        ev_share = 100.0 * ev["events_cpu"] / bare_rate if bare_rate else None
-    goal("W2 events/s as a share of the bare loop's (1,024 pending)", ev_share, 35, unit="%")
+
+    def w3_goal(name, peer):
+        v = ratio("W3", "raftlab-off", peer)
+        goal(name, v, 2, note="; ".join(x for x in (spread("W3", "raftlab-off", peer), compact_note(peer)) if x))
+    w3_goal("W3 vs canonical raft (snapshot-64)", "canonical-snap64")
+    w3_goal("W3 vs etcd raft", "etcdraft")
+    # Paired too: bench_peers.sh runs the bare loop right after raftlab's W2 in each repetition.
+    ev_share = ratio("BARE", "raftlab-off", "bare-1024", a_wl="W2", key="events")
+    goal("W2 events/s as a share of the bare loop's (1,024 pending)",
+         None if ev_share is None else 100.0 * ev_share, 35, unit="%",
+         note=spread("BARE", "raftlab-off", "bare-1024", a_wl="W2", unit="%", scale=100.0))
     rss = S.get(("W2", "raftlab-compact"))
     goal("W2 peak RSS with log compaction on (raftlab, trace off, `--snapshot-count 10000`)",
          rss["rss"] / 1024 if rss and rss.get("rss") else None, 32, unit=" MiB", higher=False,
