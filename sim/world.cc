@@ -50,13 +50,15 @@ void World::proc_event(Ev kind, const std::string& who, const std::string& a, co
 void World::note(const std::string& text) { proc_event(Ev::Note, "", text); }
 
 etcd::DataDir* World::data_dir(int c) {
-  const Container& k = containers_[static_cast<size_t>(c)];
+  Container& k = containers_[static_cast<size_t>(c)];
+  if (k.data != nullptr) return k.data;
   const std::string key = k.spec.volume_key.empty()
                               ? fmt::format("anon:{}#{}", k.spec.name, k.instance)
                               : fmt::format("vol:{}:{}", net_.host_name(k.spec.host), k.spec.volume_key);
   auto& slot = data_dirs_[key];
   if (!slot) slot = std::make_unique<etcd::DataDir>();
-  return slot.get();
+  k.data = slot.get();  // data_dirs_ never erases: the pointer stays valid
+  return k.data;
 }
 
 Origin World::client_origin(const std::string& who) {
@@ -201,7 +203,7 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
   switch (l.kind) {
     case Launch::Kind::Block:
       // The entrypoint waits forever; an etcd it started may keep running meanwhile.
-      if (l.block_etcd) exec_etcd(c, l.cfg);
+      if (l.block_etcd) exec_etcd(c, std::move(l.cfg));
       return;
     case Launch::Kind::Fail:
       on_exit(c, gen, l.error);
@@ -223,12 +225,12 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
       return;
     }
     case Launch::Kind::Exec:
-      exec_etcd(c, l.cfg);
+      exec_etcd(c, std::move(l.cfg));
       return;
   }
 }
 
-void World::exec_etcd(int c, const etcd::MemberConfig& cfg) {
+void World::exec_etcd(int c, etcd::MemberConfig cfg) {
   Container& k = containers_[static_cast<size_t>(c)];
   etcd::MemberHost h;
   h.loop = &loop_;
@@ -249,8 +251,8 @@ void World::exec_etcd(int c, const etcd::MemberConfig& cfg) {
   if (role_watch_) h.on_role = [this, c](raft::Role role, std::uint64_t term) { role_watch_(c, role, term); };
   // Each process instance gets its own stream, derived from the container name and a
   // start counter, so one member's draws never shift another's.
-  Prng prng = root_.derive(fmt::format("member/{}/{}", k.spec.name, k.restarts + 1000 * k.instance));
-  auto m = std::make_unique<etcd::Member>(std::move(h), cfg, data_dir(c), prng);
+  Prng prng = root_.derive("member/" + k.spec.name + "/" + std::to_string(k.restarts + 1000 * k.instance));
+  auto m = std::make_unique<etcd::Member>(std::move(h), std::move(cfg), data_dir(c), prng);
   k.member = m.get();
   graveyard_.push_back(std::move(m));
   k.member->start();
@@ -321,6 +323,7 @@ void World::replace(int c, ContainerSpec spec, bool wipe_data) {
   spec.name = k.spec.name;
   k.spec = std::move(spec);
   k.instance++;  // docker rm + run: a new container, a new anonymous volume
+  k.data = nullptr;
   k.restarts = 0;
   if (wipe_data) *data_dir(c) = etcd::DataDir{};
   k.wanted = true;
@@ -332,6 +335,7 @@ void World::respec(int c, ContainerSpec spec) {
   Container& k = containers_[static_cast<size_t>(c)];
   spec.name = k.spec.name;
   k.spec = std::move(spec);
+  k.data = nullptr;
 }
 
 void World::kill_host(HostIndex h) {
@@ -378,6 +382,7 @@ void World::terminate_instance(int c) {
   const std::uint64_t held = d->snapshot.index + d->log.size();
   *d = etcd::DataDir{};
   k.instance++;  // a new instance gets a new anonymous volume
+  k.data = nullptr;
   if (trace_.on()) {
     TraceEvent e;
     e.at = loop_.now();

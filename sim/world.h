@@ -208,13 +208,16 @@ class World {
     std::string last_error;
     bool ever_started = false;
     std::unique_ptr<etcd::MemberFaults> faults;  // shared with its member processes
+    // data_dir()'s answer for the current spec and instance (null: look it up again).
+    // Reset wherever the spec or the instance changes.
+    etcd::DataDir* data = nullptr;
   };
   std::function<void(int c, raft::Role role, std::uint64_t term)> role_watch_;
   void trace_client_call(const ClientRequest& req, const std::string& endpoint, std::uint64_t client);
   void trace_client_done(const ClientResult& r, ClientOpKind kind, std::uint64_t client);
   void launch(int c);
   void launch_decided(int c, std::uint64_t gen, Launch l);
-  void exec_etcd(int c, const etcd::MemberConfig& cfg);
+  void exec_etcd(int c, etcd::MemberConfig cfg);  // moved into the member
   void on_exit(int c, std::uint64_t gen, const std::string& error);
   void terminate(int c, const std::string& reason);
   etcd::DataDir* data_dir(int c);

@@ -186,7 +186,16 @@ std::vector<ContainerSpec> make_specs(int voters, Compaction cp = {}) {
   return specs;
 }
 
-std::unique_ptr<World> make_world(const std::vector<ContainerSpec>& specs, std::uint64_t seed, TraceLevel level) {
+// Host i is "h<i+1>" at member_ip(i); the names are built once per sweep, like the specs.
+std::vector<std::pair<std::string, std::string>> make_hosts(std::size_t n) {
+  std::vector<std::pair<std::string, std::string>> hosts;
+  for (std::size_t i = 0; i < n; ++i) hosts.emplace_back(fmt::format("h{}", i + 1), member_ip(static_cast<int>(i)));
+  return hosts;
+}
+
+std::unique_ptr<World> make_world(const std::vector<ContainerSpec>& specs,
+                                  const std::vector<std::pair<std::string, std::string>>& hosts, std::uint64_t seed,
+                                  TraceLevel level) {
   WorldOptions wo;
   wo.seed = seed;
   wo.trace_level = level;
@@ -194,7 +203,7 @@ std::unique_ptr<World> make_world(const std::vector<ContainerSpec>& specs, std::
   wo.network.inter_host = LatencyRange{millis(1), millis(1)};
   wo.fsync_latency = millis(1);  // disk latency: every WAL save's fsync takes 1 ms
   auto w = std::make_unique<World>(wo);
-  for (size_t i = 0; i < specs.size(); ++i) w->add_host(fmt::format("h{}", i + 1), member_ip(static_cast<int>(i)));
+  for (const auto& [name, ip] : hosts) w->add_host(name, ip);
   for (const auto& s : specs) w->add_container(s);
   for (size_t c = 0; c < specs.size(); ++c) w->start(static_cast<int>(c));
   return w;
@@ -223,11 +232,12 @@ struct W1Result {
 
 W1Result run_w1(int voters, std::uint64_t seeds, std::uint64_t first_seed, TraceLevel level) {
   const std::vector<ContainerSpec> specs = make_specs(voters);
+  const auto hosts = make_hosts(specs.size());
   W1Result r;
   r.sim_ns.reserve(seeds);
   Timer t;
   for (std::uint64_t i = 0; i < seeds; ++i) {
-    auto w = make_world(specs, first_seed + i, level);
+    auto w = make_world(specs, hosts, first_seed + i, level);
     const bool ok = run_to_first_leader(*w);
     ++r.seeds;
     r.events += w->loop().events_fired();
@@ -372,7 +382,7 @@ ReplResult run_repl(int voters, std::uint64_t entries, std::uint64_t batch, std:
   r.rss_before_kib = current_rss_kib();
   r.heap_before_kib = heap_in_use_kib();
   const std::vector<ContainerSpec> specs = make_specs(voters, cp);
-  auto wp = make_world(specs, seed, level);
+  auto wp = make_world(specs, make_hosts(specs.size()), seed, level);
   World& w = *wp;
   if (!run_to_first_leader(w)) {
     r.error = "no leader within 60 s of simulated time";

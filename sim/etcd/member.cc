@@ -177,7 +177,8 @@ void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
   });
 }
 
-void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial) {
+void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial,
+                        const std::vector<std::string>* contexts) {
   raft::Config rc;
   rc.id = member_id_;
   rc.heartbeat_ticks = 1;
@@ -201,13 +202,17 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
     next_proposal_ = 1 + ((static_cast<std::uint64_t>(host_.loop->now().ns) / 1'000'000) << 8);
   for (const auto& m : initial) members_[m.id] = m;
   if (bootstrap_new) {
+    // The memo's contexts are `initial`'s; members_ holds exactly those here (a new
+    // process), which the size check confirms cheaply.
+    if (contexts != nullptr && contexts->size() != members_.size()) contexts = nullptr;
     std::vector<raft::NodeId> ids;
     std::vector<std::string> ctx;
+    ids.reserve(members_.size());
     for (const auto& [id, m] : members_) {  // ascending member ID, as etcd's MemberIDs()
       ids.push_back(id);
-      ctx.push_back(encode_member(m));
+      if (contexts == nullptr) ctx.push_back(encode_member(m));
     }
-    node_->bootstrap(ids, ctx);
+    node_->bootstrap(ids, contexts != nullptr ? *contexts : ctx);
   }
   data_->has_wal = true;
   data_->member_id = member_id_;

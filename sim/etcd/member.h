@@ -35,6 +35,15 @@ namespace raftlab::etcd {
 
 // The etcd configuration a member runs with, after flags / ETCD_* env / the Bitnami
 // entrypoint have been resolved (see sim/etcd/config.h for parsing).
+// A bootstrap decision with what starting raft from it needs, all pure functions of the
+// decision: its members as records, and (for a new cluster) each one's encoded ConfChange
+// context in ascending member ID, the order of etcd's MemberIDs().
+struct BootstrapMemo {
+  Decision d;
+  std::vector<sim::MemberRecord> records;
+  std::vector<std::string> contexts;
+};
+
 struct MemberConfig {
   std::string name = "default";
   std::vector<std::string> listen_peer_urls{"http://localhost:2380"};
@@ -57,8 +66,8 @@ struct MemberConfig {
   // Bootstrap decisions already taken for this configuration, by data-dir state and
   // peers' answers: decide_bootstrap is a pure function of them, and a seed sweep starts
   // the same member with the same inputs thousands of times. Shared with copies.
-  std::shared_ptr<std::map<std::string, Decision>> bootstrap_memo =
-      std::make_shared<std::map<std::string, Decision>>();
+  std::shared_ptr<std::map<std::string, BootstrapMemo>> bootstrap_memo =
+      std::make_shared<std::map<std::string, BootstrapMemo>>();
 };
 
 // The member's data dir (WAL + member metadata). Owned by the world; survives process
@@ -150,7 +159,9 @@ class Member {
   void query_peers(std::vector<std::string> urls, sim::Duration timeout,
                    std::function<void(std::optional<sim::MembersReply>)> done);
   void decide(std::optional<sim::MembersReply> remote);
-  void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial);
+  // `contexts`: encode_member of `initial` in ascending ID (new cluster only), or null to encode them here.
+  void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial,
+                  const std::vector<std::string>* contexts = nullptr);
   void fatal(const std::string& msg, const std::string& error);
 
   // Raft loop (sim/etcd/member_raft.cc).

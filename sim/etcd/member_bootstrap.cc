@@ -5,6 +5,8 @@
 //   no WAL, state "existing" -> GetClusterFromRemotePeers (10 s per etcd's timeout)
 //   no WAL, state "new"      -> isMemberBootstrapped asks peers (1 s, BootstrapTimeout)
 // A refusal is fatal: the process logs etcd's words and exits 1.
+#include <map>
+
 #include <fmt/format.h>
 
 #include "sim/etcd/bootstrap.h"
@@ -83,9 +85,21 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
     }
   }
   auto memo = cfg_.bootstrap_memo->find(key);
-  if (memo == cfg_.bootstrap_memo->end())
-    memo = cfg_.bootstrap_memo->emplace(key, decide_bootstrap(*cfg_.source, dd, rc)).first;
-  const Decision& d = memo->second;
+  if (memo == cfg_.bootstrap_memo->end()) {
+    BootstrapMemo bm;
+    bm.d = decide_bootstrap(*cfg_.source, dd, rc);
+    for (const auto& m : bm.d.members) bm.records.push_back(to_record(m));
+    if (bm.d.kind == BootstrapKind::new_cluster) {
+      // As start_raft would encode them: its member map, ascending ID (a later record
+      // with the same ID replaces an earlier one).
+      std::map<std::uint64_t, const sim::MemberRecord*> by_id;
+      for (const auto& r : bm.records) by_id[r.id] = &r;
+      for (const auto& [id, r] : by_id) bm.contexts.push_back(encode_member(*r));
+    }
+    memo = cfg_.bootstrap_memo->emplace(key, std::move(bm)).first;
+  }
+  const BootstrapMemo& bm = memo->second;
+  const Decision& d = bm.d;
   for (const auto& l : d.log) {
     if (l.level == "fatal" || !host_.trace->on()) continue;  // fatal: logged by fatal() below, once
     log(l.level.c_str(), l.msg, fields_text(l));
@@ -119,9 +133,8 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
     case BootstrapKind::join_existing: {
       member_id_ = d.member_id;
       cluster_id_ = d.cluster_id;
-      std::vector<sim::MemberRecord> members;
-      for (const auto& m : d.members) members.push_back(to_record(m));
-      start_raft(raft::Storage{}, d.kind == BootstrapKind::new_cluster, members);
+      start_raft(raft::Storage{}, d.kind == BootstrapKind::new_cluster, bm.records,
+                 d.kind == BootstrapKind::new_cluster ? &bm.contexts : nullptr);
       return;
     }
   }
