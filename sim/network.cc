@@ -249,8 +249,7 @@ Time Network::fifo_time(Time& last, Duration lat) {
   return when;
 }
 
-void Network::drop(const Origin& from, const std::string& to, const std::string& why,
-                   const Packet& p) {
+void Network::drop(const Origin& from, const std::string& to, std::string_view why, const Packet& p) {
   ++dropped_;
   if (trace_.on()) {
     TraceEvent e;

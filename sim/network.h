@@ -159,7 +159,8 @@ class Network {
  private:
   struct Host { std::string name, ip; NetnsIndex netns; bool up = true; int group = 0; };
   struct Listener { EndpointId ep; Receiver rx; };
-  struct Target { bool ok = false; const Listener* l = nullptr; HostIndex host = -1; std::string why; };
+  // `why` is always a string literal (no allocation per failed lookup).
+  struct Target { bool ok = false; const Listener* l = nullptr; HostIndex host = -1; std::string_view why; };
   // A FIFO stream from one sender to one url, with the url split once (send() is the
   // simulator's hottest path). Invariant: lives in fifo_ for the whole run (never
   // erased), so `url` and `host` stay valid and a pending delivery may point to it.
@@ -201,7 +202,7 @@ class Network {
   // Delivery time on a FIFO stream whose clock is `last`: never before an earlier packet
   // of the same stream.
   Time fifo_time(Time& last, Duration lat);
-  void drop(const Origin& from, const std::string& to, const std::string& why, const Packet& p);
+  void drop(const Origin& from, const std::string& to, std::string_view why, const Packet& p);
   // Delivery of a packet sent on stream `sp` (resolved now).
   void deliver(const Origin& from, Stream* sp, const Packet& p);
   // The member name of endpoint `ep`, or null.

@@ -76,12 +76,14 @@ StartContext World::start_context(int c) {
   ctx.data_has_wal = d->has_wal;
   ctx.wal_member_id = d->member_id;
   ctx.wal_cluster_id = d->cluster_id;
-  Container& k = containers_[static_cast<size_t>(c)];
-  Origin from;
-  from.host = k.spec.host;
-  from.netns = -1;  // the entrypoint's etcdctl dials host addresses, not its own loopback
-  from.who = k.spec.name;
-  auto member_at = [this, from](const std::string& url) -> const etcd::Member* {
+  // The closures capture only (this, c): small enough for std::function to hold without
+  // allocating; the origin is built when an entrypoint actually asks.
+  auto member_at = [this, c](const std::string& url) -> const etcd::Member* {
+    const Container& k = containers_[static_cast<size_t>(c)];
+    Origin from;
+    from.host = k.spec.host;
+    from.netns = -1;  // the entrypoint's etcdctl dials host addresses, not its own loopback
+    from.who = k.spec.name;
     auto ep = net_.resolve_endpoint(from, url);
     if (!ep) return nullptr;
     for (const auto& m : graveyard_)
