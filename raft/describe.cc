@@ -2,6 +2,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "raft/assert.h"
@@ -40,13 +41,24 @@ const char* message_type_name(MessageType t) {
 }
 
 // Layout: 1 byte type ('A' add, 'R' remove), 8 bytes node id little-endian, context.
+namespace {
+constexpr std::size_t kConfChangeHeader = 9;
+void write_conf_change(ConfChangeType type, NodeId node_id, std::string_view context, char* out) {
+  out[0] = type == ConfChangeType::AddNode ? 'A' : 'R';
+  for (int i = 0; i < 8; ++i) out[1 + i] = static_cast<char>((node_id >> (8 * i)) & 0xff);
+  if (!context.empty()) std::memcpy(out + kConfChangeHeader, context.data(), context.size());
+}
+}  // namespace
+
 std::string encode_conf_change(const ConfChange& cc) {
-  std::string out;
-  out.reserve(9 + cc.context.size());
-  out.push_back(cc.type == ConfChangeType::AddNode ? 'A' : 'R');
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((cc.node_id >> (8 * i)) & 0xff));
-  out += cc.context;
+  std::string out(kConfChangeHeader + cc.context.size(), '\0');
+  write_conf_change(cc.type, cc.node_id, cc.context, out.data());
   return out;
+}
+
+Payload encode_conf_change_payload(ConfChangeType type, NodeId node_id, std::string_view context) {
+  return Payload::build(kConfChangeHeader + context.size(),
+                        [&](char* out) { write_conf_change(type, node_id, context, out); });
 }
 
 bool decode_conf_change(std::string_view data, ConfChange* out) {

@@ -62,8 +62,9 @@ void Node::bootstrap(const std::vector<NodeId>& peers, const std::vector<std::st
   // are delivered again in committed_entries; re-applying them is a no-op.
   r.become_follower(1, kNone);
   for (std::size_t i = 0; i < peers.size(); ++i) {
-    ConfChange cc{ConfChangeType::AddNode, peers[i], contexts.empty() ? "" : contexts[i]};
-    r.log_.append(Entry{1, i + 1, EntryType::ConfChange, encode_conf_change(cc)});
+    const std::string_view context = contexts.empty() ? std::string_view() : std::string_view(contexts[i]);
+    r.log_.append(Entry{1, i + 1, EntryType::ConfChange,
+                        encode_conf_change_payload(ConfChangeType::AddNode, peers[i], context)});
     r.add_voter(peers[i]);
   }
   r.log_.set_committed_unchecked(peers.size());

@@ -113,6 +113,8 @@ const char* role_name(Role r);
 
 // Serialise / parse a ConfChange into an entry's data (stable, platform-independent).
 std::string encode_conf_change(const ConfChange& cc);
+// The same bytes written straight into an entry's payload (no ConfChange, no string).
+Payload encode_conf_change_payload(ConfChangeType type, NodeId node_id, std::string_view context);
 bool decode_conf_change(std::string_view data, ConfChange* out);
 
 }  // namespace raft

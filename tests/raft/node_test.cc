@@ -187,6 +187,27 @@ TEST(Node, ConfChangeCodecRoundTrips) {
   EXPECT_FALSE(decode_conf_change("X12345678", &out));
 }
 
+TEST(Node, ConfChangePayloadHasTheEncodedBytes) {
+  // Node::bootstrap writes its ConfChange entries with encode_conf_change_payload: the
+  // same bytes as encode_conf_change, for both types, with and without a context.
+  for (const ConfChange& cc : {ConfChange{ConfChangeType::AddNode, 0x8e9e05c52164694dULL, "{\"name\":\"n1\"}"},
+                               ConfChange{ConfChangeType::RemoveNode, 1, ""},
+                               ConfChange{ConfChangeType::AddNode, ~0ULL, std::string(300, 'x')}}) {
+    const Payload p = encode_conf_change_payload(cc.type, cc.node_id, cc.context);
+    EXPECT_EQ(p.view(), encode_conf_change(cc));
+    ConfChange out;
+    ASSERT_TRUE(decode_conf_change(p.view(), &out));
+    EXPECT_EQ(out, cc);
+  }
+  // A bootstrapped node's log holds exactly those entries.
+  Node n(cfg_for(2), Storage{});
+  n.bootstrap({1, 2}, {"ctx-1", "ctx-2"});
+  Ready rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 2u);
+  EXPECT_EQ(rd.entries[1].type, EntryType::ConfChange);
+  EXPECT_EQ(rd.entries[1].data.view(), encode_conf_change(ConfChange{ConfChangeType::AddNode, 2, "ctx-2"}));
+}
+
 TEST(Prng, UniformIsInRangeAndDeterministic) {
   Prng a(42);
   Prng b(42);
