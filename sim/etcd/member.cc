@@ -137,11 +137,11 @@ void Member::bind_listeners() {
 }
 
 void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
-                         std::function<void(std::optional<sim::MembersReply>)> done) {
+                         std::function<void(const sim::MembersReply*)> done) {
   // getClusterFromRemotePeers: ask each URL; the first member that answers wins. A URL
   // that refuses the connection fails at once; one that never answers costs the timeout.
   struct State {
-    std::function<void(std::optional<sim::MembersReply>)> done;
+    std::function<void(const sim::MembersReply*)> done;
     bool finished = false;
     int outstanding = 0;
   };
@@ -155,7 +155,7 @@ void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
     queries_[q] = [st](const sim::MembersReply& r) {
       if (st->finished) return;
       st->finished = true;
-      st->done(r);
+      st->done(&r);
     };
     sim::Packet p;
     p.body = sim::MembersQuery{q};
@@ -166,14 +166,14 @@ void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
     host_.loop->after(sim::Duration{0}, [this, st, gen] {
       if (gen != generation_ || st->finished) return;
       st->finished = true;
-      st->done(std::nullopt);
+      st->done(nullptr);
     });
     return;
   }
   host_.loop->after(timeout, [this, st, gen] {
     if (gen != generation_ || st->finished) return;
     st->finished = true;
-    st->done(std::nullopt);
+    st->done(nullptr);
   });
 }
 

@@ -157,8 +157,8 @@ class Member {
   void bind_listeners();
   void begin_bootstrap();
   void query_peers(std::vector<std::string> urls, sim::Duration timeout,
-                   std::function<void(std::optional<sim::MembersReply>)> done);
-  void decide(std::optional<sim::MembersReply> remote);
+                   std::function<void(const sim::MembersReply*)> done);  // null: no answer
+  void decide(const sim::MembersReply* remote);  // null: no peer answered (or none asked)
   // `contexts`: encode_member of `initial` in ascending ID (new cluster only), or null to encode them here.
   void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial,
                   const std::vector<std::string>* contexts = nullptr);

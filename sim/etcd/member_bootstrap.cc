@@ -35,33 +35,28 @@ MemberInfo to_info(const sim::MemberRecord& m) { return MemberInfo{m.id, m.name,
 
 void Member::begin_bootstrap() {
   if (data_->has_wal) {
-    decide(std::nullopt);
+    decide(nullptr);
     return;
   }
   std::vector<std::string> remote_urls;
   for (const auto& [name, url] : cfg_.initial_cluster)
     if (name != cfg_.name) remote_urls.push_back(url);
   if (remote_urls.empty()) {
-    decide(std::nullopt);
+    decide(nullptr);
     return;
   }
   const sim::Duration timeout = cfg_.state_new ? sim::seconds(1) : sim::seconds(10);
-  query_peers(remote_urls, timeout, [this](std::optional<sim::MembersReply> r) { decide(std::move(r)); });
+  query_peers(remote_urls, timeout, [this](const sim::MembersReply* r) { decide(r); });
 }
 
-void Member::decide(std::optional<sim::MembersReply> remote) {
+void Member::decide(const sim::MembersReply* remote) {
   if (phase_ != Phase::Bootstrapping) return;
   DataDirState dd;
   dd.has_wal = data_->has_wal;
   dd.member_id = data_->member_id;
   dd.cluster_id = data_->cluster_id;
-  std::optional<RemoteCluster> rc;
-  if (remote) {
-    rc.emplace();
-    rc->cluster_id = remote->cluster_id;
-    for (const auto& m : remote->members) rc->members.push_back(to_info(m));
-  }
-  // Memo key: everything decide_bootstrap reads besides the (fixed) configuration.
+  // Memo key: everything decide_bootstrap reads besides the (fixed) configuration (the
+  // peers' answer as decide_bootstrap will see it: to_info keeps every field).
   std::string key;
   key.reserve(64);
   auto add_u64 = [&key](std::uint64_t v) {
@@ -70,10 +65,10 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
   key += dd.has_wal ? 'w' : '-';
   add_u64(dd.member_id);
   add_u64(dd.cluster_id);
-  if (rc) {
+  if (remote) {
     key += '|';
-    add_u64(rc->cluster_id);
-    for (const auto& m : rc->members) {
+    add_u64(remote->cluster_id);
+    for (const auto& m : remote->members) {
       add_u64(m.id);
       key += m.is_learner ? 'l' : 'v';
       key += m.name;
@@ -86,6 +81,12 @@ void Member::decide(std::optional<sim::MembersReply> remote) {
   }
   auto memo = cfg_.bootstrap_memo->find(key);
   if (memo == cfg_.bootstrap_memo->end()) {
+    std::optional<RemoteCluster> rc;  // built only when the decision is not memoised
+    if (remote) {
+      rc.emplace();
+      rc->cluster_id = remote->cluster_id;
+      for (const auto& m : remote->members) rc->members.push_back(to_info(m));
+    }
     BootstrapMemo bm;
     bm.d = decide_bootstrap(*cfg_.source, dd, rc);
     for (const auto& m : bm.d.members) bm.records.push_back(to_record(m));
