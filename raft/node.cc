@@ -61,6 +61,8 @@ void Node::bootstrap(const std::vector<NodeId>& peers, const std::vector<std::st
   // applied to the configuration right away. They stay unstable (Ready::entries) and
   // are delivered again in committed_entries; re-applying them is a no-op.
   r.become_follower(1, kNone);
+  r.conf_.voters.reserve(peers.size());
+  r.prs_.reserve(peers.size());
   for (std::size_t i = 0; i < peers.size(); ++i) {
     const std::string_view context = contexts.empty() ? std::string_view() : std::string_view(contexts[i]);
     r.log_.append(Entry{1, i + 1, EntryType::ConfChange,

@@ -53,8 +53,8 @@ etcd::DataDir* World::data_dir(int c) {
   Container& k = containers_[static_cast<size_t>(c)];
   if (k.data != nullptr) return k.data;
   const std::string key = k.spec.volume_key.empty()
-                              ? fmt::format("anon:{}#{}", k.spec.name, k.instance)
-                              : fmt::format("vol:{}:{}", net_.host_name(k.spec.host), k.spec.volume_key);
+                              ? "anon:" + k.spec.name + "#" + std::to_string(k.instance)
+                              : "vol:" + net_.host_name(k.spec.host) + ":" + k.spec.volume_key;
   auto& slot = data_dirs_[key];
   if (!slot) slot = std::make_unique<etcd::DataDir>();
   k.data = slot.get();  // data_dirs_ never erases: the pointer stays valid

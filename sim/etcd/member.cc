@@ -201,6 +201,7 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   if (!bootstrap_new && initial.empty())
     next_proposal_ = 1 + ((static_cast<std::uint64_t>(host_.loop->now().ns) / 1'000'000) << 8);
   for (const auto& m : initial) members_[m.id] = m;
+  ++members_version_;
   if (bootstrap_new) {
     // The memo's contexts are `initial`'s; members_ holds exactly those here (a new
     // process), which the size check confirms cheaply.

@@ -313,6 +313,11 @@ class Member {
   // Peer liveness and bootstrap queries.
   std::map<std::uint64_t, sim::Time> last_heard_;
   std::map<std::uint64_t, sim::Time> connected_since_;
+  // Bumped whenever members_ changes. on_tick's peer-liveness pass is a pure function of
+  // (members_, the network's epoch) and idempotent, so it is skipped while neither moved.
+  std::uint64_t members_version_ = 0;
+  std::uint64_t liveness_members_version_ = UINT64_MAX;
+  std::uint64_t liveness_net_epoch_ = 0;  // network epochs start at 1
   // Per peer: the URL last used, the network's remembered reachable() answer (on_tick
   // asks for every peer on every tick; the answer changes only with the network's epoch)
   // and the FIFO stream raft messages to it go on.

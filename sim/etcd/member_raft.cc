@@ -40,13 +40,18 @@ void Member::on_tick() {
   // Peer liveness as etcd's transport sees it: a stream to a peer is "active" while the
   // peer is reachable; ActiveSince is when it last became reachable.
   const sim::Time now = host_.loop->now();
-  for (const auto& [id, m] : members_) {
-    if (id == member_id_ || m.peer_urls.empty()) continue;
-    if (peer_reachable(id, m.peer_urls.front())) {
-      connected_since_.try_emplace(id, now);
-    } else {
-      connected_since_.erase(id);
+  const std::uint64_t net_epoch = host_.net->epoch();
+  if (net_epoch != liveness_net_epoch_ || members_version_ != liveness_members_version_) {
+    for (const auto& [id, m] : members_) {
+      if (id == member_id_ || m.peer_urls.empty()) continue;
+      if (peer_reachable(id, m.peer_urls.front())) {
+        connected_since_.try_emplace(id, now);
+      } else {
+        connected_since_.erase(id);
+      }
     }
+    liveness_net_epoch_ = net_epoch;
+    liveness_members_version_ = members_version_;
   }
   node_->tick();
   process_ready();
@@ -265,6 +270,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
     // cluster is known before raft starts) needs no decoding.
     if (!removed_.count(cc.node_id) && !members_.count(cc.node_id)) {
       sim::MemberRecord& m = members_[cc.node_id];
+      ++members_version_;
       if (!decode_member(cc.context, &m)) m.id = cc.node_id;
       if (e.index > replayed_until_ && host_.trace->on()) log("info", "added member",
           fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
@@ -284,6 +290,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
   }
   // RemoveNode.
   const bool existed = members_.erase(cc.node_id) > 0;
+  ++members_version_;
   removed_.insert(cc.node_id);
   connected_since_.erase(cc.node_id);
   node_->apply_conf_change(cc);
@@ -368,6 +375,7 @@ void Member::apply_normal(const raft::Entry& e) {
     case Request::Kind::Publish: {
       auto it = members_.find(r.member.id);
       if (it != members_.end()) {
+        ++members_version_;
         it->second.name = r.member.name;
         it->second.client_urls = r.member.client_urls;
         if (host_.trace->on() && e.index > replayed_until_) {

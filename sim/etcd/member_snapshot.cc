@@ -111,6 +111,7 @@ bool Member::restore_state(const raft::Snapshot& snap) {
   kv_bytes_ = kv_bytes;
   kv_ = std::move(kv);
   members_ = std::move(members);
+  ++members_version_;
   removed_ = std::move(removed);
   for (std::uint64_t id : removed_) connected_since_.erase(id);
   return true;
