@@ -61,14 +61,21 @@ Payload encode_conf_change_payload(ConfChangeType type, NodeId node_id, std::str
                         [&](char* out) { write_conf_change(type, node_id, context, out); });
 }
 
-bool decode_conf_change(std::string_view data, ConfChange* out) {
-  if (data.size() < 9 || (data[0] != 'A' && data[0] != 'R')) return false;
+bool decode_conf_change_header(std::string_view data, ConfChange* out, std::string_view* context) {
+  if (data.size() < kConfChangeHeader || (data[0] != 'A' && data[0] != 'R')) return false;
   out->type = data[0] == 'A' ? ConfChangeType::AddNode : ConfChangeType::RemoveNode;
   out->node_id = 0;
   for (int i = 0; i < 8; ++i) {
     out->node_id |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[1 + i])) << (8 * i);
   }
-  out->context = std::string(data.substr(9));
+  *context = data.substr(kConfChangeHeader);
+  return true;
+}
+
+bool decode_conf_change(std::string_view data, ConfChange* out) {
+  std::string_view context;
+  if (!decode_conf_change_header(data, out, &context)) return false;
+  out->context = std::string(context);
   return true;
 }
 

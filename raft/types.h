@@ -116,5 +116,7 @@ std::string encode_conf_change(const ConfChange& cc);
 // The same bytes written straight into an entry's payload (no ConfChange, no string).
 Payload encode_conf_change_payload(ConfChangeType type, NodeId node_id, std::string_view context);
 bool decode_conf_change(std::string_view data, ConfChange* out);
+// The same, leaving out->context untouched and `context` a view into `data` (no copy).
+bool decode_conf_change_header(std::string_view data, ConfChange* out, std::string_view* context);
 
 }  // namespace raft

@@ -169,11 +169,11 @@ void split_list(std::string_view v, std::vector<std::string>* out) {
 }
 }  // namespace
 
-bool decode_member(const std::string& s, sim::MemberRecord* m) {
+bool decode_member(std::string_view s, sim::MemberRecord* m) {
   // Exactly five fields, as split(s, kSep) would give.
   std::size_t sep[4];
   std::size_t n = 0;
-  for (std::size_t p = s.find(kSep); p != std::string::npos; p = s.find(kSep, p + 1)) {
+  for (std::size_t p = s.find(kSep); p != std::string_view::npos; p = s.find(kSep, p + 1)) {
     if (n == 4) return false;
     sep[n++] = p;
   }

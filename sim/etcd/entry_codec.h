@@ -68,7 +68,7 @@ std::uint64_t entry_label_hash(const raft::Payload& data);
 std::uint64_t parse_decimal(std::string_view digits);
 
 std::string encode_member(const sim::MemberRecord& m);
-bool decode_member(const std::string& s, sim::MemberRecord* m);
+bool decode_member(std::string_view s, sim::MemberRecord* m);
 
 // Declared-size values: a put value written "TEXT#NB" (N decimal, 1..kMaxDeclaredValueBytes,
 // no leading zero) stands for an N-byte value that starts with TEXT. The KV, the trace

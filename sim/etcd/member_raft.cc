@@ -259,8 +259,9 @@ void Member::apply_entry(const raft::Entry& e) {
 }
 
 void Member::apply_conf_change(const raft::Entry& e) {
-  raft::ConfChange cc;
-  if (!raft::decode_conf_change(e.data, &cc)) {
+  raft::ConfChange cc;  // its context stays empty: raft does not read it, members_ takes the view
+  std::string_view context;
+  if (!raft::decode_conf_change_header(e.data, &cc, &context)) {
     fatal("raft: undecodable conf change", fmt::format("index={}", e.index));
     return;
   }
@@ -271,7 +272,7 @@ void Member::apply_conf_change(const raft::Entry& e) {
     if (!removed_.count(cc.node_id) && !members_.count(cc.node_id)) {
       sim::MemberRecord& m = members_[cc.node_id];
       ++members_version_;
-      if (!decode_member(cc.context, &m)) m.id = cc.node_id;
+      if (!decode_member(context, &m)) m.id = cc.node_id;
       if (e.index > replayed_until_ && host_.trace->on()) log("info", "added member",
           fmt::format("cluster-id={} local-member-id={} added-peer-id={} added-peer-peer-urls=[{}]", cid,
                       sim::hex_id(member_id_), sim::hex_id(cc.node_id), join(m.peer_urls, ",")));
