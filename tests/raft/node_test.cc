@@ -198,7 +198,19 @@ TEST(Node, ConfChangePayloadHasTheEncodedBytes) {
     ConfChange out;
     ASSERT_TRUE(decode_conf_change(p.view(), &out));
     EXPECT_EQ(out, cc);
+    // The header decode: type and ID, the context as a view into the payload's bytes.
+    ConfChange head;
+    std::string_view context;
+    ASSERT_TRUE(decode_conf_change_header(p.view(), &head, &context));
+    EXPECT_EQ(head.type, cc.type);
+    EXPECT_EQ(head.node_id, cc.node_id);
+    EXPECT_TRUE(head.context.empty());
+    EXPECT_EQ(context, cc.context);
+    EXPECT_EQ(context.data(), p.data() + 9);
   }
+  ConfChange bad;
+  std::string_view ctx;
+  EXPECT_FALSE(decode_conf_change_header("A1234567", &bad, &ctx));  // shorter than the header
   // A bootstrapped node's log holds exactly those entries.
   Node n(cfg_for(2), Storage{});
   n.bootstrap({1, 2}, {"ctx-1", "ctx-2"});
