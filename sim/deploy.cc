@@ -89,7 +89,9 @@ Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std:
     std::vector<std::string> args;
     std::map<std::string, std::string> env;
     std::string version;
-    std::optional<Launch> launch;  // without its log lines (kept apart: copied only if wanted)
+    // Without its log lines (kept apart: copied only if wanted), its configuration in
+    // shared_cfg (every start shares it: no copy per start).
+    std::optional<Launch> launch;
     std::vector<std::pair<std::string, std::string>> logs;
   };
   auto memo = std::make_shared<Memo>(Memo{std::move(args), std::move(env), std::move(version), std::nullopt, {}});
@@ -98,6 +100,21 @@ Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std:
       memo->launch = exec_etcd_with(memo->args, memo->env, memo->version, Launch{});
       memo->logs = std::move(memo->launch->logs);
       memo->launch->logs.clear();
+      if (memo->launch->kind == Launch::Kind::Exec) {
+        etcd::MemberConfig& c = memo->launch->cfg;
+        memo->launch->shared_cfg = std::make_shared<const etcd::MemberConfig>(std::move(c));
+        // Left empty (config() reads shared_cfg), so copying the Launch allocates nothing.
+        c.name.clear();
+        c.listen_peer_urls.clear();
+        c.listen_client_urls.clear();
+        c.advertise_client_urls.clear();
+        c.initial_advertise_peer_urls.clear();
+        c.initial_cluster.clear();
+        c.token.clear();
+        c.version.clear();
+        c.source.reset();
+        c.bootstrap_memo.reset();
+      }
     }
     Launch l = *memo->launch;
     if (ctx.want_logs) l.logs = memo->logs;
@@ -240,7 +257,7 @@ nemesis::SpareHooks Deployment::spare_hooks() {
       return std::nullopt;
     }
     if (l.kind == Launch::Kind::MemberAddThenExec) return nemesis::SpareHooks::Identity{l.add_name, l.add_peer_urls};
-    return nemesis::SpareHooks::Identity{l.cfg.name, l.cfg.initial_advertise_peer_urls};
+    return nemesis::SpareHooks::Identity{l.config().name, l.config().initial_advertise_peer_urls};
   };
   h.start = [this](const std::string& name, const std::map<std::string, std::string>& exports) {
     World& w = *world_;
@@ -389,7 +406,7 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
       ctx.member_list = [](const std::string&) { return std::nullopt; };
       Launch l = spec->launch(ctx);
       if (l.kind == Launch::Kind::Exec) {
-        for (const auto* urls : {&l.cfg.listen_peer_urls, &l.cfg.listen_client_urls}) {
+        for (const auto* urls : {&l.config().listen_peer_urls, &l.config().listen_client_urls}) {
           for (const auto& u : *urls) {
             std::string h;
             int p = 0;

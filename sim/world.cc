@@ -187,6 +187,14 @@ void World::launch(int c) {
   launch_decided(c, k.gen, std::move(l));
 }
 
+namespace {
+// The configuration an Exec launch runs: shared as the launcher handed it, or moved out.
+std::shared_ptr<const etcd::MemberConfig> take_config(Launch&& l) {
+  if (l.shared_cfg) return std::move(l.shared_cfg);
+  return std::make_shared<const etcd::MemberConfig>(std::move(l.cfg));
+}
+}  // namespace
+
 void World::launch_decided(int c, std::uint64_t gen, Launch l) {
   Container& k = containers_[static_cast<size_t>(c)];
   if (gen != k.gen || !k.up) return;
@@ -205,7 +213,7 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
   switch (l.kind) {
     case Launch::Kind::Block:
       // The entrypoint waits forever; an etcd it started may keep running meanwhile.
-      if (l.block_etcd) exec_etcd(c, std::move(l.cfg));
+      if (l.block_etcd) exec_etcd(c, take_config(std::move(l)));
       return;
     case Launch::Kind::Fail:
       on_exit(c, gen, l.error);
@@ -227,12 +235,12 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
       return;
     }
     case Launch::Kind::Exec:
-      exec_etcd(c, std::move(l.cfg));
+      exec_etcd(c, take_config(std::move(l)));
       return;
   }
 }
 
-void World::exec_etcd(int c, etcd::MemberConfig cfg) {
+void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
   Container& k = containers_[static_cast<size_t>(c)];
   etcd::MemberHost h;
   h.loop = &loop_;

@@ -29,7 +29,11 @@ struct Launch {
   // entrypoint waits forever (if `block_etcd` is set, an etcd it started keeps running).
   enum class Kind : std::uint8_t { Exec, Fail, MemberAddThenExec, Block } kind = Kind::Exec;
   bool block_etcd = false;
-  etcd::MemberConfig cfg;                                    // Exec
+  etcd::MemberConfig cfg;                                    // Exec (unless shared_cfg)
+  // Exec: the configuration shared instead of copied (a launcher that hands the same one
+  // to every start); when set, `cfg` is empty and config() reads this.
+  std::shared_ptr<const etcd::MemberConfig> shared_cfg;
+  const etcd::MemberConfig& config() const { return shared_cfg ? *shared_cfg : cfg; }
   std::vector<std::pair<std::string, std::string>> logs;     // (level, line) before exec
   std::string error;                                         // Fail: what the entrypoint prints
   // MemberAddThenExec: `etcdctl member add` against these endpoints, then decide again.
@@ -217,7 +221,7 @@ class World {
   void trace_client_done(const ClientResult& r, ClientOpKind kind, std::uint64_t client);
   void launch(int c);
   void launch_decided(int c, std::uint64_t gen, Launch l);
-  void exec_etcd(int c, etcd::MemberConfig cfg);  // moved into the member
+  void exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg);
   void on_exit(int c, std::uint64_t gen, const std::string& error);
   void terminate(int c, const std::string& reason);
   etcd::DataDir* data_dir(int c);

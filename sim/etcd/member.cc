@@ -15,7 +15,7 @@ namespace raftlab::etcd {
 using sim::Ev;
 using sim::TraceEvent;
 
-Member::Member(MemberHost host, MemberConfig cfg, DataDir* data, sim::Prng prng)
+Member::Member(MemberHost host, std::shared_ptr<const MemberConfig> cfg, DataDir* data, sim::Prng prng)
     : host_(std::move(host)), cfg_(std::move(cfg)), data_(data), prng_(prng) {}
 
 Member::~Member() = default;
@@ -75,7 +75,7 @@ void Member::start() {
   if (host_.trace->on())
     log("info", "starting an etcd server",
       fmt::format("etcd-version={} name={} data-dir-has-wal={} initial-cluster-state={} initial-cluster-token={}",
-                  cfg_.version, cfg_.name, data_->has_wal, cfg_.state_new ? "new" : "existing", cfg_.token));
+                  cfg_->version, cfg_->name, data_->has_wal, cfg_->state_new ? "new" : "existing", cfg_->token));
   bind_listeners();
   if (phase_ != Phase::Bootstrapping) return;
   host_.net->register_endpoint(host_.origin.endpoint, host_.origin,
@@ -131,9 +131,9 @@ void Member::bind_listeners() {
       }
     }
   };
-  bind_all(cfg_.listen_peer_urls, true);
+  bind_all(cfg_->listen_peer_urls, true);
   if (phase_ != Phase::Bootstrapping) return;
-  bind_all(cfg_.listen_client_urls, false);
+  bind_all(cfg_->listen_client_urls, false);
 }
 
 void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
@@ -182,9 +182,9 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   raft::Config rc;
   rc.id = member_id_;
   rc.heartbeat_ticks = 1;
-  rc.election_ticks = std::max(1, cfg_.election_ms / std::max(1, cfg_.heartbeat_ms));
+  rc.election_ticks = std::max(1, cfg_->election_ms / std::max(1, cfg_->heartbeat_ms));
   rc.seed = prng_.next();
-  rc.pre_vote = cfg_.pre_vote;
+  rc.pre_vote = cfg_->pre_vote;
   rc.check_quorum = true;  // etcd's raft config always sets CheckQuorum
   rc.max_inflight_msgs = 512;  // server/etcdserver/raft.go maxInflightMsgs = 4096 / 8
   // server/etcdserver/raft.go maxSizePerMsg = 1 MiB; entries counted with their
@@ -233,7 +233,7 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   }
   // The first tick lands at a random phase of the heartbeat interval: members started
   // together are not in lockstep (their tickers start when their processes do).
-  schedule_tick(sim::micros(prng_.between(1, cfg_.heartbeat_ms * 1000)));
+  schedule_tick(sim::micros(prng_.between(1, cfg_->heartbeat_ms * 1000)));
   process_ready();
   adjust_ticks_probe(0);
 }

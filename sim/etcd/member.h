@@ -33,8 +33,6 @@
 
 namespace raftlab::etcd {
 
-// The etcd configuration a member runs with, after flags / ETCD_* env / the Bitnami
-// entrypoint have been resolved (see sim/etcd/config.h for parsing).
 // A bootstrap decision with what starting raft from it needs, all pure functions of the
 // decision: its members as records, and (for a new cluster) each one's encoded ConfChange
 // context in ascending member ID, the order of etcd's MemberIDs().
@@ -44,6 +42,8 @@ struct BootstrapMemo {
   std::vector<std::string> contexts;
 };
 
+// The etcd configuration a member runs with, after flags / ETCD_* env / the Bitnami
+// entrypoint have been resolved (see sim/etcd/config.h for parsing).
 struct MemberConfig {
   std::string name = "default";
   std::vector<std::string> listen_peer_urls{"http://localhost:2380"};
@@ -119,7 +119,8 @@ enum class Phase : std::uint8_t { Init, Bootstrapping, Running, Stopped };
 
 class Member {
  public:
-  Member(MemberHost host, MemberConfig cfg, DataDir* data, sim::Prng prng);
+  // `cfg` is never null; members started from one launcher share it.
+  Member(MemberHost host, std::shared_ptr<const MemberConfig> cfg, DataDir* data, sim::Prng prng);
   ~Member();
   Member(const Member&) = delete;
   Member& operator=(const Member&) = delete;
@@ -140,7 +141,7 @@ class Member {
   std::uint64_t id() const { return member_id_; }
   int endpoint() const { return host_.origin.endpoint; }
   std::uint64_t cluster_id() const { return cluster_id_; }
-  const MemberConfig& config() const { return cfg_; }
+  const MemberConfig& config() const { return *cfg_; }
   raft::Role role() const;
   std::uint64_t leader() const;
   std::uint64_t term() const;
@@ -246,7 +247,7 @@ class Member {
   std::string peer_url_of(std::uint64_t id) const;
 
   MemberHost host_;
-  MemberConfig cfg_;
+  std::shared_ptr<const MemberConfig> cfg_;
   DataDir* data_;
   sim::Prng prng_;
   Phase phase_ = Phase::Init;

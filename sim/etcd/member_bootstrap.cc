@@ -39,13 +39,13 @@ void Member::begin_bootstrap() {
     return;
   }
   std::vector<std::string> remote_urls;
-  for (const auto& [name, url] : cfg_.initial_cluster)
-    if (name != cfg_.name) remote_urls.push_back(url);
+  for (const auto& [name, url] : cfg_->initial_cluster)
+    if (name != cfg_->name) remote_urls.push_back(url);
   if (remote_urls.empty()) {
     decide(nullptr);
     return;
   }
-  const sim::Duration timeout = cfg_.state_new ? sim::seconds(1) : sim::seconds(10);
+  const sim::Duration timeout = cfg_->state_new ? sim::seconds(1) : sim::seconds(10);
   query_peers(remote_urls, timeout, [this](const sim::MembersReply* r) { decide(r); });
 }
 
@@ -79,8 +79,8 @@ void Member::decide(const sim::MembersReply* remote) {
       key += '\x1c';
     }
   }
-  auto memo = cfg_.bootstrap_memo->find(key);
-  if (memo == cfg_.bootstrap_memo->end()) {
+  auto memo = cfg_->bootstrap_memo->find(key);
+  if (memo == cfg_->bootstrap_memo->end()) {
     std::optional<RemoteCluster> rc;  // built only when the decision is not memoised
     if (remote) {
       rc.emplace();
@@ -88,7 +88,7 @@ void Member::decide(const sim::MembersReply* remote) {
       for (const auto& m : remote->members) rc->members.push_back(to_info(m));
     }
     BootstrapMemo bm;
-    bm.d = decide_bootstrap(*cfg_.source, dd, rc);
+    bm.d = decide_bootstrap(*cfg_->source, dd, rc);
     for (const auto& m : bm.d.members) bm.records.push_back(to_record(m));
     if (bm.d.kind == BootstrapKind::new_cluster) {
       // As start_raft would encode them: its member map, ascending ID (a later record
@@ -97,7 +97,7 @@ void Member::decide(const sim::MembersReply* remote) {
       for (const auto& r : bm.records) by_id[r.id] = &r;
       for (const auto& [id, r] : by_id) bm.contexts.push_back(encode_member(*r));
     }
-    memo = cfg_.bootstrap_memo->emplace(key, std::move(bm)).first;
+    memo = cfg_->bootstrap_memo->emplace(key, std::move(bm)).first;
   }
   const BootstrapMemo& bm = memo->second;
   const Decision& d = bm.d;

@@ -40,7 +40,7 @@ Member::Waiter& Member::add_waiter(int to, const sim::ClientRequest& r, std::str
   w.req = r.req;
   w.kind = r.kind;
   w.member_id = r.member_id;
-  w.deadline = host_.loop->now() + request_timeout(cfg_);
+  w.deadline = host_.loop->now() + request_timeout(*cfg_);
   w.data = data.empty() ? encode_kv_entry(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
                                            own_id_text(), member_id_, id, r.key, r.value)
                         : raft::Payload(data);
@@ -129,7 +129,7 @@ sim::StatusInfo Member::status() const {
   sim::StatusInfo s;
   s.member_id = member_id_;
   s.cluster_id = cluster_id_;
-  s.version = cfg_.version;
+  s.version = cfg_->version;
   s.leader = node_ ? node_->leader() : 0;
   s.raft_term = node_ ? node_->term() : 0;
   s.raft_index = node_ ? node_->commit_index() : 0;
@@ -211,7 +211,7 @@ void Member::on_client_packet(const sim::Packet& p) {
 
 ReconfigCheckInput Member::reconfig_input() const {
   ReconfigCheckInput in;
-  in.strict_reconfig_check = cfg_.strict_reconfig_check;
+  in.strict_reconfig_check = cfg_->strict_reconfig_check;
   for (const auto& [id, m] : members_) in.members.push_back(MemberInfo{m.id, m.name, m.peer_urls, m.client_urls, m.is_learner});
   in.removed_ids.assign(removed_.begin(), removed_.end());
   in.local_id = member_id_;
@@ -250,7 +250,7 @@ void Member::handle_member_add(int to, const sim::ClientRequest& r) {
   w.req = r.req;
   w.kind = r.kind;
   w.member_id = r.member_id;
-  w.deadline = now + request_timeout(cfg_);
+  w.deadline = now + request_timeout(*cfg_);
   w.added_member = nm.id;
   w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
   waiters_[id] = std::move(w);
@@ -275,7 +275,7 @@ void Member::handle_member_remove(int to, const sim::ClientRequest& r) {
   w.req = r.req;
   w.kind = r.kind;
   w.member_id = r.member_id;
-  w.deadline = host_.loop->now() + request_timeout(cfg_);
+  w.deadline = host_.loop->now() + request_timeout(*cfg_);
   w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
   waiters_[id] = std::move(w);
   process_ready();

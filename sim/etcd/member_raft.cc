@@ -66,13 +66,13 @@ void Member::on_tick() {
 // active (checked every 50 ms for up to 5 s), by electionTicks-2.
 void Member::adjust_ticks_probe(int attempt) {
   const std::uint64_t gen = generation_;
-  const int election_ticks = cfg_.election_ms / cfg_.heartbeat_ms;
+  const int election_ticks = cfg_->election_ms / cfg_->heartbeat_ms;
   if (members_.size() <= 1 && attempt == 0) {
     for (int i = 0; i < election_ticks - 1; ++i) node_->tick();
     process_ready();
     return;
   }
-  if (!cfg_.initial_election_tick_advance || attempt >= 100) return;
+  if (!cfg_->initial_election_tick_advance || attempt >= 100) return;
   host_.loop->after(sim::millis(50), [this, gen, attempt, election_ticks] {
     if (gen != generation_ || phase_ != Phase::Running) return;
     int active = 0;
@@ -167,7 +167,7 @@ void Member::send_messages(std::vector<raft::Message>& msgs) {
 }
 
 sim::Duration Member::tick_interval() const {
-  const std::int64_t base = static_cast<std::int64_t>(cfg_.heartbeat_ms) * 1'000'000;
+  const std::int64_t base = static_cast<std::int64_t>(cfg_->heartbeat_ms) * 1'000'000;
   if (!host_.faults || host_.faults->tick_rate_ppm == 1'000'000 || host_.faults->tick_rate_ppm <= 0)
     return sim::nanos(base);
   return sim::nanos(std::max<std::int64_t>(1, base * 1'000'000 / host_.faults->tick_rate_ppm));
@@ -451,8 +451,8 @@ void Member::maybe_publish() {
   r.proposer = member_id_;
   r.proposal = 0;
   r.member.id = member_id_;
-  r.member.name = cfg_.name;
-  r.member.client_urls = cfg_.advertise_client_urls;
+  r.member.name = cfg_->name;
+  r.member.client_urls = cfg_->advertise_client_urls;
   (void)node_->propose(encode_request(r));
   process_ready();
 }

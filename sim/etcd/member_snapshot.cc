@@ -119,7 +119,7 @@ bool Member::restore_state(const raft::Snapshot& snap) {
 
 std::uint64_t Member::snapshot_count() const {
   // etcd: a snapshot count of 0 is replaced by the default (NewServer).
-  const std::uint64_t n = cfg_.source ? cfg_.source->snapshot_count : kDefaultSnapshotCount;
+  const std::uint64_t n = cfg_->source ? cfg_->source->snapshot_count : kDefaultSnapshotCount;
   return n == 0 ? kDefaultSnapshotCount : n;
 }
 
@@ -141,7 +141,7 @@ void Member::maybe_snapshot() {
   snapshot_index_ = snapi;
   // Keep some entries in memory for slow followers (etcd compacti); etcd replaces a
   // catch-up count of 0 by the default.
-  std::uint64_t catchup = cfg_.source ? cfg_.source->snapshot_catchup_entries : kSnapshotCatchUpEntries;
+  std::uint64_t catchup = cfg_->source ? cfg_->source->snapshot_catchup_entries : kSnapshotCatchUpEntries;
   if (catchup == 0) catchup = kSnapshotCatchUpEntries;
   const std::uint64_t compacti = snapi > catchup ? snapi - catchup : 1;
   if (compacti >= node_->first_index()) node_->compact(compacti);
