@@ -31,7 +31,7 @@ std::string describe(const Packet& p) {
     }
     std::string operator()(const MembersQuery& q) const { return fmt::format("GET /members req:{}", q.req); }
     std::string operator()(const MembersReply& r) const {
-      return fmt::format("members reply req:{} cluster:{:x} n:{}", r.req, r.cluster_id, r.members.size());
+      return fmt::format("members reply req:{} cluster:{:x} n:{}", r.req, r.cluster_id, r.members ? r.members->size() : 0);
     }
     std::string operator()(const ClientRequest& r) const {
       return fmt::format("client {} req:{} {}", op_name(r.kind), r.req, r.key);

@@ -42,7 +42,9 @@ struct MembersQuery { std::uint64_t req = 0; };
 struct MembersReply {
   std::uint64_t req = 0;
   std::uint64_t cluster_id = 0;
-  std::vector<MemberRecord> members;
+  // The answering member's list, shared (immutable): a member answers every query with
+  // the same list until its membership changes. Never null in a sent reply.
+  std::shared_ptr<const std::vector<MemberRecord>> members;
 };
 
 enum class ClientOpKind : std::uint8_t { Put, Get, MemberAdd, MemberRemove, MemberList, Status };

@@ -319,6 +319,9 @@ class Member {
   std::uint64_t members_version_ = 0;
   std::uint64_t liveness_members_version_ = UINT64_MAX;
   std::uint64_t liveness_net_epoch_ = 0;  // network epochs start at 1
+  // members_ as the list a GET /members answer carries, rebuilt when members_version_ moved.
+  std::shared_ptr<const std::vector<sim::MemberRecord>> members_list_;
+  std::uint64_t members_list_version_ = 0;
   // Per peer: the URL last used, the network's remembered reachable() answer (on_tick
   // asks for every peer on every tick; the answer changes only with the network's epoch)
   // and the FIFO stream raft messages to it go on.

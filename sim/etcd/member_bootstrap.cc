@@ -68,7 +68,7 @@ void Member::decide(const sim::MembersReply* remote) {
   if (remote) {
     key += '|';
     add_u64(remote->cluster_id);
-    for (const auto& m : remote->members) {
+    for (const auto& m : *remote->members) {
       add_u64(m.id);
       key += m.is_learner ? 'l' : 'v';
       key += m.name;
@@ -85,7 +85,7 @@ void Member::decide(const sim::MembersReply* remote) {
     if (remote) {
       rc.emplace();
       rc->cluster_id = remote->cluster_id;
-      for (const auto& m : remote->members) rc->members.push_back(to_info(m));
+      for (const auto& m : *remote->members) rc->members.push_back(to_info(m));
     }
     BootstrapMemo bm;
     bm.d = decide_bootstrap(*cfg_->source, dd, rc);

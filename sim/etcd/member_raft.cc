@@ -464,7 +464,14 @@ void Member::on_peer_packet(const sim::Packet& p) {
     sim::MembersReply rep;
     rep.req = q->req;
     rep.cluster_id = cluster_id_;
-    for (const auto& [id, m] : members_) rep.members.push_back(m);
+    if (!members_list_ || members_list_version_ != members_version_) {
+      auto list = std::make_shared<std::vector<sim::MemberRecord>>();
+      list->reserve(members_.size());
+      for (const auto& [id, m] : members_) list->push_back(m);
+      members_list_ = std::move(list);
+      members_list_version_ = members_version_;
+    }
+    rep.members = members_list_;
     out.body = std::move(rep);
     host_.net->reply(host_.origin, p.reply_to, std::move(out));
     return;
