@@ -37,7 +37,7 @@ void Node::Impl::remove_voter(NodeId node) {
   RAFT_ASSERT(prs_.size() == v.size(), "progress/voter mismatch");
 }
 
-ConfState Node::Impl::apply_conf_change(const ConfChange& cc) {
+const ConfState& Node::Impl::apply_conf_change(const ConfChange& cc) {
   RAFT_ASSERT(cc.node_id != kNone, "conf change for node 0");
   if (conf_apply_head_ < conf_apply_queue_.size()) {
     const LogIndex index = conf_apply_queue_[conf_apply_head_++];
@@ -72,7 +72,8 @@ void Node::Impl::restore_conf_from_log() {
     if (log_.type_at(i) != EntryType::ConfChange) continue;
     const Entry e = log_.at(i);
     ConfChange cc;
-    RAFT_ASSERT(decode_conf_change(e.data, &cc), "undecodable conf change at index %llu",
+    std::string_view context;  // not needed here: no copy
+    RAFT_ASSERT(decode_conf_change_header(e.data, &cc, &context), "undecodable conf change at index %llu",
                 detail::ull(i));
     if (cc.type == ConfChangeType::AddNode) {
       add_voter(cc.node_id);

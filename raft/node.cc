@@ -118,7 +118,7 @@ ProposeResult Node::propose_conf_change(const ConfChange& cc) {
   return r.propose_result_;
 }
 
-ConfState Node::apply_conf_change(const ConfChange& cc) { return impl_->apply_conf_change(cc); }
+const ConfState& Node::apply_conf_change(const ConfChange& cc) { return impl_->apply_conf_change(cc); }
 
 void Node::create_snapshot(LogIndex index, std::string data) {
   Impl& r = *impl_;

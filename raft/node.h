@@ -74,8 +74,9 @@ class Node {
   // entries): appended together, one broadcast. Precondition: not empty.
   ProposeResult propose_many(std::vector<Payload> data);
   ProposeResult propose_conf_change(const ConfChange& cc);
-  // Called by the host when it applies a ConfChange entry. Returns the new ConfState.
-  ConfState apply_conf_change(const ConfChange& cc);
+  // Called by the host when it applies a ConfChange entry. Returns the new ConfState
+  // (the node's own: valid until its configuration next changes; copy it to keep it).
+  const ConfState& apply_conf_change(const ConfChange& cc);
 
   // Log compaction (etcd: MemoryStorage.CreateSnapshot + Compact). The host snapshots
   // its state machine at an applied `index` (conf state: the configuration as of that

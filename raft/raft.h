@@ -69,7 +69,7 @@ struct Node::Impl {
   void self_ack();
 
   // --- confchange.cc
-  ConfState apply_conf_change(const ConfChange& cc);
+  const ConfState& apply_conf_change(const ConfChange& cc);
   void restore_conf_from_log();
   void reset_conf(const ConfState& cs);
   void add_voter(NodeId id);

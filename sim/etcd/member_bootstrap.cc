@@ -39,6 +39,7 @@ void Member::begin_bootstrap() {
     return;
   }
   std::vector<std::string> remote_urls;
+  remote_urls.reserve(cfg_->initial_cluster.size());
   for (const auto& [name, url] : cfg_->initial_cluster)
     if (name != cfg_->name) remote_urls.push_back(url);
   if (remote_urls.empty()) {
@@ -46,7 +47,7 @@ void Member::begin_bootstrap() {
     return;
   }
   const sim::Duration timeout = cfg_->state_new ? sim::seconds(1) : sim::seconds(10);
-  query_peers(remote_urls, timeout, [this](const sim::MembersReply* r) { decide(r); });
+  query_peers(std::move(remote_urls), timeout, [this](const sim::MembersReply* r) { decide(r); });
 }
 
 void Member::decide(const sim::MembersReply* remote) {
