@@ -509,7 +509,7 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     if (call->finished) return;
     call->finished = true;
     net_.close_endpoint(call->ep);
-    r.endpoint = call->endpoint;
+    r.endpoint = std::move(call->endpoint);  // finished: the call needs it no more
     trace_client_done(r, call->kind, call->client);
     call->done(r);
   };
@@ -523,21 +523,22 @@ void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
     r.reply = std::move(*rep);  // the reply packet is ours alone
     finish(std::move(r));
   });
-  std::string target;
+  bool reachable = false;
   for (const auto& e : endpoints) {
-    const std::string url = endpoint_url(e);
+    std::string url = endpoint_url(e);
     if (net_.reachable(o, url)) {
-      target = url;
+      call->endpoint = std::move(url);
+      reachable = true;
       break;
     }
   }
-  call->endpoint = target.empty() ? (endpoints.empty() ? "" : endpoint_url(endpoints.front())) : target;
+  if (!reachable && !endpoints.empty()) call->endpoint = endpoint_url(endpoints.front());
   trace_client_call(req, call->endpoint, client);
-  if (!target.empty()) {
+  if (reachable) {
     Packet p;
-    p.body = req;
+    p.body = std::move(req);  // not read below
     p.reply_to = ep;
-    net_.send(o, target, std::move(p));
+    net_.send(o, call->endpoint, std::move(p));
   }
   loop_.after(timeout, [finish, call, rid] {
     if (call->finished) return;  // finish would ignore it
