@@ -450,17 +450,26 @@ void Network::reply(const Origin& from, EndpointId to, Packet p) {
   auto last = by_sender.find(std::string_view(from.who));
   if (last == by_sender.end()) last = by_sender.emplace(from.who, Time{}).first;
   const Time when = fifo_time(last->second, latency(from.host, dst.host));
-  loop_.at(when, [this, from, to, p = std::move(p)]() mutable {
-    auto e = endpoints_.find(to);
-    if (e == endpoints_.end()) return;  // requester gone: the connection died with it
-    if (!connected(from.host, e->second.first.host) ||
-        (!faults_.empty() && blocked(from, to, e->second.first.host))) {
-      drop(from, "endpoint/" + std::to_string(to), "i/o timeout", p);
-      return;
+  // Parked like a sent packet (no closure holding the packet, no allocation per reply).
+  const std::uint32_t slot = park(from, nullptr, std::move(p));
+  loop_.at(when, [this, slot, to]() { deliver_parked_reply(slot, to); });
+}
+
+void Network::deliver_parked_reply(std::uint32_t slot, EndpointId to) {
+  // In place, as deliver_parked: the receiver may park more packets (a deque never moves
+  // this one), and the slot is freed only after it returns.
+  InFlight& f = inflight_[slot];
+  auto e = endpoints_.find(to);
+  if (e != endpoints_.end()) {  // else the requester is gone: the connection died with it
+    if (!connected(f.from.host, e->second.first.host) ||
+        (!faults_.empty() && blocked(f.from, to, e->second.first.host))) {
+      drop(f.from, "endpoint/" + std::to_string(to), "i/o timeout", f.p);
+    } else {
+      EndpointReceiver rx = e->second.second;  // may unregister itself while it runs
+      rx(f.p);
     }
-    EndpointReceiver rx = e->second.second;  // may unregister itself while it runs
-    rx(p);
-  });
+  }
+  inflight_free_.push_back(slot);
 }
 
 }  // namespace raftlab::sim

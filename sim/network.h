@@ -192,6 +192,8 @@ class Network {
   };
   std::uint32_t park(const Origin& from, Stream* sp, Packet&& p);
   void deliver_parked(std::uint32_t slot);
+  // A reply parked by reply() (sp null), delivered to endpoint `to` if it is still there.
+  void deliver_parked_reply(std::uint32_t slot, EndpointId to);
   Target resolve(const Origin& from, const std::string& url) const;
   // resolve() after split_url; `ip_host` is host_by_ip(host).
   Target resolve_split(const Origin& from, std::string_view host, int port,
