@@ -486,7 +486,7 @@ void World::trace_client_done(const ClientResult& r, ClientOpKind kind, std::uin
   e.peer = client;
 }
 
-void World::etcdctl(ClientRequest req, std::vector<std::string> endpoints,
+void World::etcdctl(ClientRequest req, const std::vector<std::string>& endpoints,
                     std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client) {
   struct Call {
     std::function<void(const ClientResult&)> done;

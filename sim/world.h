@@ -170,7 +170,7 @@ class World {
   // "context deadline exceeded" after `timeout` (etcdctl --command-timeout, 5s).
   // `client` numbers the caller in the trace (0: the timeline's etcdctl; the fault lab's
   // workload clients count from 1) so a history checker can tell concurrent clients apart.
-  void etcdctl(ClientRequest req, std::vector<std::string> endpoints,
+  void etcdctl(ClientRequest req, const std::vector<std::string>& endpoints,
                std::function<void(const ClientResult&)> done, Duration timeout = seconds(5),
                std::uint64_t client = 0);
   // Pipelined puts and linearizable gets to one endpoint (a member name or URL), sent as

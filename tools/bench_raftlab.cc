@@ -292,7 +292,7 @@ struct ReplResult {
 class Driver {
  public:
   Driver(World* w, std::string endpoint, std::uint64_t total, std::uint64_t batch, std::uint64_t window)
-      : w_(w), ep_(std::move(endpoint)), total_(total), batch_(batch), window_(window) {}
+      : w_(w), ep_(std::move(endpoint)), eps_{ep_}, total_(total), batch_(batch), window_(window) {}
   void pump() {
     while (issued_ < total_ && issued_ - done_ + std::min(batch_, total_ - issued_) <= window_) {
       const std::uint64_t n = std::min(batch_, total_ - issued_);
@@ -335,10 +335,11 @@ class Driver {
     pump();
   }
   void issue() {
-    w_->etcdctl(next_put(), {ep_}, [this](const ClientResult& r) { finished(r); });
+    w_->etcdctl(next_put(), eps_, [this](const ClientResult& r) { finished(r); });
   }
   World* w_;
   std::string ep_;
+  std::vector<std::string> eps_;  // {ep_}: built once, not per put
   std::uint64_t total_, batch_, window_;
   std::uint64_t issued_ = 0, done_ = 0, failed_ = 0;
 };
