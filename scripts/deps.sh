@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake libboost-dev libfmt-dev nlohmann-json3-dev libcli11-dev
       libssl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev
+      python3    # scripts/bench_report.py and its test (tests/scripts)
       parallel   # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
       etcd-server etcd-client)  # real etcd 3.4 for `raftlab diff` (docs/fidelity.md, tests/fidelity)
 missing=()

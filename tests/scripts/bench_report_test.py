@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""tests/scripts/bench_report_test.py — scripts/bench_report.py judges each goal on the
+median of per-repetition paired ratios (repetition r of raftlab ÷ repetition r of the
+peer), shows their range and the ratio of the medians, and pairs W2's events with the
+bare loop's. Raw data chosen so that the paired median (1.00×) differs from the ratio of
+the medians (2.00×): a report that stopped pairing would fail here."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def write(raw, name, obj):
+    with open(os.path.join(raw, name + ".json"), "w") as f:
+        f.write(json.dumps(obj) + "\n")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "raw")
+        os.mkdir(raw)
+        # W1 runs per CPU-s: raftlab 100, 200, 300; canonical 100, 50, 600.
+        # Paired: 1.0, 4.0, 0.5 -> median 1.00x, range 0.50x-4.00x; medians 200/100 = 2.00x.
+        for r, (a, b) in enumerate([(100, 100), (200, 50), (300, 600)], start=1):
+            write(raw, f"W1__raftlab-off__{r}", {"ok": True, "seeds": a, "cpu_s": 1.0, "wall_s": 1.0, "events": 10 * a})
+            write(raw, f"W1__canonical__{r}", {"ok": True, "seeds": b, "cpu_s": 1.0, "wall_s": 1.0, "events": 10 * b})
+        # W2 events per CPU-s 10, 20, 30 against the bare loop's 100, 20, 300:
+        # paired 10%, 100%, 10% -> 10.0%; medians 20/100 = 20.0%.
+        for r, (e, bare) in enumerate([(10, 100), (20, 20), (30, 300)], start=1):
+            write(raw, f"W2__raftlab-off__{r}", {"ok": True, "entries": 1, "events": e, "cpu_s": 1.0, "wall_s": 1.0})
+            write(raw, f"BARE__bare-1024__{r}", {"ok": True, "events": bare, "cpu_s": 1.0, "wall_s": 1.0})
+        out = os.path.join(tmp, "B.md")
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench_report.py"), "--raw", raw, "--out", out,
+                            "--reps", "3"], cwd=ROOT, capture_output=True, text=True)
+        if p.returncode != 0:
+            print(p.stdout, p.stderr)
+            return 1
+        text = open(out).read()
+        goals = {}
+        for line in text.splitlines():
+            if line.startswith("| W1 vs canonical raft |") or line.startswith("| W2 events/s as a share"):
+                goals[line.split("|")[1].strip()[:5]] = line
+        checks = [
+            ("W1 vs", "| 1.00× |"),
+            ("W1 vs", "3 paired repetitions: 0.50×–4.00×; ratio of the medians 2.00×"),
+            ("W2 ev", "| 10.0% |"),
+            ("W2 ev", "3 paired repetitions: 10.0%–100.0%; ratio of the medians 20.0%"),
+        ]
+        bad = [(k, want) for k, want in checks if want not in goals.get(k, "")]
+        for k, want in bad:
+            print(f"FAIL: goal row {k!r} lacks {want!r}: {goals.get(k)}")
+        return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
