@@ -93,12 +93,38 @@ void Network::unlisten_all(EndpointId ep) {
 }
 
 void Network::register_endpoint(EndpointId ep, Origin where, EndpointReceiver rx) {
-  endpoints_[ep] = {std::move(where), std::move(rx)};
+  Endpoint& e = endpoints_[ep];
+  e.where = std::move(where);
+  if (ep == delivering_) {  // its old receiver is running: swapped in when it returns
+    delivering_rx_ = std::move(rx);
+    delivering_gone_ = delivering_closed_ = false;
+    delivering_new_rx_ = true;
+    return;
+  }
+  e.rx = std::move(rx);
 }
-void Network::unregister_endpoint(EndpointId ep) { endpoints_.erase(ep); }
+void Network::unregister_endpoint(EndpointId ep) {
+  auto it = endpoints_.find(ep);
+  if (it == endpoints_.end()) return;
+  if (ep == delivering_) {
+    delivering_gone_ = true;  // its receiver is running: dropped when it returns
+    delivering_new_rx_ = false;
+  } else {
+    it->second.rx = nullptr;
+  }
+}
 void Network::close_endpoint(EndpointId ep) {
+  if (ep == delivering_) {
+    delivering_gone_ = delivering_closed_ = true;
+    delivering_new_rx_ = false;
+    return;
+  }
   endpoints_.erase(ep);
-  reply_fifo_.erase(ep);  // only looked up, never iterated: no order to keep
+}
+std::size_t Network::reply_state_count() const {
+  std::size_t n = 0;
+  for (const auto& [ep, e] : endpoints_) n += e.reply_last.empty() ? 0 : 1;
+  return n;
 }
 
 void Network::set_host_up(HostIndex h, bool up) {
@@ -444,29 +470,43 @@ void Network::send(const Origin& from, const std::string& url, Packet&& p, Link*
 
 void Network::reply(const Origin& from, EndpointId to, Packet p) {
   auto it = endpoints_.find(to);
-  if (it == endpoints_.end()) return;
-  const Origin dst = it->second.first;
-  StrMap<Time>& by_sender = reply_fifo_[to];
-  auto last = by_sender.find(std::string_view(from.who));
-  if (last == by_sender.end()) last = by_sender.emplace(from.who, Time{}).first;
-  const Time when = fifo_time(last->second, latency(from.host, dst.host));
+  if (it == endpoints_.end() || !it->second.rx) return;
+  Endpoint& dst = it->second;
+  auto last = std::find_if(dst.reply_last.begin(), dst.reply_last.end(),
+                           [&](const auto& s) { return s.first == from.who; });
+  if (last == dst.reply_last.end()) {
+    dst.reply_last.emplace_back(from.who, Time{});
+    last = std::prev(dst.reply_last.end());
+  }
+  const Time when = fifo_time(last->second, latency(from.host, dst.where.host));
   // Parked like a sent packet (no closure holding the packet, no allocation per reply).
   const std::uint32_t slot = park(from, nullptr, std::move(p));
   loop_.at(when, [this, slot, to]() { deliver_parked_reply(slot, to); });
 }
-
 void Network::deliver_parked_reply(std::uint32_t slot, EndpointId to) {
   // In place, as deliver_parked: the receiver may park more packets (a deque never moves
   // this one), and the slot is freed only after it returns.
   InFlight& f = inflight_[slot];
   auto e = endpoints_.find(to);
-  if (e != endpoints_.end()) {  // else the requester is gone: the connection died with it
-    if (!connected(f.from.host, e->second.first.host) ||
-        (!faults_.empty() && blocked(f.from, to, e->second.first.host))) {
+  if (e != endpoints_.end() && e->second.rx) {  // else the requester is gone: the connection died with it
+    if (!connected(f.from.host, e->second.where.host) ||
+        (!faults_.empty() && blocked(f.from, to, e->second.where.host))) {
       drop(f.from, "endpoint/" + std::to_string(to), "i/o timeout", f.p);
     } else {
-      EndpointReceiver rx = e->second.second;  // may unregister itself while it runs
-      rx(f.p);
+      // The receiver runs in place; if it unregisters or closes its own endpoint, that
+      // takes effect when it returns (map nodes never move; other endpoints may go).
+      delivering_ = to;
+      delivering_gone_ = delivering_closed_ = delivering_new_rx_ = false;
+      e->second.rx(f.p);
+      delivering_ = -1;
+      if (delivering_closed_) {
+        endpoints_.erase(e);
+      } else if (delivering_new_rx_) {
+        e->second.rx = std::move(delivering_rx_);
+        delivering_rx_ = nullptr;
+      } else if (delivering_gone_) {
+        e->second.rx = nullptr;
+      }
     }
   }
   inflight_free_.push_back(slot);

@@ -100,7 +100,7 @@ class Network {
   // call's): its reply ordering state goes too, so a long run does not grow per request.
   void close_endpoint(EndpointId ep);
   // Requesters the network keeps reply-ordering state for (tests: closed ones are gone).
-  std::size_t reply_state_count() const { return reply_fifo_.size(); }
+  std::size_t reply_state_count() const;
   // Sends `p` back to endpoint `to` over the same path rules (host up, no partition).
   void reply(const Origin& from, EndpointId to, Packet p);
 
@@ -222,7 +222,21 @@ class Network {
   std::map<std::pair<NetnsIndex, int>, Listener> bound_;           // (netns, port)
   std::map<std::pair<NetnsIndex, int>, bool> bound_any_;           // bound on 0.0.0.0?
   std::map<std::pair<HostIndex, int>, std::pair<NetnsIndex, int>> published_;  // host port -> (netns, port)
-  std::map<EndpointId, std::pair<Origin, EndpointReceiver>> endpoints_;
+  // A requester's endpoint: where replies reach it and, per sender, when the last reply
+  // was delivered (FIFO per connection). An unregistered endpoint keeps that clock (it may
+  // be registered again, a restarted member); a closed one is erased.
+  struct Endpoint {
+    Origin where;
+    EndpointReceiver rx;  // empty while unregistered
+    std::vector<std::pair<std::string, Time>> reply_last;  // by sender; usually one
+  };
+  std::map<EndpointId, Endpoint> endpoints_;
+  // The endpoint whose receiver is running (deliver_parked_reply), and whether it was
+  // unregistered, closed or registered again meanwhile: the running receiver is replaced
+  // or destroyed only after it returns.
+  EndpointId delivering_ = -1;
+  bool delivering_gone_ = false, delivering_closed_ = false, delivering_new_rx_ = false;
+  EndpointReceiver delivering_rx_;
   // Looked up, never iterated: a hash map cannot leak its order into a run. The
   // transparent hash finds a std::string key from a string_view without building one.
   struct StrHash {
@@ -235,7 +249,6 @@ class Network {
   std::vector<Stream*> streams_;  // by Stream::index (Links name them)
   std::deque<InFlight> inflight_;
   std::vector<std::uint32_t> inflight_free_;
-  std::unordered_map<EndpointId, StrMap<Time>> reply_fifo_;         // requester -> sender -> last delivery
   // resolve()'s memo: url -> split and host lookup (`host` views into the key).
   struct ParsedUrl {
     bool ok = false;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -192,6 +193,40 @@ TEST_F(NetworkTest, RepliesStayFifoPerSenderAndAClosedEndpointLeavesNoState) {
   ASSERT_TRUE(loop_.run_until(seconds(2)));
   EXPECT_EQ(net_.reply_state_count(), 1u);
   EXPECT_EQ(got.size(), 21u);
+}
+
+// A receiver may close, unregister or re-register its own endpoint while it runs (a
+// client call finishing on its reply, a member stopping): the running receiver and what it
+// captured stay alive until it returns, and the change holds afterwards.
+TEST_F(NetworkTest, AReceiverMayCloseOrReplaceItsOwnEndpointWhileItRuns) {
+  std::vector<std::string> log;
+  auto big = std::make_shared<std::string>(100, 'x');  // a capture on the heap (ASan sees a use after free)
+  net_.register_endpoint(200, from(b_), [this, &log, big](const Packet& p) {
+    net_.close_endpoint(200);
+    log.push_back("closed " + std::to_string(std::get<ClientRequest>(p.body).req) + " " + std::to_string(big->size()));
+  });
+  net_.register_endpoint(201, from(b_), [this, &log, big](const Packet& p) {
+    net_.register_endpoint(201, from(b_), [&log](const Packet& q) {
+      log.push_back("new " + std::to_string(std::get<ClientRequest>(q.body).req));
+    });
+    log.push_back("old " + std::to_string(std::get<ClientRequest>(p.body).req) + " " + std::to_string(big->size()));
+  });
+  net_.register_endpoint(202, from(b_), [this, &log](const Packet& p) {
+    net_.unregister_endpoint(202);
+    log.push_back("gone " + std::to_string(std::get<ClientRequest>(p.body).req));
+  });
+  big.reset();  // only the receivers hold it now
+  net_.reply(from(a_), 200, request(1));
+  net_.reply(from(a_), 201, request(2));
+  net_.reply(from(a_), 202, request(3));
+  ASSERT_TRUE(loop_.run_until(seconds(1)));
+  EXPECT_EQ(log, (std::vector<std::string>{"closed 1 100", "old 2 100", "gone 3"}));
+  EXPECT_EQ(net_.reply_state_count(), 2u);  // 201 and 202 keep their reply clocks; 200 is gone
+  net_.reply(from(a_), 200, request(4));    // closed: nothing
+  net_.reply(from(a_), 201, request(5));    // the receiver registered while the old one ran
+  net_.reply(from(a_), 202, request(6));    // unregistered: nothing
+  ASSERT_TRUE(loop_.run_until(seconds(2)));
+  EXPECT_EQ(log, (std::vector<std::string>{"closed 1 100", "old 2 100", "gone 3", "new 5"}));
 }
 
 TEST(NetworkDeterminism, SameSeedSameArrivalTimes) {
