@@ -243,6 +243,44 @@ def profile_shares(path):
     return out
 
 
+def event_budget(S, goal_targets):
+    """What each speed goal asks of one raftlab event, in CPU nanoseconds, beside what an
+    event costs now and what the bare loop's empty event costs (all from this run's
+    medians). A goal of `target`× a peer that does `rate` items per CPU-s leaves
+    1e9 / (target × rate × events per item) ns per event: at raftlab's own events per item,
+    and at the peer's (if raftlab fired no more events than the peer does)."""
+    def ns(events_per_s):
+        return 1e9 / events_per_s if events_per_s else None
+
+    bare = {d: ns((S.get(("BARE", f"bare-{d}")) or {}).get("events_cpu")) for d in (64, 1024)}
+    rows = []
+    for name, wl, peer, target in goal_targets:
+        r, p = S.get((wl, "raftlab-off")), S.get((wl, peer))
+        if not r or not p or not r.get("rate_cpu") or not p.get("rate_cpu") or not r.get("events_per_item"):
+            continue
+        want_items = target * p["rate_cpu"]
+        now_ns = ns(r["rate_cpu"] * r["events_per_item"])
+        ask_ns = ns(want_items * r["events_per_item"])
+        ask_peer_ns = ns(want_items * p["events_per_item"]) if p.get("events_per_item") else None
+        cell = lambda v: "–" if v is None else f"{v:,.0f}"
+        times_bare = (lambda v: "–" if v is None or not bare[64] else f"{v / bare[64]:.1f}×")
+        rows.append([name, f"{r['events_per_item']:.1f}", cell(now_ns), cell(ask_ns), times_bare(ask_ns),
+                     cell(ask_peer_ns)])
+    if not rows:
+        return []
+    out = ["What each speed goal asks of one event: CPU nanoseconds per raftlab event now, and the most an event "
+           f"may cost for the goal to hold (at raftlab's events per item, and at the peer's). The bare loop's empty "
+           f"event costs {'–' if bare[64] is None else f'{bare[64]:.0f}'} ns with 64 pending and "
+           f"{'–' if bare[1024] is None else f'{bare[1024]:.0f}'} ns with 1,024; the events-share goal (35%) allows "
+           f"{'–' if bare[1024] is None else f'{bare[1024] / 0.35:.0f}'} ns per W2 event. An event carries an etcd "
+           "member's work for one packet, tick, fsync or timer (raft step and Ready, WAL record, apply, reply). "
+           "Whether a goal is met is decided in the goals table above (paired ratios); this table uses medians.", ""]
+    out.append(table(["goal", "raftlab events per item", "ns per event now", "goal allows (ns per event)",
+                      "÷ bare loop's (64 pending)", "allowed at the peer's events per item"], rows))
+    out.append("")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
@@ -425,6 +463,14 @@ def main():
              "every entry in its data dir and raft log; with the trace at its default level every apply and client "
              "operation is also kept in memory (the trace is the run's product).")
     L.append("")
+    L += event_budget(S, goal_targets=[
+        ("W1 ≥ 2× canonical raft", "W1", "canonical", 2),
+        ("W1 ≥ 10× etcd raft", "W1", "etcdraft", 10),
+        ("W2 ≥ 2.5× canonical raft (snapshot-64)", "W2", "canonical-snap64", 2.5),
+        ("W2 ≥ 10× etcd raft", "W2", "etcdraft", 10),
+        ("W3 ≥ 2× canonical raft (snapshot-64)", "W3", "canonical-snap64", 2),
+        ("W3 ≥ 2× etcd raft", "W3", "etcdraft", 2),
+    ])
 
     # ---- per workload tables ----
     def wl_table(wl, engines, unit):
