@@ -39,8 +39,27 @@ std::uint64_t EventLoop::push(Time when, std::uint32_t slot) {
     std::abort();
   }
   const Event ev{when.ns, seq << kSlotBits | slot};
-  heap_push(when.ns - now_.ns <= kHorizon ? near_ : far_, ev);
+  if (when.ns - now_.ns > kHorizon) {
+    heap_push(far_, ev);
+  } else if (ring_count_ < kRing) {
+    ring_insert(ev);
+  } else {
+    heap_push(near_, ev);
+  }
   return seq;
+}
+
+void EventLoop::ring_insert(Event ev) {
+  // From the tail: shift the keys that fall due after `ev` up by one (usually none).
+  std::uint32_t j = ring_count_;
+  while (j > 0) {
+    const Event& prev = ring_[(ring_head_ + j - 1) & (kRing - 1)];
+    if (!before(ev, prev)) break;
+    ring_[(ring_head_ + j) & (kRing - 1)] = prev;
+    --j;
+  }
+  ring_[(ring_head_ + j) & (kRing - 1)] = ev;
+  ++ring_count_;
 }
 
 void EventLoop::heap_push(std::vector<Event>& heap, Event ev) {
@@ -83,15 +102,27 @@ void EventLoop::heap_pop(std::vector<Event>& heap) {
 bool EventLoop::run_until(Time limit, std::uint64_t max_events) {
   std::uint64_t budget = max_events;
   for (;;) {
-    // The next event: the smaller of the two heaps' tops.
-    std::vector<Event>* from = nullptr;
-    if (!near_.empty()) from = &near_;
-    if (!far_.empty() && (from == nullptr || before(far_.front(), near_.front()))) from = &far_;
-    if (from == nullptr || from->front().at > limit.ns) break;
+    // The next event: the smallest of the ring's head and the two heaps' tops.
+    const Event* best = ring_count_ > 0 ? &ring_[ring_head_] : nullptr;
+    std::vector<Event>* from = nullptr;  // null: the ring
+    if (!near_.empty() && (best == nullptr || before(near_.front(), *best))) {
+      best = &near_.front();
+      from = &near_;
+    }
+    if (!far_.empty() && (best == nullptr || before(far_.front(), *best))) {
+      best = &far_.front();
+      from = &far_;
+    }
+    if (best == nullptr || best->at > limit.ns) break;
     if (budget == 0) return false;
     --budget;
-    const Event ev = from->front();
-    heap_pop(*from);
+    const Event ev = *best;
+    if (from == nullptr) {
+      ring_head_ = (ring_head_ + 1) & (kRing - 1);
+      --ring_count_;
+    } else {
+      heap_pop(*from);
+    }
     now_ = Time{ev.at};
     const auto slot = static_cast<std::uint32_t>(ev.key & kSlotMask);
     ++fired_;

@@ -6,16 +6,20 @@
 // and an event budget. Must never: read the wall clock, or order by pointer values.
 //
 // Layout (the simulator's hottest structure; see results/BENCHMARKS.md, optimisation
-// history): two 4-ary min-heaps of 16-byte keys (at, seq<<24 | slot) over a slot pool of
-// callbacks. `near_` holds events due within kHorizon of the moment they were
-// scheduled (packets, replies), `far_` the rest (ticks, client deadlines: hundreds of
-// 5 s etcdctl timers pile up during steady replication and rarely matter). The next
-// event is the smaller of the two tops, so the total order is exactly (at, seq); the
-// split only keeps the busy heap shallow. A callback whose captures fit kInline bytes
-// lives in its slot (no allocation); a larger one (a packet in flight) is moved to the
-// heap once. Slots live in fixed-size chunks, so a callback runs in place while it
-// schedules others. Limits (abort, never reached in practice): 2^24 pending events,
-// 2^40 events per loop.
+// history): events are 16-byte keys (at, seq<<24 | slot) over a slot pool of callbacks,
+// kept in three ordered structures. Events due within kHorizon of the moment they were
+// scheduled (packets, replies, fsyncs) go to `ring_`, a sorted ring of up to kRing keys:
+// they are mostly scheduled in the order they fall due, so a push lands at the ring's tail
+// and a pop takes its head, each in a few instructions (one that falls due earlier than
+// others shifts those few up by one). When the ring is full they go to `near_`, a 4-ary
+// min-heap. The rest (ticks, client deadlines: hundreds of 5 s etcdctl timers pile up
+// during steady replication and rarely matter) go to `far_`, another 4-ary min-heap.
+// The next event is the smallest of the three heads, so the total order is exactly
+// (at, seq); the split only keeps each structure cheap. A callback whose captures fit
+// kInline bytes lives in its slot (no allocation); a larger one (a packet in flight) is
+// moved to the heap once. Slots live in fixed-size chunks, so a callback runs in place
+// while it schedules others. Limits (abort, never reached in practice): 2^24 pending
+// events, 2^40 events per loop.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +43,7 @@ class EventLoop {
 
   Time now() const { return now_; }
   std::uint64_t events_fired() const { return fired_; }
-  std::size_t pending() const { return near_.size() + far_.size(); }
+  std::size_t pending() const { return ring_count_ + near_.size() + far_.size(); }
 
   // Schedules cb at now()+delay (delay >= 0). Returns the event's sequence number.
   template <class F>
@@ -108,6 +112,7 @@ class EventLoop {
   static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
   static constexpr std::size_t kChunk = 64;  // slots per chunk (stable addresses)
   static constexpr std::int64_t kHorizon = 50'000'000;  // 50 ms of virtual time
+  static constexpr std::uint32_t kRing = 64;             // a power of two
 
   static bool before(const Event& a, const Event& b) {
     return a.at != b.at ? a.at < b.at : a.key < b.key;
@@ -119,6 +124,10 @@ class EventLoop {
   static void heap_push(std::vector<Event>& h, Event ev);
   static void heap_pop(std::vector<Event>& h);
 
+  // Sorted by before(), ascending from ring_head_: position i is ring_[(head + i) % kRing].
+  Event ring_[kRing];
+  std::uint32_t ring_head_ = 0, ring_count_ = 0;
+  void ring_insert(Event ev);
   std::vector<Event> near_;  // 4-ary min-heaps by before()
   std::vector<Event> far_;
   std::vector<std::unique_ptr<Task[]>> chunks_;

@@ -5,8 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include "sim/prng.h"
 
 namespace raftlab::sim {
 namespace {
@@ -88,6 +94,49 @@ TEST(EventLoop, ABudgetThatSufficesReturnsTrue) {
   for (int i = 0; i < 3; ++i) loop.at(millis(i), [] {});
   EXPECT_TRUE(loop.run_until(seconds(1), 3));
   EXPECT_EQ(loop.events_fired(), 3u);
+}
+
+// The loop keeps near events in a sorted ring of 64, spills to a heap when the ring is
+// full and keeps far ones (beyond 50 ms) in another heap. Whatever mix of delays, bursts
+// and events scheduled from callbacks, they fire in exactly (at, seq) order: checked
+// against a plain sort of what was scheduled.
+TEST(EventLoop, ManyEventsAcrossRingAndHeapsFireInTimeThenScheduleOrder) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    EventLoop loop;
+    Prng prng(seed);
+    std::vector<std::tuple<std::int64_t, std::uint64_t>> scheduled;  // (at, seq)
+    std::vector<std::uint64_t> fired;
+    int budget = 3000;
+    std::function<void(int)> schedule = [&](int depth) {
+      // Mostly 1 ms (a packet), some ties, some earlier than those pending, some far.
+      std::int64_t d;
+      switch (prng.uniform(6)) {
+        case 0: d = 0; break;
+        case 1: d = prng.between(0, 49'999'999); break;
+        case 2: d = prng.between(50'000'001, 6'000'000'000); break;
+        case 3: d = 50'000'000; break;
+        default: d = 1'000'000 + prng.between(0, 3) * 1'000; break;
+      }
+      const std::int64_t at = loop.now().ns + d;
+      const std::size_t i = scheduled.size();  // scheduled[i] gets its seq below, before it can fire
+      scheduled.emplace_back(at, 0);
+      std::get<1>(scheduled[i]) = loop.after(nanos(d), [&, i, depth, at] {
+        EXPECT_EQ(loop.now().ns, at);
+        fired.push_back(std::get<1>(scheduled[i]));
+        const int children = depth < 6 ? static_cast<int>(prng.uniform(3)) : 0;
+        for (int c = 0; c < children && budget > 0; ++c, --budget) schedule(depth + 1);
+      });
+    };
+    // A burst well past the ring's 64, then the callbacks keep scheduling.
+    for (int i = 0; i < 300; ++i, --budget) schedule(0);
+    ASSERT_TRUE(loop.run_until(seconds(1000)));
+    EXPECT_GT(scheduled.size(), 1000u);
+    std::sort(scheduled.begin(), scheduled.end());
+    std::vector<std::uint64_t> want;
+    for (const auto& [at, seq] : scheduled) want.push_back(seq);
+    ASSERT_EQ(fired, want) << "seed " << seed;
+    EXPECT_EQ(loop.pending(), 0u);
+  }
 }
 
 TEST(EventLoopDeathTest, SchedulingInThePastAborts) {
