@@ -20,7 +20,6 @@ Member::Member(MemberHost host, std::shared_ptr<const MemberConfig> cfg, DataDir
 
 Member::~Member() = default;
 
-raft::Role Member::role() const { return node_ && phase_ == Phase::Running ? node_->role() : raft::Role::Follower; }
 std::uint64_t Member::leader() const { return node_ && phase_ == Phase::Running ? node_->leader() : 0; }
 std::uint64_t Member::term() const { return node_ ? node_->term() : 0; }
 

@@ -142,7 +142,7 @@ class Member {
   int endpoint() const { return host_.origin.endpoint; }
   std::uint64_t cluster_id() const { return cluster_id_; }
   const MemberConfig& config() const { return *cfg_; }
-  raft::Role role() const;
+  raft::Role role() const { return node_ && phase_ == Phase::Running ? node_->role() : raft::Role::Follower; }
   std::uint64_t leader() const;
   std::uint64_t term() const;
   std::uint64_t applied() const { return applied_; }

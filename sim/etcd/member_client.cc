@@ -102,11 +102,15 @@ void Member::flush_batch_replies() {
 }
 
 void Member::retry_pending_proposals() {
+  bool proposed = false;
   for (auto& [id, w] : waiters_) {
     if (w.proposed || w.data.empty()) continue;
     w.proposed = node_->propose(w.data) == raft::ProposeResult::Ok;
+    proposed = proposed || w.proposed;
   }
-  process_ready();
+  // A refused proposal changes nothing in the node, so without a new one there is no new
+  // Ready (the tick's own was taken just before).
+  if (proposed) process_ready();
 }
 
 void Member::expire_waiters() {
