@@ -156,27 +156,34 @@ bool Network::connected(HostIndex a, HostIndex b) const {
   return x.up && y.up && (a == b || x.group == y.group);
 }
 
-Network::Target Network::resolve(const Origin& from, const std::string& url) const {
-  // reachable() runs for every peer on every member tick: split each url and look its
-  // host up once, not per call (hosts are only appended; the count tells when to redo).
-  auto it = url_cache_.find(std::string_view(url));
+Network::ParsedUrl& Network::parsed(std::string_view url) const {
+  auto it = url_cache_.find(url);
   if (it == url_cache_.end()) {
-    it = url_cache_.emplace(url, ParsedUrl{}).first;
+    it = url_cache_.emplace(std::string(url), ParsedUrl{}).first;
     ParsedUrl& u = it->second;
     u.ok = split_url(std::string_view(it->first), &u.host, &u.port);  // views into the key
-    u.hosts_seen = SIZE_MAX;
   }
-  ParsedUrl& u = it->second;
+  return it->second;
+}
+
+std::optional<HostIndex> Network::ip_host(ParsedUrl& u) const {
+  if (u.hosts_seen != hosts_.size()) {
+    u.ip_host = host_by_ip(u.host);
+    u.hosts_seen = hosts_.size();
+  }
+  return u.ip_host;
+}
+
+Network::Target Network::resolve(const Origin& from, const std::string& url) const {
+  // reachable() runs for every peer on every member tick: each url is split and its host
+  // looked up once (parsed()), not per call.
+  ParsedUrl& u = parsed(url);
   if (!u.ok) {
     Target t;
     t.why = "malformed address";
     return t;
   }
-  if (u.hosts_seen != hosts_.size()) {
-    u.ip_host = host_by_ip(u.host);
-    u.hosts_seen = hosts_.size();
-  }
-  return resolve_split(from, u.host, u.port, u.ip_host);
+  return resolve_split(from, u.host, u.port, ip_host(u));
 }
 
 Network::Target Network::resolve_split(const Origin& from, std::string_view host, int port,
@@ -251,21 +258,11 @@ Network::Stream& Network::stream(const std::string& from, const std::string& url
     it = by_sender->second.emplace(url, Stream{}).first;
     Stream& st = it->second;
     st.url = &it->first;
-    st.split_ok = split_url(std::string_view(*st.url), &st.host, &st.port);
-    st.hosts_seen = SIZE_MAX;  // ip_host not looked up yet
+    st.parsed = &parsed(url);
     st.index = static_cast<std::uint32_t>(streams_.size());
     streams_.push_back(&st);
   }
   return it->second;
-}
-
-std::optional<HostIndex> Network::stream_ip_host(Stream& st) const {
-  // Hosts are only ever appended, so the answer can change only when their count does.
-  if (st.hosts_seen != hosts_.size()) {
-    st.ip_host = host_by_ip(st.host);
-    st.hosts_seen = hosts_.size();
-  }
-  return st.ip_host;
 }
 
 Time Network::fifo_time(Time& last, Duration lat) {
@@ -365,8 +362,8 @@ void Network::deliver(const Origin& from, Stream* sp, const Packet& p) {
   // The target of this stream for this sender, recomputed only when the network changed.
   Target& t = sp->memo;
   if (sp->memo_epoch != epoch_ || sp->memo_netns != from.netns || sp->memo_host != from.host) {
-    if (sp->split_ok) {
-      t = resolve_split(from, sp->host, sp->port, stream_ip_host(*sp));
+    if (sp->parsed->ok) {
+      t = resolve_split(from, sp->parsed->host, sp->parsed->port, stream_ip_host(*sp));
     } else {
       t = Target{};
       t.why = "malformed address";
@@ -409,7 +406,7 @@ void Network::send(const Origin& from, const std::string& url, Packet&& p, Link*
   if (link->stream == UINT32_MAX) link->stream = stream(from.who, url).index;
   Stream& st = *streams_[link->stream];
   HostIndex dst_host = from.host;
-  if (st.split_ok) {
+  if (st.parsed->ok) {
     if (auto hi = stream_ip_host(st)) dst_host = *hi;
   }
   if (trace_.full()) {
@@ -426,8 +423,8 @@ void Network::send(const Origin& from, const std::string& url, Packet&& p, Link*
   // Nemesis rules that act when a packet is sent (member-to-member traffic only).
   Duration extra{0}, unordered{0};
   bool duplicate = false;
-  if (!faults_.empty() && from.endpoint >= 0 && from.host >= 0 && st.split_ok) {
-    const Target t = resolve_split(from, st.host, st.port, stream_ip_host(st));
+  if (!faults_.empty() && from.endpoint >= 0 && from.host >= 0 && st.parsed->ok) {
+    const Target t = resolve_split(from, st.parsed->host, st.parsed->port, stream_ip_host(st));
     const std::string* dst = t.ok ? who_of(t.l->ep) : nullptr;
     if (dst) {
       for (const auto& [id, f] : faults_) {

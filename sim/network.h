@@ -165,14 +165,20 @@ class Network {
   // A FIFO stream from one sender to one url, with the url split once (send() is the
   // simulator's hottest path). Invariant: lives in fifo_ for the whole run (never
   // erased), so `url` and `host` stay valid and a pending delivery may point to it.
+  // A URL split into host and port, and the host looked up (`host` views into the
+  // url_cache_ key; hosts are only appended, so the lookup is redone when their count
+  // changed). Shared by every stream to that URL and by resolve().
+  struct ParsedUrl {
+    bool ok = false;
+    std::string_view host;
+    int port = 0;
+    std::optional<HostIndex> ip_host;
+    std::size_t hosts_seen = SIZE_MAX;
+  };
   struct Stream {
     Time last{};                       // latest delivery scheduled on this stream
     const std::string* url = nullptr;  // the fifo_ key
-    bool split_ok = false;             // split_url(*url) succeeded
-    std::string_view host;             // into *url
-    int port = 0;
-    std::optional<HostIndex> ip_host;  // host_by_ip(host) when hosts_ held hosts_seen hosts
-    std::size_t hosts_seen = 0;
+    ParsedUrl* parsed = nullptr;       // *url split, in url_cache_ (nodes never move)
     // deliver()'s resolve_split answer for a sender at (memo_netns, memo_host), valid
     // while the network's epoch is memo_epoch (0: none yet).
     std::uint64_t memo_epoch = 0;
@@ -200,7 +206,9 @@ class Network {
   Target resolve_split(const Origin& from, std::string_view host, int port,
                        std::optional<HostIndex> ip_host) const;
   Stream& stream(const std::string& from, const std::string& url);
-  std::optional<HostIndex> stream_ip_host(Stream& s) const;
+  ParsedUrl& parsed(std::string_view url) const;
+  std::optional<HostIndex> ip_host(ParsedUrl& u) const;
+  std::optional<HostIndex> stream_ip_host(Stream& s) const { return ip_host(*s.parsed); }
   Duration latency(HostIndex a, HostIndex b);
   // Delivery time on a FIFO stream whose clock is `last`: never before an earlier packet
   // of the same stream.
@@ -276,14 +284,7 @@ class Network {
   std::vector<Stream*> streams_;  // by Stream::index (Links name them)
   std::deque<InFlight> inflight_;
   std::vector<std::uint32_t> inflight_free_;
-  // resolve()'s memo: url -> split and host lookup (`host` views into the key).
-  struct ParsedUrl {
-    bool ok = false;
-    std::string_view host;
-    int port = 0;
-    std::optional<HostIndex> ip_host;
-    std::size_t hosts_seen = SIZE_MAX;
-  };
+  // url -> its split and host lookup: one per URL, for resolve() and every stream.
   mutable StrMap<ParsedUrl> url_cache_;
   std::uint64_t sent_ = 0, dropped_ = 0;
   std::uint64_t epoch_ = 1;  // see epoch()
