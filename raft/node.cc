@@ -48,7 +48,7 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
 }
 
 Node::Node(const Config& cfg, Storage storage)
-    : impl_(std::make_unique<Impl>(cfg, std::move(storage))) {}
+    : impl_(std::make_unique<Impl>(cfg, std::move(storage))), role_(&impl_->role_) {}
 Node::~Node() = default;
 
 void Node::bootstrap(const std::vector<NodeId>& peers, const std::vector<std::string>& contexts) {
@@ -239,7 +239,6 @@ Status Node::status() const {
 }
 NodeId Node::id() const { return impl_->id_; }
 NodeId Node::leader() const { return impl_->lead_; }
-Role Node::role() const { return impl_->role_; }
 Term Node::term() const { return impl_->term_; }
 LogIndex Node::commit_index() const { return impl_->log_.committed(); }
 LogIndex Node::last_index() const { return impl_->log_.last_index(); }

@@ -102,7 +102,7 @@ class Node {
   Status status() const;
   NodeId id() const;
   NodeId leader() const;
-  Role role() const;
+  Role role() const { return *role_; }  // inline: hosts ask after every event
   Term term() const;
   LogIndex commit_index() const;
   LogIndex last_index() const;
@@ -111,6 +111,7 @@ class Node {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  const Role* role_;  // &impl_->role_ (a Node never moves)
 };
 
 }  // namespace raft
