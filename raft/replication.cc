@@ -128,16 +128,24 @@ bool Node::Impl::maybe_send_append(Progress* pr, bool send_if_empty) {
     send(Message{.type = MessageType::MsgSnap, .to = pr->id, .snapshot = snapshot_});
     return true;
   }
-  Message m{.type = MessageType::MsgApp, .to = pr->id};
+  // Built where send() would put it (the hottest message: no move of it and its entries).
+  RAFT_ASSERT(pr->id != id_ && pr->id != kNone, "node %llu sending MsgApp to %llu", ull(id_), ull(pr->id));
+  Message& m = msgs_.emplace_back();
+  m.type = MessageType::MsgApp;
+  m.from = id_;
+  m.to = pr->id;
+  m.term = term_;
   m.index = pr->next - 1;
   m.log_term = log_.term(m.index);
   // etcd raftLog.entries(next, maxMsgSize): bytes limit a message (at least one entry);
   // raftlab's count cap as well (raft/config.h).
   log_.slice(pr->next, log_.last_index(), max_entries_per_msg_, max_size_per_msg_, entry_bytes_, &m.entries);
-  if (m.entries.empty() && !send_if_empty) return false;
+  if (m.entries.empty() && !send_if_empty) {
+    msgs_.pop_back();
+    return false;
+  }
   m.commit = log_.committed();
   pr->sent_entries(m.entries.size());
-  send(std::move(m));
   return true;
 }
 
