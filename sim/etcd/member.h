@@ -331,6 +331,17 @@ class Member {
     sim::Network::Link link;
   };
   std::map<std::uint64_t, PeerReach> peer_reach_;
+  // send_raft's route to each peer it sent to (its first peer URL and its PeerReach),
+  // valid while members_version_ is the route's `version`: scanned per message (a handful
+  // of peers) instead of two map lookups and a URL comparison; a stale one is looked up
+  // again. Both maps' nodes never move.
+  struct Route {
+    std::uint64_t id;
+    std::uint64_t version;
+    const std::string* url;
+    PeerReach* reach;
+  };
+  std::vector<Route> routes_;
   // The Ready whose WAL save is waiting for its fsync (while saving_).
   std::optional<raft::Ready> pending_ready_;
   PeerReach& peer(std::uint64_t id, const std::string& url);

@@ -180,14 +180,24 @@ std::string Member::peer_url_of(std::uint64_t id) const {
 }
 
 void Member::send_raft(raft::Message&& m) {
-  const auto it = members_.find(m.to);
-  // etcd: "ignored message send request; unknown remote peer target"
-  if (it == members_.end() || it->second.peer_urls.empty()) return;
-  const std::string& url = it->second.peer_urls.front();
-  sim::Network::Link* link = &peer(m.to, url).link;
+  Route* r = nullptr;
+  for (Route& x : routes_) {
+    if (x.id == m.to) {
+      r = &x;
+      break;
+    }
+  }
+  if (r == nullptr || r->version != members_version_) {
+    const auto it = members_.find(m.to);
+    // etcd: "ignored message send request; unknown remote peer target"
+    if (it == members_.end() || it->second.peer_urls.empty()) return;
+    const std::string& url = it->second.peer_urls.front();
+    if (r == nullptr) r = &routes_.emplace_back();
+    *r = Route{m.to, members_version_, &url, &peer(m.to, url)};
+  }
   sim::Packet p{decltype(sim::Packet::body)(std::in_place_type<sim::RaftEnvelope>, cluster_id_, member_id_, std::move(m)),
                 host_.origin.endpoint};
-  host_.net->send(host_.origin, url, std::move(p), link);
+  host_.net->send(host_.origin, *r->url, std::move(p), &r->reach->link);
 }
 
 void Member::note_role_change() {
