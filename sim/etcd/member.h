@@ -126,11 +126,12 @@ class Member {
   Member& operator=(const Member&) = delete;
 
   void start();
-  // Graceful stop and crash look the same here: every Ready is persisted synchronously.
+  // A stop keeps what was written (the OS writes its page cache).
   void stop(const std::string& reason);
-  // The process dies (SIGKILL, or power loss with lose_unsynced): the WAL write whose
-  // fsync has not completed is kept (the OS still writes its page cache) or, with
-  // lose_unsynced, rolled back and recorded as `data_loss`.
+  // The process dies (SIGKILL, or power loss with lose_unsynced): what was written and
+  // not fsynced yet (the write whose fsync is in flight, and any commit-only hard state
+  // before it) is kept (the OS still writes its page cache) or, with lose_unsynced,
+  // rolled back and recorded as `data_loss`.
   void crash(bool lose_unsynced);
 
   Phase phase() const { return phase_; }
@@ -183,7 +184,9 @@ class Member {
 
   // Persistence (sim/etcd/member_persist.cc): a Ready's snapshot, hard state and entries
   // are written at once (the page cache) and become durable when their fsync completes
-  // (MemberFaults::fsync_latency later; at once when it is 0). One write is in flight at
+  // (MemberFaults::fsync_latency later; at once when it is 0). As etcd's WAL.Save, only a
+  // write with a snapshot, entries or a new term or vote is fsynced (raft.MustSync); a
+  // commit-only hard state becomes durable with the next fsync. One fsync is in flight at
   // a time: no new Ready is taken before the previous one is durable and advanced.
   struct Unsynced {
     bool snapshot_replaced = false;
@@ -198,9 +201,11 @@ class Member {
   };
   // Persists rd's hard state, snapshot and entries (the entries are moved into the data
   // dir: nothing after this reads rd.entries; Node::advance does not).
-  bool write_ready(raft::Ready& rd);
-  void sync_write();  // the in-flight write's fsync completed: record append/hard_state
-  void finish_ready(raft::Ready& rd, bool leader);
+  // *must_sync: whether etcd fsyncs this write (raft.MustSync, or a snapshot).
+  bool write_ready(raft::Ready& rd, bool* must_sync);
+  void sync_write();  // an fsync completed: what was written is durable (append/hard_state)
+  // synced: the write was fsynced (sync_write); false leaves it in the page cache.
+  void finish_ready(raft::Ready& rd, bool leader, bool synced);
   // Moves each message into its packet (the Ready's messages are spent).
   void send_messages(std::vector<raft::Message>& msgs);
   sim::Duration fsync_latency() const;

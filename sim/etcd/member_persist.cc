@@ -1,6 +1,7 @@
 // sim/etcd/member_persist.cc — the member's WAL writes: written at once into the page
 // cache, durable when their fsync completes (MemberFaults::fsync_latency; at once when
-// it is 0), and what a crash keeps or loses. Records `append` (each entry when
+// it is 0; a write that etcd does not fsync waits for the next one that does), and what
+// a crash keeps or loses. Records `append` (each entry when
 // durable), `hard_state` (a new durable hard state) and `data_loss` (docs/trace-format.md).
 #include <fmt/format.h>
 
@@ -13,10 +14,22 @@ using sim::TraceEvent;
 
 sim::Duration Member::fsync_latency() const { return host_.faults ? host_.faults->fsync_latency : sim::Duration{0}; }
 
-bool Member::write_ready(raft::Ready& rd) {
-  // Built in place (an Unsynced is ~200 bytes and there is one per Ready). No write is
-  // pending here: one is in flight at a time, and sync_write() ends it before the next.
-  Unsynced& u = unsynced_.emplace();
+bool Member::write_ready(raft::Ready& rd, bool* must_sync) {
+  // etcd's WAL.Save (wal/wal.go): nothing to write ("short cut, do not call sync") when
+  // the hard state is empty and there are no entries; otherwise it writes the records and
+  // fsyncs only if raft.MustSync: new entries, or a new term or vote. A commit-only hard
+  // state stays in the page cache until the next fsync. A snapshot is saved with an fsync
+  // (Storage.SaveSnap).
+  *must_sync = false;
+  if (!rd.snapshot && !rd.hard_state && rd.entries.empty()) return true;
+  *must_sync = rd.snapshot || !rd.entries.empty() ||
+               (rd.hard_state &&
+                (rd.hard_state->term != data_->hard_state.term || rd.hard_state->vote != data_->hard_state.vote));
+  // Built in place (an Unsynced is ~200 bytes). One write is in flight at a time: a write
+  // that fsyncs is made durable by sync_write() before the next Ready is taken, so what is
+  // still pending here can only be commit-only hard states; this write joins them (one
+  // fsync makes the whole file durable).
+  Unsynced& u = unsynced_ ? *unsynced_ : unsynced_.emplace();
   if (rd.snapshot) {
     // A leader's snapshot replaces the whole WAL (etcd saves the snap file first).
     u.snapshot_replaced = true;
@@ -26,8 +39,8 @@ bool Member::write_ready(raft::Ready& rd) {
     data_->log.clear();
   }
   if (rd.hard_state) {
+    if (!u.hs_changed) u.old_hs = data_->hard_state;  // the last durable one
     u.hs_changed = true;
-    u.old_hs = data_->hard_state;
     u.hs = *rd.hard_state;
     data_->hard_state = *rd.hard_state;
   }

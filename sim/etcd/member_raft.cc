@@ -110,9 +110,11 @@ void Member::process_ready() {
     //   - a follower or candidate saves first and sends only after Save returned (its
     //     MsgAppResp / MsgVoteResp promise durable state);
     //   - then r.Advance().
-    // Save returns when the WAL's fsync completed: MemberFaults::fsync_latency here.
+    // Save returns when the WAL's fsync completed (MemberFaults::fsync_latency here), or
+    // at once when it does not fsync (raft.MustSync false: no new entries, term or vote).
     if (leader) send_messages(rd.messages);
-    if (!write_ready(rd)) return;
+    bool must_sync = false;
+    if (!write_ready(rd, &must_sync)) return;
     // Apply (a leader's snapshot first).
     if (rd.snapshot) {
       apply_snapshot(*rd.snapshot);
@@ -125,8 +127,8 @@ void Member::process_ready() {
     }
     if (!batch_replies_.empty()) flush_batch_replies();
     const sim::Duration lat = fsync_latency();
-    if (lat.ns <= 0) {
-      finish_ready(rd, leader);
+    if (!must_sync || lat.ns <= 0) {
+      finish_ready(rd, leader, must_sync);
       continue;
     }
     saving_ = true;
@@ -137,15 +139,15 @@ void Member::process_ready() {
       saving_ = false;
       raft::Ready done = std::move(*pending_ready_);
       pending_ready_.reset();
-      finish_ready(done, leader);
+      finish_ready(done, leader, true);
       process_ready();
     });
     return;
   }
 }
 
-void Member::finish_ready(raft::Ready& rd, bool leader) {
-  sync_write();
+void Member::finish_ready(raft::Ready& rd, bool leader, bool synced) {
+  if (synced) sync_write();
   if (!leader) send_messages(rd.messages);
   node_->advance(rd);
   node_->recycle(std::move(rd));  // its vectors' storage serves the next Ready

@@ -133,7 +133,10 @@ void Member::maybe_snapshot() {
                     sim::hex_id(member_id_), snapi, snapshot_index_, snapshot_count()));
   }
   node_->create_snapshot(snapi, encode_state());
-  // SaveSnap + Release: the data dir holds the snapshot and the WAL after it.
+  // SaveSnap + Release: the data dir holds the snapshot and the WAL after it. SaveSnap
+  // ends with the WAL's fsync (WAL.SaveSnapshot), so what was written before it (a
+  // commit-only hard state) is durable too.
+  sync_write();
   const raft::Snapshot& snap = *node_->snapshot();
   const std::uint64_t drop = std::min<std::uint64_t>(snap.index - data_->snapshot.index, data_->log.size());
   data_->log.erase(data_->log.begin(), data_->log.begin() + static_cast<std::ptrdiff_t>(drop));

@@ -390,6 +390,40 @@ TEST(NemesisPersistence, LoseUnsyncedTruncatesOnlyTheWriteInFlight) {
     for (const auto& e : run(crash_loop(false), seed).events) EXPECT_NE(e.kind, Ev::DataLoss);
 }
 
+// etcd's WAL.Save fsyncs only when raft.MustSync: new entries, or a new term or vote. A
+// Ready that only moves the commit index (a follower's heartbeat, a leader's commit) is
+// written to the page cache and becomes durable with the next fsync; its sender does not
+// wait for the disk. In the trace: a `hard_state` (recorded when durable) whose term and
+// vote are unchanged always shares its instant with an `append` of the same member.
+TEST(NemesisPersistence, AWriteIsFsyncedOnlyWhenEtcdWould) {
+  auto s = load("scenarios/lab/small.json");
+  s.nemesis.reset();
+  s.faults.clear();
+  s.has_schedule = true;
+  s.fsync_latency_ns = 20'000'000;  // long enough that a needless fsync would show
+  const RunOut r = run(s, 3);
+  std::map<std::string, sim::TraceEvent> last_hs;                // member -> previous hard_state
+  std::set<std::pair<std::string, std::int64_t>> append_at;      // (member, time) of each append
+  for (const auto& e : r.events)
+    if (e.kind == Ev::Append) append_at.emplace(e.who, e.at.ns);
+  int commit_only = 0, folded = 0;
+  for (const auto& e : r.events) {
+    if (e.kind != Ev::HardState) continue;
+    auto it = last_hs.find(e.who);
+    if (it != last_hs.end() && it->second.term == e.term && it->second.peer == e.peer) {
+      ++commit_only;
+      EXPECT_TRUE(append_at.count({e.who, e.at.ns}))
+          << e.who << " fsynced a commit-only hard state (commit " << e.index << ") at " << e.at.ns << " ns";
+      if (e.index > it->second.index) ++folded;
+    }
+    last_hs[e.who] = e;
+  }
+  EXPECT_GT(commit_only, 0);
+  EXPECT_GT(folded, 0);  // commit advances did reach the disk, with the next entries' fsync
+  const auto rep = check::check_trace(r.events);
+  EXPECT_TRUE(rep.ok()) << rep.describe();
+}
+
 TEST(NemesisPersistence, AppendHardStateAndVoteEventsAreRecorded) {
   auto s = bare_small();
   s.duration_ns = 5'000'000'000;
