@@ -51,10 +51,12 @@ PB_REF_SEEDS ?= 60
 PB_DETECT_SEEDS ?= 1000
 PB_LV_SEEDS ?= 2000
 PB_FIG8_SEEDS ?= 2000
+PB_STALE_SEEDS ?= 1000
 planted-bugs: build
 	@./scripts/planted_bugs.sh $(BUILD)/tools/raftlab results/PLANTED_BUGS.md \
 	  scenarios/lab/reference.json:$(PB_REF_SEEDS) tests/lab/data/detect.json:$(PB_DETECT_SEEDS) \
-	  tests/lab/data/detect-large-values.json:$(PB_LV_SEEDS) tests/lab/data/detect-fig8.json:$(PB_FIG8_SEEDS)
+	  tests/lab/data/detect-large-values.json:$(PB_LV_SEEDS) tests/lab/data/detect-fig8.json:$(PB_FIG8_SEEDS) \
+	  tests/lab/data/detect-stale-read.json:$(PB_STALE_SEEDS)
 
 # A long sweep of the correct code (100,000 seeds of the reference scenario), sharded with
 # GNU parallel and merged; failures under fuzz-sweep/failures/. LONG_SEEDS to change.
