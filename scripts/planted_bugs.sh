@@ -107,8 +107,8 @@ L.append("`commit-old-term` (Figure 8) needs three things at once: (1) a leader 
          "`tests/check/planted_bugs_test.cc` and `tests/raft/msg_size_test.cc` also build the Figure 8 situation by "
          "hand.\n")
 L.append("The detection test in `make test` (`tests/lab/planted_bugs_test.cc`) asserts each bug is found "
-         "within its stated budget (commit-old-term on `tests/lab/data/detect-fig8.json`, the others on "
-         "`tests/lab/data/detect.json`), that the correct code passes the largest budget of each scenario, "
+         "within its stated budget (commit-old-term on `tests/lab/data/detect-fig8.json`, read-without-leadership "
+         "on `tests/lab/data/detect-stale-read.json`, the others on `tests/lab/data/detect.json`), that the correct code passes the largest budget of each scenario, "
          "and that the correct code passes 300 seeds of `tests/lab/data/detect-large-values.json`.")
 with open(out, "w") as f: f.write("\n".join(L) + "\n")
 print(f"wrote {out}", file=sys.stderr)
