@@ -102,6 +102,8 @@ class Network {
   void close_endpoint(EndpointId ep);
   // Requesters the network keeps reply-ordering state for (tests: closed ones are gone).
   std::size_t reply_state_count() const;
+  // Endpoints the network holds an entry for (registered, or unregistered and kept).
+  std::size_t endpoint_count() const { return endpoints_.size(); }
   // Sends `p` back to endpoint `to` over the same path rules (host up, no partition).
   void reply(const Origin& from, EndpointId to, Packet p);
 

@@ -89,7 +89,8 @@ void Member::stop(const std::string& reason) {
   ++generation_;
   phase_ = Phase::Stopped;
   host_.net->unlisten_all(host_.origin.endpoint);
-  host_.net->unregister_endpoint(host_.origin.endpoint);
+  // A start takes a new endpoint (World::start_context), so this one's reply state goes.
+  host_.net->close_endpoint(host_.origin.endpoint);
   waiters_.clear();  // clients see their connection drop and time out
   early_clients_.clear();
   queries_.clear();

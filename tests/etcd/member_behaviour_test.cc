@@ -55,6 +55,24 @@ std::vector<sim::TraceEvent> of_kind(const sim::Trace& t, Ev k) {
   return out;
 }
 
+// Every start of a member takes a new reply endpoint; its stop closes the old one, so a
+// member that restarts over and over does not grow the network's endpoint table.
+TEST(MemberBehaviour, RestartsDoNotAccumulateEndpoints) {
+  auto endpoints_after = [](int restarts) {
+    std::string timeline = R"({"at": "0s", "start": ["n1", "n2", "n3"]})";
+    for (int i = 0; i < restarts; ++i) timeline += fmt::format(R"(, {{"at": "{}s", "restart": ["n1"]}})", 3 + 2 * i);
+    const Ran r = run_text(fmt::format(R"({{"name": "t", "description": "restarts", {}, "members": [{}, {}, {}], "timeline": [{}], "duration": "{}s"}})",
+                                       three_hosts(), bare("n1", "10.0.0.1", 2379, 2380, kCluster3, "new"),
+                                       bare("n2", "10.0.0.2", 2379, 2380, kCluster3, "new"),
+                                       bare("n3", "10.0.0.3", 2379, 2380, kCluster3, "new"), timeline, 4 + 2 * restarts));
+    EXPECT_TRUE(r.d);
+    return r.d ? r.d->world().net().endpoint_count() : std::size_t{0};
+  };
+  const std::size_t once = endpoints_after(1);
+  EXPECT_GT(once, 0u);
+  EXPECT_EQ(endpoints_after(6), once);
+}
+
 // etcd derives member IDs from peer URLs + token and the cluster ID from the member IDs
 // (membership.NewMember / genID): the IDs raftlab prints are the IDs etcd prints.
 TEST(MemberBehaviour, StaticBootstrapPrintsEtcdsIds) {
