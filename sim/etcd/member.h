@@ -192,7 +192,7 @@ class Member {
     bool snapshot_replaced = false;
     raft::Snapshot old_snapshot;
     // snapshot_replaced: the whole WAL before (a vector: an empty deque allocates, and an
-    // Unsynced is made for every Ready).
+    // Unsynced is made for every Ready that writes).
     std::vector<raft::StoredEntry> old_log;
     bool hs_changed = false;
     raft::HardState old_hs, hs;
