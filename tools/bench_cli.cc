@@ -20,7 +20,8 @@ void add_bench_verbs(CLI::App& app, VerbSet& v) {
       ->check(CLI::Range(1, 251));
   b->add_option("--entries", o->entries, "W2/W3: entries to replicate (default 100000; W4: 10000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
-  b->add_option("--first-seed", o->first_seed, "First seed of the sweep (W1/W4) or the run's seed (W2/W3)");
+  b->add_option("--first-seed", o->first_seed, "First seed of the sweep (W1/W4) or the run's seed (W2/W3)")
+      ->check(kWholeNumber);
   b->add_option("--trace-level", o->trace_level, "Trace while measuring: off (default) or default")
       ->check(CLI::IsMember({"off", "default"}));
   b->add_option("--snapshot-count", o->snapshot_count,

@@ -359,7 +359,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
 
     auto* run = app.add_subcommand("run", "Run a scenario: timeline, final clusters, expectations (exit 0 all hold, 1 one fails, 2 bad input)");
     run->add_option("scenario", file, "Scenario file (JSON with comments)")->required();
-    auto* seed_opt = run->add_option("--seed", seed, "Root seed (default: the scenario's)");
+    auto* seed_opt = run->add_option("--seed", seed, "Root seed (default: the scenario's)")->check(kWholeNumber);
     run->add_flag("--json", json, "Print one JSON object instead of the summary");
     run->add_option("--trace", trace_file, "Write the full typed trace as JSON Lines to FILE");
     run->add_option("--trace-level", level, "Trace detail: off, default, full (every message)")
@@ -369,7 +369,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     status->add_option("scenario", file, "Scenario file")->required();
     status->add_option("--at", at, "Virtual time, e.g. 30s or 1500ms")->required();
     status->add_option("-w,--write-out", format, "table or json")->check(CLI::IsMember({"table", "json"}));
-    auto* status_seed = status->add_option("--seed", seed, "Root seed (default: the scenario's)");
+    auto* status_seed = status->add_option("--seed", seed, "Root seed (default: the scenario's)")->check(kWholeNumber);
 
     std::string broken, fixed;
     auto* compare = app.add_subcommand("compare", "Run a broken and a fixed scenario and explain the difference side by side");

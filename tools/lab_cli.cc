@@ -496,10 +496,11 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto a = std::make_shared<FuzzArgs>();
     auto* f = app.add_subcommand("fuzz", "Run many seeds of a scenario (nemesis faults), judge each trace with every checker");
     f->add_option("scenario", a->scenario, "Scenario file (with a nemesis budget, or explicit faults)");
-    f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{}; required)", lab::kMaxSeeds));
+    f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{}; required)", lab::kMaxSeeds))
+        ->check(kWholeNumber);
     f->add_flag("--list-bugs", a->list_bugs, "List the planted bugs (names for --plant-bug) and exit");
-    f->add_option("--first-seed", a->first_seed, "First seed (default 1): seeds S..S+N-1");
-    f->add_option("--jobs,-j", a->jobs, "Worker processes (default: all cores)");
+    f->add_option("--first-seed", a->first_seed, "First seed (default 1): seeds S..S+N-1")->check(kWholeNumber);
+    f->add_option("--jobs,-j", a->jobs, "Worker processes (default: all cores)")->check(kWholeNumber);
     f->add_option("--shard", a->shard, "K/M: run only the seeds with seed % M == K-1 (for sweeps over many machines)");
     f->add_option("--out", a->out, "Directory for failure files (default fuzz-out)");
     f->add_flag("--json", a->json, "JSON Lines: one object per seed, in seed order, then a summary object");
@@ -532,7 +533,8 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto* r = app.add_subcommand("replay", "Re-run a failure (or any scenario) exactly: trace hash and checker verdicts");
     r->add_option("file", a->file, "Failure file (or scenario)")->required();
     r->add_option("--expect-hash", a->expect_hash, "Exit 1 unless the trace's SHA-256 is this, or its trace_fp when 16 hex digits (default: the file's header)");
-    auto* seed = r->add_option("--seed", a->seed, "Seed (default: the file's header, else the scenario's)");
+    auto* seed = r->add_option("--seed", a->seed, "Seed (default: the file's header, else the scenario's)")
+                      ->check(kWholeNumber);
     (void)seed;
     auto* bug = r->add_option("--plant-bug", a->bugs, "Planted bug(s) (default: the file's header)");
     r->add_flag("--without-bugs", a->without_bugs, "Run the correct code on the same schedule (ignore the header's planted bugs)");
@@ -548,7 +550,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto* o = app.add_subcommand("orders", "Every start order of the members × start-gap classes: a table of outcomes");
     o->add_option("scenario", a->file, "Scenario file (its members' first `start` entries are rewritten)")->required();
     o->add_flag("--json", a->json, "Print one JSON object (groups and every run)");
-    o->add_option("--jobs,-j", a->jobs, "Worker threads (default: all cores)");
+    o->add_option("--jobs,-j", a->jobs, "Worker threads (default: all cores)")->check(kWholeNumber);
     o->add_option("--election-timeout", a->election_timeout, "E for the gap classes (default 1s, etcd's default)");
     o->add_option("--gaps", a->gaps, "Only these classes: together, within, beyond, missing")
         ->check(CLI::IsMember({"together", "within", "beyond", "missing"}));

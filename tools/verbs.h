@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <ostream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,15 @@ struct VerbSet {
   std::vector<std::pair<CLI::App*, VerbRun>> verbs;
   void add(CLI::App* sub, VerbRun run) { verbs.emplace_back(sub, std::move(run)); }
 };
+
+// A check for unsigned options (seeds, counts): CLI11 would otherwise read "-1" into a
+// std::uint64_t as 2^64-1 and run with it. Only decimal digits pass.
+inline const CLI::Validator kWholeNumber(
+    [](std::string& s) -> std::string {
+      if (!s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos) return {};
+      return "expected a whole number >= 0 (digits only), got \"" + s + "\"";
+    },
+    "N");
 
 // tools/lab_cli.cc: fuzz, shrink, replay, orders, merge (the fault-injection lab).
 void add_lab_verbs(CLI::App& app, VerbSet& v);

@@ -99,6 +99,31 @@ TEST_F(CliBadInput, TheBaseScenariosAreValid) {
   EXPECT_EQ(docker.rc, tools::kExitOk) << docker.err << docker.out;
 }
 
+// A negative or non-numeric seed or count is refused (CLI11 alone would read "-1" into a
+// std::uint64_t as 2^64-1 and run with it), naming the option and the value.
+TEST_F(CliBadInput, NegativeSeedsAndCountsAreRefused) {
+  const std::string f = write("flags", kFlagsBase);
+  const std::vector<std::vector<std::string>> cases = {
+      {"run", f, "--seed", "-1"},
+      {"run", f, "--seed", "3x"},
+      {"status", f, "--at", "1s", "--seed", "-1"},
+      {"replay", f, "--seed", "-1"},
+      {"fuzz", f, "--seeds", "-3"},
+      {"fuzz", f, "--seeds", "2", "--first-seed", "-1"},
+      {"fuzz", f, "--seeds", "2", "--jobs", "-2"},
+      {"orders", f, "--jobs", "-1"},
+      {"bench", "W2", "--first-seed", "-1"},
+  };
+  for (const auto& args : cases) {
+    const CliRun r = cli(args);
+    const std::string& value = args.back();
+    EXPECT_EQ(r.rc, tools::kExitBadInput) << ::testing::PrintToString(args) << r.out << r.err;
+    EXPECT_NE(r.err.find(args[args.size() - 2] + ": expected a whole number >= 0"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("got \"" + value + "\""), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(cli({"run", f, "--seed", "18446744073709551615"}).rc, tools::kExitOk);  // the largest seed is fine
+}
+
 TEST_F(CliBadInput, UnknownKeySuggestsTheKeyMeant) {
   const std::string f = write("unknown_key", kFlagsBase, R"("host": "A", "flags")", R"("hots": "A", "flags")");
   expect_bad_input(cli({"run", f}), f, {"$.members[0].hots", "unknown key \"hots\"", "did you mean \"host\"?"});
