@@ -86,7 +86,7 @@ GO1=(env GOMAXPROCS=1)  # the one-core figure for etcd raft
 # ---- 3. the workloads, REPS times, engines interleaved ----
 for ((r = 1; r <= REPS; r++)); do
   log "repetition $r/$REPS: W1"
-  run "W1__raftlab-off__$r" "$RAFTLAB" bench W1 --seeds "$W1_SEEDS" --json
+  run "W1__raftlab-off__$r" "$RAFTLAB" bench W1 --seeds "$W1_SEEDS" --split --json
   run "W1__raftlab-default__$r" "$RAFTLAB" bench W1 --seeds "$W1_SEEDS" --trace-level default --json
   run "W1__canonical__$r" "$WORK/bin/canonical_raft" W1 --seeds "$W1_SEEDS"
   run "W1__etcdraft__$r" "${GO1[@]}" "$WORK/bin/etcdraft" W1 -seeds "$W1_SEEDS_SLOW"

@@ -144,6 +144,43 @@ def summary(runs, wl, eng):
     return s
 
 
+def w1_split(runs, S):
+    """The W1 phase split (`bench W1 --split`'s bootstrap pass): the bootstrap and teardown of the
+    etcd processes against the election after it, with the election alone set against the
+    peers' whole runs (paired by repetition, median over repetitions)."""
+    reps = {rep: j.get("bootstrap_pass") or {} for rep, j in runs.get(("W1", "raftlab-off"), [])
+            if not j.get("_failed")}
+    reps = {rep: b for rep, b in reps.items() if b.get("election_runs_per_cpu_s")}
+    if not reps:
+        return []
+    share = med([b.get("share_of_run") for b in reps.values()])
+    boot_us = med([b.get("cpu_us_per_run") for b in reps.values()])
+    elect_us = med([b.get("election_cpu_us_per_run") for b in reps.values()])
+    boot_ev = med([b.get("events_per_run") for b in reps.values()])
+    full = S.get(("W1", "raftlab-off")) or {}
+    full_ev = full.get("events_per_item")
+    seeds = med([b.get("seeds") for b in reps.values()])
+
+    def vs(eng, label, target):
+        peer = paired_rates(runs, "W1", eng)
+        rs = [b["election_runs_per_cpu_s"] / peer[r] for r, b in reps.items() if peer.get(r)]
+        if not rs:
+            return None
+        r = statistics.median(rs)
+        return f"{r:.2f}× {label} (goal {target}×: {'would be met' if r >= target else 'not met either'})"
+
+    against = [x for x in (vs("canonical", "canonical raft", 2), vs("etcdraft", "etcd raft", 10)) if x]
+    line = (f"- **W1, measured split** (`bench W1 --split`, a second pass over {int(seeds or 0):,} seeds: each fresh World "
+            "runs only until every member has applied its bootstrap ConfChanges, then is destroyed): etcd's process "
+            f"start and the teardown take **{share * 100:.0f}%** of a run's CPU ({boot_us:.1f} µs, "
+            f"{boot_ev:.1f} of its {full_ev:.1f} events); the election after it takes {elect_us:.1f} µs. "
+            if None not in (share, boot_us, elect_us, boot_ev, full_ev) else "- **W1, measured split**: ")
+    if against:
+        line += ("The election alone (a difference of two passes), set against the peers' whole runs, which start "
+                 "from a raft node: " + "; ".join(against) + " (paired medians).")
+    return [line]
+
+
 def machine():
     model = sh("lscpu | sed -n 's/^Model name: *//p' | head -1") or platform.processor() or "?"
     mhz = sh("lscpu | sed -n 's/^CPU MHz: *//p' | head -1")
@@ -451,6 +488,7 @@ def main():
              "The library peers start from a raft node. Events per run are alike "
              f"(raftlab {epi('W1', 'raftlab-off')}, canonical {epi('W1', 'canonical')}, etcd raft {epi('W1', 'etcdraft')}); "
              "the cost per event is not.")
+    L += w1_split(runs, S)
     L.append(f"- **W2/W3**: each entry is an etcd client request (W2: a request and a reply packet, a 5 s client "
              f"deadline timer; both: the encoded request, the KV apply on every member, its own reply), so raftlab "
              f"fires {epi('W2', 'raftlab-off')} events per entry in W2 and {epi('W3', 'raftlab-off')} in W3 (one "

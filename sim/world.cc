@@ -631,6 +631,13 @@ std::size_t World::leader_count() const {
   return n;
 }
 
+std::size_t World::applied_count(std::uint64_t index) const {
+  std::size_t n = 0;
+  for (const auto& k : containers_)
+    if (k.member && k.member->serving() && k.member->applied() >= index) ++n;
+  return n;
+}
+
 std::vector<MemberView> World::members() const {
   std::vector<MemberView> out;
   for (const auto& k : containers_) {

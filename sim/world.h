@@ -188,6 +188,10 @@ class World {
   std::vector<MemberView> members() const;
   // Cheap (no allocation): how many running members currently believe they lead.
   std::size_t leader_count() const;
+  // Cheap (no allocation): how many members are running raft and have applied at least
+  // `index` (a fresh cluster of n members has bootstrapped once each applied index n:
+  // its n ConfChange entries). The W1 benchmark's phase split uses it.
+  std::size_t applied_count(std::uint64_t index) const;
   std::vector<ClusterView> clusters() const;
   // Resolves a member name to its first advertised client URL; URLs pass through.
   std::string endpoint_url(const std::string& name_or_url) const;

@@ -32,6 +32,9 @@ void add_bench_verbs(CLI::App& app, VerbSet& v) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   b->add_option("--lab-scenario", o->lab_scenario, "W5: the fault lab's reference scenario");
   b->add_option("--jobs", o->jobs, "W5: worker processes/threads for `raftlab fuzz`")->check(CLI::Range(1, 64));
+  b->add_flag("--split", o->split,
+              "W1: also time each seed's bootstrap alone (a second pass, up to 20000 seeds) and report the run's "
+              "cost split into etcd's bootstrap and the election");
   b->add_flag("--json", o->json, "Print one JSON object");
   v.add(b, [o](std::ostream& out, std::ostream& err) { return run_bench(*o, out, err); });
 }

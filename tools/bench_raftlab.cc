@@ -254,6 +254,62 @@ W1Result run_w1(int voters, std::uint64_t seeds, std::uint64_t first_seed, Trace
   return r;
 }
 
+// W1's run split in two (`bench W1 --split`). A second pass, after the timed one (the
+// goal's figure carries no extra clock reads), builds a fresh World for each seed, runs it only until every member
+// has applied its bootstrap ConfChanges, and destroys it: etcd's process start (listeners,
+// the peers' /members answers, the bootstrap decision, the raft node's bootstrap and its
+// first Ready saved and applied) and the teardown. What a full run costs beyond that is
+// the election: ticks, votes and the Readies they cause.
+struct W1Bootstrap {
+  std::uint64_t seeds = 0, events = 0, incomplete = 0;
+  double cpu = 0;
+};
+
+constexpr std::uint64_t kBootstrapPassMaxSeeds = 20000;
+
+// Not inlined: `valgrind --tool=callgrind --toggle-collect='*run_w1_bootstrap*'` profiles the
+// bootstrap pass alone.
+[[gnu::noinline]] W1Bootstrap run_w1_bootstrap(int voters, std::uint64_t seeds, std::uint64_t first_seed, TraceLevel level) {
+  const std::vector<ContainerSpec> specs = make_specs(voters);
+  const auto hosts = make_hosts(specs.size());
+  const auto n = static_cast<std::uint64_t>(specs.size());
+  W1Bootstrap b;
+  Timer t;
+  for (std::uint64_t i = 0; i < seeds; ++i) {
+    auto w = make_world(specs, hosts, first_seed + i, level);
+    bool done = w->applied_count(n) == n;
+    while (!done && w->now() < kLeaderLimit) {
+      const bool drained = w->loop().run_until(kLeaderLimit, 1);
+      done = w->applied_count(n) == n;
+      if (drained) break;
+    }
+    ++b.seeds;
+    b.events += w->loop().events_fired();
+    if (!done) ++b.incomplete;
+  }
+  b.cpu = t.cpu();
+  return b;
+}
+
+json w1_bootstrap_json(const W1Bootstrap& b, const W1Result& full) {
+  json j;
+  j["seeds"] = b.seeds;
+  j["cpu_s"] = b.cpu;
+  j["events"] = b.events;
+  j["incomplete"] = b.incomplete;  // worlds that never got there (none expected)
+  if (b.seeds == 0 || full.seeds == 0) return j;
+  const double boot = b.cpu / static_cast<double>(b.seeds);
+  const double run = full.cpu / static_cast<double>(full.seeds);
+  j["cpu_us_per_run"] = boot * 1e6;
+  j["events_per_run"] = static_cast<double>(b.events) / static_cast<double>(b.seeds);
+  j["share_of_run"] = run > 0 ? boot / run : 0.0;
+  // The election alone: a full run's CPU time less the bootstrap's, per run (a difference
+  // of two passes: noisy when the machine is).
+  j["election_cpu_us_per_run"] = (run - boot) * 1e6;
+  j["election_runs_per_cpu_s"] = run > boot ? 1.0 / (run - boot) : 0.0;
+  return j;
+}
+
 json w1_json(const W1Result& r) {
   json j;
   j["seeds"] = r.seeds;
@@ -550,6 +606,10 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     err << "raftlab bench: --seeds and --entries are at most 100000000\n";
     return kExitBadInput;
   }
+  if (o.split && o.workload != "W1") {
+    err << "raftlab bench: --split applies to W1 only (got " << o.workload << ")\n";
+    return kExitBadInput;
+  }
   const int voters = o.voters ? o.voters : 5;
   json j;
   j["workload"] = o.workload;
@@ -562,6 +622,12 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     j["voters"] = voters;
     j.update(w1_json(r));
     ok = r.no_leader == 0 && r.exactly_one_leader == r.seeds;
+    if (o.split) {
+      const W1Bootstrap b =
+          run_w1_bootstrap(voters, std::min(r.seeds, kBootstrapPassMaxSeeds), o.first_seed, *level);
+      j["bootstrap_pass"] = w1_bootstrap_json(b, r);
+      ok = ok && b.incomplete == 0;
+    }
   } else if (o.workload == "W2" || o.workload == "W3") {
     const bool batched = o.workload == "W3";
     const std::uint64_t entries = o.entries ? o.entries : kDefaultEntries;

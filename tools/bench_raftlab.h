@@ -34,6 +34,9 @@ struct BenchOptions {
   std::uint64_t snapshot_catchup = 0;
   std::uint64_t first_seed = 1;
   bool json = false;
+  // W1: also time a second pass that stops each run once the cluster has bootstrapped
+  // (JSON `bootstrap_pass`): the run's cost split into etcd's bootstrap and the election.
+  bool split = false;
   std::string lab_scenario = "scenarios/lab/reference.json";  // W5
   int jobs = 1;                  // W5
 };

@@ -68,6 +68,29 @@ TEST(BenchCli, W1EverySeedElectsExactlyOneLeader) {
   EXPECT_LT(d["max"].get<double>(), 10000.0);
 }
 
+TEST(BenchCli, W1SplitsItsRunIntoTheBootstrapAndTheElection) {
+  const Out o = bench({"W1", "--seeds", "30", "--split", "--json"});
+  ASSERT_EQ(o.rc, 0) << o.err;
+  ASSERT_TRUE(o.j.contains("bootstrap_pass")) << o.j.dump();
+  EXPECT_FALSE(bench({"W1", "--seeds", "30", "--json"}).j.contains("bootstrap_pass"));  // opt-in
+  const json& b = o.j["bootstrap_pass"];
+  EXPECT_EQ(b["seeds"], 30);
+  EXPECT_EQ(b["incomplete"], 0);
+  // The bootstrap pass stops once every member has applied its five bootstrap
+  // ConfChanges: after the /members queries and replies, the five starts and their first
+  // fsyncs, and well before the first election (whose ticks alone are ~50 events).
+  const double boot_events = b["events_per_run"].get<double>();
+  const double run_events = o.j["events"].get<double>() / 30.0;
+  EXPECT_GE(boot_events, 10.0);
+  EXPECT_LT(boot_events, run_events / 2);
+  EXPECT_GT(b["cpu_us_per_run"].get<double>(), 0.0);
+  EXPECT_GT(b["share_of_run"].get<double>(), 0.0);
+  // Determinism: the same seeds give the same bootstrap events on every run.
+  const Out again = bench({"W1", "--seeds", "30", "--split", "--json"});
+  ASSERT_EQ(again.rc, 0) << again.err;
+  EXPECT_EQ(again.j["bootstrap_pass"]["events"], b["events"]);
+}
+
 TEST(BenchCli, W1IsDeterministicInWhatItSimulates) {
   const Out a = bench({"W1", "--seeds", "20", "--json"});
   const Out b = bench({"W1", "--seeds", "20", "--json", "--trace-level", "default"});
@@ -152,6 +175,7 @@ TEST(BenchCli, BadInputIsExitTwo) {
   EXPECT_EQ(bench({"W1", "--seeds", "lots"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W2", "--snapshot-count", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W1", "--seeds", "0"}).rc, kExitBadInput);
+  EXPECT_EQ(bench({"W2", "--split"}).rc, kExitBadInput);  // W1 only
   EXPECT_EQ(bench({"W2", "--entries", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W5", "--lab-scenario", "/nonexistent/reference.json"}).rc, kExitBadInput);
 }
