@@ -26,6 +26,9 @@ int World::add_container(ContainerSpec spec) {
   c.spec = std::move(spec);
   c.faults = std::make_unique<etcd::MemberFaults>();
   c.faults->fsync_latency = opts_.fsync_latency;
+  // Deployments have a handful of containers: start with room for 8, not 1, 2, 4 (each
+  // growth moves every spec's strings).
+  if (containers_.empty()) containers_.reserve(8);
   containers_.push_back(std::move(c));
   return static_cast<int>(containers_.size() - 1);
 }

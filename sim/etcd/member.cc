@@ -99,9 +99,9 @@ void Member::stop(const std::string& reason) {
 void Member::bind_listeners() {
   auto bind_all = [&](const std::vector<std::string>& urls, bool peer) {
     for (const auto& url : urls) {
-      std::string h;
+      std::string_view h;  // a view into the configuration's URL
       int port = 0;
-      if (!sim::split_url(url, &h, &port)) {
+      if (!sim::split_url(std::string_view(url), &h, &port)) {
         fatal(std::string(wording::kFailedToStartEtcd), fmt::format("invalid listen URL {}", url));
         return;
       }
@@ -136,7 +136,7 @@ void Member::bind_listeners() {
   bind_all(cfg_->listen_client_urls, false);
 }
 
-void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
+void Member::query_peers(const std::vector<const std::string*>& urls, sim::Duration timeout,
                          std::function<void(const sim::MembersReply*)> done) {
   // getClusterFromRemotePeers: ask each URL; the first member that answers wins. A URL
   // that refuses the connection fails at once; one that never answers costs the timeout.
@@ -148,7 +148,8 @@ void Member::query_peers(std::vector<std::string> urls, sim::Duration timeout,
   auto st = std::make_shared<State>();
   st->done = std::move(done);
   const std::uint64_t gen = generation_;
-  for (const auto& url : urls) {
+  for (const std::string* u : urls) {
+    const std::string& url = *u;
     if (!host_.net->reachable(host_.origin, url)) continue;
     const std::uint64_t q = next_query_++;
     ++st->outstanding;

@@ -158,7 +158,7 @@ class Member {
   // Bootstrap (sim/etcd/member_bootstrap.cc).
   void bind_listeners();
   void begin_bootstrap();
-  void query_peers(std::vector<std::string> urls, sim::Duration timeout,
+  void query_peers(const std::vector<const std::string*>& urls, sim::Duration timeout,
                    std::function<void(const sim::MembersReply*)> done);  // null: no answer
   void decide(const sim::MembersReply* remote);  // null: no peer answered (or none asked)
   // `contexts`: encode_member of `initial` in ascending ID (new cluster only), or null to encode them here.

@@ -38,16 +38,16 @@ void Member::begin_bootstrap() {
     decide(nullptr);
     return;
   }
-  std::vector<std::string> remote_urls;
+  std::vector<const std::string*> remote_urls;  // into the configuration, which outlives the call
   remote_urls.reserve(cfg_->initial_cluster.size());
   for (const auto& [name, url] : cfg_->initial_cluster)
-    if (name != cfg_->name) remote_urls.push_back(url);
+    if (name != cfg_->name) remote_urls.push_back(&url);
   if (remote_urls.empty()) {
     decide(nullptr);
     return;
   }
   const sim::Duration timeout = cfg_->state_new ? sim::seconds(1) : sim::seconds(10);
-  query_peers(std::move(remote_urls), timeout, [this](const sim::MembersReply* r) { decide(r); });
+  query_peers(remote_urls, timeout, [this](const sim::MembersReply* r) { decide(r); });
 }
 
 void Member::decide(const sim::MembersReply* remote) {
