@@ -607,7 +607,8 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   if (o.split && o.workload != "W1") {
-    err << "raftlab bench: --split applies to W1 only (got " << o.workload << ")\n";
+    err << "raftlab bench: --split applies to W1 only (got " << o.workload
+        << "): drop --split, or run `raftlab bench W1 --split`\n";
     return kExitBadInput;
   }
   const int voters = o.voters ? o.voters : 5;

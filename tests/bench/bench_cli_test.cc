@@ -175,7 +175,9 @@ TEST(BenchCli, BadInputIsExitTwo) {
   EXPECT_EQ(bench({"W1", "--seeds", "lots"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W2", "--snapshot-count", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W1", "--seeds", "0"}).rc, kExitBadInput);
-  EXPECT_EQ(bench({"W2", "--split"}).rc, kExitBadInput);  // W1 only
+  const Out split = bench({"W2", "--split"});  // W1 only: names the option and the fix
+  EXPECT_EQ(split.rc, kExitBadInput);
+  EXPECT_NE(split.err.find("--split applies to W1 only (got W2): drop --split"), std::string::npos) << split.err;
   EXPECT_EQ(bench({"W2", "--entries", "0"}).rc, kExitBadInput);
   EXPECT_EQ(bench({"W5", "--lab-scenario", "/nonexistent/reference.json"}).rc, kExitBadInput);
 }
