@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench bench-peers report fidelity planted-bugs fuzz-long clean
+.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long clean
 
 all: build
 
@@ -34,6 +34,12 @@ bench: build
 # installs the peers' Debian packages if missing, ~6 min once installed (5 repetitions); writes results/BENCHMARKS.md.
 bench-peers:
 	@./scripts/bench_peers.sh $(BUILD)
+
+# The fastest raftlab binary, for long seed sweeps: GCC profile-guided optimisation, trained
+# on the shipped scenarios and the bench workloads, checked against the golden trace hashes
+# (scripts/pgo_build.sh; ~5 min on 2 cores). Result: build-pgo/tools/raftlab.
+pgo: deps
+	@./scripts/pgo_build.sh build-pgo
 
 # results/SCENARIOS.md: every shipped scenario's verdict and trace hash.
 report: build

@@ -7,15 +7,20 @@
 #
 # Steps: install the missing Debian packages (libraft-dev, golang-go,
 # golang-etcd-server-dev, etcd-server, valgrind, python3, util-linux; apt-get, with sudo
-# when not root); build raftlab (Release) and the peer harnesses of bench/peers/ into
+# when not root); build raftlab (Release, and its profile-guided build in BUILD_DIR-pgo with
+# scripts/pgo_build.sh) and the peer harnesses of bench/peers/ into
 # BUILD_DIR/bench-peers/; run every workload REPS times, the engines interleaved within
 # each repetition (the report's goals pair repetition r of raftlab with repetition r of
 # each peer, run back to back, and take the median of those ratios), pinned to
 # one core with taskset when available; profile raftlab with callgrind; write the
 # report (scripts/bench_report.py keeps its "## Optimisation history" section).
 #
+# raftlab's figures are the PGO build's; the plain Release build is measured alongside in
+# W1 and W2 (engine raftlab-plain).
+#
 # Environment: REPS (default 5), BENCH_CORE (default 1), QUICK=1 (tiny sizes, to check
 # the pipeline in a minute; the report says so), NO_PROFILE=1, NO_REAL_ETCD=1,
+# NO_PGO=1 (measure the plain build only),
 # BENCH_OUT (default results/BENCHMARKS.md). Nothing here passes or fails on time.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,7 +62,16 @@ log "building raftlab (Release) in $BUILD"
 ./scripts/deps.sh >/dev/null 2>&1 || true
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" --target raftlab -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-RAFTLAB="$ROOT/$BUILD/tools/raftlab"
+RAFTLAB_PLAIN="$ROOT/$BUILD/tools/raftlab"
+RAFTLAB=$RAFTLAB_PLAIN
+BUILD_KIND=plain
+if [[ ${NO_PGO:-0} != 1 ]]; then
+  log "building raftlab with profile-guided optimisation in $BUILD-pgo (scripts/pgo_build.sh)"
+  ./scripts/pgo_build.sh "$BUILD-pgo"
+  RAFTLAB="$ROOT/$BUILD-pgo/tools/raftlab"
+  case $BUILD in /*) RAFTLAB="$BUILD-pgo/tools/raftlab" ;; esac
+  BUILD_KIND=pgo
+fi
 mkdir -p "$WORK/bin" "$WORK/gopath" "$WORK/gocache"
 rm -rf "$RAW"
 mkdir -p "$RAW"
@@ -87,6 +101,7 @@ GO1=(env GOMAXPROCS=1)  # the one-core figure for etcd raft
 for ((r = 1; r <= REPS; r++)); do
   log "repetition $r/$REPS: W1"
   run "W1__raftlab-off__$r" "$RAFTLAB" bench W1 --seeds "$W1_SEEDS" --split --json
+  [[ $BUILD_KIND == pgo ]] && run "W1__raftlab-plain__$r" "$RAFTLAB_PLAIN" bench W1 --seeds "$W1_SEEDS" --json
   run "W1__raftlab-default__$r" "$RAFTLAB" bench W1 --seeds "$W1_SEEDS" --trace-level default --json
   run "W1__canonical__$r" "$WORK/bin/canonical_raft" W1 --seeds "$W1_SEEDS"
   run "W1__etcdraft__$r" "${GO1[@]}" "$WORK/bin/etcdraft" W1 -seeds "$W1_SEEDS_SLOW"
@@ -94,6 +109,7 @@ for ((r = 1; r <= REPS; r++)); do
   run "W2__raftlab-off__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --json
   # The events-share goal divides this W2 run's events/s by the bare loop's: run it next.
   run "BARE__bare-1024__$r" "$WORK/bin/bare_loop" --events "$BARE_EVENTS" --depth 1024
+  [[ $BUILD_KIND == pgo ]] && run "W2__raftlab-plain__$r" "$RAFTLAB_PLAIN" bench W2 --entries "$W2_ENTRIES" --json
   run "W2__raftlab-default__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --trace-level default --json
   run "W2__raftlab-compact__$r" "$RAFTLAB" bench W2 --entries "$W2_ENTRIES" --snapshot-count 10000 --json
   run "W2__canonical__$r" "$WORK/bin/canonical_raft" W2 --entries "$W2_ENTRIES_CANONICAL"
@@ -148,8 +164,9 @@ fi
 
 # ---- 7. profile ----
 if [[ ${NO_PROFILE:-0} != 1 ]]; then
-  log "callgrind profile of raftlab (results/profile-raftlab.txt)"
-  ./scripts/bench_profile.sh "$RAFTLAB" results/profile-raftlab.txt >/dev/null 2>"$WORK/profile.err" ||
+  # Instruction counts of the plain build: comparable with the optimisation history's.
+  log "callgrind profile of raftlab's plain build (results/profile-raftlab.txt)"
+  ./scripts/bench_profile.sh "$RAFTLAB_PLAIN" results/profile-raftlab.txt >/dev/null 2>"$WORK/profile.err" ||
     log "profile failed: $(tail -2 "$WORK/profile.err")"
 fi
 
@@ -157,5 +174,5 @@ fi
 log "writing $OUT"
 python3 scripts/bench_report.py --raw "$RAW" --out "$OUT" --reps "$REPS" --quick "${QUICK:-0}" \
   --sizes "W1_SEEDS=$W1_SEEDS W2_ENTRIES=$W2_ENTRIES W2_ENTRIES_CANONICAL=$W2_ENTRIES_CANONICAL W3_ENTRIES=$W3_ENTRIES W4_SEEDS=$W4_SEEDS W4_ENTRIES=$W4_ENTRIES BARE_EVENTS=$BARE_EVENTS REAL_REPS=$REAL_REPS W5_SEEDS=$W5_SEEDS" \
-  --pinned "${PIN[*]:-not pinned}" --raftlab "$RAFTLAB"
+  --pinned "${PIN[*]:-not pinned}" --raftlab "$RAFTLAB" --build-kind "$BUILD_KIND"
 log "done: $OUT (raw JSON in $RAW)"

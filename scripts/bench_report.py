@@ -25,6 +25,7 @@ ENGINE_NAMES = {
     "raftlab-off": "raftlab, trace off",
     "raftlab-default": "raftlab, trace default",
     "raftlab-compact": "raftlab, trace off, log compaction (--snapshot-count 10000)",
+    "raftlab-plain": "raftlab, trace off, plain Release build (no PGO)",
     "canonical": "canonical raft fixture (snapshot threshold 1024, the default)",
     "canonical-snap64": "canonical raft fixture, snapshot threshold 64",
     "etcdraft": "etcd raft 3.4 RawNode (GOMAXPROCS=1)",
@@ -181,7 +182,7 @@ def w1_split(runs, S):
     return [line]
 
 
-def machine():
+def machine(build_kind="plain"):
     model = sh("lscpu | sed -n 's/^Model name: *//p' | head -1") or platform.processor() or "?"
     mhz = sh("lscpu | sed -n 's/^CPU MHz: *//p' | head -1")
     rows = [
@@ -192,6 +193,8 @@ def machine():
         ("kernel", sh("uname -r") or "?"),
         ("load average at the end", sh("cut -d' ' -f1-3 /proc/loadavg") or "?"),
         ("C/C++ compiler", sh("g++ --version | head -1") or "?"),
+        ("raftlab build", "CMake Release (`-O3 -DNDEBUG`), mimalloc"
+         + (" + GCC profile-guided optimisation (`make pgo`); the plain build alongside" if build_kind == "pgo" else "")),
         ("Go", sh("go version") or "?"),
     ]
     for pkg in ("libraft-dev", "golang-etcd-server-dev", "etcd-server", "golang-go", "libmimalloc-dev", "valgrind"):
@@ -327,6 +330,9 @@ def main():
     ap.add_argument("--sizes", default="")
     ap.add_argument("--pinned", default="")
     ap.add_argument("--raftlab", default="")
+    # How the measured raftlab binary was built: "pgo" (scripts/pgo_build.sh; the plain
+    # Release build is then measured too, as engine raftlab-plain) or "plain".
+    ap.add_argument("--build-kind", choices=("plain", "pgo"), default="plain")
     a = ap.parse_args()
     runs, failed = load(a.raw)
     sizes = dict(kv.split("=", 1) for kv in a.sizes.split() if "=" in kv)
@@ -395,6 +401,15 @@ def main():
              "back to back), with their range and the ratio of the medians beside; in the workload tables, ratios of "
              "the medians.")
     L.append("")
+    if a.build_kind == "pgo":
+        L.append("raftlab's figures are from its **profile-guided build** (`make pgo`, scripts/pgo_build.sh: GCC "
+                 "`-fprofile-use`, trained on the shipped scenarios, a fault-lab sweep and small bench runs; the "
+                 "build is refused unless every shipped scenario's trace hash equals its golden hash). The plain "
+                 "Release build (`make build`) is measured alongside in W1 and W2 (\"plain Release build\" rows, "
+                 "and the goals' notes).")
+    else:
+        L.append("raftlab's figures are from its plain Release build (`make build`, no profile-guided optimisation).")
+    L.append("")
     L.append("Sizes: " + ", ".join(f"{k} = {int(v):,}" for k, v in sizes.items() if v.isdigit()) + ". "
              "W1 seeds for every engine as listed; canonical raft's W2 uses fewer entries "
              "(its per-step log copy makes it ~100× slower; rates per second make sizes comparable once "
@@ -422,11 +437,27 @@ def main():
             gap = f"{abs(value - target):.1f}{unit} {'short' if higher else 'over'}"
         goals.append((name, shown, f"{'≥' if higher else '<'} {target}{unit}", "**met**" if met else "**not met**" + f" ({gap})", note))
 
-    goal("W1 vs canonical raft", ratio("W1", "raftlab-off", "canonical"), 2, note=spread("W1", "raftlab-off", "canonical"))
-    goal("W1 vs etcd raft", ratio("W1", "raftlab-off", "etcdraft"), 10, note=spread("W1", "raftlab-off", "etcdraft"))
+    def plain_note(wl, peer, a_wl=None, unit="×", scale=1.0):
+        """The same paired ratio for the plain build (no PGO), when it was measured."""
+        if (a_wl or wl, "raftlab-plain") not in runs:
+            return ""
+        v = ratio(wl, "raftlab-plain", peer, a_wl=a_wl, key="events" if unit == "%" else None)
+        if v is None:
+            return ""
+        shown = f"{v * scale:.2f}{unit}" if unit == "×" else f"{v * scale:.1f}{unit}"
+        return f"plain Release build (no PGO): {shown}"
+
+    def notes(*xs):
+        return "; ".join(x for x in xs if x)
+
+    goal("W1 vs canonical raft", ratio("W1", "raftlab-off", "canonical"), 2,
+         note=notes(spread("W1", "raftlab-off", "canonical"), plain_note("W1", "canonical")))
+    goal("W1 vs etcd raft", ratio("W1", "raftlab-off", "etcdraft"), 10,
+         note=notes(spread("W1", "raftlab-off", "etcdraft"), plain_note("W1", "etcdraft")))
     goal("W2 vs canonical raft (snapshot-64)", ratio("W2", "raftlab-off", "canonical-snap64"), 2.5,
          note=spread("W2", "raftlab-off", "canonical-snap64"))
-    goal("W2 vs etcd raft", ratio("W2", "raftlab-off", "etcdraft"), 10, note=spread("W2", "raftlab-off", "etcdraft"))
+    goal("W2 vs etcd raft", ratio("W2", "raftlab-off", "etcdraft"), 10,
+         note=notes(spread("W2", "raftlab-off", "etcdraft"), plain_note("W2", "etcdraft")))
     def compact_note(peer):
         # Informational: the goal is judged on raftlab at etcd's default (no compaction
         # within 100,000 entries); this is the same run with compaction on, as the
@@ -443,7 +474,8 @@ def main():
     ev_share = ratio("BARE", "raftlab-off", "bare-1024", a_wl="W2", key="events")
     goal("W2 events/s as a share of the bare loop's (1,024 pending)",
          None if ev_share is None else 100.0 * ev_share, 35, unit="%",
-         note=spread("BARE", "raftlab-off", "bare-1024", a_wl="W2", unit="%", scale=100.0))
+         note=notes(spread("BARE", "raftlab-off", "bare-1024", a_wl="W2", unit="%", scale=100.0),
+                    plain_note("BARE", "bare-1024", a_wl="W2", unit="%", scale=100.0)))
     rss = S.get(("W2", "raftlab-compact"))
     goal("W2 peak RSS with log compaction on (raftlab, trace off, `--snapshot-count 10000`)",
          rss["rss"] / 1024 if rss and rss.get("rss") else None, 32, unit=" MiB", higher=False,
@@ -544,7 +576,7 @@ def main():
 
     L.append("## W1 election (5 voters, time to first leader)")
     L.append("")
-    L.append(wl_table("W1", ["raftlab-off", "raftlab-default", "canonical", "etcdraft"], "runs"))
+    L.append(wl_table("W1", ["raftlab-off", "raftlab-plain", "raftlab-default", "canonical", "etcdraft"], "runs"))
     L.append("")
     L.append("Events: raftlab counts event-loop events (ticks, packet deliveries, client and bootstrap timers); "
              "canonical raft counts `raft_fixture_step` calls; etcd raft counts this harness's queue events "
@@ -571,7 +603,8 @@ def main():
 
     L.append("## W2 unbatched replication (5 voters, one 8-byte put in flight)")
     L.append("")
-    L.append(wl_table("W2", ["raftlab-off", "raftlab-default", "raftlab-compact", "canonical", "canonical-snap64", "etcdraft"], "entries"))
+    L.append(wl_table("W2", ["raftlab-off", "raftlab-plain", "raftlab-default", "raftlab-compact", "canonical", "canonical-snap64",
+                             "etcdraft"], "entries"))
     L.append("")
     L.append("## W3 batched replication (5 voters, batches of 100, up to 1,000 entries in flight)")
     L.append("")
@@ -677,7 +710,7 @@ def main():
     # ---- machine ----
     L.append("## Machine")
     L.append("")
-    L.append(table(["", ""], machine()))
+    L.append(table(["", ""], machine(a.build_kind)))
     L.append("")
     L.append(f"raftlab binary: `{os.path.relpath(a.raftlab) if a.raftlab else '?'}` (CMake Release, -O3, mimalloc when "
              "installed). Peers: canonical raft harness `gcc -O2` against the Debian shared library; etcd raft "

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# tests/scripts/pgo_option_test.sh SOURCE_DIR SCRATCH_DIR — CMake's RAFTLAB_PGO refuses what
+# it cannot do, naming the fix: an unknown value, and `use` without profiles. (The PGO
+# build itself takes minutes: `make pgo` and `make bench-peers` run it, and it checks
+# every golden trace hash.)
+set -u
+src=$1
+scratch=$2
+fail=0
+expect_refused() {  # expect_refused WANT_TEXT CMAKE_ARGS...
+  local want=$1
+  shift
+  rm -rf "$scratch"
+  local out
+  if out=$(cmake -S "$src" -B "$scratch" "$@" 2>&1); then
+    echo "FAIL: cmake $* was accepted"
+    fail=1
+  # CMake wraps a message at spaces: compare with the line breaks taken out.
+  elif [[ $(printf '%s' "$out" | tr '\n' ' ' | tr -s ' ') != *"$want"* ]]; then
+    echo "FAIL: cmake $* did not say: $want"
+    echo "$out" | tail -5
+    fail=1
+  fi
+}
+expect_refused "RAFTLAB_PGO=bogus: expected empty, generate or use" -DRAFTLAB_PGO=bogus
+expect_refused "RAFTLAB_PGO=use: no profiles in RAFTLAB_PGO_DIR=$scratch/none" \
+  -DRAFTLAB_PGO=use -DRAFTLAB_PGO_DIR="$scratch/none"
+rm -rf "$scratch"
+exit $fail
