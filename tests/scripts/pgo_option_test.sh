@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # tests/scripts/pgo_option_test.sh SOURCE_DIR SCRATCH_DIR — CMake's RAFTLAB_PGO refuses what
-# it cannot do, naming the fix: an unknown value, and `use` without profiles. (The PGO
+# it cannot do, naming the fix: an unknown value, `use` without profiles, and a compiler
+# other than GCC (checked with clang++ when it is installed; said so when it is not). (The PGO
 # build itself takes minutes: `make pgo` and `make bench-peers` run it, and it checks
 # every golden trace hash.)
 set -u
 src=$1
 scratch=$2
 fail=0
-expect_refused() {  # expect_refused WANT_TEXT CMAKE_ARGS...
+expect_refused() {  # expect_refused WANT_TEXT CMAKE_ARGS... (CXX from the environment)
   local want=$1
   shift
   rm -rf "$scratch"
@@ -25,5 +26,10 @@ expect_refused() {  # expect_refused WANT_TEXT CMAKE_ARGS...
 expect_refused "RAFTLAB_PGO=bogus: expected empty, generate or use" -DRAFTLAB_PGO=bogus
 expect_refused "RAFTLAB_PGO=use: no profiles in RAFTLAB_PGO_DIR=$scratch/none" \
   -DRAFTLAB_PGO=use -DRAFTLAB_PGO_DIR="$scratch/none"
+if command -v clang++ >/dev/null; then
+  CXX=clang++ expect_refused "RAFTLAB_PGO=use needs GCC" -DRAFTLAB_PGO=use -DRAFTLAB_PGO_DIR="$src"
+else
+  echo "note: clang++ is not installed: the non-GCC refusal was not exercised"
+fi
 rm -rf "$scratch"
 exit $fail
