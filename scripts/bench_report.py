@@ -194,7 +194,8 @@ def machine(build_kind="plain"):
         ("load average at the end", sh("cut -d' ' -f1-3 /proc/loadavg") or "?"),
         ("C/C++ compiler", sh("g++ --version | head -1") or "?"),
         ("raftlab build", "CMake Release (`-O3 -DNDEBUG`), mimalloc"
-         + (" + GCC profile-guided optimisation (`make pgo`); the plain build alongside" if build_kind == "pgo" else "")),
+         + (" + GCC profile-guided and link-time optimisation (`make pgo`); the plain build alongside"
+            if build_kind == "pgo" else "")),
         ("Go", sh("go version") or "?"),
     ]
     for pkg in ("libraft-dev", "golang-etcd-server-dev", "etcd-server", "golang-go", "libmimalloc-dev", "valgrind"):
@@ -403,8 +404,9 @@ def main():
     L.append("")
     if a.build_kind == "pgo":
         L.append("raftlab's figures are from its **profile-guided build** (`make pgo`, scripts/pgo_build.sh: GCC "
-                 "`-fprofile-use`, trained on the shipped scenarios, a fault-lab sweep and small bench runs; the "
-                 "build is refused unless every shipped scenario's trace hash equals its golden hash). The plain "
+                 "`-fprofile-use` with link-time optimisation, trained on `make demo`, the shipped scenarios, six "
+                 "fault-lab replays and small bench runs; the build is refused unless every shipped scenario's trace "
+                 "hash equals its golden hash). The plain "
                  "Release build (`make build`) is measured alongside in W1 and W2 (\"plain Release build\" rows, "
                  "and the goals' notes).")
     else:
