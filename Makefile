@@ -31,13 +31,14 @@ bench: build
 	@./scripts/bench.sh $(BUILD)
 
 # raftlab against canonical raft, etcd raft, real etcd and a bare event loop (issue 5):
-# installs the peers' Debian packages if missing, ~6 min once installed (5 repetitions); writes results/BENCHMARKS.md.
+# installs the peers' Debian packages if missing, ~12 min once installed (5 repetitions, and the PGO build); writes results/BENCHMARKS.md.
 bench-peers:
 	@./scripts/bench_peers.sh $(BUILD)
 
-# The fastest raftlab binary, for long seed sweeps: GCC profile-guided optimisation, trained
-# on the shipped scenarios and the bench workloads, checked against the golden trace hashes
-# (scripts/pgo_build.sh; ~5 min on 2 cores). Result: build-pgo/tools/raftlab.
+# The fastest raftlab binary, for long seed sweeps: GCC profile-guided and link-time
+# optimisation, trained on the demo, the shipped scenarios and the bench workloads, checked
+# against the golden trace hashes (scripts/pgo_build.sh; ~4 min on 2 cores). Result:
+# build-pgo/tools/raftlab.
 pgo: deps
 	@./scripts/pgo_build.sh build-pgo
 
