@@ -25,6 +25,12 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+usage() { echo "usage: scripts/pgo_build.sh [BUILD_DIR]   (default: build-pgo; one directory, not an option)" >&2; }
+if (($# > 1)) || [[ ${1:-} == -* ]]; then
+  echo "scripts/pgo_build.sh: unexpected argument(s): $*" >&2
+  usage
+  exit 2
+fi
 BUILD=${1:-build-pgo}
 case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 PROFILE="$BUILD/pgo-profile"
