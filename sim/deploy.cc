@@ -223,6 +223,28 @@ std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Sc
                                    "member remove ID|NAME, member list, endpoint status"));
   }
   if (errors->size() != before) return nullptr;
+  // A part of the scenario that a layer above sim/ carries out (sim/extension.h).
+  const scenario::TimelineEntry* ext_entry = nullptr;
+  for (const auto& t : s.timeline)
+    if (!ext_entry && std::holds_alternative<scenario::ExtAction>(t.action)) ext_entry = &t;
+  const scenario::Expectation* ext_expect = nullptr;
+  for (const auto& e : s.expect)
+    if (!ext_expect && !e.ext.empty()) ext_expect = &e;
+  if (s.cloud || ext_entry || ext_expect) {
+    const std::string where = s.cloud ? "$.cloud" : ext_entry ? ext_entry->path : ext_expect->path;
+    if (!opts.extension) {
+      errors->push_back(s.error_at(where, "this part of the scenario needs the cloud layer, which this program does not have",
+                                   "run it with the raftlab binary (tools/), which includes sim/cloud"));
+      return nullptr;
+    }
+    if (!s.cloud) {
+      errors->push_back(s.error_at(where, "\"aws\" actions and \"asg\"/\"targets\" expectations need a \"cloud\" part",
+                                   "add \"cloud\": {\"template\": \"...\"} (scenarios/README.md, \"Cloud\")"));
+      return nullptr;
+    }
+    d->ext_ = opts.extension(*d, errors);
+    if (!d->ext_) return nullptr;
+  }
   d->schedule_timeline();
   d->schedule_expectations();
   if (s.has_schedule || s.clients) {
@@ -308,33 +330,21 @@ std::optional<ContainerSpec> Deployment::make_spec(const scenario::Member& m, co
   return spec;
 }
 
-std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Member& m, const scenario::MemberConfig& mc,
-                                                            std::vector<scenario::LoadError>* errors,
-                                                            std::vector<std::string>* warnings) {
+std::optional<ContainerSpec> container_from_argv(const ContainerInput& in, ContainerProblem* problem) {
   ContainerSpec spec;
-  spec.name = m.name;
-  int hi = 0;
-  for (size_t i = 0; i < s_.hosts.size(); ++i)
-    if (s_.hosts[i].name == m.host) hi = static_cast<int>(i);
-  spec.host = hi;
-  const auto& env = host_env_[m.host];
-  auto fail = [&](const std::string& msg, const std::string& fix) {
-    if (errors) errors->push_back(s_.error_at(mc.path, msg, fix));
+  spec.name = in.name;
+  spec.host = in.host;
+  auto fail = [&](const std::string& msg, const std::string& fix) -> std::optional<ContainerSpec> {
+    problem->message = msg;
+    problem->fix = fix;
     return std::nullopt;
   };
-  auto warn = [&](const std::string& w) { warnings->push_back(fmt::format("{} ({}): {}", m.name, mc.path, w)); };
-  const std::string sv = s_.etcd_version.value_or("");
-
-  if (mc.kind == scenario::ConfigKind::kDocker) {
-    auto words = etcd::shell_split(mc.text, env);
-    if (!words.ok()) return fail(words.error().message, words.error().fix);
-    for (const auto& v : words.value().unset_vars)
-      warn(fmt::format("${} is not set in host {}'s shell: it expanded to an empty string", v, m.host));
-    for (const auto& w : words.value().warnings) warn(w);
-    auto run = etcd::parse_docker_run(words.value().argv, env);
+  const std::map<std::string, std::string>& env = *in.env;
+  if (in.docker) {
+    auto run = etcd::parse_docker_run(in.argv, env);
     if (!run.ok()) return fail(run.error().message, run.error().fix);
     const etcd::DockerRun dr = run.value();
-    for (const auto& w : dr.warnings) warn(w);
+    for (const auto& w : dr.warnings) problem->warnings.push_back(w);
     spec.image = dr.image;
     spec.own_netns = dr.network != etcd::NetworkMode::host;
     for (const auto& p : dr.ports) {
@@ -343,7 +353,7 @@ std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Memb
     }
     spec.restart = policy_of(dr.restart);
     spec.restart_max = dr.restart_max_retries;
-    const std::string version = version_of(dr.image_tag, s_.etcd_version);
+    const std::string version = version_of(dr.image_tag, in.etcd_version);
     const std::map<std::string, std::string> cenv = etcd::container_env(dr);
     if (etcd::is_bitnami_etcd_image(dr.image_repo)) {
       spec.volume_key = volume_for(dr.volumes, bitnami_data_dir(cenv));
@@ -361,30 +371,56 @@ std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Memb
     }
     return spec;
   }
-
   // A bare etcd process in the host's network namespace.
-  std::vector<std::string> args;
-  std::map<std::string, std::string> penv = env;
-  if (mc.kind == scenario::ConfigKind::kFlags) {
-    auto words = etcd::shell_split(mc.text, env);
-    if (!words.ok()) return fail(words.error().message, words.error().fix);
-    for (const auto& v : words.value().unset_vars)
-      warn(fmt::format("${} is not set in host {}'s shell: it expanded to an empty string", v, m.host));
-    args = words.value().argv;
-    drop_etcd_program(&args);
-  } else if (mc.kind == scenario::ConfigKind::kArgs) {
-    args = mc.args;
-  } else {
-    for (const auto& [k, v] : mc.env) penv[k] = v;
-  }
-  const std::string version = s_.etcd_version.value_or(kDefaultVersion);
-  auto probe = etcd_from_args(args, penv, version);
+  std::vector<std::string> args = in.argv;
+  drop_etcd_program(&args);
+  const std::string version = in.etcd_version.value_or(kDefaultVersion);
+  auto probe = etcd_from_args(args, env, version);
   if (!probe.ok && probe.error.find("flag provided but not defined") != std::string::npos)
     return fail(probe.error, unknown_flag_fix(probe.error));
   spec.image = "etcd";
   spec.own_netns = false;
   spec.volume_key = probe.data_dir;
-  spec.launch = etcd_launcher(args, penv, version);
+  spec.launch = etcd_launcher(args, env, version);
+  return spec;
+}
+
+std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Member& m, const scenario::MemberConfig& mc,
+                                                            std::vector<scenario::LoadError>* errors,
+                                                            std::vector<std::string>* warnings) {
+  int hi = 0;
+  for (size_t i = 0; i < s_.hosts.size(); ++i)
+    if (s_.hosts[i].name == m.host) hi = static_cast<int>(i);
+  const auto& env = host_env_[m.host];
+  auto fail = [&](const std::string& msg, const std::string& fix) {
+    if (errors) errors->push_back(s_.error_at(mc.path, msg, fix));
+    return std::nullopt;
+  };
+  auto warn = [&](const std::string& w) { warnings->push_back(fmt::format("{} ({}): {}", m.name, mc.path, w)); };
+  ContainerInput in;
+  in.name = m.name;
+  in.host = hi;
+  in.etcd_version = s_.etcd_version;
+  std::map<std::string, std::string> penv = env;
+  in.env = &penv;
+  if (mc.kind == scenario::ConfigKind::kDocker || mc.kind == scenario::ConfigKind::kFlags) {
+    auto words = etcd::shell_split(mc.text, env);
+    if (!words.ok()) return fail(words.error().message, words.error().fix);
+    for (const auto& v : words.value().unset_vars)
+      warn(fmt::format("${} is not set in host {}'s shell: it expanded to an empty string", v, m.host));
+    if (mc.kind == scenario::ConfigKind::kDocker)
+      for (const auto& w : words.value().warnings) warn(w);
+    in.argv = words.value().argv;
+    in.docker = mc.kind == scenario::ConfigKind::kDocker;
+  } else if (mc.kind == scenario::ConfigKind::kArgs) {
+    in.argv = mc.args;
+  } else {
+    for (const auto& [k, v] : mc.env) penv[k] = v;
+  }
+  ContainerProblem problem;
+  auto spec = container_from_argv(in, &problem);
+  for (const auto& w : problem.warnings) warn(w);
+  if (!spec) return fail(problem.message, problem.fix);
   return spec;
 }
 
@@ -505,6 +541,8 @@ void Deployment::apply(const scenario::TimelineEntry& t) {
           w.heal();
         } else if constexpr (std::is_same_v<A, scenario::NoteAction>) {
           w.note(a.text);
+        } else if constexpr (std::is_same_v<A, scenario::ExtAction>) {
+          if (ext_) ext_->apply(t, a);  // build() refuses such a scenario without one
         }
       },
       t.action);
@@ -580,6 +618,7 @@ void Deployment::probe(const scenario::Expectation& e, size_t index) {
     };
     add("members of " + handle, show(want), state == "running" ? show(got) : state, want == got && state == "running");
   }
+  if (!e.ext.empty() && ext_) ext_->probe(e);
   if (e.put) {
     const scenario::PutExpect p = *e.put;
     const size_t slot = results_.size();
@@ -613,6 +652,21 @@ void Deployment::probe(const scenario::Expectation& e, size_t index) {
     });
   }
   (void)index;
+}
+
+std::size_t Deployment::add_result(ExpectResult r) {
+  results_.push_back(std::move(r));
+  return results_.size() - 1;
+}
+
+void Deployment::complete_result(std::size_t slot, std::string actual, bool passed) {
+  if (slot >= results_.size()) return;
+  results_[slot].actual = std::move(actual);
+  results_[slot].passed = passed;
+}
+
+void Deployment::add_warning(const std::string& text) {
+  if (std::find(warnings_.begin(), warnings_.end(), text) == warnings_.end()) warnings_.push_back(text);
 }
 
 RunResult Deployment::run() {
@@ -660,6 +714,13 @@ RunResult Deployment::run() {
   }
   out.clusters = w.clusters();
   out.members = w.members();
+  if (ext_) {
+    ext_->finish(out);
+    for (size_t i = 0; i < results_.size() && i < out.expectations.size(); ++i) out.expectations[i] = results_[i];
+    for (size_t i = out.expectations.size(); i < results_.size(); ++i) out.expectations.push_back(results_[i]);
+    out.passed = true;
+    for (const auto& r : out.expectations) out.passed = out.passed && r.passed;
+  }
   out.warnings = warnings_;
   if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();

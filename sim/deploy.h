@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/extension.h"
 #include "sim/scenario/scenario.h"
 #include "sim/world.h"
 
@@ -47,6 +48,9 @@ struct RunOptions {
   // Compute RunResult::trace_sha256 (JSONL + SHA-256 of the whole trace). The fault lab
   // turns it off for seeds whose hash nobody reads (it hashes failures itself).
   bool hash_trace = true;
+  // The layer above sim/ that carries out a scenario's cloud part (sim/cloud's
+  // cloud::extension_factory()); empty: such a scenario is refused (exit 2).
+  ExtensionFactory extension;
 };
 
 // What is worth computing once per scenario rather than once per run: parsing each
@@ -90,7 +94,15 @@ class Deployment {
   RunResult run();
   World& world() { return *world_; }
   const scenario::Scenario& scenario() const { return s_; }
+  const RunOptions& options() const { return opts_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // For an Extension: an expectation result (returns its slot; an `actual` of
+  // "(pending)" is waited for at the end of the run, up to 6 s), completed later with
+  // complete_result; a warning for the run's result (once per text).
+  std::size_t add_result(ExpectResult r);
+  void complete_result(std::size_t slot, std::string actual, bool passed);
+  void add_warning(const std::string& text);
+  Extension* extension() { return ext_.get(); }
 
  private:
   Deployment(std::shared_ptr<const scenario::Scenario> s, const RunOptions& opts);
@@ -115,7 +127,25 @@ class Deployment {
   std::vector<ExpectResult> results_;
   std::vector<std::optional<ExpectResult>> pending_;  // async probes (put/get) by slot
   std::unique_ptr<nemesis::Runner> runner_;           // faults and clients (sim/nemesis)
+  std::unique_ptr<Extension> ext_;                    // the cloud layer, when the scenario has one
 };
+
+// One container to define from an argv: `docker run ...` (docker = true) or an etcd
+// command line ("etcd --name ..." or its arguments), in a shell environment. Used for the
+// scenario's members and by layers above sim/ (a cloud instance's user data).
+struct ContainerInput {
+  std::string name;                                // the container's handle in the World
+  HostIndex host = 0;
+  std::vector<std::string> argv;                   // after shell expansion
+  const std::map<std::string, std::string>* env = nullptr;  // the shell's (never null)
+  bool docker = true;
+  std::optional<std::string> etcd_version;         // the scenario's etcd_version
+};
+struct ContainerProblem {
+  std::string message, fix;                        // set when container_from_argv fails
+  std::vector<std::string> warnings;               // docker's/etcd's warnings either way
+};
+std::optional<ContainerSpec> container_from_argv(const ContainerInput& in, ContainerProblem* problem);
 
 // Fills a MemberConfig from argv + environment of an etcd process (flags win over
 // ETCD_* env, etcd's defaults otherwise). Returns etcd's error text on failure.

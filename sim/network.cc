@@ -37,6 +37,7 @@ Network::Network(EventLoop& loop, Trace& trace, Prng prng, NetworkOptions opts)
 HostIndex Network::add_host(std::string name, std::string ip) {
   Host h{std::move(name), std::move(ip), -1, true, 0};
   ++epoch_;
+  ++names_;
   hosts_.push_back(std::move(h));
   auto hi = static_cast<HostIndex>(hosts_.size() - 1);
   hosts_.back().netns = add_netns(hi);
@@ -52,7 +53,17 @@ NetnsIndex Network::add_netns(HostIndex host) {
 std::optional<HostIndex> Network::host_by_ip(std::string_view ip) const {
   for (size_t i = 0; i < hosts_.size(); ++i)
     if (hosts_[i].ip == ip) return static_cast<HostIndex>(i);
+  if (!dns_.empty()) {
+    auto it = dns_.find(ip);
+    if (it != dns_.end()) return it->second;
+  }
   return std::nullopt;
+}
+
+void Network::add_dns_name(std::string name, HostIndex h) {
+  dns_[std::move(name)] = h;
+  ++names_;
+  ++epoch_;
 }
 
 std::optional<std::string> Network::listen(NetnsIndex netns, int port, bool any_address,
@@ -167,9 +178,9 @@ Network::ParsedUrl& Network::parsed(std::string_view url) const {
 }
 
 std::optional<HostIndex> Network::ip_host(ParsedUrl& u) const {
-  if (u.hosts_seen != hosts_.size()) {
+  if (u.hosts_seen != names_) {
     u.ip_host = host_by_ip(u.host);
-    u.hosts_seen = hosts_.size();
+    u.hosts_seen = names_;
   }
   return u.ip_host;
 }
@@ -195,6 +206,13 @@ Network::Target Network::resolve_split(const Origin& from, std::string_view host
       return t;
     }
     auto it = bound_.find({from.netns, port});
+    if (it == bound_.end() && from.host >= 0 && hosts_[static_cast<size_t>(from.host)].netns == from.netns) {
+      // In the host's own namespace, a port docker publishes (-p) answers on loopback
+      // too: docker-proxy binds it on every host address (docs.docker.com, "Published
+      // ports"), so `etcdctl` on the host reaches a containerised etcd at localhost.
+      auto pub = published_.find({from.host, port});
+      if (pub != published_.end()) it = bound_.find(pub->second);
+    }
     if (it == bound_.end()) {
       t.why = "connection refused";
       return t;

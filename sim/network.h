@@ -82,7 +82,12 @@ class Network {
   HostIndex add_host(std::string name, std::string ip);
   NetnsIndex add_netns(HostIndex host);  // a fresh namespace (docker bridge container)
   NetnsIndex host_netns(HostIndex host) const { return hosts_[static_cast<size_t>(host)].netns; }
+  // The host whose IP is `ip`, or whose DNS name it is (add_dns_name).
   std::optional<HostIndex> host_by_ip(std::string_view ip) const;
+  // A DNS name that resolves to host `h` (a load balancer's name, sim/cloud). Names are
+  // looked up exactly (lower-case, as DNS answers them); a later call for the same name
+  // points it elsewhere.
+  void add_dns_name(std::string name, HostIndex h);
   const std::string& host_name(HostIndex h) const { return hosts_[static_cast<size_t>(h)].name; }
   const std::string& host_ip(HostIndex h) const { return hosts_[static_cast<size_t>(h)].ip; }
   std::size_t host_count() const { return hosts_.size(); }
@@ -229,6 +234,8 @@ class Network {
   Prng prng_;
   NetworkOptions opts_;
   std::vector<Host> hosts_;
+  std::map<std::string, HostIndex, std::less<>> dns_;
+  std::size_t names_ = 0;  // hosts added + DNS names set: a cached URL lookup is redone when it moves
   std::vector<HostIndex> netns_host_;
   std::map<std::pair<NetnsIndex, int>, Listener> bound_;           // (netns, port)
   std::map<std::pair<NetnsIndex, int>, bool> bound_any_;           // bound on 0.0.0.0?

@@ -38,6 +38,7 @@ const char* ev_name(Ev e) {
     case Ev::FaultEnd: return "fault_end";
     case Ev::DataLoss: return "data_loss";
     case Ev::Quiet: return "quiet";
+    case Ev::Cloud: return "cloud";
   }
   return "?";
 }

@@ -54,6 +54,9 @@ enum class Ev : std::uint8_t {
   FaultEnd,     // who, index=fault number, a=fault kind: it ends (heals, restarts, returns)
   DataLoss,     // who=member, index=last log index the WAL still holds, a="unsynced"|"wiped", b=detail
   Quiet,        // the nemesis is done: every fault healed, every member wanted up; a=detail
+  // --- the cloud layer (sim/cloud)
+  Cloud,        // who=instance / ASG / load balancer, a=what ("launch", "ec2-state", "lifecycle",
+                //   "target", "scaling", "aws", "user-data", "hook"), b=detail
 };
 const char* ev_name(Ev e);
 

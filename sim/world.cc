@@ -64,6 +64,18 @@ etcd::DataDir* World::data_dir(int c) {
   return k.data;
 }
 
+const etcd::Member* World::serving_member_at(HostIndex from_host, const std::string& url) const {
+  Origin from;
+  from.host = from_host;
+  from.netns = from_host >= 0 ? net_.host_netns(from_host) : -1;
+  from.who = "probe";
+  auto ep = net_.resolve_endpoint(from, url);
+  if (!ep) return nullptr;
+  for (const auto& m : graveyard_)
+    if (m->serving() && m->endpoint() == *ep) return m.get();
+  return nullptr;
+}
+
 Origin World::client_origin(const std::string& who) {
   Origin o;
   o.netns = -1;
@@ -490,7 +502,8 @@ void World::trace_client_done(const ClientResult& r, ClientOpKind kind, std::uin
 }
 
 void World::etcdctl(ClientRequest req, const std::vector<std::string>& endpoints,
-                    std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client) {
+                    std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client,
+                    HostIndex from_host) {
   struct Call {
     std::function<void(const ClientResult&)> done;
     bool finished = false;
@@ -507,6 +520,10 @@ void World::etcdctl(ClientRequest req, const std::vector<std::string>& endpoints
   const int ep = next_endpoint_++;
   call->ep = ep;
   Origin o = client_origin("etcdctl");
+  if (from_host >= 0) {
+    o.host = from_host;
+    o.netns = net_.host_netns(from_host);
+  }
   o.endpoint = ep;
   auto finish = [this, call](ClientResult r) {
     if (call->finished) return;

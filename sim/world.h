@@ -170,9 +170,11 @@ class World {
   // "context deadline exceeded" after `timeout` (etcdctl --command-timeout, 5s).
   // `client` numbers the caller in the trace (0: the timeline's etcdctl; the fault lab's
   // workload clients count from 1) so a history checker can tell concurrent clients apart.
+  // `from_host`: the host the client runs on (-1: outside every host, the operator's
+  // machine); a host's client is cut off with it (host down, partitions).
   void etcdctl(ClientRequest req, const std::vector<std::string>& endpoints,
                std::function<void(const ClientResult&)> done, Duration timeout = seconds(5),
-               std::uint64_t client = 0);
+               std::uint64_t client = 0, HostIndex from_host = -1);
   // Pipelined puts and linearizable gets to one endpoint (a member name or URL), sent as
   // one packet (wire.h ClientBatch) as a gRPC client's concurrent calls share one
   // connection; `done(i, result)` once for each request i, as its reply arrives (or with
@@ -195,6 +197,12 @@ class World {
   std::vector<ClusterView> clusters() const;
   // Resolves a member name to its first advertised client URL; URLs pass through.
   std::string endpoint_url(const std::string& name_or_url) const;
+
+  // A fresh endpoint id for a receiver outside the members (a load balancer's listener).
+  EndpointId new_endpoint() { return next_endpoint_++; }
+  // The etcd process serving `url` as seen from `from_host` (-1: from outside), if one
+  // is up and serving: what a health check or a script's probe reaches.
+  const etcd::Member* serving_member_at(HostIndex from_host, const std::string& url) const;
 
   EventLoop& loop() { return loop_; }
   Network& net() { return net_; }

@@ -107,6 +107,8 @@ std::string action_text(const scenario::TimelineEntry& e) {
           return fmt::format("partition at {}", at);
         } else if constexpr (std::is_same_v<A, scenario::HealAction>) {
           return fmt::format("heal at {}", at);
+        } else if constexpr (std::is_same_v<A, scenario::ExtAction>) {
+          return fmt::format("{} at {}", a.key, at);
         } else {
           return fmt::format("note at {}", at);
         }

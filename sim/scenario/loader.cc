@@ -354,7 +354,7 @@ class Loader {
 
 const Keys kTopKeys = {"name",    "description", "seed",     "duration", "etcd_version",
                        "network", "hosts",       "members",  "timeline", "expect",
-                       "fsync_latency", "faults", "nemesis", "clients"};
+                       "fsync_latency", "faults", "nemesis", "clients", "cloud"};
 const Keys kFaultKeys = {"at",   "kind", "target", "duration", "lose_unsynced", "hosts", "members",
                          "from", "to",   "probability", "delay", "latency", "rate", "note",
                          "after_leader_change", "lag"};
@@ -377,14 +377,15 @@ const Keys kConfigKeys = {"docker", "flags", "args", "env"};
 const Keys kMemberKeys = {"name", "host", "docker", "flags", "args", "env", "spare"};
 // Keys of a timeline entry that are actions; exactly one per entry.
 const Keys kActionKeys = {"start", "stop",  "kill",    "restart",   "kill_host", "restore_host",
-                          "run",   "shell", "etcdctl", "partition", "heal"};
+                          "run",   "shell", "etcdctl", "partition", "heal", "aws"};
 const Keys kTimelineKeys = {"at",   "note",  "start",   "stop",      "kill", "restart",  "kill_host",
-                            "restore_host", "run", "shell", "etcdctl", "endpoints", "partition", "heal"};
+                            "restore_host", "run", "shell", "etcdctl", "endpoints", "partition", "heal", "aws"};
 const Keys kRunKeys = {"member", "docker", "flags", "args", "env", "wipe_data"};
 const Keys kShellKeys = {"host", "export", "unset"};
 const Keys kExpectKeys = {"at",      "note", "clusters", "leaders", "running", "quorum",
-                          "put",     "get",  "members",  "leader_on_host"};
-const Keys kAssertionKeys = {"clusters", "leaders", "running", "quorum", "put", "get", "members", "leader_on_host"};
+                          "put",     "get",  "members",  "leader_on_host", "asg", "targets"};
+const Keys kAssertionKeys = {"clusters", "leaders", "running", "quorum", "put", "get", "members", "leader_on_host",
+                             "asg", "targets"};
 const Keys kPutKeys = {"via", "key", "value", "succeeds"};
 const Keys kGetKeys = {"via", "key", "value", "found"};
 
@@ -652,6 +653,16 @@ std::optional<Action> Loader::action(const std::string& key, const json& entry, 
     if (!ok) return std::nullopt;
     return ctl;
   }
+  if (std::find(std::begin(kExtensionActionKeys), std::end(kExtensionActionKeys), key) !=
+      std::end(kExtensionActionKeys)) {
+    // Checked by the layer that owns the key when the deployment is built (sim/extension.h).
+    if (!v.is_string() && !v.is_array()) {
+      error(p, std::string("expected a command line (a string, or an array of lines), got ") + type_name(v),
+            "write e.g. \"" + key + " ...\"");
+      return std::nullopt;
+    }
+    return ExtAction{key, v};
+  }
   if (key == "partition") {
     if (!v.is_array() || v.empty()) {
       error(p, "expected a non-empty list of host groups", "write e.g. [[\"A\"], [\"B\"]]");
@@ -827,6 +838,9 @@ std::optional<Expectation> Loader::expectation(const json& v, const std::string&
         if (ok) e.members[handle] = std::move(list);
       }
     }
+  }
+  for (const char* k : kExtensionExpectKeys) {
+    if (const json* f = field(v, path, k, false)) e.ext[k] = *f;  // checked by its layer (sim/extension.h)
   }
   const bool any = std::any_of(kAssertionKeys.begin(), kAssertionKeys.end(),
                                [&](const std::string& k) { return v.contains(k); });
@@ -1314,8 +1328,17 @@ Scenario Loader::load(const json& root) {
     s.etcd_version = ver;
   }
   if (const json* n = field(root, "$", "network", false)) network(*n, s);
-  if (const json* h = field(root, "$", "hosts", true)) hosts(*h, s);
-  if (const json* m = field(root, "$", "members", true)) members(*m, s);
+  // A cloud scenario's members are the instances its Auto Scaling Groups launch: hosts
+  // and members of its own are optional there.
+  const bool cloud = root.contains("cloud");
+  if (cloud) {
+    const json& c = root.at("cloud");
+    if (!c.is_object()) error("$.cloud", std::string("expected an object, got ") + type_name(c),
+                              "write e.g. {\"template\": \"templates/etcd-asg.yaml\"} (scenarios/README.md, \"Cloud\")");
+    else s.cloud = c;
+  }
+  if (const json* h = field(root, "$", "hosts", !cloud)) hosts(*h, s);
+  if (const json* m = field(root, "$", "members", !cloud)) members(*m, s);
 
   if (const json* t = field(root, "$", "timeline", false)) {
     if (!t->is_array()) {
@@ -1500,7 +1523,9 @@ LoadResult load_file(const std::string& path) {
                                "scenario files are small; split it or remove pasted logs", 0, 0});
       return result;
     }
-    return load_string(text, path);
+    LoadResult r = load_string(text, path);
+    read_attachments(r, path);
+    return r;
   } catch (const std::exception& e) {
     LoadResult result;
     result.errors.push_back({path, "", std::string("cannot read the file: ") + e.what(), "", 0, 0});

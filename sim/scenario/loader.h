@@ -31,6 +31,9 @@ struct [[nodiscard]] LoadResult {
 
 LoadResult load_file(const std::string& path);
 LoadResult load_string(std::string_view text, std::string file_label);
+// Reads the files a loaded scenario names (its cloud part's template) into
+// Scenario::attachments; on failure, an error and no scenario. load_file calls it.
+void read_attachments(LoadResult& r, const std::string& scenario_path);
 
 // Damerau-Levenshtein (optimal string alignment) distance, for "did you mean".
 [[nodiscard]] size_t edit_distance(std::string_view a, std::string_view b);

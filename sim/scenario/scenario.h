@@ -146,8 +146,18 @@ struct NoteAction {
   std::string text;
 };
 
+// An action a layer above sim/ carries out (the cloud layer's `aws` lines, sim/cloud):
+// the loader checks only that the key is one of kExtensionActionKeys and keeps the value
+// as written; the layer that owns the key validates it when the deployment is built
+// (sim/extension.h), with errors at `path`.
+struct ExtAction {
+  std::string key;       // "aws"
+  nlohmann::json value;  // as written (a string or an array of lines)
+};
+inline constexpr const char* kExtensionActionKeys[] = {"aws"};
+
 using Action = std::variant<ProcessAction, HostAction, RunAction, ShellAction, EtcdctlAction,
-                            PartitionAction, HealAction, NoteAction>;
+                            PartitionAction, HealAction, NoteAction, ExtAction>;
 
 struct TimelineEntry {
   int64_t at_ns = 0;
@@ -191,6 +201,9 @@ struct Expectation {
   // values, "" for an unstarted member), order-insensitive.
   std::map<std::string, std::vector<std::string>> members;
   std::optional<std::string> leader_on_host;  // some leader runs on this host
+  // Assertions a layer above sim/ judges (the cloud layer's "asg", "targets"; see
+  // kExtensionExpectKeys), kept as written and validated when the deployment is built.
+  std::map<std::string, nlohmann::json> ext;
   std::string note;
   size_t file_index = 0;
   std::string path;  // "$.expect[0]"
@@ -311,6 +324,10 @@ struct ClientWorkload {
   std::string path;                       // "$.clients"
 };
 
+// Expectation keys judged by a layer above sim/ (sim/cloud): an ASG's counts, a target
+// group's healthy targets.
+inline constexpr const char* kExtensionExpectKeys[] = {"asg", "targets"};
+
 struct Scenario {
   std::string file;          // label used in errors
   std::string name;          // Invariant: [a-z0-9-]+
@@ -335,6 +352,11 @@ struct Scenario {
   // (nemesis::write_scenario) so hosts/members are written back exactly.
   std::shared_ptr<const nlohmann::json> source;
   std::map<std::string, TextPos> positions;  // JSON path -> place in the file
+  // The simulated AWS account ("cloud", scenarios/README.md), as written; sim/cloud reads
+  // it. Files it names (a CloudFormation template) are read by the loader, never later:
+  // `attachments` maps the name as written to the file's text.
+  std::optional<nlohmann::json> cloud;
+  std::map<std::string, std::string> attachments;
 
   [[nodiscard]] const Host* find_host(const std::string& host_name) const;
   [[nodiscard]] const Member* find_member(const std::string& member_name) const;

@@ -851,6 +851,10 @@ class RealRun {
     throw BadInput{t.path + ": diff cannot partition or heal loopback addresses"};
   }
   void do_action(const scenario::TimelineEntry&, const scenario::NoteAction&) {}
+  void do_action(const scenario::TimelineEntry& t, const scenario::ExtAction& a) {
+    throw BadInput{t.path + ": diff runs etcd on loopback addresses; it cannot carry out \"" + a.key +
+                   "\" actions (the simulated cloud has no real counterpart here)"};
+  }
 
   const scenario::Scenario& s_;
   const LoopbackMap& map_;
