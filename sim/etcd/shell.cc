@@ -21,7 +21,8 @@ Error unsupported(std::string_view what, size_t pos) {
 // unquoted command separator (script mode) or to the end (single-command mode).
 class Expander {
  public:
-  Expander(std::string_view text, bool script_mode) : text_(text), script_(script_mode) {}
+  Expander(std::string_view text, bool script_mode, const ShellHooks* hooks = nullptr)
+      : text_(text), script_(script_mode), hooks_(hooks) {}
 
   // Returns false at end of input. On error, `error_` is set.
   bool next_command(const std::map<std::string, std::string>& env, std::vector<std::string>& argv);
@@ -50,7 +51,7 @@ class Expander {
   }
   // Appends an expansion result; unquoted results are field-split.
   void append_expansion(const std::string& value, bool quoted, std::vector<std::string>& argv) {
-    if (quoted) {
+    if (quoted || (hooks_ && !hooks_->split_fields)) {
       cur_ += value;
       have_word_ = true;
       return;
@@ -89,8 +90,13 @@ class Expander {
     }
   }
 
+  // Hooked forms (shell_split_hooked only). Return nullopt when no hook applies.
+  std::optional<std::string> hooked_dollar(size_t start);
+  std::optional<std::string> hooked_backtick();
+
   std::string_view text_;
   bool script_;
+  const ShellHooks* hooks_;
   size_t pos_ = 0;
   std::string cur_;
   bool have_word_ = false;
@@ -105,6 +111,9 @@ std::optional<std::string> Expander::parse_dollar(const std::map<std::string, st
     return std::nullopt;
   }
   const char n = text_[pos_ + 1];
+  if (hooks_) {
+    if (auto v = hooked_dollar(start)) return v;
+  }
   if (n == '(') {
     fail(unsupported(text_.substr(pos_ + 2, 1) == "(" ? "arithmetic expansion $((...))" : "command substitution $(...)", start));
     pos_ = text_.size();
@@ -175,6 +184,67 @@ std::optional<std::string> Expander::parse_dollar(const std::map<std::string, st
   return std::nullopt;  // literal '$'
 }
 
+std::optional<std::string> Expander::hooked_dollar(size_t start) {
+  const char n = text_[pos_ + 1];
+  auto take = [&](Result<std::string> r) -> std::optional<std::string> {
+    if (!r.ok()) {
+      fail(r.error());
+      pos_ = text_.size();
+      return std::string();
+    }
+    return std::move(r).value();
+  };
+  if (n == '(' && pos_ + 2 < text_.size() && text_[pos_ + 2] == '(' && hooks_->arithmetic) {
+    const size_t end = shell_arith_end(text_, pos_);
+    if (end == std::string_view::npos) {
+      fail(Error{"shell", "unexpected EOF while looking for matching `))' after byte " + std::to_string(start),
+                 "close the $((...)) expansion"});
+      pos_ = text_.size();
+      return std::string();
+    }
+    std::string_view expr = text_.substr(pos_ + 3, end - pos_ - 5);
+    pos_ = end;
+    return take(hooks_->arithmetic(expr));
+  }
+  if (n == '(' && hooks_->command_substitution) {
+    const size_t end = shell_substitution_end(text_, pos_);
+    if (end == std::string_view::npos) {
+      fail(Error{"shell", "unexpected EOF while looking for matching `)' after byte " + std::to_string(start),
+                 "close the $(...) command substitution"});
+      pos_ = text_.size();
+      return std::string();
+    }
+    std::string_view body = text_.substr(pos_ + 2, end - pos_ - 3);
+    pos_ = end;
+    return take(hooks_->command_substitution(body, false));
+  }
+  if (hooks_->special_parameter && !is_name_start(n) && n != '{' && n != '(' && n != '\'') {
+    if (auto v = hooks_->special_parameter(n)) {
+      pos_ += 2;
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Expander::hooked_backtick() {
+  const size_t end = shell_backtick_end(text_, pos_);
+  if (end == std::string_view::npos) {
+    fail(Error{"shell", "unexpected EOF while looking for matching ``'", "close the `...` command substitution"});
+    pos_ = text_.size();
+    return std::nullopt;
+  }
+  std::string_view body = text_.substr(pos_ + 1, end - pos_ - 2);
+  pos_ = end;
+  auto r = hooks_->command_substitution(body, true);
+  if (!r.ok()) {
+    fail(r.error());
+    pos_ = text_.size();
+    return std::nullopt;
+  }
+  return std::move(r).value();
+}
+
 bool Expander::next_command(const std::map<std::string, std::string>& env, std::vector<std::string>& argv) {
   argv.clear();
   cur_.clear();
@@ -230,6 +300,10 @@ bool Expander::next_command(const std::map<std::string, std::string>& env, std::
           continue;
         }
         if (d == '`') {
+          if (hooks_ && hooks_->command_substitution) {
+            if (auto v = hooked_backtick()) cur_ += *v;
+            continue;
+          }
           fail(unsupported("command substitution `...`", pos_));
           break;
         }
@@ -256,6 +330,10 @@ bool Expander::next_command(const std::map<std::string, std::string>& env, std::
       continue;
     }
     if (c == '`') {
+      if (hooks_ && hooks_->command_substitution) {
+        if (auto v = hooked_backtick()) append_expansion(*v, false, argv);
+        continue;
+      }
       fail(unsupported("command substitution `...`", pos_));
       break;
     }
@@ -301,6 +379,79 @@ Error too_long() {
 }
 
 }  // namespace
+
+size_t shell_backtick_end(std::string_view text, size_t open) {
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '`') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+size_t shell_substitution_end(std::string_view text, size_t open) {
+  // bash(1) Command Substitution: the text between $( and the matching ) is a command;
+  // quotes, escapes and nested parentheses inside it do not end it.
+  int depth = 0;
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\') {
+      ++i;
+    } else if (c == '\'') {
+      const size_t close = text.find('\'', i + 1);
+      if (close == std::string_view::npos) return close;
+      i = close;
+    } else if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') {
+          ++i;
+        } else if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '(') {
+          const size_t e = shell_substitution_end(text, i);
+          if (e == std::string_view::npos) return e;
+          i = e - 1;
+        }
+      }
+      if (i >= text.size()) return std::string_view::npos;
+    } else if (c == '`') {
+      const size_t e = shell_backtick_end(text, i);
+      if (e == std::string_view::npos) return e;
+      i = e - 1;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+size_t shell_arith_end(std::string_view text, size_t open) {
+  int depth = 0;
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (text[i] == '(') {
+      ++depth;
+    } else if (text[i] == ')') {
+      --depth;
+      if (depth == 1 && i + 1 < text.size() && text[i + 1] == ')') return i + 2;
+      if (depth <= 0) return std::string_view::npos;
+    }
+  }
+  return std::string_view::npos;
+}
+
+Result<ShellWords> shell_split_hooked(std::string_view line, const std::map<std::string, std::string>& env,
+                                      const ShellHooks& hooks) {
+  if (line.size() > kShellInputBytesMax) return too_long();
+  Expander x(line, /*script_mode=*/false, &hooks);
+  ShellWords out;
+  x.next_command(env, out.argv);
+  if (x.error_) return *x.error_;
+  out.unset_vars = x.unset_vars_;
+  out.warnings = x.warnings_;
+  return out;
+}
 
 Result<ShellWords> shell_split(std::string_view line, const std::map<std::string, std::string>& env) {
   if (line.size() > kShellInputBytesMax) return too_long();

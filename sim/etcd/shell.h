@@ -21,7 +21,9 @@
 // Must never: touch the real environment, run anything, exceed the input bounds.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,5 +56,32 @@ struct ShellScript {
   std::vector<std::string> warnings;
 };
 Result<ShellScript> shell_run_script(std::string_view text, std::map<std::string, std::string> env);
+
+// ---- Pure addition for sim/cloud/user_data (shell_split above is unchanged) ----------
+// The same expansion with callbacks for what shell_split refuses. A hook left empty
+// keeps shell_split's refusal. The hooks are called left to right in the word.
+struct ShellHooks {
+  // $(...) and `...` (bash(1) Command Substitution): gets the text inside, returns the
+  // (already trailing-newline-stripped) output.
+  std::function<Result<std::string>(std::string_view body, bool backtick)> command_substitution;
+  // $((...)) (bash(1) Arithmetic Expansion): gets the expression.
+  std::function<Result<std::string>(std::string_view expr)> arithmetic;
+  // $? and the other special parameters (bash(1) Special Parameters); nullopt refuses.
+  std::function<std::optional<std::string>(char name)> special_parameter;
+  // false: results of unquoted expansions are not field-split (bash(1) Parameters:
+  // "word splitting is not performed" on an assignment's value, nor inside [[ ]]).
+  bool split_fields = true;
+};
+Result<ShellWords> shell_split_hooked(std::string_view line, const std::map<std::string, std::string>& env,
+                                      const ShellHooks& hooks);
+
+// Where `$(` at `open` (the index of '$') ends: one past its matching ')', skipping
+// quotes, escapes and nested $(...) / (...); npos if it never closes. `$((` is not
+// special here (the arithmetic form ends at the matching '))', see shell_arith_end).
+size_t shell_substitution_end(std::string_view text, size_t open);
+// One past the matching "))" of `$((` at `open`; npos if it never closes.
+size_t shell_arith_end(std::string_view text, size_t open);
+// One past the closing unescaped '`' of the backquote at `open`; npos if none.
+size_t shell_backtick_end(std::string_view text, size_t open);
 
 }  // namespace raftlab::etcd
