@@ -558,6 +558,10 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
       }
     }
     x.at_ns = first_at < 0 ? 0 : first_at;
+    // The members of the cluster: those that bootstrapped or joined it (some may be down now).
+    std::set<std::string> all(news.begin(), news.end());
+    all.insert(added.begin(), added.end());
+    x.members = in_order(f, all);
     if (!added.empty()) {
       x.kind = "grown-with-member-add";
       x.headline = fmt::format("One cluster {}: {} bootstrapped it and {} joined one at a time with `member add` + state "
