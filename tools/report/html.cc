@@ -170,7 +170,7 @@ if(h.indexOf('selftest')>=0){const m=/[#&]t=(\d+)/.exec(h);if(m)setCursor(+m[1])
   const r={lanes:document.querySelectorAll('#lanes .lane').length,lane_names:[...document.querySelectorAll('#lanes .lane')].map(g=>g.getAttribute('data-member')),
     members:M.length,bands_at_end:bandsEnd.size,final_clusters:D.final.length,spans:document.querySelectorAll('#spans .role').length,
     events:D.ev.length,messages:D.msgs.length,status:$('status').textContent,cursor:cursor,imgs:document.querySelectorAll('img').length,
-    scripts:document.querySelectorAll('script').length,pwned:!!window.__pwned,errors:errors,render_ms:Math.round(RENDER_MS),
+    scripts:document.querySelectorAll('script').length,pwned:!!window.__pwned,errors:errors,render_ms:Math.round(RENDER_MS),open_ms:Math.round(T0+RENDER_MS),
     findings:D.cause.findings.map(f=>f.kind),violations:document.querySelectorAll('.violation').length,desc:$('desc').textContent};
   const p=$('selftest');p.hidden=false;p.textContent=JSON.stringify(r);}
 })();
