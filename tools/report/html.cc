@@ -29,10 +29,10 @@ pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;font:12px/1.
 #tip{position:fixed;pointer-events:none;background:#333;color:#fff;padding:4px 8px;border-radius:4px;font-size:12px;max-width:520px;display:none;white-space:pre-wrap;z-index:9}
 table{border-collapse:collapse;background:#fff} td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;font-size:13px}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:12px} .cols>div{min-width:0} @media(max-width:1100px){.cols{grid-template-columns:1fr}}
-#cause{background:#fff8e1;border:1px solid #f0c36d;padding:8px 12px} #cause .head{font-weight:600}
+#cause{background:#fff8e1;border:1px solid #f0c36d;padding:8px 12px;overflow-wrap:anywhere} #cause .head{font-weight:600}
 #cause .fix{margin-top:4px} #cause code{background:#fff;border:1px solid #eee;padding:0 3px}
 .legend span{display:inline-block;margin-right:12px} .sw{display:inline-block;width:12px;height:12px;vertical-align:middle;margin-right:4px;border:1px solid #999}
-#evlist{max-height:320px;overflow:auto} #evlist tr{cursor:pointer} #evlist tr:hover{background:#eef}
+#evlist{max-height:420px;overflow:auto} #status{max-height:560px} #evlist tr{cursor:pointer} #evlist tr:hover{background:#eef}
 .viol{color:#c62828;font-weight:600}
 </style></head><body>
 <h1 id="title">raftlab report</h1><div class="sub" id="subtitle"></div><p id="desc"></p>
@@ -42,10 +42,9 @@ table{border-collapse:collapse;background:#fff} td,th{border:1px solid #ddd;padd
 <span id="window"></span><span class="sub">wheel: zoom · drag: pan · click the axis: etcdctl at that instant · arrows appear when zoomed in</span></div>
 <div id="chartwrap"><svg id="chart" xmlns="http://www.w3.org/2000/svg"></svg></div>
 <div class="controls"><label for="slider">time</label><input id="slider" type="range" min="0" max="0" value="0"><span id="slidert"></span></div>
+<div class="cols"><div><h2>Root cause</h2><div id="cause"></div></div><div><h2>Expectations</h2><div id="expect"></div></div></div>
 <div class="cols"><div><h2>etcdctl at the selected instant</h2><pre id="status"></pre></div>
 <div><h2>details</h2><pre id="detail">hover or click an event, a lane or an arrow</pre><h2>timeline</h2><div id="evlist"></div></div></div>
-<h2>Expectations</h2><div id="expect"></div>
-<h2>Root cause</h2><div id="cause"></div>
 <pre id="selftest" hidden></pre>
 <div id="tip"></div>
 <script type="application/json" id="data">)HTML";
@@ -161,16 +160,20 @@ D.cause.findings.forEach((f,i)=>{const d=el('div',{class:'finding','data-kind':f
   if(f.fix){const p=el('div',{class:'fix'});p.appendChild(el('b',{},'Fix: '));p.appendChild(document.createTextNode(f.fix));d.appendChild(p);}
   if(f.check){const p=el('div',{class:'fix'});p.appendChild(el('b',{},'Check: '));p.appendChild(el('code',{},f.check));d.appendChild(p);}
   cb.appendChild(d);});
-showSample(0);render();
+{const mt=/[#&]t=(\d+)/.exec(location.hash);showSample(mt?sampleAt(+mt[1]):0);}render();
 const RENDER_MS=performance.now()-T0;
 // self-test mode: the page reports what it rendered (tests/report/browser_test.sh)
 const h=location.hash;
-if(h.indexOf('selftest')>=0){const m=/[#&]t=(\d+)/.exec(h);if(m)setCursor(+m[1]);
+if(h.indexOf('selftest')>=0){
+  // A zoomed-in render (the arrows drawn): the busiest 1/16 of the run.
+  const Z0=performance.now();const w=END/16;let best=0,bc=-1;for(let k=0;k<16;k++){let c=0;for(const g of D.msgs)if(g[0]>=k*w&&g[0]<(k+1)*w)c++;if(c>bc){bc=c;best=k;}}
+  v0=best*w;v1=v0+w;render();const arrowsZoomed=document.querySelectorAll('#arrows .msg').length;const ZOOM_MS=performance.now()-Z0;v0=0;v1=END;
+  const m=/[#&]t=(\d+)/.exec(h);if(m)setCursor(+m[1]);else render();
   const bandsEnd=new Set();document.querySelectorAll('#spans .band[data-end="1"]').forEach(b=>bandsEnd.add(b.getAttribute('data-cluster')));
   const r={lanes:document.querySelectorAll('#lanes .lane').length,lane_names:[...document.querySelectorAll('#lanes .lane')].map(g=>g.getAttribute('data-member')),
     members:M.length,bands_at_end:bandsEnd.size,final_clusters:D.final.length,spans:document.querySelectorAll('#spans .role').length,
     events:D.ev.length,messages:D.msgs.length,status:$('status').textContent,cursor:cursor,imgs:document.querySelectorAll('img').length,
-    scripts:document.querySelectorAll('script').length,pwned:!!window.__pwned,errors:errors,render_ms:Math.round(RENDER_MS),open_ms:Math.round(T0+RENDER_MS),
+    scripts:document.querySelectorAll('script').length,pwned:!!window.__pwned,errors:errors,render_ms:Math.round(RENDER_MS),open_ms:Math.round(T0+RENDER_MS),zoom_ms:Math.round(ZOOM_MS),arrows_zoomed:arrowsZoomed,
     findings:D.cause.findings.map(f=>f.kind),violations:document.querySelectorAll('.violation').length,desc:$('desc').textContent};
   const p=$('selftest');p.hidden=false;p.textContent=JSON.stringify(r);}
 })();
