@@ -196,6 +196,28 @@ TEST(Report, HostileTextStaysInsideTheJsonAsText) {
   EXPECT_EQ(tools::report::script_safe_json("\"<&>\xE2\x80\xA8\xE2\x80\xA9\""), "\"\\u003c\\u0026\\u003e\\u2028\\u2029\"");
 }
 
+TEST(Report, AFaultLabFailureFileMarksWhereTheCheckerFired) {
+  const fs::path dir = fs::path(RAFTLAB_BINARY_DIR) / "report-test" / "failures";
+  fs::remove_all(dir);
+  auto fz = cli({"fuzz", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/lab/small.json", "--seeds", "10", "--plant-bug",
+                 "apply-before-commit", "--out", dir.string(), "--jobs", "1"});
+  ASSERT_TRUE(fs::exists(dir / "seed-10.json")) << fz.out << fz.err;
+  const std::string out = (dir / "seed-10.html").string();
+  ASSERT_EQ(cli({"report", (dir / "seed-10.json").string(), "-o", out}).rc, 0);
+  const std::string page = read(out);
+  const auto start = page.find("id=\"data\">") + 10;
+  auto doc = nlohmann::json::parse(page.substr(start, page.find("</script>", start) - start));
+  EXPECT_EQ(doc["seed"], 10);
+  EXPECT_EQ(doc["planted"], nlohmann::json::array({"apply-before-commit"}));
+  ASSERT_FALSE(doc["violations"].empty());
+  std::set<std::string> checkers;
+  for (const auto& v : doc["violations"]) {
+    checkers.insert(v["checker"].get<std::string>());
+    EXPECT_GT(v["at"].get<std::int64_t>(), 0);
+  }
+  EXPECT_TRUE(checkers.count("state_machine_safety"));
+}
+
 TEST(ChromeTrace, TrackPerMemberRolesAsSlicesFlowsAndInstants) {
   const fs::path dir = fs::path(RAFTLAB_BINARY_DIR) / "report-test";
   fs::create_directories(dir);
