@@ -160,8 +160,10 @@ D.cause.findings.forEach((f,i)=>{const d=el('div',{class:'finding','data-kind':f
   if(f.fix){const p=el('div',{class:'fix'});p.appendChild(el('b',{},'Fix: '));p.appendChild(document.createTextNode(f.fix));d.appendChild(p);}
   if(f.check){const p=el('div',{class:'fix'});p.appendChild(el('b',{},'Check: '));p.appendChild(el('code',{},f.check));d.appendChild(p);}
   cb.appendChild(d);});
-{const mt=/[#&]t=(\d+)/.exec(location.hash);showSample(mt?sampleAt(+mt[1]):0);}render();
+{const mt=/[#&]t=(\d+)/.exec(location.hash);showSample(mt?sampleAt(+mt[1]):0);
+ const mw=/[#&]win=(\d+)-(\d+)/.exec(location.hash);if(mw&&+mw[2]>+mw[1]){v0=Math.max(0,+mw[1]);v1=Math.min(END,+mw[2]);}}render();
 const RENDER_MS=performance.now()-T0;
+// #t=NS opens the slider at an instant, #win=A-B (ns) zooms to a window.
 // self-test mode: the page reports what it rendered (tests/report/browser_test.sh)
 const h=location.hash;
 if(h.indexOf('selftest')>=0){
