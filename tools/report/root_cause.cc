@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -94,10 +93,16 @@ Facts gather(const std::vector<TraceEvent>& events, const sim::RunResult& r) {
     f.host[m.name] = m.host;
     f.url[m.name] = m.client_url;
   }
-  static const std::regex kUnset(R"(^(\S+) \(.*\): \$(\w+) is not set in host (\S+)'s shell)");
+  // "etcd1 ($.members[0].docker): $ETCD_INITIAL_CLUSTER is not set in host A's shell: ..."
+  // (no std::regex: GCC 12's <regex> trips -Wmaybe-uninitialized under the sanitizers).
   for (const auto& w : r.warnings) {
-    std::smatch m;
-    if (std::regex_search(w, m, kUnset)) f.unset_var[m[1].str()] = {m[2].str(), m[3].str()};
+    const auto sp = w.find(" (");
+    const auto var = w.find("): $");
+    const auto mid = w.find(" is not set in host ", var == std::string::npos ? 0 : var);
+    const auto end = w.find("'s shell", mid == std::string::npos ? 0 : mid);
+    if (sp == std::string::npos || var == std::string::npos || mid == std::string::npos || end == std::string::npos)
+      continue;
+    f.unset_var[w.substr(0, sp)] = {w.substr(var + 4, mid - var - 4), w.substr(mid + 20, end - mid - 20)};
   }
   std::map<std::string, size_t> cur;  // running member -> boot index
   std::map<std::pair<std::string, std::uint64_t>, std::string> add_calls;  // (endpoint, op) -> member
