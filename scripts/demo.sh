@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the "every member is leader" bug of the reference deployment, then its fix,
-# side by side, with the reason. Usage: scripts/demo.sh PATH/TO/raftlab
+# side by side, with the reason, and the HTML reports of both (in DEMO_OUT, default
+# BUILD/demo). Usage: scripts/demo.sh PATH/TO/raftlab
 set -euo pipefail
 RAFTLAB=${1:-build/tools/raftlab}
 cd "$(dirname "$0")/.."
@@ -16,6 +17,14 @@ echo
 echo "-- 3. The fix under faults: server B (3 of 5 members) fails, then server A (2 of 5)"
 for f in lose-host-b lose-host-a; do
   "$RAFTLAB" run "$S/$f.json" | grep -E '^  (PASS|FAIL) .*(quorum|leaders|put|get)|^Result:' | sed "s/^ */   [$f] /"
+done
+echo
+echo "-- 4. See it: the two reports (open them in a browser; self-contained HTML, no network)"
+OUT=${DEMO_OUT:-$(dirname "$RAFTLAB")/../demo}
+mkdir -p "$OUT"
+for f in every-node-leader static-bootstrap; do
+  "$RAFTLAB" report "$S/$f.json" -o "$OUT/$f.html" >/dev/null
+  echo "   $(cd "$OUT" && pwd)/$f.html"
 done
 echo
 echo "Every scenario: ls $S/   ·   one of them in full: $RAFTLAB run $S/grow-one-at-a-time.json"

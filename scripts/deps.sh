@@ -6,6 +6,7 @@ pkgs=(build-essential cmake libboost-dev libfmt-dev nlohmann-json3-dev libcli11-
       libssl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev
       python3    # scripts/bench_report.py and its test (tests/scripts)
       parallel   # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
+      chromium   # headless browser: the report's browser tests and screenshots (tests/report, scripts/screenshots.sh)
       etcd-server etcd-client)  # real etcd 3.4 for `raftlab diff` (docs/fidelity.md, tests/fidelity)
 missing=()
 for p in "${pkgs[@]}"; do

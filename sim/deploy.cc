@@ -689,6 +689,21 @@ RunResult Deployment::run() {
     }
   }
   const std::int64_t end = opts_.stop_at_ns.value_or(s_.duration_ns);
+  std::vector<StatusSample> samples;
+  {
+    std::vector<std::int64_t> at = opts_.status_samples_ns;
+    std::sort(at.begin(), at.end());
+    at.erase(std::unique(at.begin(), at.end()), at.end());
+    for (std::int64_t t : at) {
+      if (t > end) break;
+      w.run_until(nanos(t));
+      StatusSample smp;
+      smp.at_ns = t;
+      smp.members = w.members();
+      for (const auto& m : smp.members) smp.endpoints.push_back(w.endpoint_url(m.name));
+      samples.push_back(std::move(smp));
+    }
+  }
   w.run_until(nanos(end));
   if (!opts_.stop_at_ns) {
     // Let in-flight probes (put/get) finish: etcdctl gives up after 5 s.
@@ -725,6 +740,7 @@ RunResult Deployment::run() {
   if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();
   out.end_ns = w.now().ns;
+  out.status_samples = std::move(samples);
   return out;
 }
 

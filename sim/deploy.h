@@ -51,6 +51,17 @@ struct RunOptions {
   // The layer above sim/ that carries out a scenario's cloud part (sim/cloud's
   // cloud::extension_factory()); empty: such a scenario is refused (exit 2).
   ExtensionFactory extension;
+  // Virtual instants (ns, any order) at which to take what `status --at T` would read:
+  // the run stops at each (World::run_until, no event is added, the trace is unchanged)
+  // and copies every member's view into RunResult::status_samples. For `raftlab report`.
+  std::vector<std::int64_t> status_samples_ns;
+};
+
+// Every member's view at one instant, as `raftlab status --at` reads it.
+struct StatusSample {
+  std::int64_t at_ns = 0;
+  std::vector<MemberView> members;
+  std::vector<std::string> endpoints;  // World::endpoint_url of each member, same order
 };
 
 // What is worth computing once per scenario rather than once per run: parsing each
@@ -80,6 +91,7 @@ struct RunResult {
   std::string trace_sha256;
   std::uint64_t events = 0;
   std::int64_t end_ns = 0;
+  std::vector<StatusSample> status_samples;  // RunOptions::status_samples_ns, in time order
 };
 
 class Deployment {

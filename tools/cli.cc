@@ -15,6 +15,8 @@
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
 #include "tools/compare.h"
+#include "tools/report/root_cause.h"
+#include "tools/report/report.h"
 #include "sim/etcdctl_format.h"
 
 namespace raftlab::tools {
@@ -186,11 +188,12 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
     }
     o += fmt::format("\nResult: {} ({}/{} expectations hold)\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size());
   }
+  if (w.trace().on()) o += report::root_cause_text(report::root_cause(w.trace().events(), r, file));
   o += fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
   return o;
 }
 
-std::string json_summary(const sim::RunResult& r) {
+std::string json_summary(const sim::RunResult& r, const report::RootCause* cause) {
   nlohmann::ordered_json j;
   j["scenario"] = r.scenario;
   j["seed"] = r.seed;
@@ -227,18 +230,21 @@ std::string json_summary(const sim::RunResult& r) {
   j["final"] = fin;
   j["warnings"] = r.warnings;
   j["trace_sha256"] = r.trace_sha256;
+  if (cause != nullptr) j["root_cause"] = report::root_cause_json(*cause);
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string status_tables(const sim::World& w, bool json) {
-  const auto members = w.members();
+std::string status_tables(const std::vector<sim::MemberView>& members, const std::vector<std::string>& endpoints,
+                          std::int64_t now_ns, bool json) {
+  auto endpoint_of = [&](size_t i) { return i < endpoints.size() ? endpoints[i] : members[i].client_url; };
   std::vector<EndpointStatusRow> rows;
   std::string errors;
   nlohmann::ordered_json j;
-  j["at"] = sim::format_duration(w.now());
+  j["at"] = sim::format_duration(sim::nanos(now_ns));
   j["endpoints"] = nlohmann::ordered_json::array();
-  for (const auto& m : members) {
-    const std::string ep = w.endpoint_url(m.name);
+  for (size_t i = 0; i < members.size(); ++i) {
+    const auto& m = members[i];
+    const std::string ep = endpoint_of(i);
     if (!m.ready) {
       // Not running, or running but not serving clients yet (no quorum to publish).
       const std::string err = "context deadline exceeded";
@@ -272,13 +278,14 @@ std::string status_tables(const sim::World& w, bool json) {
   std::string o;
   o += fmt::format("$ etcdctl --endpoints={} endpoint status -w table\n", [&] {
     std::vector<std::string> eps;
-    for (const auto& m : members) eps.push_back(w.endpoint_url(m.name));
+    for (size_t i = 0; i < members.size(); ++i) eps.push_back(endpoint_of(i));
     return fmt::format("{}", fmt::join(eps, ","));
   }());
   o += errors;
   o += endpoint_status_table(rows);
   j["member_lists"] = nlohmann::ordered_json::array();
-  for (const auto& m : members) {
+  for (size_t i = 0; i < members.size(); ++i) {
+    const auto& m = members[i];
     if (!m.ready) continue;
     std::vector<MemberRow> mr;
     nlohmann::ordered_json lj = nlohmann::ordered_json::array();
@@ -294,12 +301,19 @@ std::string status_tables(const sim::World& w, bool json) {
       lj.push_back({{"id", etcd::format_id(rec.id)}, {"status", row.started ? "started" : "unstarted"}, {"name", rec.name},
                     {"peer_urls", rec.peer_urls}, {"client_urls", rec.client_urls}, {"is_learner", rec.is_learner}});
     }
-    o += fmt::format("\n$ etcdctl --endpoints={} member list -w table      # asked {}\n", w.endpoint_url(m.name), m.name);
+    o += fmt::format("\n$ etcdctl --endpoints={} member list -w table      # asked {}\n", endpoint_of(i), m.name);
     o += member_list_table(mr);
-    j["member_lists"].push_back({{"asked", m.name}, {"endpoint", w.endpoint_url(m.name)}, {"members", lj}});
+    j["member_lists"].push_back({{"asked", m.name}, {"endpoint", endpoint_of(i)}, {"members", lj}});
   }
   if (json) return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   return o;
+}
+
+std::string status_tables(const sim::World& w, bool json) {
+  const auto members = w.members();
+  std::vector<std::string> endpoints;
+  for (const auto& m : members) endpoints.push_back(w.endpoint_url(m.name));
+  return status_tables(members, endpoints, w.now().ns, json);
 }
 
 namespace {
@@ -334,7 +348,8 @@ sim::TraceLevel parse_level(const std::string& s) {
 
 namespace {
 constexpr const char* kUsage =
-    "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE] [--trace-level off|default|full]\n"
+    "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE [--trace-format jsonl|chrome]] [--trace-level off|default|full] [--html FILE]\n"
+    "       raftlab report SCENARIO [-o report.html] [--seed N]\n"
     "       raftlab status SCENARIO --at T [-w table|json] [--seed N]\n"
     "       raftlab compare BROKEN_SCENARIO FIXED_SCENARIO\n"
     "       raftlab fuzz SCENARIO --seeds N [--first-seed S] [--jobs J] [--shard K/M] [--out DIR] [--json [--hash fp64]] [--plant-bug NAME]\n"
@@ -364,6 +379,11 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     run->add_option("--trace", trace_file, "Write the full typed trace as JSON Lines to FILE");
     run->add_option("--trace-level", level, "Trace detail: off, default, full (every message)")
         ->check(CLI::IsMember({"off", "default", "full"}));
+    std::string trace_format = "jsonl", html_file;
+    run->add_option("--trace-format", trace_format,
+                    "--trace FILE as jsonl (the typed trace) or chrome (Trace Event JSON for ui.perfetto.dev)")
+        ->check(CLI::IsMember({"jsonl", "chrome"}));
+    run->add_option("--html", html_file, "Also write the run's HTML report to FILE (raftlab report)");
 
     auto* status = app.add_subcommand("status", "What `etcdctl endpoint status` and `member list` print at time T");
     status->add_option("scenario", file, "Scenario file")->required();
@@ -380,6 +400,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     add_lab_verbs(app, verbs);
     add_bench_verbs(app, verbs);
     add_diff_verbs(app, verbs);
+    add_report_verbs(app, verbs);
 
     // An unknown subcommand is named (CLI11 would only say a subcommand is required).
     if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-') {
@@ -429,9 +450,20 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
           err << "raftlab: cannot write trace file \"" << trace_file << "\": check the directory exists and is writable\n";
           return kExitBadInput;
         }
-        f << d->world().trace().to_jsonl();
+        if (trace_format == "chrome") f << report::chrome_trace_json(d->world().trace().events(), r);
+        else f << d->world().trace().to_jsonl();
       }
-      out << (json ? json_summary(r) + "\n" : human_summary(*d, r, file));
+      std::optional<report::RootCause> cause;
+      if (d->world().trace().on()) cause = report::root_cause(d->world().trace().events(), r, file);
+      out << (json ? json_summary(r, cause ? &*cause : nullptr) + "\n" : human_summary(*d, r, file));
+      if (!html_file.empty()) {
+        // The report runs the scenario again at --trace-level full, with status samples.
+        std::ostringstream said;
+        const int rc = report::write_report(file, *seed_opt ? std::optional<std::uint64_t>(seed) : std::nullopt,
+                                            html_file, said, err);
+        if (rc != kExitOk) return rc;
+        if (!json) out << said.str();
+      }
       return r.passed ? kExitOk : kExitExpectationFailed;
     }
     if (status->parsed()) {

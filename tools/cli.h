@@ -11,6 +11,10 @@
 
 #include "sim/deploy.h"
 
+namespace raftlab::tools::report {
+struct RootCause;
+}
+
 namespace raftlab::tools {
 
 inline constexpr int kExitOk = 0;
@@ -24,8 +28,12 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
 // The human summary of a run (what `raftlab run` prints without --json).
 std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file);
 // The JSON document `raftlab run --json` prints.
-std::string json_summary(const sim::RunResult& r);
+// With `cause`, a "root_cause" field (tools/report/root_cause.h).
+std::string json_summary(const sim::RunResult& r, const report::RootCause* cause = nullptr);
 // What `raftlab status --at` prints: endpoint status + member list, etcdctl-style.
 std::string status_tables(const sim::World& w, bool json);
+// The same from members' views taken at now_ns (RunResult::status_samples: the report).
+std::string status_tables(const std::vector<sim::MemberView>& members, const std::vector<std::string>& endpoints,
+                          std::int64_t now_ns, bool json);
 
 }  // namespace raftlab::tools

@@ -11,6 +11,7 @@
 #include "sim/deploy.h"
 #include "sim/etcd/ids.h"
 #include "sim/scenario/loader.h"
+#include "tools/report/root_cause.h"
 
 namespace raftlab::tools {
 
@@ -27,6 +28,7 @@ struct Facts {
   std::map<std::string, std::string> first_leader;  // cluster -> "etcd5 at 0.136s"
   std::vector<std::string> exits;
   sim::RunResult result;
+  report::RootCause cause;
 };
 
 std::optional<Facts> run_one(const std::string& file, std::ostream& err) {
@@ -57,6 +59,7 @@ std::optional<Facts> run_one(const std::string& file, std::ostream& err) {
     }
     if (e.kind == Ev::ProcExit && e.a == "exited") f.exits.push_back(e.who + ": " + e.b);
   }
+  f.cause = report::root_cause(d->world().trace().events(), f.result, file);
   return f;
 }
 
@@ -158,39 +161,24 @@ int compare_scenarios(const std::string& broken_file, const std::string& fixed_f
   row(o, "expectations", b->result.passed ? "all hold (the bug is reproduced)" : "SOME FAIL",
       f->result.passed ? "all hold" : "SOME FAIL");
 
-  // Why, in plain words, from the facts above.
-  std::uint64_t b_single = 0, f_full = 0;
-  for (const auto& [n, k] : b->initial_size) b_single += k == 1 ? 1 : 0;
-  for (const auto& [n, k] : f->initial_size) f_full += k > 1 ? 1 : 0;
+  // Why, in words, computed from each run's trace (tools/report/root_cause.h).
+  auto findings = [&](const report::RootCause& rc) {
+    for (size_t i = 0; i < rc.findings.size(); ++i) {
+      const auto& x = rc.findings[i];
+      const auto head = wrap(x.headline, 94);
+      for (size_t k = 0; k < head.size(); ++k) o += (k == 0 ? (i == 0 ? "  * " : "  - ") : "    ") + head[k] + "\n";
+      for (const auto& why : x.because)
+        for (const auto& l : wrap(why, 92)) o += "      " + l + "\n";
+      if (!x.fix.empty())
+        for (const auto& l : wrap("fix: " + x.fix, 92)) o += "      " + l + "\n";
+      if (!x.fix.empty())
+        for (const auto& l : wrap("check: " + x.check, 92)) o += "      " + l + "\n";
+    }
+  };
   o += "\nWhy it went wrong\n";
-  std::string why;
-  if (b_single > 0) {
-    why += fmt::format(
-        "{} member(s) bootstrapped a cluster whose initial membership was only themselves. ", b_single);
-    if (!bw.empty())
-      why += "The docker run lines pass -e ETCD_INITIAL_CLUSTER=\"$ETCD_INITIAL_CLUSTER\", and that shell variable was "
-             "not set, so the container got an empty value. ";
-    why += "etcd ignores an empty ETCD_* variable and falls back to its default initial cluster, which for a member "
-           "named etcdN is \"etcdN=<its own advertise peer URL>\". Each member derived a cluster ID from its own "
-           "member ID alone, so every member is the leader of a different one-member cluster: `endpoint status` shows "
-           "every member as leader, and a write through one member never reaches another.";
-  } else {
-    why += b->result.passed ? "See the scenario's description." : "The broken scenario did not reproduce its bug.";
-  }
-  for (const auto& l : wrap(why, 96)) o += "  " + l + "\n";
+  findings(b->cause);
   o += "\nWhy the fix works\n";
-  std::string fix;
-  if (f_full > 0) {
-    fix += fmt::format(
-        "{} member(s) bootstrapped from the same multi-member initial cluster and the same token, so they derived the "
-        "same member IDs and the same cluster ID and form ONE raft group. It elects one leader once a majority is up, "
-        "and every write is replicated to every member. ",
-        f_full);
-  }
-  fix += "Note: once a member has a data dir, etcd restarts from it and ignores --initial-cluster, so an "
-         "already-split deployment is fixed by removing the stale data dirs (or members), not by new flags alone "
-         "(scenarios/bitnami-2host/restart-same-data.json).";
-  for (const auto& l : wrap(fix, 96)) o += "  " + l + "\n";
+  findings(f->cause);
   o += fmt::format("\nReplay either side: raftlab run {}\n                    raftlab run {}\n", broken_file, fixed_file);
   out << o;
   return 0;

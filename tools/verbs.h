@@ -45,5 +45,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v);
 void add_bench_verbs(CLI::App& app, VerbSet& v);
 // tools/diff_cli.cc: diff (simulation vs real etcd).
 void add_diff_verbs(CLI::App& app, VerbSet& v);
+// tools/report/report_cli.cc: report (the HTML page of a run).
+void add_report_verbs(CLI::App& app, VerbSet& v);
 
 }  // namespace raftlab::tools

@@ -1,0 +1,264 @@
+// tests/report/report_test.cc — raftlab report, the root cause in words, the Chrome
+// trace export: a cause for every shipped scenario naming the right members and reason,
+// the page's etcdctl tables equal to `raftlab status --at`, byte-identical pages,
+// escaped hostile text, the Trace Event JSON's structure. (The rendered page is checked
+// in headless Chromium by browser_test.sh.)
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario/loader.h"
+#include "tests/common/cli_run.h"
+#include "tests/scenarios/shipped.h"
+#include "tools/cli.h"
+#include "tools/report/report.h"
+#include "tools/report/root_cause.h"
+
+namespace raftlab {
+namespace {
+
+namespace fs = std::filesystem;
+using test::cli;
+
+struct Ran {
+  sim::RunResult r;
+  std::vector<sim::TraceEvent> events;
+  std::string description;
+};
+
+Ran run_file(const std::string& rel, sim::RunOptions ro = {}) {
+  const std::string path = std::string(RAFTLAB_SOURCE_DIR) + "/" + rel;
+  auto lr = scenario::load_file(path);
+  EXPECT_TRUE(lr.ok()) << rel;
+  std::vector<scenario::LoadError> errors;
+  auto d = sim::Deployment::build(*lr.scenario, ro, &errors);
+  EXPECT_TRUE(d) << rel;
+  Ran out;
+  out.r = d->run();
+  out.events = d->world().trace().events();
+  out.description = lr.scenario->description;
+  return out;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Want {
+  std::string kind;                  // the first finding's kind
+  std::vector<std::string> members;  // its members
+  std::string words;                 // a phrase its headline or facts must hold
+};
+
+// The cause each shipped scenario must get. A scenario missing here fails the test.
+const std::map<std::string, Want>& wanted() {
+  static const std::map<std::string, Want> w = {
+      {"scenarios/bitnami-2host/every-node-leader.json",
+       {"empty-initial-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "$ETCD_INITIAL_CLUSTER expanded to an empty string"}},
+      {"scenarios/bitnami-2host/as-written.json",
+       {"empty-initial-cluster", {"etcd1", "etcd2"}, "not set in the shell of host A"}},
+      {"scenarios/bitnami-2host/restart-same-data.json",
+       {"wal-wins", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "restarted from the WAL in its data dir"}},
+      {"scenarios/bitnami-2host/static-bootstrap.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
+      {"scenarios/bitnami-2host/staggered-start.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "etcd1 and etcd2 waited without a leader"}},
+      {"scenarios/bitnami-2host/grow-one-at-a-time.json",
+       {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "member add"}},
+      {"scenarios/bitnami-2host/lose-host-b.json",
+       {"host-loss-quorum", {"etcd3", "etcd4", "etcd5"}, "Host B held 3 of the 5 voters"}},
+      {"scenarios/bitnami-2host/lose-host-a.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
+      {"scenarios/membership/join-existing-without-add.json", {"join-without-add", {"etcd4"}, "member count is unequal"}},
+      {"scenarios/membership/join-new-into-running.json",
+       {"new-into-running", {"etcd4"}, "already ran cluster f4315b06e025f54b"}},
+      {"scenarios/membership/strict-reconfig-second-add.json",
+       {"add-refused", {"http://10.101.99.101:2380"}, "not enough started members"}},
+      {"scenarios/membership/scale-in-without-remove.json",
+       {"scale-in-without-remove", {"etcd2", "etcd3"}, "stopped but are still voters"}},
+      {"scenarios/lab/reference.json",
+       {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5", "etcd6"}, "member add"}},
+      {"scenarios/lab/small.json", {"one-cluster", {"m1", "m2", "m3"}, "from the same --initial-cluster"}},
+  };
+  return w;
+}
+
+std::string all_text(const tools::report::Finding& f) {
+  std::string s = f.headline;
+  for (const auto& b : f.because) s += "\n" + b;
+  return s;
+}
+
+TEST(RootCause, EveryShippedScenarioNamesItsMembersAndReason) {
+  for (const auto& rel : testing::shipped_scenarios()) {
+    SCOPED_TRACE(rel);
+    auto it = wanted().find(rel);
+    ASSERT_NE(it, wanted().end()) << "a shipped scenario without an expected root cause: add it to wanted()";
+    Ran x = run_file(rel);
+    const auto rc = tools::report::root_cause(x.events, x.r, rel);
+    ASSERT_FALSE(rc.findings.empty());
+    const auto& f = rc.findings[0];
+    EXPECT_EQ(f.kind, it->second.kind) << tools::report::root_cause_text(rc);
+    EXPECT_EQ(f.members, it->second.members) << tools::report::root_cause_text(rc);
+    EXPECT_NE(all_text(f).find(it->second.words), std::string::npos) << tools::report::root_cause_text(rc);
+    const bool problem = f.kind != "one-cluster" && f.kind != "grown-with-member-add";
+    EXPECT_EQ(rc.problem, problem);
+    if (problem) {
+      EXPECT_FALSE(f.fix.empty());
+      EXPECT_NE(f.check.find("raftlab "), std::string::npos);
+    }
+  }
+}
+
+TEST(RootCause, LoseHostAKeepsQuorumAndSaysSo) {
+  Ran x = run_file("scenarios/bitnami-2host/lose-host-a.json");
+  const auto rc = tools::report::root_cause(x.events, x.r, "f");
+  bool found = false;
+  for (const auto& f : rc.findings)
+    if (f.kind == "host-loss-survived") {
+      found = true;
+      EXPECT_EQ(f.members, (std::vector<std::string>{"etcd1", "etcd2"}));
+    }
+  EXPECT_TRUE(found) << tools::report::root_cause_text(rc);
+}
+
+TEST(RootCause, RunPrintsItAndJsonCarriesIt) {
+  auto t = cli({"run", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/every-node-leader.json"});
+  EXPECT_NE(t.out.find("Root cause:\n  * $ETCD_INITIAL_CLUSTER was not set"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("fix:   on hosts A and B: export ETCD_INITIAL_CLUSTER="), std::string::npos);
+  auto j = cli({"run", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/membership/join-new-into-running.json", "--json"});
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["root_cause"]["findings"][0]["kind"], "new-into-running");
+  EXPECT_EQ(doc["root_cause"]["findings"][0]["members"], nlohmann::json::array({"etcd4"}));
+  auto c = cli({"compare", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/restart-same-data.json",
+                std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/static-bootstrap.json"});
+  EXPECT_NE(c.out.find("Why it went wrong\n  * The data dir wins"), std::string::npos) << c.out;
+}
+
+TEST(Report, StatusSamplesLeaveTheTraceAsItWasAndEqualStatusAt) {
+  const std::string rel = "scenarios/bitnami-2host/staggered-start.json";
+  Ran plain = run_file(rel);
+  sim::RunOptions ro;
+  ro.status_samples_ns = {2'000'000'000, 10'000'000'000, 3'500'000'000};
+  Ran sampled = run_file(rel, ro);
+  EXPECT_EQ(plain.r.trace_sha256, sampled.r.trace_sha256);
+  ASSERT_EQ(sampled.r.status_samples.size(), 3u);
+  for (const auto& s : sampled.r.status_samples) {
+    const std::string at = std::to_string(s.at_ns / 1'000'000) + "ms";
+    auto st = cli({"status", std::string(RAFTLAB_SOURCE_DIR) + "/" + rel, "--at", at});
+    ASSERT_EQ(st.rc, 0) << st.err;
+    const std::string tables = st.out.substr(st.out.find("\n\n") + 2);
+    EXPECT_EQ(tools::status_tables(s.members, s.endpoints, s.at_ns, false), tables) << at;
+  }
+}
+
+TEST(Report, SameInputSameBytesAndSelfContained) {
+  const fs::path dir = fs::path(RAFTLAB_BINARY_DIR) / "report-test";
+  fs::create_directories(dir);
+  const std::string f = std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/as-written.json";
+  ASSERT_EQ(cli({"report", f, "-o", (dir / "a.html").string()}).rc, 0);
+  ASSERT_EQ(cli({"run", f, "--html", (dir / "b.html").string()}).rc, 0);
+  const std::string a = read((dir / "a.html").string()), b = read((dir / "b.html").string());
+  EXPECT_EQ(a, b);
+  EXPECT_GT(a.size(), 10000u);
+  for (const char* net : {"http-equiv=\"refresh\"", "src=\"http", "href=\"http", "<link", "@import", "fetch("})
+    EXPECT_EQ(a.find(net), std::string::npos) << net;
+  EXPECT_NE(a.find("<script type=\"application/json\" id=\"data\">"), std::string::npos);
+}
+
+TEST(Report, HostileTextStaysInsideTheJsonAsText) {
+  const fs::path dir = fs::path(RAFTLAB_BINARY_DIR) / "report-test";
+  fs::create_directories(dir);
+  const std::string out = (dir / "hostile.html").string();
+  ASSERT_EQ(cli({"report", std::string(RAFTLAB_SOURCE_DIR) + "/tests/report/data/hostile.json", "-o", out}).rc, 0);
+  const std::string page = read(out);
+  // Exactly the page's own two scripts and no injected element.
+  size_t scripts = 0;
+  for (size_t p = page.find("<script"); p != std::string::npos; p = page.find("<script", p + 1)) ++scripts;
+  EXPECT_EQ(scripts, 2u);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<b>bold"), std::string::npos);
+  EXPECT_EQ(page.find("\xE2\x80\xA8"), std::string::npos);
+  const auto start = page.find("id=\"data\">") + 10;
+  const auto end = page.find("</script>", start);
+  auto doc = nlohmann::json::parse(page.substr(start, end - start));
+  EXPECT_NE(doc["description"].get<std::string>().find("</script><img src=x onerror="), std::string::npos);
+  EXPECT_NE(doc["description"].get<std::string>().find("\xE2\x80\xA8"), std::string::npos);
+  EXPECT_EQ(tools::report::script_safe_json("\"<&>\xE2\x80\xA8\xE2\x80\xA9\""), "\"\\u003c\\u0026\\u003e\\u2028\\u2029\"");
+}
+
+TEST(Report, AFaultLabFailureFileMarksWhereTheCheckerFired) {
+  const fs::path dir = fs::path(RAFTLAB_BINARY_DIR) / "report-test" / "failures";
+  fs::remove_all(dir);
+  auto fz = cli({"fuzz", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/lab/small.json", "--seeds", "10", "--plant-bug",
+                 "apply-before-commit", "--out", dir.string(), "--jobs", "1"});
+  ASSERT_TRUE(fs::exists(dir / "seed-10.json")) << fz.out << fz.err;
+  const std::string out = (dir / "seed-10.html").string();
+  ASSERT_EQ(cli({"report", (dir / "seed-10.json").string(), "-o", out}).rc, 0);
+  const std::string page = read(out);
+  const auto start = page.find("id=\"data\">") + 10;
+  auto doc = nlohmann::json::parse(page.substr(start, page.find("</script>", start) - start));
+  EXPECT_EQ(doc["seed"], 10);
+  EXPECT_EQ(doc["planted"], nlohmann::json::array({"apply-before-commit"}));
+  ASSERT_FALSE(doc["violations"].empty());
+  std::set<std::string> checkers;
+  for (const auto& v : doc["violations"]) {
+    checkers.insert(v["checker"].get<std::string>());
+    EXPECT_GT(v["at"].get<std::int64_t>(), 0);
+  }
+  EXPECT_TRUE(checkers.count("state_machine_safety"));
+}
+
+TEST(ChromeTrace, TrackPerMemberRolesAsSlicesFlowsAndInstants) {
+  const fs::path dir = fs::path(RAFTLAB_BINARY_DIR) / "report-test";
+  fs::create_directories(dir);
+  const std::string out = (dir / "lose-host-b.chrome.json").string();
+  auto r = cli({"run", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/lose-host-b.json", "--trace", out,
+                "--trace-format", "chrome", "--trace-level", "full"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto doc = nlohmann::json::parse(read(out));
+  ASSERT_TRUE(doc["traceEvents"].is_array());
+  std::set<std::string> threads;
+  std::map<std::string, int> phases;
+  std::map<std::uint64_t, int> flow_balance;
+  bool host_down = false, leader_slice = false;
+  for (const auto& e : doc["traceEvents"]) {
+    const std::string ph = e["ph"];
+    phases[ph]++;
+    EXPECT_EQ(e["pid"], 1);
+    if (ph == "M" && e["name"] == "thread_name") threads.insert(e["args"]["name"].get<std::string>().substr(0, 5));
+    if (ph == "X") {
+      EXPECT_GE(e["dur"].get<double>(), 0.0);
+      EXPECT_GE(e["ts"].get<double>(), 0.0);
+      EXPECT_TRUE(e.contains("tid"));
+      leader_slice = leader_slice || e["name"] == "Leader";
+    }
+    if (ph == "s") flow_balance[e["id"].get<std::uint64_t>()]++;
+    if (ph == "f") {
+      flow_balance[e["id"].get<std::uint64_t>()]--;
+      EXPECT_EQ(e["bp"], "e");
+    }
+    if (ph == "i") {
+      EXPECT_TRUE(e["s"] == "t" || e["s"] == "g");
+      host_down = host_down || e["name"] == "host B down";
+    }
+  }
+  for (const char* m : {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}) EXPECT_TRUE(threads.count(m)) << m;
+  EXPECT_TRUE(leader_slice);
+  EXPECT_TRUE(host_down);
+  EXPECT_GT(phases["s"], 100);
+  EXPECT_EQ(phases["s"], phases["f"]);
+  for (const auto& [id, n] : flow_balance) EXPECT_EQ(n, 0) << id;
+}
+
+}  // namespace
+}  // namespace raftlab

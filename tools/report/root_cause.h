@@ -1,0 +1,48 @@
+// tools/report/root_cause.h — the root cause of a run in words, computed from its trace
+// and RunResult: which members bootstrapped which cluster from which --initial-cluster
+// value and why that value (an unset $VAR, a data dir that already held a WAL, state new
+// into a running cluster, a stop without member remove, a host holding a majority, ...),
+// and the smallest fix with the command that checks it. Used by `run`, `compare`, `report`.
+//
+// Must never: look at World, Deployment or member objects (only the trace and RunResult),
+// know scenario names (nothing is canned per scenario), or depend on unordered iteration.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/deploy.h"
+#include "sim/trace.h"
+
+namespace raftlab::tools::report {
+
+struct Finding {
+  // A stable tag: "empty-initial-cluster", "different-initial-cluster", "wal-wins",
+  // "new-into-running", "join-without-add", "exited", "add-refused",
+  // "scale-in-without-remove", "host-loss-quorum", "host-loss-survived",
+  // "grown-with-member-add", "one-cluster", "no-cluster".
+  std::string kind;
+  std::int64_t at_ns = 0;             // when it shows in the trace
+  std::vector<std::string> members;   // the members it is about, in scenario order
+  std::string headline;               // one sentence
+  std::vector<std::string> because;   // the facts behind it, one per line
+  std::string fix;                    // the smallest fix ("" when nothing to fix)
+  std::string check;                  // the command that checks the fix (or the finding)
+};
+
+struct RootCause {
+  bool problem = false;               // any finding is a problem (not just a healthy story)
+  std::vector<Finding> findings;      // the cause first
+};
+
+// `scenario_file` only goes into the suggested commands.
+RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r,
+                     const std::string& scenario_file);
+
+// "Root cause:" block for `run` and `compare` (ends with a newline).
+std::string root_cause_text(const RootCause& rc);
+nlohmann::ordered_json root_cause_json(const RootCause& rc);
+
+}  // namespace raftlab::tools::report
