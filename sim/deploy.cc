@@ -246,11 +246,8 @@ nemesis::SpareHooks Deployment::spare_hooks() {
       *error = errs.empty() ? "unknown member" : scenario::format(errs.front());
       return std::nullopt;
     }
-    StartContext ctx;  // the definition alone: nothing answers
+    StartContext ctx;  // the definition alone: nothing answers (StartContext's defaults)
     ctx.want_logs = false;
-    ctx.endpoint_healthy = [](const std::string&) { return false; };
-    ctx.member_list = [](const std::string&) { return std::nullopt; };
-    ctx.trial_outcome = [](const std::vector<std::string>&) { return std::string("none"); };
     const Launch l = spec->launch(ctx);
     if (l.kind == Launch::Kind::Fail) {
       *error = l.error;
@@ -401,9 +398,7 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
       for (const auto& [cp, hp] : spec->published) ports.push_back(hp);
     } else {
       // Bare etcd: the ports of its listen URLs.
-      StartContext ctx;
-      ctx.endpoint_healthy = [](const std::string&) { return false; };
-      ctx.member_list = [](const std::string&) { return std::nullopt; };
+      StartContext ctx;  // the definition alone: nothing answers (StartContext's defaults)
       Launch l = spec->launch(ctx);
       if (l.kind == Launch::Kind::Exec) {
         for (const auto* urls : {&l.config().listen_peer_urls, &l.config().listen_client_urls}) {

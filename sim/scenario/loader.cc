@@ -1,4 +1,5 @@
 #include "sim/scenario/loader.h"
+#include "sim/scenario/input_file.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -1477,30 +1478,14 @@ LoadResult load_string(std::string_view text, std::string file_label) {
 
 LoadResult load_file(const std::string& path) {
   try {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
+    // Regular files only, without blocking (a FIFO used to hang here): input_file.h.
+    const InputFile f = read_input_file(path, JsoncLimits{}.max_bytes);
+    if (!f.ok()) {
       LoadResult result;
-      result.errors.push_back({path, "", "is a directory, not a scenario file", "name a .json file inside it", 0, 0});
+      result.errors.push_back({path, "", f.error, f.fix, 0, 0});
       return result;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      LoadResult result;
-      result.errors.push_back({path, "", std::string("cannot open the file: ") + std::strerror(errno),
-                               "check the path", 0, 0});
-      return result;
-    }
-    const JsoncLimits limits;
-    std::string text(limits.max_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > limits.max_bytes) {
-      LoadResult result;
-      result.errors.push_back({path, "", "file is larger than " + std::to_string(limits.max_bytes) + " bytes",
-                               "scenario files are small; split it or remove pasted logs", 0, 0});
-      return result;
-    }
-    return load_string(text, path);
+    return load_string(f.text, path);
   } catch (const std::exception& e) {
     LoadResult result;
     result.errors.push_back({path, "", std::string("cannot read the file: ") + e.what(), "", 0, 0});
