@@ -129,6 +129,8 @@ Launch exec_etcd_with(const std::vector<std::string>& args, const std::map<std::
   if (!e.ok) {
     l.kind = Launch::Kind::Fail;
     l.error = e.error;
+    l.config_flag = e.error_flag.empty() ? "etcd flags" : e.error_flag;
+    l.config_fix = e.error_fix;
     return l;
   }
   l.cfg = e.cfg;
@@ -143,6 +145,8 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
   auto r = etcd::parse_etcd_config(args, env, po);
   if (!r.ok()) {
     out.error = r.error().message;
+    out.error_flag = r.error().field;
+    out.error_fix = r.error().fix;
     return out;
   }
   const etcd::EtcdConfig& c = r.value().config;
@@ -154,6 +158,8 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
   if (c.initial_cluster_error && c.initial_cluster_entries.empty()) {
     // etcd reports this only when it bootstraps; keep the text for the member.
     out.error = *c.initial_cluster_error;
+    out.error_flag = "--initial-cluster";
+    out.error_fix = "write --initial-cluster as name=http://IP:port pairs separated by commas";
   }
   etcd::MemberConfig& m = out.cfg;
   m.name = c.name;
@@ -394,12 +400,19 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
     auto spec = make_spec(m, m.config, errors, false);
     if (!spec) continue;
     std::vector<int> ports;
+    // The definition alone (nothing answers: StartContext's defaults), with the hosts'
+    // initial shells: is the configuration one etcd refuses at start-up?
+    const StartContext ctx;
+    const Launch l = spec->launch(ctx);
+    if (auto ce = config_error_of(l)) {
+      ce->member = m.name;
+      ce->path = m.config.path;
+      config_errors_.push_back(std::move(*ce));
+    }
     if (spec->own_netns) {
       for (const auto& [cp, hp] : spec->published) ports.push_back(hp);
     } else {
       // Bare etcd: the ports of its listen URLs.
-      StartContext ctx;  // the definition alone: nothing answers (StartContext's defaults)
-      Launch l = spec->launch(ctx);
       if (l.kind == Launch::Kind::Exec) {
         for (const auto* urls : {&l.config().listen_peer_urls, &l.config().listen_client_urls}) {
           for (const auto& u : *urls) {
@@ -656,6 +669,7 @@ RunResult Deployment::run() {
   out.clusters = w.clusters();
   out.members = w.members();
   out.warnings = warnings_;
+  judge_config_errors(s_, config_errors_, &out);
   if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();
   out.end_ns = w.now().ns;

@@ -36,6 +36,10 @@ struct Launch {
   const etcd::MemberConfig& config() const { return shared_cfg ? *shared_cfg : cfg; }
   std::vector<std::pair<std::string, std::string>> logs;     // (level, line) before exec
   std::string error;                                         // Fail: what the entrypoint prints
+  // Fail because etcd refused its own configuration at start-up (flag parsing or
+  // embed.Config.Validate): the flag ("--election-timeout") and etcd's fix. Deployment
+  // reports these in the verdict as configuration errors (sim/deploy_config_errors.cc).
+  std::string config_flag, config_fix;
   // MemberAddThenExec: `etcdctl member add` against these endpoints, then decide again.
   std::vector<std::string> add_endpoints;
   std::vector<std::string> add_peer_urls;
