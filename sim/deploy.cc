@@ -1,4 +1,5 @@
 #include "sim/deploy.h"
+#include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
 #include <set>
@@ -348,7 +349,15 @@ std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Memb
     spec.restart_max = dr.restart_max_retries;
     const std::string version = version_of(dr.image_tag, s_.etcd_version);
     const std::map<std::string, std::string> cenv = etcd::container_env(dr);
-    if (etcd::is_bitnami_etcd_image(dr.image_repo)) {
+    // A tag list is not knowable offline: a syntactically valid tag is accepted, and a
+    // bitnami/etcd tag outside the documented list is a warning (sim/etcd/docker_validate.h).
+    if (etcd::is_bitnami_etcd_image(dr.image_repo) && dr.image_digest.empty() && !etcd::known_bitnami_etcd_tag(dr.image_tag))
+      warn(fmt::format("image tag {} of {} is not one raftlab knows (scenarios/README.md): if the registry has no such "
+                       "tag, docker fails with \"manifest unknown\"; simulated as etcd {}",
+                       dr.image_tag, dr.image_repo, version));
+    // --entrypoint etcd replaces Bitnami's scripts: the image's etcd runs the command as its flags.
+    const bool plain_etcd_entrypoint = !dr.entrypoint.empty() && dr.entrypoint != "/opt/bitnami/scripts/etcd/entrypoint.sh";
+    if (etcd::is_bitnami_etcd_image(dr.image_repo) && !plain_etcd_entrypoint) {
       spec.volume_key = volume_for(dr.volumes, bitnami_data_dir(cenv));
       spec.launch = make_bitnami_launcher(dr, cenv, version);
     } else {
