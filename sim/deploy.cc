@@ -1,4 +1,5 @@
 #include "sim/deploy.h"
+#include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
 #include <set>
@@ -129,6 +130,8 @@ Launch exec_etcd_with(const std::vector<std::string>& args, const std::map<std::
   if (!e.ok) {
     l.kind = Launch::Kind::Fail;
     l.error = e.error;
+    l.config_flag = e.error_flag.empty() ? "etcd flags" : e.error_flag;
+    l.config_fix = e.error_fix;
     return l;
   }
   l.cfg = e.cfg;
@@ -143,6 +146,8 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
   auto r = etcd::parse_etcd_config(args, env, po);
   if (!r.ok()) {
     out.error = r.error().message;
+    out.error_flag = r.error().field;
+    out.error_fix = r.error().fix;
     return out;
   }
   const etcd::EtcdConfig& c = r.value().config;
@@ -154,6 +159,8 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
   if (c.initial_cluster_error && c.initial_cluster_entries.empty()) {
     // etcd reports this only when it bootstraps; keep the text for the member.
     out.error = *c.initial_cluster_error;
+    out.error_flag = "--initial-cluster";
+    out.error_fix = "write --initial-cluster as name=http://IP:port pairs separated by commas";
   }
   etcd::MemberConfig& m = out.cfg;
   m.name = c.name;
@@ -268,11 +275,8 @@ nemesis::SpareHooks Deployment::spare_hooks() {
       *error = errs.empty() ? "unknown member" : scenario::format(errs.front());
       return std::nullopt;
     }
-    StartContext ctx;  // the definition alone: nothing answers
+    StartContext ctx;  // the definition alone: nothing answers (StartContext's defaults)
     ctx.want_logs = false;
-    ctx.endpoint_healthy = [](const std::string&) { return false; };
-    ctx.member_list = [](const std::string&) { return std::nullopt; };
-    ctx.trial_outcome = [](const std::vector<std::string>&) { return std::string("none"); };
     const Launch l = spec->launch(ctx);
     if (l.kind == Launch::Kind::Fail) {
       *error = l.error;
@@ -355,7 +359,15 @@ std::optional<ContainerSpec> container_from_argv(const ContainerInput& in, Conta
     spec.restart_max = dr.restart_max_retries;
     const std::string version = version_of(dr.image_tag, in.etcd_version);
     const std::map<std::string, std::string> cenv = etcd::container_env(dr);
-    if (etcd::is_bitnami_etcd_image(dr.image_repo)) {
+    // A tag list is not knowable offline: a syntactically valid tag is accepted, and a
+    // bitnami/etcd tag outside the documented list is a warning (sim/etcd/docker_validate.h).
+    if (etcd::is_bitnami_etcd_image(dr.image_repo) && dr.image_digest.empty() && !etcd::known_bitnami_etcd_tag(dr.image_tag))
+      problem->warnings.push_back(fmt::format("image tag {} of {} is not one raftlab knows (scenarios/README.md): if the registry has no such "
+                       "tag, docker fails with \"manifest unknown\"; simulated as etcd {}",
+                       dr.image_tag, dr.image_repo, version));
+    // --entrypoint etcd replaces Bitnami's scripts: the image's etcd runs the command as its flags.
+    const bool plain_etcd_entrypoint = !dr.entrypoint.empty() && dr.entrypoint != "/opt/bitnami/scripts/etcd/entrypoint.sh";
+    if (etcd::is_bitnami_etcd_image(dr.image_repo) && !plain_etcd_entrypoint) {
       spec.volume_key = volume_for(dr.volumes, bitnami_data_dir(cenv));
       spec.launch = make_bitnami_launcher(dr, cenv, version);
     } else {
@@ -433,14 +445,19 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
     auto spec = make_spec(m, m.config, errors, false);
     if (!spec) continue;
     std::vector<int> ports;
+    // The definition alone (nothing answers: StartContext's defaults), with the hosts'
+    // initial shells: is the configuration one etcd refuses at start-up?
+    const StartContext ctx;
+    const Launch l = spec->launch(ctx);
+    if (auto ce = config_error_of(l)) {
+      ce->member = m.name;
+      ce->path = m.config.path;
+      config_errors_.push_back(std::move(*ce));
+    }
     if (spec->own_netns) {
       for (const auto& [cp, hp] : spec->published) ports.push_back(hp);
     } else {
       // Bare etcd: the ports of its listen URLs.
-      StartContext ctx;
-      ctx.endpoint_healthy = [](const std::string&) { return false; };
-      ctx.member_list = [](const std::string&) { return std::nullopt; };
-      Launch l = spec->launch(ctx);
       if (l.kind == Launch::Kind::Exec) {
         for (const auto* urls : {&l.config().listen_peer_urls, &l.config().listen_client_urls}) {
           for (const auto& u : *urls) {
@@ -737,6 +754,7 @@ RunResult Deployment::run() {
     for (const auto& r : out.expectations) out.passed = out.passed && r.passed;
   }
   out.warnings = warnings_;
+  judge_config_errors(s_, config_errors_, &out);
   if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();
   out.end_ns = w.now().ns;

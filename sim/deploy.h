@@ -35,6 +35,18 @@ struct ExpectResult {
 
 class SpecCache;
 
+// A member whose etcd refuses its configuration at start-up (etcd's flag parsing,
+// embed.Config.Validate, or a listener it cannot create): etcd exits with `error`, and
+// the run reports it as a configuration error (sim/deploy_config_errors.cc).
+struct ConfigError {
+  std::string member;
+  std::string path;      // "$.members[0].flags"
+  std::string flag;      // "--election-timeout"
+  std::string error;     // etcd's own text
+  std::string fix;
+  bool expected = false;  // the member's "expect_config_error" names this flag
+};
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;       // overrides the scenario's
   TraceLevel trace_level = TraceLevel::Default;
@@ -88,6 +100,9 @@ struct RunResult {
   std::vector<ClusterView> clusters;     // at the end of the run
   std::vector<MemberView> members;       // at the end of the run
   std::vector<std::string> warnings;     // unset shell variables, docker/etcd warnings
+  // Members whose etcd refuses its configuration, and members whose expected refusal did
+  // not happen (flag "" and error saying so). Any unexpected one makes passed false.
+  std::vector<ConfigError> config_errors;
   std::string trace_sha256;
   std::uint64_t events = 0;
   std::int64_t end_ns = 0;
@@ -140,6 +155,7 @@ class Deployment {
   std::vector<std::optional<ExpectResult>> pending_;  // async probes (put/get) by slot
   std::unique_ptr<nemesis::Runner> runner_;           // faults and clients (sim/nemesis)
   std::unique_ptr<Extension> ext_;                    // the cloud layer, when the scenario has one
+  std::vector<ConfigError> config_errors_;            // found by add_members
 };
 
 // One container to define from an argv: `docker run ...` (docker = true) or an etcd
@@ -159,12 +175,21 @@ struct ContainerProblem {
 };
 std::optional<ContainerSpec> container_from_argv(const ContainerInput& in, ContainerProblem* problem);
 
+// The configuration error a launch shows, if any: a Fail naming an etcd flag, or an Exec
+// whose listen URL etcd cannot listen on (port out of 1..65535 or missing).
+std::optional<ConfigError> config_error_of(const Launch& l);
+// Matches found errors with the members' "expect_config_error" into r (config_errors,
+// warnings, passed).
+void judge_config_errors(const scenario::Scenario& s, std::vector<ConfigError> found, RunResult* r);
+
 // Fills a MemberConfig from argv + environment of an etcd process (flags win over
 // ETCD_* env, etcd's defaults otherwise). Returns etcd's error text on failure.
 struct EtcdLaunch {
   bool ok = false;
   etcd::MemberConfig cfg;
   std::string error;
+  std::string error_flag;  // the flag etcd names in `error` ("--heartbeat-interval"; "" if none)
+  std::string error_fix;
   std::string data_dir;
   std::vector<std::pair<std::string, std::string>> logs;
 };

@@ -36,6 +36,10 @@ struct Launch {
   const etcd::MemberConfig& config() const { return shared_cfg ? *shared_cfg : cfg; }
   std::vector<std::pair<std::string, std::string>> logs;     // (level, line) before exec
   std::string error;                                         // Fail: what the entrypoint prints
+  // Fail because etcd refused its own configuration at start-up (flag parsing or
+  // embed.Config.Validate): the flag ("--election-timeout") and etcd's fix. Deployment
+  // reports these in the verdict as configuration errors (sim/deploy_config_errors.cc).
+  std::string config_flag, config_fix;
   // MemberAddThenExec: `etcdctl member add` against these endpoints, then decide again.
   std::vector<std::string> add_endpoints;
   std::vector<std::string> add_peer_urls;
@@ -52,14 +56,20 @@ struct StartContext {
   bool want_logs = true;  // false when the trace is off: launchers may skip their log lines
   bool data_has_wal = false;
   std::uint64_t wal_member_id = 0, wal_cluster_id = 0;
+  // The probes default to "nothing answers" (a context built from the definition alone,
+  // e.g. Deployment's port check of a `--network host` Bitnami container): a launcher may
+  // call any of them, so none may be left empty (issue 24: an empty one threw
+  // bad_function_call). World::start_context sets all three.
   // `etcdctl endpoint health`-like: true when the endpoint answers and its cluster has a leader.
-  std::function<bool(const std::string& client_url)> endpoint_healthy;
+  std::function<bool(const std::string& client_url)> endpoint_healthy = [](const std::string&) { return false; };
   // `etcdctl member list` against an endpoint; nullopt if it does not answer.
-  std::function<std::optional<std::vector<MemberRecord>>(const std::string& client_url)> member_list;
+  std::function<std::optional<std::vector<MemberRecord>>(const std::string& client_url)> member_list =
+      [](const std::string&) -> std::optional<std::vector<MemberRecord>> { return std::nullopt; };
   // Bitnami's is_node_still_a_member runs etcd from the data dir and watches its log:
   // "stream" (a peer of its own cluster connects), "mismatch" (a peer reports another
   // cluster ID), or "none" (nothing happens: no peer knows it).
-  std::function<std::string(const std::vector<std::string>& my_peer_urls)> trial_outcome;
+  std::function<std::string(const std::vector<std::string>& my_peer_urls)> trial_outcome =
+      [](const std::vector<std::string>&) { return std::string("none"); };
   std::optional<std::map<std::string, std::string>> new_member_envs;  // file in the data dir
 };
 

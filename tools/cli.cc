@@ -177,6 +177,17 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
                      fmt::join(c.running, ", "), c.voters.size(), c.leaders.empty() ? "none" : fmt::format("{}", fmt::join(c.leaders, ", ")),
                      c.quorum ? "yes" : "NO");
   }
+  if (!r.config_errors.empty()) {
+    // Also among the warnings; here as part of the verdict (sim/deploy_config_errors.cc).
+    o += "\nConfiguration errors:\n";
+    for (const auto& c : r.config_errors)
+      o += fmt::format("  {}  {} {}: {}\n", c.expected ? "EXPECTED" : "FAIL", c.member, c.flag.empty() ? c.path : c.flag,
+                       c.error);
+  }
+  size_t unexpected_config = 0;
+  for (const auto& c : r.config_errors) unexpected_config += c.expected ? 0 : 1;
+  if (r.expectations.empty() && unexpected_config > 0)
+    o += fmt::format("\nResult: FAIL ({} configuration error(s))\n", unexpected_config);
   if (!r.expectations.empty()) {
     o += "\nExpectations:\n";
     size_t passed = 0;
@@ -186,7 +197,8 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
                        sim::format_duration(sim::nanos(e.at_ns)), e.what, e.expected, e.actual);
       if (!e.passed && !e.note.empty()) o += "        why: " + e.note + "\n";
     }
-    o += fmt::format("\nResult: {} ({}/{} expectations hold)\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size());
+    o += fmt::format("\nResult: {} ({}/{} expectations hold{})\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size(),
+                     unexpected_config ? fmt::format("; {} configuration error(s)", unexpected_config) : "");
   }
   if (w.trace().on()) o += report::root_cause_text(report::root_cause(w.trace().events(), r, file));
   o += fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
@@ -229,6 +241,10 @@ std::string json_summary(const sim::RunResult& r, const report::RootCause* cause
   fin["quorum"] = quorum;
   j["final"] = fin;
   j["warnings"] = r.warnings;
+  auto& ce = j["config_errors"] = nlohmann::ordered_json::array();
+  for (const auto& c : r.config_errors)
+    ce.push_back({{"member", c.member}, {"path", c.path}, {"flag", c.flag}, {"error", c.error}, {"fix", c.fix},
+                  {"expected", c.expected}});
   j["trace_sha256"] = r.trace_sha256;
   if (cause != nullptr) j["root_cause"] = report::root_cause_json(*cause);
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -22,6 +22,7 @@
 #include "sim/lab/shrink.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
+#include "sim/scenario/input_file.h"
 #include "tools/cli.h"
 #include "tools/verbs.h"
 
@@ -33,25 +34,15 @@ namespace fs = std::filesystem;
 
 constexpr std::uintmax_t kMaxInputBytes = 1ULL << 30;  // merge inputs
 
+// Regular files only, never blocking (sim/scenario/input_file.h).
 bool read_text(const std::string& path, std::string* text, std::uintmax_t max_bytes, std::string* why) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) {
-    *why = fmt::format("cannot read \"{}\": {}", path, ec.message());
+  scenario::InputFile f = scenario::read_input_file(path, static_cast<std::size_t>(max_bytes));
+  if (!f.ok()) {
+    *why = f.too_large ? fmt::format("\"{}\" is more than the {} bytes this command reads", path, max_bytes)
+                       : fmt::format("\"{}\": {} — {}", path, f.error, f.fix);
     return false;
   }
-  if (size > max_bytes) {
-    *why = fmt::format("\"{}\" is {} bytes, more than the {} this command reads", path, size, max_bytes);
-    return false;
-  }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    *why = fmt::format("cannot open \"{}\"", path);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  *text = ss.str();
+  *text = std::move(f.text);
   return true;
 }
 
@@ -532,7 +523,19 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto a = std::make_shared<ReplayArgs>();
     auto* r = app.add_subcommand("replay", "Re-run a failure (or any scenario) exactly: trace hash and checker verdicts");
     r->add_option("file", a->file, "Failure file (or scenario)")->required();
-    r->add_option("--expect-hash", a->expect_hash, "Exit 1 unless the trace's SHA-256 is this, or its trace_fp when 16 hex digits (default: the file's header)");
+    // A value that is no hash at all is bad input (exit 2), not a failed replay (issue 24).
+    r->add_option("--expect-hash", a->expect_hash, "Exit 1 unless the trace's SHA-256 is this, or its trace_fp when 16 hex digits (default: the file's header)")
+        ->check(CLI::Validator(
+            [](std::string& h) -> std::string {
+              const bool hex = !h.empty() && h.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+              if (hex && (h.size() == 64 || h.size() == 16)) {
+                for (char& c : h) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+                return {};
+              }
+              return "\"" + h + "\" is not a trace hash: give the 64 hex digits of a trace_sha256 or the 16 of a "
+                     "`fuzz --hash fp64` trace_fp";
+            },
+            "HASH"));
     auto* seed = r->add_option("--seed", a->seed, "Seed (default: the file's header, else the scenario's)")
                       ->check(kWholeNumber);
     (void)seed;

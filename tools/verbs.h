@@ -13,6 +13,7 @@
 // what failed in the user's terms and return kExitBadInput / kExitInternal themselves).
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -31,10 +32,20 @@ struct VerbSet {
 };
 
 // A check for unsigned options (seeds, counts): CLI11 would otherwise read "-1" into a
-// std::uint64_t as 2^64-1 and run with it. Only decimal digits pass.
+// std::uint64_t as 2^64-1 and run with it, and clamp 18446744073709551616 (2^64) and
+// larger to 2^64-1 (issue 24). Only decimal digits up to 18446744073709551615 pass.
+inline bool whole_number_fits_u64(const std::string& s) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  const size_t lead = std::min(s.find_first_not_of('0'), s.size() - 1);  // "000" -> "0"
+  const std::string digits = s.substr(lead);
+  static const std::string kMax = "18446744073709551615";
+  return digits.size() < kMax.size() || (digits.size() == kMax.size() && digits <= kMax);
+}
 inline const CLI::Validator kWholeNumber(
     [](std::string& s) -> std::string {
-      if (!s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos) return {};
+      if (whole_number_fits_u64(s)) return {};
+      if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos)
+        return "\"" + s + "\" is larger than 18446744073709551615 (2^64-1), the largest seed or count";
       return "expected a whole number >= 0 (digits only), got \"" + s + "\"";
     },
     "N");

@@ -1,5 +1,6 @@
 // docker.cc — docker run option parsing (see docker.h).
 #include "sim/etcd/docker.h"
+#include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
 #include <cassert>
@@ -260,10 +261,23 @@ std::optional<Error> apply(DockerRun& r, const OptSpec& o, const std::string& sh
       }
       break;
     }
-    case Opt::name: r.name = value; break;
-    case Opt::user: r.user = value; break;
+    case Opt::name:
+      if (auto e = validate_container_name(value)) return *e;
+      r.name = value;
+      break;
+    case Opt::user:
+      if (auto e = validate_user(value)) return *e;
+      r.user = value;
+      break;
     case Opt::hostname: r.hostname = value; break;
     case Opt::entrypoint:
+      // Docker accepts any entrypoint; the model runs only etcd or Bitnami's own script, so
+      // another program (a shell that exits at once without a terminal, ...) is refused
+      // as not modelled, like --env-file.
+      if (value != "etcd" && value != "/usr/local/bin/etcd" && value != "/opt/bitnami/etcd/bin/etcd" &&
+          value != "/opt/bitnami/scripts/etcd/entrypoint.sh")
+        return Error{"--entrypoint", "--entrypoint " + value + " is not modelled: raftlab runs etcd or the Bitnami entrypoint only",
+                     "remove --entrypoint (the image's own entrypoint starts etcd), or use --entrypoint etcd"};
       r.entrypoint = value;
       r.warnings.push_back("--entrypoint " + value + " replaces the image's entrypoint (the Bitnami setup scripts do not run unless it calls them)");
       break;
@@ -276,6 +290,11 @@ std::optional<Error> apply(DockerRun& r, const OptSpec& o, const std::string& sh
     case Opt::volume: {
       auto v = parse_volume(value);
       if (!v.ok()) return v.error();
+      // docker CLI >= 23 makes a bind source starting with "." absolute against its working
+      // directory (cli/command/container/opts.go parse, filepath.Abs).
+      if (!v.value().source.empty() && v.value().source[0] == '.')
+        r.warnings.push_back("-v " + value + ": docker resolves " + v.value().source +
+                             " against the shell's working directory (docker CLI 23+); the model keys the data dir by the path as written");
       r.volumes.push_back(v.value());
       break;
     }
@@ -309,6 +328,15 @@ std::optional<Error> apply(DockerRun& r, const OptSpec& o, const std::string& sh
       }
       break;
     case Opt::ignored_value:
+      // Sizes docker parses before anything runs (opts.MemBytes, go-units RAMInBytes);
+      // --memory-swap also takes -1 (opts.MemSwapBytes).
+      if (std::string_view(o.long_name) == "memory" || std::string_view(o.long_name) == "shm-size" ||
+          (std::string_view(o.long_name) == "memory-swap" && value != "-1")) {
+        const std::string shown_flag = o.short_name ? std::string("-") + o.short_name + ", --" + o.long_name
+                                                    : std::string("--") + o.long_name;
+        if (auto e = validate_mem_bytes(shown_flag, value)) return *e;
+      }
+      [[fallthrough]];
     case Opt::ignored_bool:
       r.warnings.push_back(shown + (o.takes_value ? " " + value : "") + ": accepted, no effect in the model");
       break;
@@ -405,6 +433,11 @@ Result<DockerRun> parse_docker_run(const std::vector<std::string>& argv,
   if (i >= argv.size())
     return Error{"image", "\"docker run\" requires at least 1 argument.", "put the image (e.g. bitnami/etcd:3.5.18) after the options"};
   r.image = argv[i++];
+  if (auto e = validate_image_reference(r.image)) return *e;
+  // cli/command/container/opts.go parse: AutoRemove with a restart policy other than "no".
+  if (r.remove && r.restart != RestartPolicy::no)
+    return Error{"--rm", "docker: conflicting options: cannot specify both --restart and --rm.\nSee 'docker run --help'.",
+                 "drop --rm (a restarting container is kept) or drop --restart"};
   split_image(r);
   r.command.assign(argv.begin() + static_cast<long>(i), argv.end());
   return r;

@@ -248,6 +248,16 @@ std::optional<FailureHeader> read_header(const std::string& text, std::string* e
       return std::nullopt;
     }
     FailureHeader h;
+    // A seed is a whole number 0..2^64-1: 18446744073709551616 reads as a double and a
+    // negative number as an int, and nlohmann's value<uint64_t> would convert either one
+    // (to 0 or 2^64-1) and replay another seed (issue 24).
+    if (const auto it = j.find("seed"); it != j.end() && !it->is_number_unsigned()) {
+      if (error)
+        *error = fmt::format("line {}: the raftlab-lab header's seed {} is not a whole number from 0 to "
+                             "18446744073709551615",
+                             n, it->dump());
+      return std::nullopt;
+    }
     try {
       h.seed = j.value("seed", std::uint64_t{0});
       h.trace_sha256 = j.value("trace_sha256", std::string{});

@@ -1,6 +1,9 @@
 #include "sim/scenario/jsonc.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <utility>
@@ -259,7 +262,23 @@ class Walker {
     } else if (c == '"') {
       (void)string_value(path);
     } else {
+      const size_t start = i_;
       while (i_ < s_.size() && std::strchr(",]} \t\r\n", s_[i_]) == nullptr) ++i_;
+      number(path, s_.substr(start, i_ - start), start);
+    }
+  }
+
+  // A number JSON allows but no double holds (1e400, a 400-digit integer): nlohmann throws
+  // out_of_range.406 without a position, so it is found here with its path.
+  void number(const std::string& path, std::string_view token, size_t offset) {
+    if (token.empty() || !(token[0] == '-' || (token[0] >= '0' && token[0] <= '9'))) return;
+    const std::string t(token);
+    errno = 0;
+    char* end = nullptr;
+    const double d = std::strtod(t.c_str(), &end);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) {
+      error(path, "number " + quote_for_message(token, 40) + " is out of range (larger than any number a scenario holds)",
+            "write a number within the field's documented range (scenarios/README.md)", offset);
     }
   }
 
@@ -343,11 +362,26 @@ JsoncDocument parse_or_throw(std::string_view text, const JsoncLimits& limits) {
     return doc;
   }
   const LineIndex lines(text);
+  // A NUL byte anywhere: nlohmann's lexer reads '\0' as the end of the input (lexer.hpp,
+  // scan(): `case '\0':` returns end_of_input), so text after one was silently ignored and
+  // a NUL inside a value read as "the text ends early". Refuse it where it is.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    doc.errors.push_back({"", "a NUL byte (\\x00) is in the file at byte " + std::to_string(nul),
+                          "scenario files are text: remove the NUL byte (a binary or UTF-16 file? save it as UTF-8)",
+                          lines.at(nul)});
+    return doc;
+  }
   std::string clean(text);
   if (!strip(clean, lines, limits, doc.errors)) return doc;
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(clean);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // "number overflow parsing '1e400'" (out_of_range.406): no position in the exception;
+    // the walker finds the number, its path and its line:column.
+    Walker(clean, lines, limits, doc).run();
+    if (doc.errors.empty()) doc.errors.push_back({"", printable(e.what(), 300), "use a smaller number", TextPos{1, 1}});
+    return doc;
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 5: <detail>"

@@ -86,6 +86,9 @@ struct Member {
   // A spare (an ASG launch template): never started by the timeline; a `member_add`
   // fault runs `etcdctl member add` for it and starts it with what that printed.
   bool spare = false;
+  // The flag etcd is expected to refuse at start-up ("--election-timeout"; "" = none): the
+  // member's configuration error then does not fail the run, and its absence does.
+  std::string expect_config_error;
   std::string path;  // "$.members[2]"
 };
 

@@ -104,13 +104,13 @@ TEST(Docker, ScriptWithExportThenRun) {
 
 TEST(Docker, FormsAndCommand) {
   auto w = shell_split(
-      "docker container run --rm -it --name=e1 --network host -e ETCDCTL_API -e X= -p 127.0.0.1:2379:2379/tcp "
+      "docker container run -it --name=e1 --network host -e ETCDCTL_API -e X= -p 127.0.0.1:2379:2379/tcp "
       "--restart=on-failure:3 quay.io/coreos/etcd:v3.5.9 /usr/local/bin/etcd --name e1",
       {{"ETCDCTL_API", "3"}});
   ASSERT_TRUE(w.ok());
   auto r = parse_docker_run(w.value().argv, {{"ETCDCTL_API", "3"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_TRUE(r.value().remove && r.value().interactive && r.value().tty);
+  EXPECT_TRUE(r.value().interactive && r.value().tty);  // --rm with --restart: docker refuses (reliability tests)
   EXPECT_EQ(r.value().name, "e1");
   EXPECT_EQ(r.value().network, NetworkMode::host);
   EXPECT_EQ(r.value().restart, RestartPolicy::on_failure);
