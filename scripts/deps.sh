@@ -3,7 +3,7 @@
 # Uses sudo when not root. Safe to run repeatedly.
 set -euo pipefail
 pkgs=(build-essential cmake libboost-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-      libssl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev
+      libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev libmimalloc-dev
       python3    # scripts/bench_report.py and its test (tests/scripts)
       parallel   # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
       chromium   # headless browser: the report's browser tests and screenshots (tests/report, scripts/screenshots.sh)
