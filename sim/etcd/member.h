@@ -165,6 +165,9 @@ class Member {
   void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial,
                   const std::vector<std::string>* contexts = nullptr);
   void fatal(const std::string& msg, const std::string& error);
+  // --force-new-cluster: rewrites the WAL as restartAsStandaloneNode (sim/etcd/standalone.h).
+  void force_standalone();
+  raft::LogIndex standalone_commit_ = 0;  // the commit index raft restarts with after it (0: none)
 
   // Raft loop (sim/etcd/member_raft.cc).
   void schedule_tick(sim::Duration delay);
