@@ -289,6 +289,7 @@ class Member {
   std::unordered_map<std::string, KeyValue, KeyHash, std::equal_to<>> kv_;
   std::uint64_t revision_ = 1;  // etcd starts at revision 1
   std::uint64_t applied_ = 0;
+  std::uint64_t applied_term_ = 0;  // term of the last applied entry (EtcdServer.Term())
   // Entries up to here were applied before this process started (restart from the WAL):
   // etcd skips them via its consistent index, so re-applying them here must not log or
   // trace membership changes a second time.
