@@ -133,12 +133,13 @@ Decision restart(const InputView& in, Decision d) {
   d.cluster_id = in.data_dir.cluster_id;
   d.members = in.data_dir.members;
   if (c.force_new_cluster) {
-    // restartAsStandaloneNode: every other member is removed from the conf state.
+    // restartAsStandaloneNode: every other member is removed from the conf state. The WAL
+    // rewrite and its log lines ("discarding uncommitted WAL entries", "forcing restart
+    // member" with the new commit index) depend on the WAL's entries: the member does
+    // them (sim/etcd/standalone.h, member_bootstrap.cc).
     d.members.erase(std::remove_if(d.members.begin(), d.members.end(),
                                    [&](const MemberInfo& m) { return m.id != d.member_id; }),
                     d.members.end());
-    d.log.push_back(LogLine{"info", std::string(wording::kForcingRestartMember),
-                            {{"cluster-id", format_id(d.cluster_id)}, {"local-member-id", format_id(d.member_id)}}});
   } else {
     d.log.push_back(LogLine{"info", std::string(wording::kRestartingLocalMember),
                             {{"cluster-id", format_id(d.cluster_id)}, {"local-member-id", format_id(d.member_id)}}});

@@ -165,6 +165,9 @@ class Member {
   void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial,
                   const std::vector<std::string>* contexts = nullptr);
   void fatal(const std::string& msg, const std::string& error);
+  // --force-new-cluster: rewrites the WAL as restartAsStandaloneNode (sim/etcd/standalone.h).
+  void force_standalone();
+  raft::LogIndex standalone_commit_ = 0;  // the commit index raft restarts with after it (0: none)
 
   // Raft loop (sim/etcd/member_raft.cc).
   void schedule_tick(sim::Duration delay);
@@ -286,6 +289,7 @@ class Member {
   std::unordered_map<std::string, KeyValue, KeyHash, std::equal_to<>> kv_;
   std::uint64_t revision_ = 1;  // etcd starts at revision 1
   std::uint64_t applied_ = 0;
+  std::uint64_t applied_term_ = 0;  // term of the last applied entry (EtcdServer.Term())
   // Entries up to here were applied before this process started (restart from the WAL):
   // etcd skips them via its consistent index, so re-applying them here must not log or
   // trace membership changes a second time.

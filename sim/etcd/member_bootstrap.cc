@@ -5,6 +5,7 @@
 //   no WAL, state "existing" -> GetClusterFromRemotePeers (10 s per etcd's timeout)
 //   no WAL, state "new"      -> isMemberBootstrapped asks peers (1 s, BootstrapTimeout)
 // A refusal is fatal: the process logs etcd's words and exits 1.
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
 #include "sim/etcd/member.h"
+#include "sim/etcd/standalone.h"
 #include "sim/etcd/wording.h"
 
 namespace raftlab::etcd {
@@ -114,8 +116,10 @@ void Member::decide(const sim::MembersReply* remote) {
     case BootstrapKind::restart_from_wal: {
       member_id_ = d.member_id;
       cluster_id_ = d.cluster_id;
+      if (cfg_->source->force_new_cluster) force_standalone();
       raft::Storage s;
       s.hard_state = data_->hard_state;
+      s.hard_state.commit = std::max(s.hard_state.commit, standalone_commit_);
       s.entries.reserve(data_->log.size());
       for (const raft::StoredEntry& e : data_->log) s.entries.push_back(e.entry(data_->snapshot.index + 1 + s.entries.size()));
       replayed_until_ = data_->hard_state.commit;
@@ -138,6 +142,35 @@ void Member::decide(const sim::MembersReply* remote) {
       start_raft(raft::Storage{}, d.kind == BootstrapKind::new_cluster, bm.records,
                  d.kind == BootstrapKind::new_cluster ? &bm.contexts : nullptr);
       return;
+    }
+  }
+}
+
+// --force-new-cluster (etcd server/etcdserver/raft.go restartAsStandaloneNode, v3.4.23 and
+// v3.5.18 alike): the uncommitted WAL entries are discarded, ConfChange entries removing
+// every other member (adding self first if missing) are appended and saved to the WAL
+// (`w.Save(raftpb.HardState{}, toAppEnts)`: entries only, the stored hard state is kept),
+// and raft restarts with its commit index at the last of them, so its configuration is
+// this member alone. Same member ID, cluster ID and data. The conf changes are applied
+// like any committed entry: "removed member" per removed peer.
+void Member::force_standalone() {
+  const StandaloneRewrite rw = standalone_rewrite(data_->snapshot, data_->log, data_->hard_state, member_id_);
+  if (rw.discarded > 0 && host_.trace->on())
+    log("info", "discarding uncommitted WAL entries",
+        fmt::format("entry-index={} commit-index-from-wal={} number-of-discarded-entries={}", rw.first_discarded,
+                    data_->hard_state.commit, rw.discarded));
+  data_->log.resize(rw.keep);
+  for (const raft::Entry& e : rw.appended) data_->log.emplace_back(e);
+  standalone_commit_ = rw.commit;
+  if (host_.trace->on()) {
+    log("info", std::string(wording::kForcingRestartMember),
+        fmt::format("cluster-id={} local-member-id={} commit-index={}", format_id(cluster_id_), format_id(member_id_),
+                    rw.commit));
+    for (const raft::Entry& e : rw.appended) {  // saved and fsynced (WAL.Save with entries)
+      sim::TraceEvent& t = add_event(sim::Ev::Append);
+      t.term = e.term;
+      t.index = e.index;
+      t.a = sim::entry_digest(true, entry_label_hash(e.data));
     }
   }
 }

@@ -135,7 +135,12 @@ sim::StatusInfo Member::status() const {
   s.cluster_id = cluster_id_;
   s.version = cfg_->version;
   s.leader = node_ ? node_->leader() : 0;
-  s.raft_term = node_ ? node_->term() : 0;
+  // maintenanceServer.Status: RaftTerm = ms.rg.Term() = EtcdServer.Term(), the term of the
+  // last *applied* entry (EtcdServer.apply calls setTerm(e.Term); nothing else does), not
+  // raft's current term: a leaderless member's campaigns do not move it. The same in
+  // v3.4.23 (etcdserver/api/v3rpc/maintenance.go) and v3.5.18 (server/etcdserver/api/
+  // v3rpc/maintenance.go); the response header's raft_term is the same value (header.go).
+  s.raft_term = applied_term_;
   s.raft_index = node_ ? node_->commit_index() : 0;
   s.raft_applied_index = applied_;
   // bbolt starts at 20 kB (5 pages); data grows it page by page.

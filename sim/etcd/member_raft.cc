@@ -238,6 +238,9 @@ void Member::note_role_change() {
 
 void Member::apply_entry(const raft::Entry& e) {
   applied_ = e.index;
+  // EtcdServer.apply: s.setAppliedIndex(e.Index); s.setTerm(e.Term) for every entry
+  // (v3.4.23 etcdserver/server.go, v3.5.18 server/etcdserver/server.go).
+  applied_term_ = e.term;
   if (e.type == raft::EntryType::ConfChange) {
     apply_conf_change(e);
   } else {
