@@ -15,15 +15,20 @@
 namespace raftlab::sim {
 
 EtcdctlCommand parse_etcdctl(const std::string& command) {
-  EtcdctlCommand c;
   // The command line is split as the operator's shell would split it.
   auto split = etcd::shell_split(command, {});
   if (!split.ok()) {
+    EtcdctlCommand c;
     c.error = split.error().message;
     return c;
   }
-  auto w = split.value().argv;
-  if (!w.empty() && w[0] == "etcdctl") w.erase(w.begin());
+  return parse_etcdctl_argv(split.value().argv);
+}
+
+EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
+  EtcdctlCommand c;
+  if (!w.empty() && (w[0] == "etcdctl" || (w[0].size() > 8 && w[0].compare(w[0].size() - 8, 8, "/etcdctl") == 0)))
+    w.erase(w.begin());
   std::vector<std::string> pos;
   for (size_t i = 0; i < w.size(); ++i) {
     const std::string& a = w[i];
@@ -144,28 +149,35 @@ std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
 }
 }  // namespace
 
-void run_etcdctl(World& w, const std::string& command, const std::vector<std::string>& endpoints,
-                 std::function<void(const ClientResult&, const std::string& output)> done) {
-  EtcdctlCommand c = parse_etcdctl(command);
+namespace {
+
+// One parsed command run from `how.from_host`; done(result, printed text, every endpoint answered).
+void run_parsed(World& w, const EtcdctlCommand& c, const std::string& command, const std::vector<std::string>& endpoints,
+                const EtcdctlRun& how,
+                std::function<void(const ClientResult&, const std::string& output, bool all_ok)> done) {
   std::vector<std::string> eps = c.endpoints.empty() ? endpoints : c.endpoints;
   if (eps.empty()) eps.push_back("http://127.0.0.1:2379");  // etcdctl's default endpoint
+  const std::string shown = how.shown.empty() ? command : how.shown;
+  const bool note = how.note;
+  const HostIndex from = how.from_host;
   if (!c.error.empty()) {
-    w.note(fmt::format("$ etcdctl {}\nError: {}", command, c.error));
+    if (note) w.note(fmt::format("$ etcdctl {}\nError: {}", shown, c.error));
     ClientResult r;
     r.error = c.error;
-    if (done) done(r, "Error: " + c.error);
+    if (done) done(r, "Error: " + c.error, false);
     return;
   }
-  auto finish = [&w, c, command, done](const ClientResult& r) {
+  auto finish = [&w, c, shown, note, done](const ClientResult& r) {
     const std::string out = output_of(c, r);
-    w.note(fmt::format("$ etcdctl {}\n{}", command, out));
-    if (done) done(r, out);
+    if (note) w.note(fmt::format("$ etcdctl {}\n{}", shown, out));
+    if (done) done(r, out, r.ok);
   };
+  const Duration timeout = seconds(5);
   if (!c.remove_name.empty()) {
     // Resolve a member name to its ID through `member list`, as an operator would.
     ClientRequest list;
     list.kind = ClientOpKind::MemberList;
-    w.etcdctl(list, eps, [&w, c, eps, finish](const ClientResult& r) {
+    w.etcdctl(list, eps, [&w, c, eps, finish, from, timeout](const ClientResult& r) {
       EtcdctlCommand cc = c;
       for (const auto& m : r.reply.members)
         if (m.name == c.remove_name) cc.req.member_id = m.id;
@@ -176,8 +188,8 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
         finish(bad);
         return;
       }
-      w.etcdctl(cc.req, eps, finish);
-    });
+      w.etcdctl(cc.req, eps, finish, timeout, 0, from);
+    }, timeout, 0, from);
     return;
   }
   if (c.req.kind == ClientOpKind::Status && eps.size() > 1) {
@@ -191,7 +203,7 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
     g->results.resize(eps.size());
     g->pending = eps.size();
     for (size_t i = 0; i < eps.size(); ++i) {
-      w.etcdctl(c.req, {eps[i]}, [&w, g, i, c, command, done, ep = w.endpoint_url(eps[i])](const ClientResult& r) {
+      w.etcdctl(c.req, {eps[i]}, [&w, g, i, c, shown, note, done, ep = w.endpoint_url(eps[i])](const ClientResult& r) {
         ClientResult rr = r;
         rr.endpoint = ep;
         g->results[i] = rr;
@@ -199,10 +211,11 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
         std::vector<etcdctl::EndpointStatusRow> rows;
         std::string errors;
         ClientResult first;
-        bool any = false;
+        bool any = false, all = true;
         for (const auto& res : g->results) {
           if (!res->ok) {
             errors += etcdctl::endpoint_status_error_line(res->endpoint, res->error) + "\n";
+            all = false;
             continue;
           }
           static const StatusInfo kNone;
@@ -214,13 +227,43 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
         }
         const std::string out =
             errors + (c.write_out == "table" ? etcdctl::endpoint_status_table(rows) : etcdctl::endpoint_status_simple(rows));
-        w.note(fmt::format("$ etcdctl {}\n{}", command, out));
-        if (done) done(any ? first : *g->results.front(), out);
-      });
+        if (note) w.note(fmt::format("$ etcdctl {}\n{}", shown, out));
+        if (done) done(any ? first : *g->results.front(), out, all);
+      }, timeout, 0, from);
     }
     return;
   }
-  w.etcdctl(c.req, eps, finish);
+  w.etcdctl(c.req, eps, finish, timeout, 0, from);
+}
+
+}  // namespace
+
+void run_etcdctl(World& w, const std::string& command, const std::vector<std::string>& endpoints,
+                 std::function<void(const ClientResult&, const std::string& output)> done) {
+  run_parsed(w, parse_etcdctl(command), command, endpoints, EtcdctlRun{},
+             [done](const ClientResult& r, const std::string& out, bool) {
+               if (done) done(r, out);
+             });
+}
+
+void run_etcdctl_argv(World& w, const std::vector<std::string>& argv, const std::vector<std::string>& endpoints,
+                      const EtcdctlRun& how,
+                      std::function<void(int exit_code, const std::string& out, const std::string& err)> done) {
+  std::string command;
+  for (size_t i = 1; i < argv.size(); ++i) command += (i > 1 ? " " : "") + argv[i];
+  run_parsed(w, parse_etcdctl_argv(argv), command, endpoints, how,
+             [done](const ClientResult& r, const std::string& out, bool all_ok) {
+               if (!done) return;
+               // etcdctl prints errors on stderr and exits 1 (ctlv3 ExitWithError, ExitError).
+               if (all_ok) return done(0, out.empty() ? out : out + "\n", "");
+               if (!r.ok && out.rfind("Error: ", 0) == 0) return done(1, "", out + "\n");
+               // endpoint status with some endpoints down: rows on stdout, failures on stderr.
+               std::string o, e;
+               for (const auto& line : etcd::split(out, '\n')) {
+                 (line.rfind("Failed to get the status", 0) == 0 ? e : o) += line + "\n";
+               }
+               done(1, o, e);
+             });
 }
 
 }  // namespace raftlab::sim

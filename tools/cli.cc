@@ -1,3 +1,4 @@
+#include "sim/cloud/cloud.h"
 #include "tools/cli.h"
 #include "tools/verbs.h"
 
@@ -104,6 +105,19 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
                                   e.a == "add" ? "added" : "removed", etcd::format_id(e.peer), e.b));
         break;
       }
+      case Ev::Cloud: {
+        // The cloud layer (sim/cloud): instances, the group's lifecycle, targets, and what
+        // scripts on instances print and call. Container starts are shown by ProcStart.
+        if (e.a == "container" || e.a == "package") break;
+        std::string text = e.b;
+        std::string indented;
+        for (char c : text) {
+          indented += c;
+          if (c == '\n') indented += "                 ";
+        }
+        out.push_back(fmt::format("{}  {:<8} {}: {}", t, e.who, e.a, indented));
+        break;
+      }
       case Ev::HostDown: out.push_back(fmt::format("{}  host {} DOWN", t, e.who)); break;
       case Ev::HostUp: out.push_back(fmt::format("{}  host {} back up", t, e.who)); break;
       case Ev::Partition: out.push_back(fmt::format("{}  network partition {}", t, e.a)); break;
@@ -155,19 +169,28 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
       if (it == grouped.end()) grouped.push_back({text, {who}}); else it->second.push_back(who);
     }
     o += "\nWarnings:\n";
-    for (const auto& [text, whos] : grouped) o += fmt::format("  ! {}: {}\n", fmt::join(whos, ", "), text);
+    for (const auto& [text, whos] : grouped) {
+      const bool anyone = std::any_of(whos.begin(), whos.end(), [](const std::string& x) { return !x.empty(); });
+      o += anyone ? fmt::format("  ! {}: {}\n", fmt::join(whos, ", "), text) : fmt::format("  ! {}\n", text);
+    }
   }
   o += "\nTimeline:\n";
   auto lines = timeline_lines(w);
-  const size_t max_lines = 120;
+  const size_t max_lines = d.scenario().cloud ? 400 : 120;  // a cloud story has more to tell
   for (size_t i = 0; i < lines.size() && i < max_lines; ++i) o += "  " + lines[i] + "\n";
   if (lines.size() > max_lines) o += fmt::format("  ... {} more lines (use --trace FILE for everything)\n", lines.size() - max_lines);
 
   o += fmt::format("\nMembers at {}:\n", sim::format_duration(sim::nanos(r.end_ns)));
-  o += fmt::format("  {:<8} {:<5} {:<17} {:<17} {:<10} {:>5}  {}\n", "NAME", "HOST", "MEMBER ID", "CLUSTER ID", "ROLE", "TERM",
-                   "STATE");
+  // Columns as wide as their longest cell (cloud instances are named by their IDs).
+  size_t name_w = 8, host_w = 5;
   for (const auto& m : r.members) {
-    o += fmt::format("  {:<8} {:<5} {:<17} {:<17} {:<10} {:>5}  {}\n", m.name, m.host,
+    name_w = std::max(name_w, m.name.size());
+    host_w = std::max(host_w, m.host.size());
+  }
+  o += fmt::format("  {:<{}} {:<{}} {:<17} {:<17} {:<13} {:>5}  {}\n", "NAME", name_w, "HOST", host_w, "MEMBER ID",
+                   "CLUSTER ID", "ROLE", "TERM", "STATE");
+  for (const auto& m : r.members) {
+    o += fmt::format("  {:<{}} {:<{}} {:<17} {:<17} {:<13} {:>5}  {}\n", m.name, name_w, m.host, host_w,
                      m.member_id ? etcd::format_id(m.member_id) : "-", m.cluster_id ? etcd::format_id(m.cluster_id) : "-",
                      m.running ? role_word(m.role) : "-", m.running ? std::to_string(m.term) : "-", m.state);
   }
@@ -453,6 +476,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     std::optional<scenario::Scenario> s;
     if (int rc = load(file, &s, err); rc != kExitOk) return rc;
     sim::RunOptions ro;
+    ro.extension = cloud::extension_factory();
 
     if (run->parsed()) {
       if (*seed_opt) ro.seed = seed;

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/cloud/cloud.h"
 #include "sim/check/election_safety.h"
 #include "sim/lab/lab.h"
 #include "sim/lab/orders.h"
@@ -145,6 +146,7 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   o.settings.planted_bugs = a.bugs;
+  o.settings.extension = cloud::extension_factory();
   o.settings.seed_timeout_s = a.seed_timeout_s;
   o.settings.max_rss_mb = a.max_rss_mb;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
@@ -161,6 +163,7 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     std::vector<scenario::LoadError> errors;
     sim::RunOptions ro;
     ro.seed = o.set.first_seed;
+    ro.extension = o.settings.extension;
     if (!lab::build_check(lab::materialize(s, o.set.first_seed), ro, &errors)) {
       for (const auto& e : errors) err << scenario::format(e) << "\n";
       return kExitBadInput;
@@ -243,6 +246,7 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
   auto s = load_scenario(a.file, err);
   if (!s) return kExitBadInput;
   lab::RunSettings settings;
+  settings.extension = cloud::extension_factory();
   if (header) {
     settings.planted_bugs = header->planted_bugs;
     settings.trace_level = header->trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
@@ -320,6 +324,7 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
   auto s = load_scenario(a.file, err);
   if (!s) return kExitBadInput;
   lab::ShrinkOptions o;
+  o.settings.extension = cloud::extension_factory();
   o.seed = header ? header->seed : s->seed;
   if (header) {
     o.settings.planted_bugs = header->planted_bugs;

@@ -190,6 +190,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   ro.cache = cache;
   ro.planted_bugs = planted_bug_set(settings.planted_bugs);
   ro.hash_trace = settings.hash_every_seed;
+  ro.extension = settings.extension;
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(s, ro, &errors);
   if (!d) {

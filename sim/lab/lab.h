@@ -68,6 +68,9 @@ struct RunSettings {
   // Also compute SeedResult::trace_fp (trace_fingerprint) for every seed: ~1/10 of the
   // hash's cost, enough for `merge` to see that two shards ran a seed differently.
   bool fingerprint = false;
+  // The layer above sim/ that runs a scenario's cloud part (the tool passes
+  // cloud::extension_factory()); empty: such scenarios are refused, exit 2.
+  sim::ExtensionFactory extension;
 };
 
 // One seed's verdict.

@@ -157,7 +157,7 @@ struct ExtAction {
   std::string key;       // "aws"
   nlohmann::json value;  // as written (a string or an array of lines)
 };
-inline constexpr const char* kExtensionActionKeys[] = {"aws"};
+inline constexpr const char* kExtensionActionKeys[] = {"aws", "ec2"};
 
 using Action = std::variant<ProcessAction, HostAction, RunAction, ShellAction, EtcdctlAction,
                             PartitionAction, HealAction, NoteAction, ExtAction>;

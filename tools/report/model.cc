@@ -1,6 +1,7 @@
 // tools/report/model.cc — the report's data, from the trace and RunResult only: role
 // spans, messages matched send -> deliver (or drop / reject), the timeline events, the
 // etcdctl tables at the sample instants, expectations, the root cause, violations.
+#include "sim/cloud/cloud.h"
 #include "tools/report/report.h"
 
 #include <algorithm>
@@ -333,6 +334,7 @@ int write_report(const std::string& file, std::optional<std::uint64_t> seed, con
   in.description = lr.scenario->description;
   sim::RunOptions ro;
   ro.trace_level = sim::TraceLevel::Full;
+  ro.extension = cloud::extension_factory();
   // A fault-lab failure file: its header names the seed and the planted bugs.
   bool failure_file = false;
   {

@@ -1,0 +1,430 @@
+// sim/cloud/cloud.cc — the Cloud extension's frame: construction from the scenario's
+// cloud part, installation in the World (load balancers, target groups, the ASGs' first
+// scaling activity at t=0, the health poller), the timeline's `aws` lines, the cloud
+// expectations ("asg", "targets"), and the trace of cloud events.
+//
+// Must never: change a member or a container except through the World's primitives.
+#include "sim/cloud/cloud.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/duration.h"
+
+namespace raftlab::cloud {
+
+using nlohmann::json;
+
+const std::set<std::string>& external_commands() {
+  // What cloud-init's root shell on Amazon Linux can run that the model carries out
+  // (instance_shell.cc): the container and etcd tools, the AWS CLI, curl to other hosts,
+  // and host set-up commands that are assumed to succeed (docs/cloud.md, "User data").
+  static const std::set<std::string> k = {"docker",    "etcd",  "etcdctl", "aws",       "curl",    "wget",
+                                          "yum",       "dnf",   "apt-get", "apt",       "systemctl", "service",
+                                          "amazon-linux-extras", "usermod", "hostnamectl", "logger", "hostname",
+                                          "nohup", "sync", "chkconfig", "timedatectl"};
+  return k;
+}
+
+Cloud::Cloud(sim::Deployment& d, std::shared_ptr<const CloudConfig> cfg) : d_(d), cfg_(std::move(cfg)) {}
+Cloud::~Cloud() = default;
+
+sim::Prng& Cloud::prng(const std::string& purpose) {
+  auto it = prngs_.find(purpose);
+  if (it == prngs_.end()) {
+    // A child of the run's seed per purpose: adding a cloud draw never shifts another's.
+    sim::Prng root(world().seed());
+    it = prngs_.emplace(purpose, root.derive("cloud/" + purpose)).first;
+  }
+  return it->second;
+}
+
+void Cloud::record(const std::string& who, const std::string& what, const std::string& detail) {
+  sim::Trace& t = world().trace();
+  if (!t.on()) return;
+  sim::TraceEvent e;
+  e.at = world().now();
+  e.kind = sim::Ev::Cloud;
+  e.who = who;
+  e.a = what;
+  e.b = detail;
+  t.record(std::move(e));
+}
+
+Instance* Cloud::instance(const std::string& id) {
+  for (auto& in : instances_)
+    if (in->id == id) return in.get();
+  return nullptr;
+}
+
+const AsgState* Cloud::asg(const std::string& name_or_logical) const {
+  for (const AsgState& g : asgs_)
+    if (g.name == name_or_logical || g.spec->logical_id == name_or_logical) return &g;
+  return nullptr;
+}
+
+AsgState* Cloud::find_asg(const std::string& name) {
+  for (AsgState& g : asgs_)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+void Cloud::install() {
+  const CloudSpec& spec = cfg_->spec;
+  for (const TargetGroup& tg : spec.target_groups) {
+    TargetGroupState st;
+    st.spec = &tg;
+    st.arn = fmt::format("arn:aws:elasticloadbalancing:{}:123456789012:targetgroup/{}/{:016x}", spec.region,
+                         tg.name.empty() ? tg.logical_id : tg.name, sim::label_hash(spec.stack_name + "/" + tg.logical_id));
+    tgs_[tg.logical_id] = std::move(st);
+  }
+  for (const NotModelled& n : spec.not_modelled)
+    d_.add_warning(fmt::format("{}: {} ({}) is read but not modelled (docs/cloud.md)", n.path, n.logical_id, n.type));
+  for (const std::string& w : spec.warnings) d_.add_warning(w);
+  install_load_balancers();
+  for (const AutoScalingGroup& a : spec.asgs) {
+    AsgState g;
+    g.spec = &a;
+    g.name = a.name.empty()
+                 ? fmt::format("{}-{}-{:012X}", spec.stack_name, a.logical_id,
+                               sim::label_hash(spec.stack_name + "/" + a.logical_id) & 0xFFFFFFFFFFFFULL)
+                 : a.name;
+    g.arn = fmt::format("arn:aws:autoscaling:{}:123456789012:autoScalingGroup:{:08x}-0000-4000-8000-{:012x}:"
+                        "autoScalingGroupName/{}",
+                        spec.region, sim::label_hash(g.name) & 0xFFFFFFFFULL, sim::label_hash(g.name) >> 16, g.name);
+    g.min = a.min_size;
+    g.max = a.max_size;
+    g.desired = a.desired.value_or(a.min_size);
+    for (const std::string& sn : a.subnets) {
+      for (const Subnet& s : spec.subnets) {
+        if (s.id != sn && s.logical_id != sn) continue;
+        g.azs.push_back(s.az);
+        g.subnets.push_back(&s);
+        break;
+      }
+    }
+    g.health_type = a.health_check_type;
+    g.grace_ns = a.health_check_grace_s * 1'000'000'000;
+    g.policies = a.termination_policies;
+    g.target_groups = a.target_groups;
+    for (const LaunchTemplate& lt : spec.launch_templates)
+      if (lt.logical_id == a.launch_template || lt.name == a.launch_template) g.lt = &lt;
+    asgs_.push_back(std::move(g));
+  }
+  // The stack's creation: each group's first scaling activity at t=0, then the health
+  // poller (Amazon EC2 Auto Scaling checks its instances periodically).
+  world().loop().at(sim::Time{0}, [this] {
+    for (AsgState& g : asgs_) {
+      record(g.name, "scaling", fmt::format("group created by CloudFormation: min {}, max {}, desired {}", g.min, g.max,
+                                            g.desired));
+      reconcile(g, "an instance was started in response to a difference between desired and actual capacity, "
+                   "increasing the capacity from 0 to " + std::to_string(g.desired));
+    }
+  });
+  world().loop().after(sim::nanos(cfg_->timings.health_poll_ns), [this] { health_tick(); });
+}
+
+void Cloud::apply(const scenario::TimelineEntry& t, const scenario::ExtAction& a) {
+  if (a.key == "ec2") return apply_ec2(t, a.value);
+  if (a.key != "aws") return;
+  auto c = parse_aws_line(a.value, cfg_->env);
+  std::string shown = a.value.is_string() ? a.value.get<std::string>() : a.value.dump();
+  if (!c.ok()) {  // build() checked every line; only a shell environment change could get here
+    world().note(fmt::format("$ {}\n{}", shown, c.error().message));
+    return;
+  }
+  ApiResult r = call(c.value(), "");
+  std::string out = r.exit_code == 0 ? r.out : r.err;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  world().note(fmt::format("$ {}{}", shown, out.empty() ? "" : "\n" + out));
+}
+
+// "oldest" / "newest" (by launch), "#N" (the N-th instance launched, from 1), "leader"
+// (the instance whose etcd leads), or an instance ID; only instances still running.
+Instance* Cloud::select_instance(const std::string& sel) {
+  std::vector<Instance*> live;
+  for (auto& in : instances_)
+    if (in->ec2 == Instance::Ec2::kRunning && !in->impaired) live.push_back(in.get());
+  if (sel.size() > 1 && sel[0] == '#') {
+    const long n = std::atol(sel.c_str() + 1);
+    return n >= 1 && static_cast<size_t>(n) <= instances_.size() ? instances_[static_cast<size_t>(n - 1)].get() : nullptr;
+  }
+  if (live.empty()) return nullptr;
+  if (sel == "oldest") return live.front();
+  if (sel == "newest") return live.back();
+  if (sel == "leader") {
+    for (const sim::MemberView& m : world().members()) {
+      if (!m.running || m.role != raft::Role::Leader) continue;
+      for (Instance* in : live)
+        if (world().net().host_name(in->host) == m.host) return in;
+    }
+    return nullptr;
+  }
+  return instance(sel);
+}
+
+// {"fail": SELECTOR}: the instance's hardware fails (host down, status checks impaired);
+// {"terminate": SELECTOR}: it is terminated outside the group (a Spot reclaim, a person);
+// {"fail_az": "us-east-1a"} / {"restore_az": ...}: every instance there fails, and the
+// group cannot launch there until it is restored.
+void Cloud::apply_ec2(const scenario::TimelineEntry& t, const json& v) {
+  (void)t;
+  auto fail_one = [this](Instance& in, const std::string& why) {
+    in.impaired = true;
+    record(in.id, "ec2-fault", why + ": the instance stops answering; EC2 status checks fail");
+    if (world().net().host_up(in.host)) world().kill_host(in.host);
+  };
+  if (v.contains("fail")) {
+    const std::string sel = v.at("fail").get<std::string>();
+    Instance* in = select_instance(sel);
+    if (!in) return world().note("ec2 fail " + sel + ": no such running instance");
+    fail_one(*in, "hardware failure");
+  } else if (v.contains("terminate")) {
+    const std::string sel = v.at("terminate").get<std::string>();
+    Instance* in = select_instance(sel);
+    if (!in) return world().note("ec2 terminate " + sel + ": no such running instance");
+    begin_shutdown(in->id, "terminated outside the group");
+  } else if (v.contains("fail_az")) {
+    const std::string az = v.at("fail_az").get<std::string>();
+    down_azs_.insert(az);
+    record(az, "ec2-fault", "Availability Zone outage");
+    for (auto& in : instances_)
+      if (in->az == az && in->ec2 == Instance::Ec2::kRunning && !in->impaired) fail_one(*in, "AZ outage");
+  } else if (v.contains("restore_az")) {
+    const std::string az = v.at("restore_az").get<std::string>();
+    down_azs_.erase(az);
+    record(az, "ec2-fault", "Availability Zone restored");
+    for (AsgState& g : asgs_) reconcile(g, "");
+  }
+}
+
+namespace {
+std::string count_text(std::int64_t n) { return std::to_string(n); }
+}  // namespace
+
+// "asg": {"name": "EtcdAsg", "in_service": 3, "desired": 3, "instances": 3, "healthy": 3}
+void Cloud::probe_asg(const scenario::Expectation& e, const json& v) {
+  const std::string p = e.path + ".asg";
+  std::string name = v.contains("name") ? v.at("name").get<std::string>() : asgs_.front().name;
+  const AsgState* g = asg(name);
+  auto add = [&](const std::string& what, std::int64_t want, std::int64_t got) {
+    sim::ExpectResult r;
+    r.at_ns = e.at_ns;
+    r.what = what;
+    r.expected = count_text(want);
+    r.actual = count_text(got);
+    r.passed = want == got;
+    r.path = p;
+    r.note = e.note;
+    d_.add_result(std::move(r));
+  };
+  std::int64_t in_service = 0, instances = 0, healthy = 0;
+  for (const auto& in : instances_) {
+    if (in->asg != g->name || in->lifecycle == "Terminated") continue;
+    ++instances;
+    if (in->lifecycle == "InService") ++in_service;
+    if (in->healthy && in->lifecycle == "InService") ++healthy;
+  }
+  const std::string label = "ASG " + g->name;
+  if (v.contains("in_service")) add(label + " in service", v.at("in_service").get<std::int64_t>(), in_service);
+  if (v.contains("desired")) add(label + " desired capacity", v.at("desired").get<std::int64_t>(), g->desired);
+  if (v.contains("instances")) add(label + " instances", v.at("instances").get<std::int64_t>(), instances);
+  if (v.contains("healthy")) add(label + " healthy in service", v.at("healthy").get<std::int64_t>(), healthy);
+}
+
+// "targets": {"group": "EtcdTargets", "healthy": 3}
+void Cloud::probe_targets(const scenario::Expectation& e, const json& v) {
+  const std::string p = e.path + ".targets";
+  std::string name = v.contains("group") ? v.at("group").get<std::string>() : tgs_.begin()->first;
+  const TargetGroupState* tg = nullptr;
+  for (const auto& [id, st] : tgs_)
+    if (id == name || st.spec->name == name) tg = &st;
+  std::int64_t healthy = 0, registered = 0;
+  for (const Target& t : tg->targets) {
+    if (t.state == "healthy") ++healthy;
+    if (t.state != "draining") ++registered;
+  }
+  auto add = [&](const std::string& what, std::int64_t want, std::int64_t got) {
+    sim::ExpectResult r;
+    r.at_ns = e.at_ns;
+    r.what = what;
+    r.expected = count_text(want);
+    r.actual = count_text(got);
+    r.passed = want == got;
+    r.path = p;
+    r.note = e.note;
+    d_.add_result(std::move(r));
+  };
+  const std::string label = "target group " + (tg->spec->name.empty() ? tg->spec->logical_id : tg->spec->name);
+  if (v.contains("healthy")) add(label + " healthy targets", v.at("healthy").get<std::int64_t>(), healthy);
+  if (v.contains("registered")) add(label + " registered targets", v.at("registered").get<std::int64_t>(), registered);
+}
+
+void Cloud::probe(const scenario::Expectation& e) {
+  auto it = e.ext.find("asg");
+  if (it != e.ext.end()) probe_asg(e, it->second);
+  it = e.ext.find("targets");
+  if (it != e.ext.end()) probe_targets(e, it->second);
+}
+
+void Cloud::finish(sim::RunResult& r) { (void)r; }
+
+const std::string& Cloud::lb_host_ip(const std::string& lb) const {
+  static const std::string none;
+  auto it = lbs_.find(lb);
+  if (it == lbs_.end() || it->second.host < 0) return none;
+  return const_cast<Cloud*>(this)->world().net().host_ip(it->second.host);
+}
+
+namespace {
+
+const std::vector<std::string> kAsgExpectKeys = {"name", "in_service", "desired", "instances", "healthy"};
+const std::vector<std::string> kTargetExpectKeys = {"group", "healthy", "registered"};
+
+// Checks the "asg"/"targets" assertions against the spec (names, keys, counts).
+void check_expectations(const scenario::Scenario& s, const CloudConfig& cfg, std::vector<scenario::LoadError>* errors) {
+  auto err = [&](const std::string& path, std::string m, std::string fix = {}) {
+    errors->push_back(s.error_at(path, std::move(m), std::move(fix)));
+  };
+  for (const scenario::Expectation& e : s.expect) {
+    for (const auto& [key, v] : e.ext) {
+      const std::string p = e.path + "." + key;
+      const auto& keys = key == "asg" ? kAsgExpectKeys : kTargetExpectKeys;
+      if (!v.is_object()) {
+        err(p, "expected an object", key == "asg" ? "write e.g. {\"in_service\": 3}" : "write e.g. {\"healthy\": 3}");
+        continue;
+      }
+      bool any = false;
+      for (const auto& [k, x] : v.items()) {
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+          const std::string guess = etcd::closest_match(k, keys);
+          err(p + "." + k, "unknown key \"" + k + "\"",
+              guess.empty() ? "known: " + fmt::format("{}", fmt::join(keys, ", ")) : "did you mean \"" + guess + "\"?");
+          continue;
+        }
+        if (k == "name" || k == "group") {
+          if (!x.is_string()) err(p + "." + k, "expected a name");
+          continue;
+        }
+        any = true;
+        if (!x.is_number_integer() || x.get<std::int64_t>() < 0 || x.get<std::int64_t>() > 10000)
+          err(p + "." + k, "expected a count from 0 to 10000");
+      }
+      if (!any) err(p, "asserts nothing", "add e.g. \"in_service\": 3");
+      if (key == "asg") {
+        if (cfg.spec.asgs.empty()) err(p, "the template has no Auto Scaling Group");
+        if (v.contains("name") && v.at("name").is_string()) {
+          const std::string n = v.at("name").get<std::string>();
+          std::vector<std::string> names;
+          bool found = false;
+          for (const auto& g : cfg.spec.asgs) {
+            names.push_back(g.logical_id);
+            found = found || g.logical_id == n || g.name == n;
+          }
+          if (!found) err(p + ".name", "no Auto Scaling Group \"" + n + "\" in the template",
+                          "groups: " + fmt::format("{}", fmt::join(names, ", ")));
+        } else if (cfg.spec.asgs.size() > 1) {
+          err(p, "the template has several Auto Scaling Groups", "say which: \"name\": \"...\"");
+        }
+      } else {
+        if (cfg.spec.target_groups.empty()) err(p, "the template has no target group");
+        if (v.contains("group") && v.at("group").is_string()) {
+          const std::string n = v.at("group").get<std::string>();
+          bool found = false;
+          for (const auto& t : cfg.spec.target_groups) found = found || t.logical_id == n || t.name == n;
+          if (!found) err(p + ".group", "no target group \"" + n + "\" in the template");
+        } else if (cfg.spec.target_groups.size() > 1) {
+          err(p, "the template has several target groups", "say which: \"group\": \"...\"");
+        }
+      }
+    }
+  }
+}
+
+
+void check_ec2_action(const scenario::Scenario& s, const CloudConfig& cfg, const scenario::TimelineEntry& t,
+                      const json& v, std::vector<scenario::LoadError>* errors) {
+  const std::string p = t.path + ".ec2";
+  static const std::vector<std::string> kKeys = {"fail", "terminate", "fail_az", "restore_az"};
+  if (!v.is_object() || v.size() != 1) {
+    errors->push_back(s.error_at(p, "expected an object with one of fail, terminate, fail_az, restore_az",
+                                 "write e.g. {\"fail\": \"oldest\"}"));
+    return;
+  }
+  const std::string k = v.begin().key();
+  if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
+    const std::string guess = etcd::closest_match(k, kKeys);
+    errors->push_back(s.error_at(p + "." + k, "unknown key \"" + k + "\"",
+                                 guess.empty() ? "known: fail, terminate, fail_az, restore_az"
+                                               : "did you mean \"" + guess + "\"?"));
+    return;
+  }
+  if (!v.begin().value().is_string()) {
+    errors->push_back(s.error_at(p + "." + k, "expected a string"));
+    return;
+  }
+  const std::string x = v.begin().value().get<std::string>();
+  if (k == "fail_az" || k == "restore_az") {
+    bool known = false;
+    std::vector<std::string> azs;
+    for (const Subnet& sn : cfg.spec.subnets) {
+      azs.push_back(sn.az);
+      known = known || sn.az == x;
+    }
+    if (!known)
+      errors->push_back(s.error_at(p + "." + k, "no subnet of the stack is in Availability Zone \"" + x + "\"",
+                                   "zones: " + fmt::format("{}", fmt::join(azs, ", "))));
+    return;
+  }
+  const bool ok = x == "oldest" || x == "newest" || x == "leader" ||
+                  (x.size() > 1 && x[0] == '#' && x.find_first_not_of("0123456789", 1) == std::string::npos &&
+                   x.size() <= 6) ||
+                  ec2_instance_id_well_formed(x);
+  if (!ok)
+    errors->push_back(s.error_at(p + "." + k, "\"" + x + "\" selects no instance",
+                                 "write \"oldest\", \"newest\", \"leader\", \"#N\" (the N-th launched) or an instance ID"));
+}
+
+
+sim::ExtensionFactory extension_factory_impl() {
+  return [](sim::Deployment& d, std::vector<scenario::LoadError>* errors) -> std::unique_ptr<sim::Extension> {
+    const scenario::Scenario& s = d.scenario();
+    const size_t before = errors->size();
+    auto cfg = read_cloud_config(s, errors);
+    if (!cfg) return nullptr;
+    check_expectations(s, *cfg, errors);
+    for (const scenario::TimelineEntry& t : s.timeline) {
+      const auto* a = std::get_if<scenario::ExtAction>(&t.action);
+      if (!a) continue;
+      if (a->key == "ec2") {
+        check_ec2_action(s, *cfg, t, a->value, errors);
+        continue;
+      }
+      if (a->key != "aws") continue;
+      auto c = parse_aws_line(a->value, cfg->env);
+      if (!c.ok()) {
+        errors->push_back(s.error_at(t.path + ".aws", c.error().message, c.error().fix));
+        continue;
+      }
+      const AwsOp op = c.value().op;
+      if (op == AwsOp::kStopInstances || op == AwsOp::kStartInstances || op == AwsOp::kRebootInstances)
+        errors->push_back(s.error_at(t.path + ".aws", std::string("aws ec2 ") + aws_operation_name(op) + " is not modelled",
+                                     "use \"aws ec2 terminate-instances\", or {\"ec2\": {\"fail\": \"oldest\"}} for a "
+                                     "failed instance"));
+      if (!c.value().region.empty() && c.value().region != cfg->spec.region)
+        d.add_warning(fmt::format("{}.aws: --region {} is not the stack's region {}: the call sees no resources", t.path,
+                                  c.value().region, cfg->spec.region));
+    }
+    if (errors->size() != before) return nullptr;
+    auto cloud = std::make_unique<Cloud>(d, cfg);
+    cloud->install();
+    return cloud;
+  };
+}
+
+}  // namespace
+
+sim::ExtensionFactory extension_factory() { return extension_factory_impl(); }
+
+}  // namespace raftlab::cloud

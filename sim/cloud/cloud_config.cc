@@ -1,0 +1,336 @@
+// sim/cloud/cloud_config.cc — the scenario's "cloud" part (scenarios/README.md, "Cloud")
+// read into a CloudConfig: the CloudFormation template (attached by the loader), its
+// parameters, the operator's shell, the model's timings, lifecycle-hook handlers, and
+// every launch template's user data parsed once (a line outside the subset is an error
+// here, at load time, naming the template, the launch template and the line).
+//
+// Must never: read a file (Scenario::attachments has the template's text), or accept a
+// key it does not know (did-you-mean, as the loader does).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/cloud/cfn.h"
+#include "sim/cloud/cloud.h"
+#include "sim/etcd/shell.h"
+#include "sim/scenario/duration.h"
+#include "sim/scenario/loader.h"
+
+namespace raftlab::cloud {
+
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kCloudKeys = {"template", "template_text", "parameters", "stack_name", "region",
+                                             "env",      "timings",       "lifecycle_handlers", "subnets"};
+const std::vector<std::string> kTimingKeys = {"pending",     "boot",        "shutdown",       "image_pull",
+                                              "api_latency", "health_poll", "package_install", "tcp_connect_timeout"};
+const std::vector<std::string> kHandlerKeys = {"hook", "run", "delay"};
+const std::vector<std::string> kSubnetKeys = {"id", "az", "cidr"};
+
+class Reader {
+ public:
+  Reader(const scenario::Scenario& s, std::vector<scenario::LoadError>* errors) : s_(s), errors_(errors) {}
+
+  void error(const std::string& path, std::string message, std::string fix = {}) {
+    errors_->push_back(s_.error_at(path, std::move(message), std::move(fix)));
+  }
+
+  bool keys(const json& v, const std::string& path, const std::vector<std::string>& known) {
+    bool ok = true;
+    for (const auto& [k, _] : v.items()) {
+      if (std::find(known.begin(), known.end(), k) != known.end()) continue;
+      const std::string guess = etcd::closest_match(k, known);
+      error(path + "." + k, "unknown key \"" + k + "\"",
+            guess.empty() ? "known keys: " + fmt::format("{}", fmt::join(known, ", "))
+                          : "did you mean \"" + guess + "\"?");
+      ok = false;
+    }
+    return ok;
+  }
+
+  std::optional<std::string> str(const json& obj, const std::string& path, const char* key) {
+    if (!obj.contains(key)) return std::nullopt;
+    const json& v = obj.at(key);
+    if (!v.is_string()) {
+      error(path + "." + key, std::string("expected a string, got ") + v.type_name());
+      return std::nullopt;
+    }
+    return v.get<std::string>();
+  }
+
+  // A string, or an array of lines joined with "\n" (as the scenario's docker lines).
+  std::optional<std::string> text(const json& v, const std::string& path) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_array()) {
+      std::string out;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_string()) {
+          error(path + "[" + std::to_string(i) + "]", std::string("expected a line of text, got ") + v[i].type_name());
+          return std::nullopt;
+        }
+        if (i) out += '\n';
+        out += v[i].get<std::string>();
+      }
+      return out;
+    }
+    error(path, std::string("expected a script (a string or an array of lines), got ") + v.type_name());
+    return std::nullopt;
+  }
+
+  std::map<std::string, std::string> string_map(const json& v, const std::string& path) {
+    std::map<std::string, std::string> out;
+    if (!v.is_object()) {
+      error(path, std::string("expected an object of names to values, got ") + v.type_name(),
+            "write e.g. {\"ASG_NAME\": \"etcd-asg\"}");
+      return out;
+    }
+    for (const auto& [k, x] : v.items()) {
+      if (x.is_string()) out[k] = x.get<std::string>();
+      else if (x.is_number_integer()) out[k] = std::to_string(x.get<std::int64_t>());
+      else error(path + "." + k, std::string("expected a string value, got ") + x.type_name());
+    }
+    return out;
+  }
+
+  void duration(const json& obj, const std::string& path, const char* key, std::int64_t* out) {
+    if (!obj.contains(key)) return;
+    const json& v = obj.at(key);
+    const std::string p = path + "." + key;
+    if (!v.is_string()) {
+      error(p, std::string("expected a duration such as \"10s\", got ") + v.type_name());
+      return;
+    }
+    auto d = scenario::parse_duration(v.get<std::string>());
+    if (!d.ok) {
+      error(p, d.message, d.fix);
+      return;
+    }
+    *out = d.ns;
+  }
+
+  const scenario::Scenario& s_;
+  std::vector<scenario::LoadError>* errors_;
+};
+
+// A script's errors say "<where> line N: ..."; the scenario's error names the JSON path
+// of the part that holds it (the template for user data, the handler for hooks).
+std::string script_where_fix(const etcd::Error& e) { return e.fix; }
+
+}  // namespace
+
+std::shared_ptr<const CloudConfig> read_cloud_config(const scenario::Scenario& s,
+                                                     std::vector<scenario::LoadError>* errors) {
+  const size_t before = errors->size();
+  Reader r(s, errors);
+  auto cfg = std::make_shared<CloudConfig>();
+  if (!s.cloud || !s.cloud->is_object()) {
+    r.error("$.cloud", "expected an object", "write e.g. {\"template\": \"templates/etcd-asg.yaml\"}");
+    return nullptr;
+  }
+  const json& c = *s.cloud;
+  const std::string P = "$.cloud";
+  r.keys(c, P, kCloudKeys);
+  const std::string region = r.str(c, P, "region").value_or("us-east-1");
+  const std::string stack = r.str(c, P, "stack_name").value_or("raftlab");
+  std::map<std::string, std::string> params;
+  if (c.contains("parameters")) params = r.string_map(c.at("parameters"), P + ".parameters");
+  if (c.contains("env")) cfg->env = r.string_map(c.at("env"), P + ".env");
+
+  // The template: a file (attached by the loader) or inline text.
+  std::string text, file;
+  if (c.contains("template") && c.contains("template_text")) {
+    r.error(P, "both \"template\" and \"template_text\" are given", "keep one");
+  } else if (auto t = r.str(c, P, "template")) {
+    auto it = s.attachments.find(*t);
+    if (it == s.attachments.end()) {
+      r.error(P + ".template", "the template " + *t + " was not read with the scenario",
+              "load the scenario from its file (raftlab run FILE), not from a string");
+    } else {
+      text = it->second;
+      file = *t;
+    }
+  } else if (c.contains("template_text")) {
+    if (auto inline_text = r.text(c.at("template_text"), P + ".template_text")) {
+      text = *inline_text;
+      file = s.file + " $.cloud.template_text";
+    }
+  } else {
+    r.error(P, "no CloudFormation template", "add \"template\": \"templates/etcd-asg.yaml\" (a path relative to this file)");
+  }
+  if (errors->size() != before) return nullptr;
+
+  TemplateResult tr = read_template(text, file, params, stack, region);
+  for (const CloudError& e : tr.errors) r.error(P + (c.contains("template") ? ".template" : ".template_text"), format(e));
+  if (!tr.ok || errors->size() != before) return nullptr;
+  cfg->spec = std::move(tr.spec);
+  cfg->spec.region = region;
+  cfg->spec.stack_name = stack;
+
+  // Subnets the template names by parameter (VPCZoneIdentifier: !Ref SubnetIds) are
+  // described here; a template's own AWS::EC2::Subnet resources need no entry.
+  if (c.contains("subnets")) {
+    const json& v = c.at("subnets");
+    if (!v.is_array()) {
+      r.error(P + ".subnets", "expected an array of subnets",
+              "write e.g. [{\"id\": \"subnet-a\", \"az\": \"us-east-1a\", \"cidr\": \"10.0.1.0/24\"}]");
+    } else {
+      for (size_t i = 0; i < v.size(); ++i) {
+        const std::string sp = P + ".subnets[" + std::to_string(i) + "]";
+        if (!v[i].is_object()) {
+          r.error(sp, "expected a subnet object");
+          continue;
+        }
+        r.keys(v[i], sp, kSubnetKeys);
+        Subnet sn;
+        sn.id = r.str(v[i], sp, "id").value_or("");
+        sn.az = r.str(v[i], sp, "az").value_or("");
+        sn.cidr = r.str(v[i], sp, "cidr").value_or("");
+        sn.path = sp;
+        if (sn.id.empty() || sn.az.empty() || sn.cidr.empty()) {
+          r.error(sp, "a subnet needs \"id\", \"az\" and \"cidr\"");
+          continue;
+        }
+        cfg->spec.subnets.push_back(sn);
+      }
+    }
+  }
+
+  if (c.contains("timings")) {
+    const json& t = c.at("timings");
+    const std::string tp = P + ".timings";
+    if (!t.is_object()) {
+      r.error(tp, "expected an object of durations", "write e.g. {\"boot\": \"30s\"}");
+    } else {
+      r.keys(t, tp, kTimingKeys);
+      CloudTimings& k = cfg->timings;
+      r.duration(t, tp, "pending", &k.pending_ns);
+      r.duration(t, tp, "boot", &k.boot_ns);
+      r.duration(t, tp, "shutdown", &k.shutdown_ns);
+      r.duration(t, tp, "image_pull", &k.image_pull_ns);
+      r.duration(t, tp, "api_latency", &k.api_latency_ns);
+      r.duration(t, tp, "health_poll", &k.health_poll_ns);
+      r.duration(t, tp, "package_install", &k.package_install_ns);
+      r.duration(t, tp, "tcp_connect_timeout", &k.tcp_connect_timeout_ns);
+      if (k.health_poll_ns < 1'000'000'000) r.error(tp + ".health_poll", "at least 1s", "write e.g. \"10s\"");
+    }
+  }
+
+  // User data: parsed once per launch template.
+  for (const LaunchTemplate& lt : cfg->spec.launch_templates) {
+    if (lt.user_data.empty()) continue;
+    auto sc = parse_script(lt.user_data, file + ": " + lt.logical_id + " UserData", external_commands());
+    if (!sc.ok()) {
+      r.error(P + (c.contains("template") ? ".template" : ".template_text"), sc.error().message,
+              script_where_fix(sc.error()));
+      continue;
+    }
+    cfg->user_data[lt.logical_id] = sc.value();
+  }
+
+  if (c.contains("lifecycle_handlers")) {
+    const json& v = c.at("lifecycle_handlers");
+    const std::string hp = P + ".lifecycle_handlers";
+    if (!v.is_array()) {
+      r.error(hp, "expected an array of handlers",
+              "write e.g. [{\"hook\": \"etcd-terminate\", \"run\": [\"etcdctl member remove ...\"]}]");
+    } else {
+      for (size_t i = 0; i < v.size(); ++i) {
+        const std::string ip = hp + "[" + std::to_string(i) + "]";
+        if (!v[i].is_object()) {
+          r.error(ip, "expected a handler object");
+          continue;
+        }
+        r.keys(v[i], ip, kHandlerKeys);
+        HookHandler h;
+        h.path = ip;
+        h.hook = r.str(v[i], ip, "hook").value_or("");
+        bool known = false;
+        std::vector<std::string> names;
+        for (const LifecycleHook& lh : cfg->spec.hooks) {
+          names.push_back(lh.name);
+          known = known || lh.name == h.hook || lh.logical_id == h.hook;
+        }
+        if (!known) {
+          const std::string guess = etcd::closest_match(h.hook, names);
+          r.error(ip + ".hook", "no lifecycle hook \"" + h.hook + "\" in the template",
+                  names.empty() ? "add an AWS::AutoScaling::LifecycleHook to the template"
+                                : guess.empty() ? "hooks: " + fmt::format("{}", fmt::join(names, ", "))
+                                                : "did you mean \"" + guess + "\"?");
+          continue;
+        }
+        if (!v[i].contains("run")) {
+          r.error(ip, "a handler needs \"run\": the script it runs on the instance");
+          continue;
+        }
+        auto t = r.text(v[i].at("run"), ip + ".run");
+        if (!t) continue;
+        h.text = *t;
+        r.duration(v[i], ip, "delay", &h.delay_ns);
+        auto sc = parse_script(h.text, s.file + " " + ip + ".run", external_commands());
+        if (!sc.ok()) {
+          r.error(ip + ".run", sc.error().message, sc.error().fix);
+          continue;
+        }
+        h.script = sc.value();
+        cfg->handlers.push_back(std::move(h));
+      }
+    }
+  }
+
+  for (const Subnet& sn : cfg->spec.subnets) {
+    if (!cidr_well_formed(sn.cidr))
+      r.error(sn.path.empty() ? P : (sn.path.rfind("$.", 0) == 0 ? sn.path : P + ".template"),
+              "subnet " + (sn.logical_id.empty() ? sn.id : sn.logical_id) + ": CIDR \"" + sn.cidr +
+                  "\" is not an IPv4 block from /16 to /28",
+              "write e.g. \"10.0.1.0/24\" (AWS allows subnet sizes /16 to /28)");
+  }
+  // Every ASG's subnets must be known now (the template's or the scenario's).
+  for (const AutoScalingGroup& g : cfg->spec.asgs) {
+    for (const std::string& sn : g.subnets) {
+      const bool found = std::any_of(cfg->spec.subnets.begin(), cfg->spec.subnets.end(),
+                                     [&](const Subnet& x) { return x.id == sn || x.logical_id == sn; });
+      if (!found)
+        r.error(P, "the Auto Scaling Group " + g.logical_id + " uses subnet " + sn + ", which is not described",
+                "declare it in the template (AWS::EC2::Subnet) or add {\"id\": \"" + sn +
+                    "\", \"az\": \"...\", \"cidr\": \"10.0.1.0/24\"} to $.cloud.subnets");
+    }
+  }
+  if (errors->size() != before) return nullptr;
+  return cfg;
+}
+
+etcd::Result<AwsCall> parse_aws_line(const nlohmann::json& v, const std::map<std::string, std::string>& env) {
+  std::string text;
+  if (v.is_string()) {
+    text = v.get<std::string>();
+  } else {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) return etcd::Error{"aws", "expected lines of text", ""};
+      if (i) text += '\n';
+      text += v[i].get<std::string>();
+    }
+  }
+  auto words = etcd::shell_split(text, env);
+  if (!words.ok()) return words.error();
+  std::vector<std::string> argv = words.value().argv;
+  if (argv.empty() || argv[0] != "aws") {
+    return etcd::Error{"aws", "an \"aws\" action must be an aws command line",
+                       "write it as pasted, e.g. \"aws autoscaling describe-auto-scaling-groups\""};
+  }
+  auto call = parse_aws(argv);
+  if (!call.ok() && !words.value().unset_vars.empty()) {
+    // The usual cause of a missing argument: a variable of the runbook that this
+    // scenario's operator shell does not set.
+    etcd::Error e = call.error();
+    std::string names;
+    for (const auto& u : words.value().unset_vars) names += (names.empty() ? "$" : ", $") + u;
+    e.fix = names + " is not set in the operator's shell (it expanded to nothing): add it to $.cloud.env" +
+            (e.fix.empty() ? "" : "; " + e.fix);
+    return e;
+  }
+  return call;
+}
+
+}  // namespace raftlab::cloud
