@@ -309,7 +309,8 @@ void Cloud::health_tick() {
       }
       const bool grace_over = now - in.in_service_ns >= g.grace_ns;
       if (!grace_over) continue;
-      if (in.impaired) {
+      // EC2 runs status checks every minute: the failure shows once one has run.
+      if (in.impaired && now - in.impaired_ns >= cfg_->timings.status_check_ns) {
         mark_unhealthy(in, "an EC2 instance status checks failure");
         continue;
       }

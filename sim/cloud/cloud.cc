@@ -172,6 +172,7 @@ void Cloud::apply_ec2(const scenario::TimelineEntry& t, const json& v) {
   (void)t;
   auto fail_one = [this](Instance& in, const std::string& why) {
     in.impaired = true;
+    in.impaired_ns = world().now().ns;
     record(in.id, "ec2-fault", why + ": the instance stops answering; EC2 status checks fail");
     if (world().net().host_up(in.host)) world().kill_host(in.host);
   };

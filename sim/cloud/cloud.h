@@ -47,6 +47,7 @@ struct CloudTimings {
   std::int64_t health_poll_ns = 10'000'000'000;   // how often the ASG looks at instance health
   std::int64_t package_install_ns = 5'000'000'000;  // yum/dnf/apt-get lines (not modelled: succeed)
   std::int64_t tcp_connect_timeout_ns = 127'000'000'000;  // curl to a host that does not answer (Linux SYN retries)
+  std::int64_t status_check_ns = 60'000'000'000;  // a failed instance's EC2 status check reports impaired
 };
 
 // A lifecycle hook's handler: what a Lambda / SSM Run Command does when the hook fires —
@@ -88,6 +89,7 @@ struct Instance {
   bool healthy = true;                 // the ASG's HealthStatus
   std::int64_t launched_ns = 0, in_service_ns = -1;
   bool impaired = false;               // host lost (a fault): EC2 status checks fail
+  std::int64_t impaired_ns = -1;       // since when
   std::map<std::string, std::string> files;
   std::set<std::string> images;        // pulled
   std::vector<int> containers;         // World containers started on it

@@ -25,7 +25,7 @@ using nlohmann::json;
 const std::vector<std::string> kCloudKeys = {"template", "template_text", "parameters", "stack_name", "region",
                                              "env",      "timings",       "lifecycle_handlers", "subnets"};
 const std::vector<std::string> kTimingKeys = {"pending",     "boot",        "shutdown",       "image_pull",
-                                              "api_latency", "health_poll", "package_install", "tcp_connect_timeout"};
+                                              "api_latency", "health_poll", "package_install", "tcp_connect_timeout", "status_check"};
 const std::vector<std::string> kHandlerKeys = {"hook", "run", "delay"};
 const std::vector<std::string> kSubnetKeys = {"id", "az", "cidr"};
 
@@ -213,6 +213,7 @@ std::shared_ptr<const CloudConfig> read_cloud_config(const scenario::Scenario& s
       r.duration(t, tp, "health_poll", &k.health_poll_ns);
       r.duration(t, tp, "package_install", &k.package_install_ns);
       r.duration(t, tp, "tcp_connect_timeout", &k.tcp_connect_timeout_ns);
+      r.duration(t, tp, "status_check", &k.status_check_ns);
       if (k.health_poll_ns < 1'000'000'000) r.error(tp + ".health_poll", "at least 1s", "write e.g. \"10s\"");
     }
   }

@@ -378,9 +378,9 @@ const Keys kConfigKeys = {"docker", "flags", "args", "env"};
 const Keys kMemberKeys = {"name", "host", "docker", "flags", "args", "env", "spare", "expect_config_error"};
 // Keys of a timeline entry that are actions; exactly one per entry.
 const Keys kActionKeys = {"start", "stop",  "kill",    "restart",   "kill_host", "restore_host",
-                          "run",   "shell", "etcdctl", "partition", "heal", "aws"};
+                          "run",   "shell", "etcdctl", "partition", "heal", "aws", "ec2"};
 const Keys kTimelineKeys = {"at",   "note",  "start",   "stop",      "kill", "restart",  "kill_host",
-                            "restore_host", "run", "shell", "etcdctl", "endpoints", "partition", "heal", "aws"};
+                            "restore_host", "run", "shell", "etcdctl", "endpoints", "partition", "heal", "aws", "ec2"};
 const Keys kRunKeys = {"member", "docker", "flags", "args", "env", "wipe_data"};
 const Keys kShellKeys = {"host", "export", "unset"};
 const Keys kExpectKeys = {"at",      "note", "clusters", "leaders", "running", "quorum",
@@ -670,6 +670,13 @@ std::optional<Action> Loader::action(const std::string& key, const json& entry, 
   if (std::find(std::begin(kExtensionActionKeys), std::end(kExtensionActionKeys), key) !=
       std::end(kExtensionActionKeys)) {
     // Checked by the layer that owns the key when the deployment is built (sim/extension.h).
+    if (key == "ec2") {
+      if (!v.is_object()) {
+        error(p, std::string("expected an object, got ") + type_name(v), "write e.g. {\"fail\": \"oldest\"}");
+        return std::nullopt;
+      }
+      return ExtAction{key, v};
+    }
     if (!v.is_string() && !v.is_array()) {
       error(p, std::string("expected a command line (a string, or an array of lines), got ") + type_name(v),
             "write e.g. \"" + key + " ...\"");
