@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/check/trace_checks.h"
+#include "sim/cloud/cloud.h"
 #include "sim/deploy.h"
 #include "tests/scenarios/shipped.h"
 #include "sim/scenario/loader.h"
@@ -51,8 +52,10 @@ struct Ran {
   [[nodiscard]] bool ran() const { return problems.empty(); }
 };
 
-Ran run_scenario(const std::string& rel, const sim::RunOptions& opts = {}) {
+Ran run_scenario(const std::string& rel, sim::RunOptions opts = {}) {
   Ran out;
+  // Cloud scenarios (scenarios/aws-asg) need the cloud layer, as `raftlab run` gives it.
+  if (!opts.extension) opts.extension = cloud::extension_factory();
   scenario::LoadResult lr = scenario::load_file((kSourceDir / rel).string());
   if (!lr.ok()) {
     for (const auto& e : lr.errors) out.problems.append(scenario::format(e)).append("\n");
