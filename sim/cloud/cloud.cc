@@ -123,6 +123,71 @@ void Cloud::install() {
     }
   });
   world().loop().after(sim::nanos(cfg_->timings.health_poll_ns), [this] { health_tick(); });
+  if (cfg_->nemesis.on) schedule_nemesis();
+}
+
+bool Cloud::healed() const {
+  for (const AsgState& g : asgs_) {
+    int in_service = 0;
+    for (const auto& in : instances_) {
+      if (in->asg != g.name) continue;
+      if (in->lifecycle == "InService" && in->healthy && !in->impaired) ++in_service;
+      else if (in->lifecycle != "Terminated") return false;  // launching or leaving
+    }
+    if (in_service != g.desired) return false;
+    for (const std::string& tg : g.target_groups) {
+      auto it = tgs_.find(tg);
+      if (it == tgs_.end()) continue;
+      int healthy = 0;
+      for (const Target& t : it->second.targets) healthy += t.state == "healthy";
+      if (healthy != g.desired) return false;
+    }
+  }
+  return true;
+}
+
+void Cloud::schedule_nemesis() {
+  // The whole schedule is drawn at once from its own stream: fault k's time and kind do
+  // not depend on what happened before it (a fault that finds the system still healing is
+  // skipped and says so).
+  const CloudNemesis& n = cfg_->nemesis;
+  sim::Prng& r = prng("nemesis");
+  std::int64_t at = n.start_ns;
+  for (std::int64_t k = 0; k < n.max_faults; ++k) {
+    at += r.between(0, 2 * n.mean_gap_ns);
+    if (at >= n.end_ns) break;
+    const std::string kind = n.kinds[r.uniform(n.kinds.size())];
+    const std::int64_t duration = r.between(n.min_duration_ns, n.max_duration_ns);
+    const std::uint64_t pick = r.next();
+    world().loop().at(sim::nanos(at), [this, kind, duration, pick, k] {
+      if (!healed()) {
+        record("nemesis", "ec2-fault", fmt::format("fault {} ({}) skipped: the group is still healing", k + 1, kind));
+        return;
+      }
+      std::vector<Instance*> live;
+      for (auto& in : instances_)
+        if (in->ec2 == Instance::Ec2::kRunning && !in->impaired && in->lifecycle == "InService") live.push_back(in.get());
+      if (live.empty()) return;
+      record("nemesis", "ec2-fault", fmt::format("fault {}: {}", k + 1, kind));
+      nlohmann::json v;
+      if (kind == "instance_fail") v["fail"] = live[pick % live.size()]->id;
+      else if (kind == "leader_fail") v["fail"] = "leader";
+      else if (kind == "instance_terminate") v["terminate"] = live[pick % live.size()]->id;
+      else {
+        std::vector<std::string> azs;
+        for (const Subnet& s : cfg_->spec.subnets)
+          if (std::find(azs.begin(), azs.end(), s.az) == azs.end()) azs.push_back(s.az);
+        const std::string az = azs[pick % azs.size()];
+        v["fail_az"] = az;
+        world().loop().after(sim::nanos(duration), [this, az] {
+          nlohmann::json back;
+          back["restore_az"] = az;
+          apply_ec2(scenario::TimelineEntry{}, back);
+        });
+      }
+      apply_ec2(scenario::TimelineEntry{}, v);
+    });
+  }
 }
 
 void Cloud::apply(const scenario::TimelineEntry& t, const scenario::ExtAction& a) {

@@ -61,12 +61,27 @@ struct HookHandler {
   std::string path;
 };
 
+// The fault lab over a cloud scenario ($.cloud.nemesis): faults drawn per seed from the
+// "cloud/nemesis" stream, one at a time, each only once the system has healed from the
+// last (every group at its desired capacity, every target healthy).
+struct CloudNemesis {
+  bool on = false;
+  std::vector<std::string> kinds;        // instance_fail, leader_fail, instance_terminate, az_outage
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::int64_t mean_gap_ns = 180'000'000'000;
+  std::int64_t min_duration_ns = 60'000'000'000, max_duration_ns = 300'000'000'000;  // az_outage
+  std::int64_t max_faults = 100;
+};
+inline const std::vector<std::string> kCloudNemesisKinds = {"instance_fail", "leader_fail", "instance_terminate",
+                                                            "az_outage"};
+
 // The scenario's cloud part, parsed and checked once per Deployment.
 struct CloudConfig {
   CloudSpec spec;
   CloudTimings timings;
   std::map<std::string, std::string> env;  // the operator's shell for `aws` lines
   std::vector<HookHandler> handlers;
+  CloudNemesis nemesis;
   std::map<std::string, std::shared_ptr<const Script>> user_data;  // by launch template logical ID
   std::map<std::string, std::vector<std::string>> outputs;          // (unused now)
 };
@@ -238,6 +253,8 @@ class Cloud : public sim::Extension {
   // faults (cloud.cc): the "ec2" timeline action
   void apply_ec2(const scenario::TimelineEntry& t, const nlohmann::json& v);
   Instance* select_instance(const std::string& selector);
+  void schedule_nemesis();
+  bool healed() const;
   // expectations (cloud.cc)
   void probe_asg(const scenario::Expectation& e, const nlohmann::json& v);
   void probe_targets(const scenario::Expectation& e, const nlohmann::json& v);

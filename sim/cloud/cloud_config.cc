@@ -23,7 +23,9 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> kCloudKeys = {"template", "template_text", "parameters", "stack_name", "region",
-                                             "env",      "timings",       "lifecycle_handlers", "subnets"};
+                                             "env",      "timings",       "lifecycle_handlers", "subnets", "nemesis"};
+const std::vector<std::string> kNemesisKeys = {"kinds", "start", "end", "mean_gap", "min_duration", "max_duration",
+                                               "max_faults"};
 const std::vector<std::string> kTimingKeys = {"pending",     "boot",        "shutdown",       "image_pull",
                                               "api_latency", "health_poll", "package_install", "tcp_connect_timeout", "status_check"};
 const std::vector<std::string> kHandlerKeys = {"hook", "run", "delay"};
@@ -286,6 +288,54 @@ std::shared_ptr<const CloudConfig> read_cloud_config(const scenario::Scenario& s
               "subnet " + (sn.logical_id.empty() ? sn.id : sn.logical_id) + ": CIDR \"" + sn.cidr +
                   "\" is not an IPv4 block from /16 to /28",
               "write e.g. \"10.0.1.0/24\" (AWS allows subnet sizes /16 to /28)");
+  }
+  if (c.contains("nemesis")) {
+    const json& v = c.at("nemesis");
+    const std::string np = P + ".nemesis";
+    CloudNemesis& n = cfg->nemesis;
+    if (!v.is_object()) {
+      r.error(np, "expected an object", "write e.g. {\"kinds\": [\"instance_fail\"], \"start\": \"6m\", \"end\": \"30m\"}");
+    } else {
+      r.keys(v, np, kNemesisKeys);
+      n.on = true;
+      if (!v.contains("kinds") || !v.at("kinds").is_array() || v.at("kinds").empty()) {
+        r.error(np + ".kinds", "expected a non-empty list of fault kinds",
+                "kinds: " + fmt::format("{}", fmt::join(kCloudNemesisKinds, ", ")));
+      } else {
+        for (size_t i = 0; i < v.at("kinds").size(); ++i) {
+          const json& k = v.at("kinds")[i];
+          const std::string kp = np + ".kinds[" + std::to_string(i) + "]";
+          const std::string name = k.is_string() ? k.get<std::string>() : "";
+          if (std::find(kCloudNemesisKinds.begin(), kCloudNemesisKinds.end(), name) == kCloudNemesisKinds.end()) {
+            const std::string guess = etcd::closest_match(name, kCloudNemesisKinds);
+            r.error(kp, "unknown cloud fault kind \"" + name + "\"",
+                    guess.empty() ? "kinds: " + fmt::format("{}", fmt::join(kCloudNemesisKinds, ", "))
+                                  : "did you mean \"" + guess + "\"?");
+          } else if (std::find(n.kinds.begin(), n.kinds.end(), name) != n.kinds.end()) {
+            r.error(kp, "\"" + name + "\" is listed twice", "list each kind once");
+          } else {
+            n.kinds.push_back(name);
+          }
+        }
+      }
+      r.duration(v, np, "start", &n.start_ns);
+      n.end_ns = s.duration_ns;
+      r.duration(v, np, "end", &n.end_ns);
+      r.duration(v, np, "mean_gap", &n.mean_gap_ns);
+      r.duration(v, np, "min_duration", &n.min_duration_ns);
+      r.duration(v, np, "max_duration", &n.max_duration_ns);
+      if (v.contains("max_faults")) {
+        const json& m = v.at("max_faults");
+        if (!m.is_number_integer() || m.get<std::int64_t>() < 1 || m.get<std::int64_t>() > 10000)
+          r.error(np + ".max_faults", "expected a count from 1 to 10000");
+        else
+          n.max_faults = m.get<std::int64_t>();
+      }
+      if (n.end_ns <= n.start_ns) r.error(np + ".end", "the window ends before it starts", "make end later than start");
+      if (n.mean_gap_ns < 1'000'000'000) r.error(np + ".mean_gap", "at least 1s", "write e.g. \"3m\"");
+      if (n.max_duration_ns < n.min_duration_ns)
+        r.error(np + ".max_duration", "shorter than min_duration", "make max_duration at least min_duration");
+    }
   }
   // Every ASG's subnets must be known now (the template's or the scenario's).
   for (const AutoScalingGroup& g : cfg->spec.asgs) {

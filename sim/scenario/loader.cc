@@ -1291,7 +1291,15 @@ std::optional<ClientWorkload> Loader::clients(const json& v, const std::string& 
     }
   }
   if (const json* e = field(v, path, "endpoints", false)) {
-    if (auto names = member_set_at(*e, child_path(path, "endpoints"), false)) c.endpoints = std::move(*names);
+    // Member names, or URLs (a load balancer's, as in a cloud scenario's clients).
+    const bool urls = e->is_array() && !e->empty() && std::all_of(e->begin(), e->end(), [](const json& x) {
+      return x.is_string() && (x.get<std::string>().rfind("http://", 0) == 0 || x.get<std::string>().rfind("https://", 0) == 0);
+    });
+    if (urls) {
+      for (const json& x : *e) c.endpoints.push_back(x.get<std::string>());
+    } else if (auto names = member_set_at(*e, child_path(path, "endpoints"), false)) {
+      c.endpoints = std::move(*names);
+    }
   }
   const size_t errors_after = result_.errors.size() + (result_.truncated ? 1 : 0);
   if (errors_after != errors_before) return std::nullopt;
