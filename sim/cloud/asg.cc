@@ -298,8 +298,9 @@ void Cloud::mark_unhealthy(Instance& in, const std::string& why) {
 void Cloud::health_tick() {
   const std::int64_t now = world().now().ns;
   for (AsgState& g : asgs_) {
-    for (const auto& up : instances_) {
-      Instance& in = *up;
+    // By index: a replacement launched below appends to instances_.
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      Instance& in = *instances_[i];
       if (in.asg != g.name || in.lifecycle != "InService" || !in.healthy) continue;
       // An instance that is no longer running is replaced at once; status checks and
       // the load balancer's checks count only after the grace period.
