@@ -27,4 +27,15 @@ for f in every-node-leader static-bootstrap; do
   echo "   $(cd "$OUT" && pwd)/$f.html"
 done
 echo
-echo "Every scenario: ls $S/   ·   one of them in full: $RAFTLAB run $S/grow-one-at-a-time.json"
+A=scenarios/aws-asg
+echo "-- 5. The same split on AWS: an Auto Scaling group of three behind a Network Load Balancer"
+echo "   $A/01-naive-every-instance-leader.json — etcdctl endpoint status through the NLB, three calls:"
+"$RAFTLAB" run "$A/01-naive-every-instance-leader.json" | grep -E '^ +\| http://etcd-nlb:2379' | head -3 | sed 's/^ */   /'
+echo "   $A/03-scale-in-3-to-1-no-hook.json — the HA test as written (3 -> 1, no lifecycle hook):"
+"$RAFTLAB" run "$A/03-scale-in-3-to-1-no-hook.json" | grep -E '^  (PASS|FAIL) +at +600s' | sed 's/^ */   /'
+echo "   $A/05-fix-hook-and-stepwise.json — the fix (terminating hook removes the member; one step at a time):"
+"$RAFTLAB" run "$A/05-fix-hook-and-stepwise.json" | grep -E '^  (PASS|FAIL) .*(get|quorum)|^Result:' | tail -5 | sed 's/^ */   /'
+"$RAFTLAB" report "$A/05-fix-hook-and-stepwise.json" -o "$OUT/aws-fix-hook-and-stepwise.html" >/dev/null
+echo "   report: $(cd "$OUT" && pwd)/aws-fix-hook-and-stepwise.html"
+echo
+echo "Every scenario: ls $S/ $A/   ·   one of them in full: $RAFTLAB run $A/05-fix-hook-and-stepwise.json"
