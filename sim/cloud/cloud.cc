@@ -131,8 +131,10 @@ bool Cloud::healed() const {
     int in_service = 0;
     for (const auto& in : instances_) {
       if (in->asg != g.name) continue;
-      if (in->lifecycle == "InService" && in->healthy && !in->impaired) ++in_service;
-      else if (in->lifecycle != "Terminated") return false;  // launching or leaving
+      // An instance terminated or failed outside the group is still InService until the
+      // group's next health check: not healed.
+      if (in->lifecycle == "InService" && in->healthy && !in->impaired && in->ec2 == Instance::Ec2::kRunning) ++in_service;
+      else if (in->lifecycle != "Terminated") return false;  // launching, leaving, or not yet noticed
     }
     if (in_service != g.desired) return false;
     for (const std::string& tg : g.target_groups) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "sim/cloud/cloud.h"
 #include "raft/bugs.h"
 #include "sim/check/lab.h"
 #include "sim/deploy.h"
@@ -26,6 +27,7 @@ SimRun run_scenario(const std::string& file, std::uint64_t seed, std::uint32_t b
   EXPECT_TRUE(lr.ok()) << file;
   if (!lr.ok()) return {};
   sim::RunOptions opts;
+  opts.extension = cloud::extension_factory();  // scenarios/aws-asg need the cloud layer
   opts.seed = seed;
   opts.planted_bugs = bugs;
   std::vector<scenario::LoadError> errors;

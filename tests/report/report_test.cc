@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/cloud/cloud.h"
 #include "sim/scenario/loader.h"
 #include "tests/common/cli_run.h"
 #include "tests/scenarios/shipped.h"
@@ -33,6 +34,7 @@ struct Ran {
 };
 
 Ran run_file(const std::string& rel, sim::RunOptions ro = {}) {
+  ro.extension = cloud::extension_factory();  // scenarios/aws-asg need the cloud layer
   const std::string path = std::string(RAFTLAB_SOURCE_DIR) + "/" + rel;
   auto lr = scenario::load_file(path);
   EXPECT_TRUE(lr.ok()) << rel;
@@ -92,6 +94,26 @@ const std::map<std::string, Want>& wanted() {
       {"scenarios/lab/reference.json",
        {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5", "etcd6"}, "member add"}},
       {"scenarios/lab/small.json", {"one-cluster", {"m1", "m2", "m3"}, "from the same --initial-cluster"}},
+      // The cloud layer (root_cause_cloud.cc): instance IDs are seed 1's.
+      {"scenarios/aws-asg/01-naive-every-instance-leader.json",
+       {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "names only some of the members"}},
+      {"scenarios/aws-asg/02-discovery-one-cluster.json", {"one-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "from the same --initial-cluster"}},
+      {"scenarios/aws-asg/03-scale-in-3-to-1-no-hook.json",
+       {"asg-terminated-without-remove", {"i-542f236fef5590c1d", "i-eb793ed71981b32bf"}, "terminated i-542f236fef5590c1d and i-eb793ed71981b32bf without `etcdctl member remove`"}},
+      {"scenarios/aws-asg/04a-scale-out-1-to-3-naive.json",
+       {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-957630faab34710ab", "i-018c5c912e9011806"}, "names only some of the members"}},
+      {"scenarios/aws-asg/04b-scale-out-1-to-3-discovery.json",
+       {"asg-terminated-without-remove", {"i-542f236fef5590c1d", "i-eb793ed71981b32bf"}, "a quorum needs 2 — no leader, no writes"}},
+      {"scenarios/aws-asg/05-fix-hook-and-stepwise.json",
+       {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806", "i-957630faab34710ab"}, "joined one at a time"}},
+      {"scenarios/aws-asg/06a-instance-dies-naive.json",
+       {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "names only some of the members"}},
+      {"scenarios/aws-asg/06b-instance-dies-discovery.json", {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "member add"}},
+      {"scenarios/aws-asg/07a-az-outage-two-azs.json",
+       {"instance-loss-quorum", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10"}, "took the quorum with them"}},
+      {"scenarios/aws-asg/07b-az-outage-three-azs.json", {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "member add"}},
+      {"scenarios/aws-asg/lab-asg-instance-faults.json",
+       {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806", "i-957630faab34710ab", "i-4b831ef294bdd52f3", "i-7916fd0cbebfc1254"}, "member add"}},
   };
   return w;
 }

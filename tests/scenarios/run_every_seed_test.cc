@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cloud/cloud.h"
 #include "sim/check/trace_checks.h"
 #include "sim/deploy.h"
 #include "tests/scenarios/shipped.h"
@@ -28,6 +29,7 @@ TEST(EverySeed, ShippedScenariosHoldForSeeds1To250) {
     const std::uint64_t seeds = f.find("/scenarios/lab/") != std::string::npos ? 25 : kSeeds;
     for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
       sim::RunOptions opts;
+      opts.extension = cloud::extension_factory();  // scenarios/aws-asg need the cloud layer
       opts.seed = seed;
       opts.cache = cache;
       std::vector<scenario::LoadError> errors;

@@ -600,7 +600,14 @@ RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunR
   std::vector<Finding> problems;
   split_findings(f, scenario_file, problems);
   membership_findings(f, r, scenario_file, problems);
-  host_findings(f, r, scenario_file, problems);
+  // An instance's host going away is the cloud layer's story (terminations, failures),
+  // told by cloud_findings; the two-host story of a host holding a majority is not it.
+  if (is_cloud_run(events)) {
+    cloud_findings(events, r, scenario_file, problems);
+    cloud_adjust_split_fix(events, scenario_file, problems);
+  } else {
+    host_findings(f, r, scenario_file, problems);
+  }
   // The data dir winning is why a corrected configuration did not help: it comes first.
   std::stable_sort(problems.begin(), problems.end(), [](const Finding& a, const Finding& b) {
     auto rank = [](const Finding& x) {

@@ -22,7 +22,9 @@ struct Finding {
   // A stable tag: "empty-initial-cluster", "different-initial-cluster", "wal-wins",
   // "new-into-running", "join-without-add", "exited", "add-refused",
   // "scale-in-without-remove", "host-loss-quorum", "host-loss-survived",
-  // "grown-with-member-add", "one-cluster", "no-cluster".
+  // "grown-with-member-add", "one-cluster", "no-cluster"; cloud runs (root_cause_cloud.cc):
+  // "asg-terminated-without-remove", "instance-lost-still-voter", "instance-loss-quorum",
+  // "user-data-failed".
   std::string kind;
   std::int64_t at_ns = 0;             // when it shows in the trace
   std::vector<std::string> members;   // the members it is about, in scenario order
@@ -40,6 +42,14 @@ struct RootCause {
 // `scenario_file` only goes into the suggested commands.
 RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r,
                      const std::string& scenario_file);
+
+// The cloud layer's findings (root_cause_cloud.cc), called by root_cause(): nothing for a
+// trace without Cloud events.
+bool is_cloud_run(const std::vector<sim::TraceEvent>& events);
+void cloud_findings(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r, const std::string& file,
+                    std::vector<Finding>& out);
+void cloud_adjust_split_fix(const std::vector<sim::TraceEvent>& events, const std::string& file,
+                            std::vector<Finding>& findings);
 
 // "Root cause:" block for `run` and `compare` (ends with a newline).
 std::string root_cause_text(const RootCause& rc);
