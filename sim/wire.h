@@ -56,6 +56,13 @@ struct ClientRequest {
   std::vector<std::string> peer_urls;  // member add
   std::uint64_t member_id = 0;         // member remove
   bool serializable = false;           // get --consistency=s
+  bool prefix = false;                 // get --prefix (serializable only: a watcher's read of its member)
+};
+
+// One key of a prefix range (etcd's mvccpb.KeyValue, the fields a watcher reads).
+struct RangeKv {
+  std::string key, value;
+  std::uint64_t mod_revision = 0;
 };
 
 struct StatusInfo {
@@ -77,6 +84,8 @@ struct ClientReply {
   // endpoint status only, else null: shared and never changed once made, so the reply
   // every put and get sends (and each Packet, a variant over it) stays small to move.
   std::shared_ptr<const StatusInfo> status;
+  // get --prefix only, else null: the keys in key order (etcd's range order).
+  std::shared_ptr<const std::vector<RangeKv>> kvs;
 };
 
 // Pipelined client requests (puts and linearizable gets) that arrive together on one

@@ -124,6 +124,7 @@ void Cloud::install() {
   });
   world().loop().after(sim::nanos(cfg_->timings.health_poll_ns), [this] { health_tick(); });
   if (cfg_->nemesis.on) schedule_nemesis();
+  install_gateways();
 }
 
 bool Cloud::healed() const {
@@ -194,6 +195,17 @@ void Cloud::schedule_nemesis() {
 
 void Cloud::apply(const scenario::TimelineEntry& t, const scenario::ExtAction& a) {
   if (a.key == "ec2") return apply_ec2(t, a.value);
+  if (a.key == "curl") {
+    auto c = parse_curl_line(a.value, cfg_->env);
+    std::string shown;
+    if (a.value.is_string()) {
+      shown = a.value.get<std::string>();
+    } else {
+      for (const auto& l : a.value) shown += (shown.empty() ? "" : "\n") + l.get<std::string>();
+    }
+    if (c.ok()) run_curl(c.value(), shown);
+    return;
+  }
   if (a.key != "aws") return;
   auto c = parse_aws_line(a.value, cfg_->env);
   std::string shown = a.value.is_string() ? a.value.get<std::string>() : a.value.dump();
@@ -243,7 +255,24 @@ void Cloud::apply_ec2(const scenario::TimelineEntry& t, const json& v) {
     record(in.id, "ec2-fault", why + ": the instance stops answering; EC2 status checks fail");
     if (world().net().host_up(in.host)) world().kill_host(in.host);
   };
-  if (v.contains("fail")) {
+  if (v.contains("fail") && gateway(v.at("fail").get<std::string>())) {
+    Gateway& g = *gateway(v.at("fail").get<std::string>());
+    g.down = true;
+    record(g.name, "ec2-fault", "hardware failure: the gateway stops answering");
+    if (world().net().host_up(g.host)) world().kill_host(g.host);
+  } else if (v.contains("restore") && gateway(v.at("restore").get<std::string>())) {
+    Gateway& g = *gateway(v.at("restore").get<std::string>());
+    if (!g.down) return;
+    g.down = false;
+    world().restore_host(g.host);
+    // APISIX starts again: empty memory, a full read first.
+    g.kvs.clear();
+    g.loaded = false;
+    g.conn_url.clear();
+    record(g.name, "ec2-fault", "restored: APISIX starts again");
+    for (std::size_t i = 0; i < gateways_.size(); ++i)
+      if (&gateways_[i] == &g) gateway_schedule(i, cfg_->timings.boot_ns);
+  } else if (v.contains("fail")) {
     const std::string sel = v.at("fail").get<std::string>();
     Instance* in = select_instance(sel);
     if (!in) return world().note("ec2 fail " + sel + ": no such running instance");
@@ -334,6 +363,10 @@ void Cloud::probe(const scenario::Expectation& e) {
   if (it != e.ext.end()) probe_asg(e, it->second);
   it = e.ext.find("targets");
   if (it != e.ext.end()) probe_targets(e, it->second);
+  it = e.ext.find("route");
+  if (it != e.ext.end()) probe_route(e, it->second);
+  it = e.ext.find("routes");
+  if (it != e.ext.end()) probe_routes(e, it->second);
 }
 
 void Cloud::finish(sim::RunResult& r) { (void)r; }
@@ -350,6 +383,39 @@ namespace {
 const std::vector<std::string> kAsgExpectKeys = {"name", "in_service", "desired", "instances", "healthy"};
 const std::vector<std::string> kTargetExpectKeys = {"group", "healthy", "registered"};
 
+// "route": {"gateway", "path", "method"?, "status"?, "body_contains"?}; "routes": {"gateway", "count"}.
+void check_gateway_expectation(const scenario::Scenario& s, const CloudConfig& cfg, const std::string& key,
+                               const json& v, const std::string& p, std::vector<scenario::LoadError>* errors) {
+  auto err = [&](const std::string& path, std::string m, std::string fix = {}) {
+    errors->push_back(s.error_at(path, std::move(m), std::move(fix)));
+  };
+  const std::vector<std::string> keys = key == "route" ? std::vector<std::string>{"gateway", "path", "method", "status", "body_contains"}
+                                                       : std::vector<std::string>{"gateway", "count"};
+  if (!v.is_object()) return err(p, "expected an object", key == "route" ? "write e.g. {\"gateway\": \"gw2\", \"path\": \"/ip\", \"status\": 200}"
+                                                                         : "write e.g. {\"gateway\": \"gw1\", \"count\": 1}");
+  for (const auto& [k, x] : v.items()) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      const std::string guess = etcd::closest_match(k, keys);
+      err(p + "." + k, "unknown key \"" + k + "\"", guess.empty() ? "known: " + fmt::format("{}", fmt::join(keys, ", ")) : "did you mean \"" + guess + "\"?");
+    } else if ((k == "status" || k == "count") && (!x.is_number_integer() || x.get<std::int64_t>() < 0 || x.get<std::int64_t>() > 10000)) {
+      err(p + "." + k, k == "status" ? "expected an HTTP status such as 200" : "expected a count from 0 to 10000");
+    } else if (k != "status" && k != "count" && !x.is_string()) {
+      err(p + "." + k, "expected a string");
+    }
+  }
+  if (!cfg.apisix.on) return err(p, "the scenario has no APISIX gateways", "add $.cloud.apisix");
+  if (!v.contains("gateway") || !v.at("gateway").is_string()) return err(p, "say which gateway: \"gateway\": \"gw1\"");
+  const std::string g = v.at("gateway").get<std::string>();
+  std::vector<std::string> names;
+  for (const auto& gw : cfg.apisix.gateways) names.push_back(gw.name);
+  if (std::find(names.begin(), names.end(), g) == names.end())
+    err(p + ".gateway", "no gateway \"" + g + "\"", "gateways: " + fmt::format("{}", fmt::join(names, ", ")));
+  if (key == "route" && (!v.contains("path") || !v.at("path").is_string() || v.at("path").get<std::string>().rfind("/", 0) != 0))
+    err(p + ".path", "a route expectation needs \"path\": \"/...\"");
+  if (key == "route" && !v.contains("status") && !v.contains("body_contains")) err(p, "asserts nothing", "add \"status\": 200");
+  if (key == "routes" && !v.contains("count")) err(p, "asserts nothing", "add \"count\": 1");
+}
+
 // Checks the "asg"/"targets" assertions against the spec (names, keys, counts).
 void check_expectations(const scenario::Scenario& s, const CloudConfig& cfg, std::vector<scenario::LoadError>* errors) {
   auto err = [&](const std::string& path, std::string m, std::string fix = {}) {
@@ -358,6 +424,10 @@ void check_expectations(const scenario::Scenario& s, const CloudConfig& cfg, std
   for (const scenario::Expectation& e : s.expect) {
     for (const auto& [key, v] : e.ext) {
       const std::string p = e.path + "." + key;
+      if (key == "route" || key == "routes") {
+        check_gateway_expectation(s, cfg, key, v, p, errors);
+        continue;
+      }
       const auto& keys = key == "asg" ? kAsgExpectKeys : kTargetExpectKeys;
       if (!v.is_object()) {
         err(p, "expected an object", key == "asg" ? "write e.g. {\"in_service\": 3}" : "write e.g. {\"healthy\": 3}");
@@ -414,7 +484,7 @@ void check_expectations(const scenario::Scenario& s, const CloudConfig& cfg, std
 void check_ec2_action(const scenario::Scenario& s, const CloudConfig& cfg, const scenario::TimelineEntry& t,
                       const json& v, std::vector<scenario::LoadError>* errors) {
   const std::string p = t.path + ".ec2";
-  static const std::vector<std::string> kKeys = {"fail", "terminate", "fail_az", "restore_az"};
+  static const std::vector<std::string> kKeys = {"fail", "terminate", "fail_az", "restore_az", "restore"};
   if (!v.is_object() || v.size() != 1) {
     errors->push_back(s.error_at(p, "expected an object with one of fail, terminate, fail_az, restore_az",
                                  "write e.g. {\"fail\": \"oldest\"}"));
@@ -445,7 +515,13 @@ void check_ec2_action(const scenario::Scenario& s, const CloudConfig& cfg, const
                                    "zones: " + fmt::format("{}", fmt::join(azs, ", "))));
     return;
   }
-  const bool ok = x == "oldest" || x == "newest" || x == "leader" ||
+  bool gw = false;
+  for (const auto& g : cfg.apisix.gateways) gw = gw || g.name == x;
+  if (k == "restore" && !gw) {
+    errors->push_back(s.error_at(p + "." + k, "\"" + x + "\" is no APISIX gateway", "restore names a gateway that failed"));
+    return;
+  }
+  const bool ok = gw || x == "oldest" || x == "newest" || x == "leader" ||
                   (x.size() > 1 && x[0] == '#' && x.find_first_not_of("0123456789", 1) == std::string::npos &&
                    x.size() <= 6) ||
                   ec2_instance_id_well_formed(x);
@@ -467,6 +543,28 @@ sim::ExtensionFactory extension_factory_impl() {
       if (!a) continue;
       if (a->key == "ec2") {
         check_ec2_action(s, *cfg, t, a->value, errors);
+        continue;
+      }
+      if (a->key == "curl") {
+        auto c = parse_curl_line(a->value, cfg->env);
+        if (!c.ok()) {
+          errors->push_back(s.error_at(t.path + ".curl", c.error().message, c.error().fix));
+          continue;
+        }
+        std::vector<std::string> names;
+        bool known = false;
+        for (const auto& gw : cfg->apisix.gateways) {
+          names.push_back(gw.name);
+          known = known || gw.name == c.value().host || (!gw.ip.empty() && gw.ip == c.value().host);
+        }
+        if (!known)
+          errors->push_back(s.error_at(t.path + ".curl", "curl to \"" + c.value().host + "\": no APISIX gateway of that name",
+                                       names.empty() ? std::string("add $.cloud.apisix with its gateways")
+                                                     : "gateways: " + fmt::format("{}", fmt::join(names, ", ")) +
+                                                           " (set a shell variable in $.cloud.env, e.g. \"GW1\": \"gw1\")"));
+        else if (c.value().port == cfg->apisix.config.admin_port && c.value().method != "PUT" && c.value().method != "GET")
+          errors->push_back(s.error_at(t.path + ".curl", "Admin API method " + c.value().method + " is not modelled",
+                                       "PUT or GET /apisix/admin/routes/ID"));
         continue;
       }
       if (a->key != "aws") continue;

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cloud/apisix.h"
 #include "sim/cloud/aws_cli.h"
 #include "sim/cloud/spec.h"
 #include "sim/cloud/user_data.h"
@@ -75,6 +76,19 @@ struct CloudNemesis {
 inline const std::vector<std::string> kCloudNemesisKinds = {"instance_fail", "leader_fail", "instance_terminate",
                                                             "az_outage"};
 
+// $.cloud.apisix: gateways sharing one config.yaml.
+struct ApisixPart {
+  bool on = false;
+  ApisixConfig config;
+  struct Gw {
+    std::string name, subnet;  // subnet: logical ID or id
+    std::string ip;            // fixed address (the operators' public IP); "" = drawn in the subnet
+  };
+  std::vector<Gw> gateways;
+  std::int64_t sync_poll_ns = 250'000'000;  // how soon a watch event reaches the gateway
+  std::string upstream_body;                // what the stub upstream answers ("" = a JSON echo)
+};
+
 // The scenario's cloud part, parsed and checked once per Deployment.
 struct CloudConfig {
   CloudSpec spec;
@@ -82,6 +96,7 @@ struct CloudConfig {
   std::map<std::string, std::string> env;  // the operator's shell for `aws` lines
   std::vector<HookHandler> handlers;
   CloudNemesis nemesis;
+  ApisixPart apisix;
   std::map<std::string, std::shared_ptr<const Script>> user_data;  // by launch template logical ID
   std::map<std::string, std::vector<std::string>> outputs;          // (unused now)
 };
@@ -118,6 +133,20 @@ struct Instance {
   std::vector<std::string> target_groups;  // registered with (logical IDs)
   std::int64_t terminated_ns = -1;
   std::uint64_t gen = 0;               // bumps when the instance dies: stale callbacks stop
+};
+
+// An APISIX gateway: a host of the World, its copy of the etcd prefix, its watch.
+struct Gateway {
+  std::string name, ip, az;
+  sim::HostIndex host = -1;
+  std::map<std::string, sim::RangeKv> kvs;  // what its watch has delivered, by key
+  std::uint64_t last_rev = 0;               // the watch resumes above this revision
+  bool loaded = false;                      // the first full read done
+  std::string conn_url;                     // the member its watch connection is on ("" none)
+  std::string conn_label;                   // "i-... via etcd-nlb"
+  std::int64_t conn_since = 0;
+  std::size_t next_host = 0;                // lua-resty-etcd moves to the next host on failure
+  bool down = false;
 };
 
 // A target group's view of one target.
@@ -250,6 +279,20 @@ class Cloud : public sim::Extension {
   AsgInstanceView asg_instance_view(const Instance& in) const;
   Ec2InstanceView ec2_view(const Instance& in) const;
   AsgState* find_asg(const std::string& name);
+  // apisix.cc
+  void install_gateways();
+  void gateway_sync(std::size_t g);
+  void gateway_schedule(std::size_t g, std::int64_t after_ns);
+  Gateway* gateway(const std::string& name_or_ip);
+  void run_curl(const CurlRequest& c, const std::string& shown);
+  void admin_request(Gateway& gw, const CurlRequest& c, std::function<void(int, std::string)> reply);
+  std::pair<int, std::string> traffic(const Gateway& gw, const std::string& method, const std::string& path) const;
+  // A new TCP connection to `url`: through a load balancer, the target it picks ("" none);
+  // otherwise the URL itself.
+  std::string connect(const std::string& url, std::string* label);
+  const Target* pick_target(LoadBalancerState& lb, TargetGroupState& tg);
+  void probe_route(const scenario::Expectation& e, const nlohmann::json& v);
+  void probe_routes(const scenario::Expectation& e, const nlohmann::json& v);
   // faults (cloud.cc): the "ec2" timeline action
   void apply_ec2(const scenario::TimelineEntry& t, const nlohmann::json& v);
   Instance* select_instance(const std::string& selector);
@@ -270,7 +313,8 @@ class Cloud : public sim::Extension {
   std::set<std::string> used_ips_;
   std::set<std::string> used_ids_;
   std::vector<Activity> activities_;                  // scaling activities, oldest first
-  std::set<std::string> down_azs_;                    // AZs in an outage (the "ec2" fail_az action)
+  std::set<std::string> down_azs_;
+  std::vector<Gateway> gateways_;                    // AZs in an outage (the "ec2" fail_az action)
   int containers_started_ = 0;
   std::uint64_t target_gen_ = 0;
 };
@@ -290,5 +334,7 @@ std::shared_ptr<const CloudConfig> read_cloud_config(const scenario::Scenario& s
 // Expands and parses an `aws` line of the timeline (string or array of lines, with
 // backslash continuations) in the operator's shell `env`.
 etcd::Result<AwsCall> parse_aws_line(const nlohmann::json& v, const std::map<std::string, std::string>& env);
+// The same for a `curl` line (APISIX's Admin API and traffic).
+etcd::Result<CurlRequest> parse_curl_line(const nlohmann::json& v, const std::map<std::string, std::string>& env);
 
 }  // namespace raftlab::cloud

@@ -23,7 +23,9 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> kCloudKeys = {"template", "template_text", "parameters", "stack_name", "region",
-                                             "env",      "timings",       "lifecycle_handlers", "subnets", "nemesis"};
+                                             "env",      "timings",       "lifecycle_handlers", "subnets", "nemesis", "apisix"};
+const std::vector<std::string> kApisixKeys = {"config", "config_text", "gateways", "sync_poll", "upstream_body"};
+const std::vector<std::string> kGatewayKeys = {"name", "subnet", "ip"};
 const std::vector<std::string> kNemesisKeys = {"kinds", "start", "end", "mean_gap", "min_duration", "max_duration",
                                                "max_faults"};
 const std::vector<std::string> kTimingKeys = {"pending",     "boot",        "shutdown",       "image_pull",
@@ -337,6 +339,77 @@ std::shared_ptr<const CloudConfig> read_cloud_config(const scenario::Scenario& s
         r.error(np + ".max_duration", "shorter than min_duration", "make max_duration at least min_duration");
     }
   }
+  if (c.contains("apisix")) {
+    const json& v = c.at("apisix");
+    const std::string ap = P + ".apisix";
+    ApisixPart& a = cfg->apisix;
+    if (!v.is_object()) {
+      r.error(ap, "expected an object", "write e.g. {\"config\": \"apisix/config.yaml\", \"gateways\": [{\"name\": \"gw1\"}]}");
+    } else {
+      r.keys(v, ap, kApisixKeys);
+      a.on = true;
+      std::string ytext, yfile;
+      if (auto f = r.str(v, ap, "config")) {
+        auto it = s.attachments.find(*f);
+        if (it == s.attachments.end()) {
+          r.error(ap + ".config", "the config " + *f + " was not read with the scenario", "load the scenario from its file");
+        } else {
+          ytext = it->second;
+          yfile = *f;
+        }
+      } else if (v.contains("config_text")) {
+        if (auto t = r.text(v.at("config_text"), ap + ".config_text")) {
+          ytext = *t;
+          yfile = s.file + " $.cloud.apisix.config_text";
+        }
+      } else {
+        r.error(ap, "no config.yaml", "add \"config\": \"apisix/config.yaml\" (relative to this file) or \"config_text\"");
+      }
+      if (!yfile.empty()) {
+        auto parsed = parse_apisix_config(ytext, yfile);
+        if (!parsed.ok()) r.error(ap + (v.contains("config") ? ".config" : ".config_text"), parsed.error().message, parsed.error().fix);
+        else a.config = parsed.value();
+      }
+      if (!v.contains("gateways") || !v.at("gateways").is_array() || v.at("gateways").empty()) {
+        r.error(ap + ".gateways", "expected a non-empty list of gateways", "write e.g. [{\"name\": \"gw1\", \"subnet\": \"SubnetA\"}]");
+      } else {
+        std::set<std::string> names;
+        for (size_t i = 0; i < v.at("gateways").size(); ++i) {
+          const json& g = v.at("gateways")[i];
+          const std::string gp = ap + ".gateways[" + std::to_string(i) + "]";
+          if (!g.is_object()) {
+            r.error(gp, "expected an object");
+            continue;
+          }
+          r.keys(g, gp, kGatewayKeys);
+          ApisixPart::Gw gw;
+          gw.name = r.str(g, gp, "name").value_or("");
+          gw.subnet = r.str(g, gp, "subnet").value_or("");
+          gw.ip = r.str(g, gp, "ip").value_or("");
+          if (!gw.ip.empty()) {
+            unsigned q[4];
+            char tail = 0;
+            if (std::sscanf(gw.ip.c_str(), "%u.%u.%u.%u%c", &q[0], &q[1], &q[2], &q[3], &tail) != 4 || q[0] > 255 ||
+                q[1] > 255 || q[2] > 255 || q[3] > 255)
+              r.error(gp + ".ip", "\"" + gw.ip + "\" is not an IPv4 address", "write e.g. \"43.203.226.152\"");
+          }
+          if (gw.name.empty() || gw.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+            r.error(gp + ".name", "a gateway needs a name of [a-z0-9-]", "write e.g. \"gw1\"");
+          else if (!names.insert(gw.name).second)
+            r.error(gp + ".name", "gateway \"" + gw.name + "\" is listed twice");
+          if (!gw.subnet.empty()) {
+            bool known = false;
+            for (const Subnet& sn : cfg->spec.subnets) known = known || sn.id == gw.subnet || sn.logical_id == gw.subnet;
+            if (!known) r.error(gp + ".subnet", "no subnet \"" + gw.subnet + "\"", "name a subnet of the template (its logical ID)");
+          }
+          a.gateways.push_back(gw);
+        }
+      }
+      r.duration(v, ap, "sync_poll", &a.sync_poll_ns);
+      if (a.sync_poll_ns < 10'000'000) r.error(ap + ".sync_poll", "at least 10ms", "write e.g. \"250ms\"");
+      if (auto b = r.str(v, ap, "upstream_body")) a.upstream_body = *b;
+    }
+  }
   // Every ASG's subnets must be known now (the template's or the scenario's).
   for (const AutoScalingGroup& g : cfg->spec.asgs) {
     for (const std::string& sn : g.subnets) {
@@ -382,6 +455,29 @@ etcd::Result<AwsCall> parse_aws_line(const nlohmann::json& v, const std::map<std
     return e;
   }
   return call;
+}
+
+etcd::Result<CurlRequest> parse_curl_line(const nlohmann::json& v, const std::map<std::string, std::string>& env) {
+  std::string text;
+  if (v.is_string()) {
+    text = v.get<std::string>();
+  } else {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) return etcd::Error{"curl", "expected lines of text", ""};
+      if (i) text += '\n';
+      text += v[i].get<std::string>();
+    }
+  }
+  auto words = etcd::shell_split(text, env);
+  if (!words.ok()) return words.error();
+  auto c = parse_curl(words.value().argv);
+  if (c.ok() && !words.value().unset_vars.empty()) {
+    std::string names;
+    for (const auto& u : words.value().unset_vars) names += (names.empty() ? "$" : ", $") + u;
+    return etcd::Error{"curl", names + " is not set in the operator's shell (it expanded to nothing)",
+                       "add it to $.cloud.env, e.g. \"GW1\": \"gw1\""};
+  }
+  return c;
 }
 
 }  // namespace raftlab::cloud

@@ -75,6 +75,37 @@ void Cloud::install_load_balancers() {
   }
 }
 
+const Target* Cloud::pick_target(LoadBalancerState& lb, TargetGroupState& tg_ref) {
+  TargetGroupState* tg = &tg_ref;
+  // A new connection: the client resolved the balancer's name to one AZ node (DNS
+  // answers only nodes whose AZ has a healthy target, when some AZ has one).
+  auto healthy_in = [&](const std::string& az) {
+    std::vector<const Target*> out;
+    for (const Target& t : tg->targets) {
+      const Instance* in = instance(t.instance);
+      if (t.state == "healthy" && in && (az.empty() || in->az == az)) out.push_back(&t);
+    }
+    return out;
+  };
+  std::vector<const Target*> cands;
+  if (lb.spec->cross_zone) {
+    cands = healthy_in("");
+  } else {
+    std::vector<std::string> zones;
+    for (const std::string& az : lb.azs)
+      if (!healthy_in(az).empty()) zones.push_back(az);
+    if (!zones.empty()) cands = healthy_in(zones[prng("nlb/dns").uniform(zones.size())]);
+  }
+  if (cands.empty()) {
+    // Fail open: no healthy target, so every registered target gets traffic.
+    for (const Target& t : tg->targets)
+      if (t.state != "draining") cands.push_back(&t);
+  }
+  if (cands.empty()) return nullptr;
+  ++lb.flows_chosen;
+  return cands[prng("nlb/flow").uniform(cands.size())];
+}
+
 void Cloud::forward(const std::string& lb_id, int port, const sim::Packet& p) {
   LoadBalancerState& lb = lbs_.at(lb_id);
   if (p.reply_to < 0) return;
@@ -94,37 +125,12 @@ void Cloud::forward(const std::string& lb_id, int port, const sim::Packet& p) {
       for (auto it = lb.flows.begin(); it != lb.flows.end();)
         it = now - it->second.last_ns > kIdleTimeoutNs ? lb.flows.erase(it) : std::next(it);
     }
-    // A new connection: the client resolved the balancer's name to one AZ node (DNS
-    // answers only nodes whose AZ has a healthy target, when some AZ has one).
-    auto healthy_in = [&](const std::string& az) {
-      std::vector<const Target*> out;
-      for (const Target& t : tg->targets) {
-        const Instance* in = instance(t.instance);
-        if (t.state == "healthy" && in && (az.empty() || in->az == az)) out.push_back(&t);
-      }
-      return out;
-    };
-    std::vector<const Target*> cands;
-    if (lb.spec->cross_zone) {
-      cands = healthy_in("");
-    } else {
-      std::vector<std::string> zones;
-      for (const std::string& az : lb.azs)
-        if (!healthy_in(az).empty()) zones.push_back(az);
-      if (!zones.empty()) cands = healthy_in(zones[prng("nlb/dns").uniform(zones.size())]);
-    }
-    if (cands.empty()) {
-      // Fail open: no healthy target, so every registered target gets traffic.
-      for (const Target& t : tg->targets)
-        if (t.state != "draining") cands.push_back(&t);
-    }
-    if (cands.empty()) {
+    const Target* pick = pick_target(lb, *tg);
+    if (!pick) {
       record(lb.spec->name.empty() ? lb_id : lb.spec->name, "nlb", "no registered target: the connection is reset");
       return;
     }
-    const Target* pick = cands[prng("nlb/flow").uniform(cands.size())];
     lb.flows[p.reply_to] = LoadBalancerState::Flow{pick->instance, now};
-    ++lb.flows_chosen;
     target = &pick->instance;
   } else {
     fit->second.last_ns = now;

@@ -185,6 +185,17 @@ void Member::on_client_packet(const sim::Packet& p) {
         rep.member_id = member_id_;
         rep.cluster_id = cluster_id_;
         rep.revision = revision_;
+        if (r->prefix) {
+          // A range over [key, key+1): collected, then sorted (kv_ is a hash map; its
+          // order must not reach the reply).
+          auto out = std::make_shared<std::vector<sim::RangeKv>>();
+          for (const auto& [k, v] : kv_)
+            if (k.compare(0, r->key.size(), r->key) == 0) out->push_back(sim::RangeKv{k, v.value, v.mod_rev});
+          std::sort(out->begin(), out->end(), [](const sim::RangeKv& a, const sim::RangeKv& b) { return a.key < b.key; });
+          rep.found = !out->empty();
+          rep.kvs = std::move(out);
+          return client_reply(to, std::move(rep));
+        }
         auto kv = kv_.find(r->key);
         rep.found = kv != kv_.end();
         if (rep.found) rep.value = kv->second.value;

@@ -28,25 +28,24 @@ void fail(LoadResult& r, const std::string& file, const std::string& path, std::
 }
 }  // namespace
 
-// `cloud.template` is a path relative to the scenario file's folder (or absolute);
-// `cloud.template_text` carries the template inline (failure files written by the fault
-// lab use it, so they replay from any folder).
-void read_attachments(LoadResult& r, const std::string& scenario_path) {
-  if (!r.scenario || !r.scenario->cloud) return;
-  const nlohmann::json& c = *r.scenario->cloud;
-  if (!c.is_object() || !c.contains("template") || !c.at("template").is_string()) return;
-  const std::string name = c.at("template").get<std::string>();
-  const std::string jpath = "$.cloud.template";
+// A file the cloud part names, read into Scenario::attachments under its name as written:
+// `cloud.template` (the CloudFormation template) and `cloud.apisix.config` (the gateways'
+// config.yaml), each a path relative to the scenario file's folder (or absolute). Inline
+// forms (`template_text`, `config_text`) need no file: failure files written by the fault
+// lab use them, so they replay from any folder.
+namespace {
+void read_one(LoadResult& r, const std::string& scenario_path, const std::string& name, const std::string& jpath,
+              const char* what) {
   std::filesystem::path p(name);
   if (p.is_relative()) p = std::filesystem::path(scenario_path).parent_path() / p;
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) {
-    fail(r, scenario_path, jpath, "cannot open the template " + p.string() + ": " + std::strerror(errno),
+    fail(r, scenario_path, jpath, std::string("cannot open the ") + what + " " + p.string() + ": " + std::strerror(errno),
          "give the path relative to the scenario file's folder");
     return;
   }
   if (!S_ISREG(st.st_mode)) {
-    fail(r, scenario_path, jpath, p.string() + " is not a regular file", "name the template's .yaml or .json file");
+    fail(r, scenario_path, jpath, p.string() + " is not a regular file", std::string("name the ") + what + "'s file");
     return;
   }
   if (static_cast<std::size_t>(st.st_size) > kMaxAttachmentBytes) {
@@ -61,6 +60,19 @@ void read_attachments(LoadResult& r, const std::string& scenario_path) {
     return;
   }
   r.scenario->attachments[name] = std::move(text);
+}
+}  // namespace
+
+void read_attachments(LoadResult& r, const std::string& scenario_path) {
+  if (!r.scenario || !r.scenario->cloud) return;
+  const nlohmann::json c = *r.scenario->cloud;
+  if (!c.is_object()) return;
+  if (c.contains("template") && c.at("template").is_string())
+    read_one(r, scenario_path, c.at("template").get<std::string>(), "$.cloud.template", "template");
+  if (!r.scenario) return;
+  if (c.contains("apisix") && c.at("apisix").is_object() && c.at("apisix").contains("config") &&
+      c.at("apisix").at("config").is_string())
+    read_one(r, scenario_path, c.at("apisix").at("config").get<std::string>(), "$.cloud.apisix.config", "APISIX config");
 }
 
 }  // namespace raftlab::scenario

@@ -157,7 +157,7 @@ struct ExtAction {
   std::string key;       // "aws"
   nlohmann::json value;  // as written (a string or an array of lines)
 };
-inline constexpr const char* kExtensionActionKeys[] = {"aws", "ec2"};
+inline constexpr const char* kExtensionActionKeys[] = {"aws", "ec2", "curl"};
 
 using Action = std::variant<ProcessAction, HostAction, RunAction, ShellAction, EtcdctlAction,
                             PartitionAction, HealAction, NoteAction, ExtAction>;
@@ -329,7 +329,7 @@ struct ClientWorkload {
 
 // Expectation keys judged by a layer above sim/ (sim/cloud): an ASG's counts, a target
 // group's healthy targets.
-inline constexpr const char* kExtensionExpectKeys[] = {"asg", "targets"};
+inline constexpr const char* kExtensionExpectKeys[] = {"asg", "targets", "route", "routes"};
 
 struct Scenario {
   std::string file;          // label used in errors

@@ -112,6 +112,11 @@ const std::map<std::string, Want>& wanted() {
       {"scenarios/aws-asg/07a-az-outage-two-azs.json",
        {"instance-loss-quorum", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10"}, "took the quorum with them"}},
       {"scenarios/aws-asg/07b-az-outage-three-azs.json", {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "member add"}},
+      {"scenarios/apisix/01-route-sync-healthy.json", {"one-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "from the same --initial-cluster"}},
+      {"scenarios/apisix/02-route-split-every-node-leader.json",
+       {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "names only some of the members"}},
+      {"scenarios/apisix/04-asg-scale-in-from-the-gateways.json",
+       {"asg-terminated-without-remove", {"i-542f236fef5590c1d", "i-eb793ed71981b32bf"}, "without `etcdctl member remove`"}},
       {"scenarios/aws-asg/lab-asg-instance-faults.json",
        {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806", "i-957630faab34710ab", "i-4b831ef294bdd52f3", "i-7916fd0cbebfc1254"}, "member add"}},
   };
