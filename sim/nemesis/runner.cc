@@ -38,6 +38,8 @@ struct Runner::Impl {
   // leader, or still waiting for a leader change), and those waiting for a leader
   // change (fault number -> the highest term when they began), in fault order.
   std::map<std::size_t, int> struck;
+  // host_down faults at "leader": the host each one took down (absent: no leader then).
+  std::map<std::size_t, int> struck_host;
   std::map<std::size_t, std::uint64_t> waiting;
 
   struct Client {
@@ -167,6 +169,28 @@ void Runner::Impl::begin(std::size_t i) {
       return;
     }
     return strike(i, leader, fmt::format("; {} led at term {}", w.container(leader).name, term));
+  }
+  if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
+    // The host of the current leader (the running member leading at the highest term, as
+    // a crash at "leader" picks it); recorded with the host it took down.
+    int leader = -1;
+    std::uint64_t term = 0;
+    for (const auto& m : w.members()) {
+      if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= term)) continue;
+      leader = w.container_index(m.name);
+      term = m.term;
+    }
+    if (leader < 0) {
+      record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
+      return;
+    }
+    const int h = w.container(leader).host;
+    struck_host[i] = h;
+    record(sim::Ev::Fault, s->hosts[static_cast<std::size_t>(h)].name, i, kind,
+           describe(f) + fmt::format("; {} led at term {}", w.container(leader).name, term));
+    for (int k : on_host(h)) hold(k);
+    w.kill_host(h);
+    return;
   }
   record(sim::Ev::Fault, f.target, i, kind, describe(f));
   switch (f.kind) {
@@ -372,6 +396,19 @@ void Runner::Impl::end(std::size_t i) {
     } else if (auto r = net_rules.find(i); r != net_rules.end()) {
       w.net().remove_fault(r->second);
     }
+    return;
+  }
+  if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
+    const auto it = struck_host.find(i);
+    if (it == struck_host.end()) {
+      record(sim::Ev::FaultEnd, "", i, kind, "");
+      return;
+    }
+    const int h = it->second;
+    record(sim::Ev::FaultEnd, s->hosts[static_cast<std::size_t>(h)].name, i, kind, "");
+    w.restore_host(h);
+    for (int k : on_host(h))
+      if (release(k)) w.start(k);
     return;
   }
   const int c = f.target.empty() ? -1 : w.container_index(f.target);

@@ -110,9 +110,13 @@ struct ProcessAction {
 };
 
 enum class HostOp { kKill, kRestore };
+// kill_host "leader": the host of the member that leads when the action runs (exactly one
+// running leader, else nothing happens and the timeline says why); restore_host "leader":
+// the host the latest kill_host "leader" struck. A host actually named "leader" is meant literally.
+inline constexpr const char* kLeaderHost = "leader";
 struct HostAction {
   HostOp op = HostOp::kKill;
-  std::string host;  // Invariant: known host
+  std::string host;  // Invariant: known host, or kLeaderHost
 };
 
 // Replace a member's definition: a new container with the same name. Its data survives
@@ -204,6 +208,11 @@ struct Expectation {
   // values, "" for an unstarted member), order-insensitive.
   std::map<std::string, std::vector<std::string>> members;
   std::optional<std::string> leader_on_host;  // some leader runs on this host
+  std::optional<std::string> leader_not_on_host;  // no running leader on this host
+  // A leader now whose (member, term) is not the one that led at this earlier time: an
+  // election has happened and completed since (a probe at that time records who led).
+  std::optional<int64_t> leader_changed_since;
+  std::optional<int64_t> term_at_least;  // the highest raft term of a running member is >= N
   // Assertions a layer above sim/ judges (the cloud layer's "asg", "targets"; see
   // kExtensionExpectKeys), kept as written and validated when the deployment is built.
   std::map<std::string, nlohmann::json> ext;
