@@ -2,6 +2,7 @@
 #include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -492,19 +493,29 @@ std::string Deployment::leader_host(bool kill) {
     else w.note("restore_host leader: restoring " + leader_killed_host_ + ", the host killed as the leader's");
     return leader_killed_host_;
   }
-  std::vector<const MemberView*> leaders;
+  // The current leader, as a nemesis crash at "leader" picks it: the running member that
+  // leads at the highest term (a deposed leader cut off from the others may still think
+  // it leads, at a lower term). Leaders of different clusters at that same term (a split)
+  // leave "the leader" undefined: say so rather than pick one by member order.
+  std::vector<const MemberView*> top;
   const auto members = w.members();
-  for (const auto& m : members)
-    if (m.running && m.role == raft::Role::Leader) leaders.push_back(&m);
-  if (leaders.size() != 1) {
-    // Several leaders (a split) or none: "the leader's host" means nothing; say so rather
-    // than pick one.
-    w.note(fmt::format("kill_host leader: {} leaders running, not one: nothing killed", leaders.size()));
+  for (const auto& m : members) {
+    if (!m.running || m.role != raft::Role::Leader) continue;
+    if (!top.empty() && m.term < top.front()->term) continue;
+    if (!top.empty() && m.term > top.front()->term) top.clear();
+    top.push_back(&m);
+  }
+  if (top.size() != 1) {
+    std::vector<std::string> names;
+    for (const auto* m : top) names.push_back(m->name);
+    w.note(top.empty() ? std::string("kill_host leader: no member leads: nothing killed")
+                       : fmt::format("kill_host leader: {} lead at term {}, not one: nothing killed",
+                                     fmt::join(names, ", "), top.front()->term));
     return {};
   }
-  leader_killed_host_ = leaders[0]->host;
-  w.note(fmt::format("kill_host leader: {} leads (term {}) on host {}: killing {}", leaders[0]->name,
-                     leaders[0]->term, leader_killed_host_, leader_killed_host_));
+  leader_killed_host_ = top[0]->host;
+  w.note(fmt::format("kill_host leader: {} leads (term {}) on host {}: killing {}", top[0]->name, top[0]->term,
+                     leader_killed_host_, leader_killed_host_));
   return leader_killed_host_;
 }
 
@@ -516,7 +527,7 @@ void Deployment::schedule_timeline() {
     if (!s_.expect[i].leader_changed_since) continue;
     world_->loop().at(nanos(*s_.expect[i].leader_changed_since), [this, i] {
       for (const auto& m : world_->members())
-        if (m.running && m.role == raft::Role::Leader) leaders_at_[i].push_back({m.name, m.term});
+        if (m.running && m.role == raft::Role::Leader) leaders_at_[i].push_back({m.name, m.cluster_id, m.term});
       if (leaders_at_.find(i) == leaders_at_.end()) leaders_at_[i] = {};
     });
   }
@@ -553,9 +564,10 @@ void Deployment::apply(const scenario::TimelineEntry& t) {
             }
           }
         } else if constexpr (std::is_same_v<A, scenario::HostAction>) {
-          const std::string host = a.host == scenario::kLeaderHost && s_.find_host(a.host) == nullptr
-                                       ? leader_host(a.op == scenario::HostOp::kKill)
-                                       : a.host;
+          // The loader refuses a host named "leader" when "leader" is used: it means the
+          // leader's host here.
+          const std::string host =
+              a.host == scenario::kLeaderHost ? leader_host(a.op == scenario::HostOp::kKill) : a.host;
           for (size_t i = 0; i < s_.hosts.size(); ++i) {
             if (s_.hosts[i].name != host) continue;
             if (a.op == scenario::HostOp::kKill)
@@ -671,21 +683,24 @@ void Deployment::probe(const scenario::Expectation& e, size_t index) {
         static_cast<std::int64_t>(term) >= *e.term_at_least);
   }
   if (e.leader_changed_since) {
-    // Changed = a leader now at a term above every term a leader held then (a new
-    // election completed since; the same member re-elected at a higher term counts).
-    std::uint64_t then_term = 0;
+    // Changed = some leader now leads at a term above every term a leader of its cluster
+    // held then: an election completed since (the same member re-elected at a higher term
+    // counts; a deposed leader that still thinks it leads, at its old term, does not).
+    // Terms are compared within a cluster only: two clusters' terms are unrelated.
+    std::map<std::uint64_t, std::uint64_t> then_term;  // cluster ID -> highest leader term then
     std::vector<std::string> then;
     if (auto it = leaders_at_.find(index); it != leaders_at_.end())
-      for (const auto& [name, term] : it->second) {
-        then_term = std::max(then_term, term);
-        then.push_back(fmt::format("{} at term {}", name, term));
+      for (const LeaderThen& l : it->second) {
+        then_term[l.cluster_id] = std::max(then_term[l.cluster_id], l.term);
+        then.push_back(fmt::format("{} at term {}", l.name, l.term));
       }
     std::vector<std::string> now;
     bool changed = false;
     for (const auto& m : members)
       if (m.running && m.role == raft::Role::Leader) {
         now.push_back(fmt::format("{} at term {}", m.name, m.term));
-        changed = changed || m.term > then_term;
+        const auto t = then_term.find(m.cluster_id);
+        changed = changed || t == then_term.end() || m.term > t->second;
       }
     const std::string since = scenario::format_duration(*e.leader_changed_since);
     add("leader_changed_since", since,
@@ -819,6 +834,10 @@ RunResult Deployment::run() {
     TraceEvent e;
     e.at = nanos(results_[i].at_ns);
     e.kind = Ev::Expect;
+    // Which expectation of the file (its JSON path): one entry may hold several
+    // assertions, each its own verdict, so `index` (the verdict's number) alone does not
+    // name it for the `expectations` checker.
+    e.who = results_[i].path;
     e.index = i;
     e.a = results_[i].what + " = " + results_[i].expected;
     e.b = results_[i].actual;

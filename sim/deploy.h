@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -159,8 +160,13 @@ class Deployment {
   std::unique_ptr<nemesis::Runner> runner_;           // faults and clients (sim/nemesis)
   std::unique_ptr<Extension> ext_;                    // the cloud layer, when the scenario has one
   std::vector<ConfigError> config_errors_;            // found by add_members
-  // Leaders (member, term) at each `leader_changed_since` time, by expectation index.
-  std::map<size_t, std::vector<std::pair<std::string, std::uint64_t>>> leaders_at_;
+  // Who led at each `leader_changed_since` time, by expectation index (an empty list:
+  // no leader then).
+  struct LeaderThen {
+    std::string name;
+    std::uint64_t cluster_id = 0, term = 0;
+  };
+  std::map<size_t, std::vector<LeaderThen>> leaders_at_;
   std::string leader_killed_host_;  // the host the latest kill_host "leader" struck
 };
 

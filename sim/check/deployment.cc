@@ -140,13 +140,14 @@ std::vector<Violation> check_expectations(const std::vector<sim::TraceEvent>& ev
     if (e.kind != sim::Ev::Expect) continue;
     ++st.checked;
     if (e.c == "pass") continue;
-    // The `expect` event: index = the expectation's number among the verdicts, a = "what =
+    // The `expect` event: who = the expectation's JSON path ("$.expect[1]"; a trace
+    // written before it carried one has only the verdict's number), a = "what =
     // expected", b = what the run saw.
     Violation v;
     v.checker = "expectations";
     v.at_ns = e.at.ns;
-    v.evidence = fmt::format("expectation {} at {} failed: {}, but the run saw {}", e.index + 1, at_text(e.at.ns),
-                             e.a, e.b);
+    const std::string which = e.who.empty() ? fmt::format("verdict {}", e.index + 1) : e.who;
+    v.evidence = fmt::format("{} at {} failed: expected {}, the run saw {}", which, at_text(e.at.ns), e.a, e.b);
     out.push_back(std::move(v));
   }
   st.violations = out.size();

@@ -88,6 +88,7 @@ struct Runner::Impl {
   void on_role(int c, raft::Role role, std::uint64_t term);
   void strike(std::size_t i, int c, const std::string& why);
   std::uint64_t highest_term() const;
+  int current_leader(std::uint64_t* term) const;
   void member_add(std::size_t i);
   void wait_for_leader(std::size_t i, std::uint64_t term0, sim::Time until);
   void add_now(std::size_t i, const std::string& moment);
@@ -99,6 +100,19 @@ std::uint64_t Runner::Impl::highest_term() const {
   for (const auto& m : w.members())
     if (m.running) t = std::max(t, m.term);
   return t;
+}
+
+// The current leader: the running member that leads at the highest term (the first of
+// them in container order on a tie); -1 when no member leads. *term is its term.
+int Runner::Impl::current_leader(std::uint64_t* term) const {
+  int leader = -1;
+  *term = 0;
+  for (const auto& m : w.members()) {
+    if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= *term)) continue;
+    leader = w.container_index(m.name);
+    *term = m.term;
+  }
+  return leader;
 }
 
 // A crash or isolate hits container `c` now (`why`: how it was chosen, appended to the
@@ -156,14 +170,8 @@ void Runner::Impl::begin(std::size_t i) {
       return;
     }
     if (f.target != scenario::kLeaderTarget) return strike(i, c, "");
-    // The current leader: the running member that leads at the highest term.
-    int leader = -1;
     std::uint64_t term = 0;
-    for (const auto& m : w.members()) {
-      if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= term)) continue;
-      leader = w.container_index(m.name);
-      term = m.term;
-    }
+    const int leader = current_leader(&term);
     if (leader < 0) {
       record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
       return;
@@ -171,15 +179,10 @@ void Runner::Impl::begin(std::size_t i) {
     return strike(i, leader, fmt::format("; {} led at term {}", w.container(leader).name, term));
   }
   if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
-    // The host of the current leader (the running member leading at the highest term, as
-    // a crash at "leader" picks it); recorded with the host it took down.
-    int leader = -1;
+    // The host of the current leader (as a crash at "leader" picks it), recorded with the
+    // host it took down (the loader refuses a host named "leader" here).
     std::uint64_t term = 0;
-    for (const auto& m : w.members()) {
-      if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= term)) continue;
-      leader = w.container_index(m.name);
-      term = m.term;
-    }
+    const int leader = current_leader(&term);
     if (leader < 0) {
       record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
       return;

@@ -604,8 +604,12 @@ std::optional<Action> Loader::action(const std::string& key, const json& entry, 
     auto host = string_at(v, p);
     // kLeaderHost ("leader"): the host of the member leading when the action runs (the
     // one a `kill_host` "leader" struck, for restore_host); a host so named is ambiguous.
-    if (host && *host == kLeaderHost && host_names_set_.count(*host) == 0)
+    if (host && *host == kLeaderHost) {
+      if (host_names_set_.count(*host))
+        error(p, "\"leader\" here means the host of whichever member leads, and a host is also named \"leader\"",
+              "rename that host");
       return HostAction{key == "kill_host" ? HostOp::kKill : HostOp::kRestore, *host};
+    }
     if (!host || !known_host(*host, p)) return std::nullopt;
     return HostAction{key == "kill_host" ? HostOp::kKill : HostOp::kRestore, *host};
   }
@@ -985,7 +989,10 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   if (std::find(takes.begin(), takes.end(), "target") != takes.end()) {
     const std::string tp = child_path(path, "target");
     if (const auto t = string_field(v, path, "target", true)) {
-      if (k == FaultKind::kHostDown && *t == kLeaderTarget && host_names_set_.count(*t) == 0) {
+      if (k == FaultKind::kHostDown && *t == kLeaderTarget) {
+        if (host_names_set_.count(*t))
+          error(tp, "\"leader\" here means the host of whichever member leads, and a host is also named \"leader\"",
+                "rename that host");
         f.target = *t;  // the host of whichever member leads when it begins
       } else if (k == FaultKind::kHostDown) {
         if (known_host(*t, tp)) f.target = *t;
