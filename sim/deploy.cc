@@ -2,6 +2,7 @@
 #include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include "sim/etcd/shell.h"
 #include "sim/etcdctl.h"
 #include "sim/nemesis/nemesis.h"
+#include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
 
 namespace raftlab::sim {
@@ -484,7 +486,51 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
   return errors->size() == before;
 }
 
+std::string Deployment::leader_host(bool kill) {
+  World& w = *world_;
+  if (!kill) {
+    if (leader_killed_host_.empty()) w.note("restore_host leader: no host was killed as the leader's: nothing restored");
+    else w.note("restore_host leader: restoring " + leader_killed_host_ + ", the host killed as the leader's");
+    return leader_killed_host_;
+  }
+  // The current leader, as a nemesis crash at "leader" picks it: the running member that
+  // leads at the highest term (a deposed leader cut off from the others may still think
+  // it leads, at a lower term). Leaders of different clusters at that same term (a split)
+  // leave "the leader" undefined: say so rather than pick one by member order.
+  std::vector<const MemberView*> top;
+  const auto members = w.members();
+  for (const auto& m : members) {
+    if (!m.running || m.role != raft::Role::Leader) continue;
+    if (!top.empty() && m.term < top.front()->term) continue;
+    if (!top.empty() && m.term > top.front()->term) top.clear();
+    top.push_back(&m);
+  }
+  if (top.size() != 1) {
+    std::vector<std::string> names;
+    for (const auto* m : top) names.push_back(m->name);
+    w.note(top.empty() ? std::string("kill_host leader: no member leads: nothing killed")
+                       : fmt::format("kill_host leader: {} lead at term {}, not one: nothing killed",
+                                     fmt::join(names, ", "), top.front()->term));
+    return {};
+  }
+  leader_killed_host_ = top[0]->host;
+  w.note(fmt::format("kill_host leader: {} leads (term {}) on host {}: killing {}", top[0]->name, top[0]->term,
+                     leader_killed_host_, leader_killed_host_));
+  return leader_killed_host_;
+}
+
 void Deployment::schedule_timeline() {
+  // `leader_changed_since` compares with who led at an earlier time: a snapshot then,
+  // scheduled before the timeline so that it sees the instant before that time's actions
+  // (a `kill_host` "leader" at the same time has not struck yet).
+  for (size_t i = 0; i < s_.expect.size(); ++i) {
+    if (!s_.expect[i].leader_changed_since) continue;
+    world_->loop().at(nanos(*s_.expect[i].leader_changed_since), [this, i] {
+      for (const auto& m : world_->members())
+        if (m.running && m.role == raft::Role::Leader) leaders_at_[i].push_back({m.name, m.cluster_id, m.term});
+      if (leaders_at_.find(i) == leaders_at_.end()) leaders_at_[i] = {};
+    });
+  }
   for (const auto& t : s_.timeline) {
     const scenario::TimelineEntry* tp = &t;
     world_->loop().at(nanos(t.at_ns), [this, tp] { apply(*tp); });
@@ -518,8 +564,12 @@ void Deployment::apply(const scenario::TimelineEntry& t) {
             }
           }
         } else if constexpr (std::is_same_v<A, scenario::HostAction>) {
+          // The loader refuses a host named "leader" when "leader" is used: it means the
+          // leader's host here.
+          const std::string host =
+              a.host == scenario::kLeaderHost ? leader_host(a.op == scenario::HostOp::kKill) : a.host;
           for (size_t i = 0; i < s_.hosts.size(); ++i) {
-            if (s_.hosts[i].name != a.host) continue;
+            if (s_.hosts[i].name != host) continue;
             if (a.op == scenario::HostOp::kKill)
               w.kill_host(static_cast<int>(i));
             else
@@ -557,7 +607,8 @@ void Deployment::apply(const scenario::TimelineEntry& t) {
         } else if constexpr (std::is_same_v<A, scenario::HealAction>) {
           w.heal();
         } else if constexpr (std::is_same_v<A, scenario::NoteAction>) {
-          w.note(a.text);
+          // A note-only entry's text is its `note`, already recorded above: once, not twice.
+          if (a.text != t.note) w.note(a.text);
         } else if constexpr (std::is_same_v<A, scenario::ExtAction>) {
           if (ext_) ext_->apply(t, a);  // build() refuses such a scenario without one
         }
@@ -611,6 +662,51 @@ void Deployment::probe(const scenario::Expectation& e, size_t index) {
     bool all = !clusters.empty();
     for (const auto& c : clusters) all = all && c.quorum;
     add("quorum", bool_text(*e.quorum), bool_text(all), all == *e.quorum);
+  }
+  if (e.leader_not_on_host) {
+    std::string there;
+    for (const auto& m : members)
+      if (m.running && m.role == raft::Role::Leader && m.host == *e.leader_not_on_host) there = m.name;
+    add("leader_not_on_host", *e.leader_not_on_host, there.empty() ? "no leader there" : there + " leads there",
+        there.empty());
+  }
+  if (e.term_at_least) {
+    std::uint64_t term = 0;
+    std::string who;
+    for (const auto& m : members)
+      if (m.running && m.term > term) {
+        term = m.term;
+        who = m.name;
+      }
+    add("term_at_least", std::to_string(*e.term_at_least),
+        term == 0 ? "no member running" : fmt::format("term {} ({})", term, who),
+        static_cast<std::int64_t>(term) >= *e.term_at_least);
+  }
+  if (e.leader_changed_since) {
+    // Changed = some leader now leads at a term above every term a leader of its cluster
+    // held then: an election completed since (the same member re-elected at a higher term
+    // counts; a deposed leader that still thinks it leads, at its old term, does not).
+    // Terms are compared within a cluster only: two clusters' terms are unrelated.
+    std::map<std::uint64_t, std::uint64_t> then_term;  // cluster ID -> highest leader term then
+    std::vector<std::string> then;
+    if (auto it = leaders_at_.find(index); it != leaders_at_.end())
+      for (const LeaderThen& l : it->second) {
+        then_term[l.cluster_id] = std::max(then_term[l.cluster_id], l.term);
+        then.push_back(fmt::format("{} at term {}", l.name, l.term));
+      }
+    std::vector<std::string> now;
+    bool changed = false;
+    for (const auto& m : members)
+      if (m.running && m.role == raft::Role::Leader) {
+        now.push_back(fmt::format("{} at term {}", m.name, m.term));
+        const auto t = then_term.find(m.cluster_id);
+        changed = changed || t == then_term.end() || m.term > t->second;
+      }
+    const std::string since = scenario::format_duration(*e.leader_changed_since);
+    add("leader_changed_since", since,
+        fmt::format("{} (at {}: {})", now.empty() ? "no leader" : fmt::format("{}", fmt::join(now, ", ")), since,
+                    then.empty() ? "no leader" : fmt::format("{}", fmt::join(then, ", "))),
+        changed);
   }
   if (e.leader_on_host) {
     bool found = false;
@@ -738,6 +834,10 @@ RunResult Deployment::run() {
     TraceEvent e;
     e.at = nanos(results_[i].at_ns);
     e.kind = Ev::Expect;
+    // Which expectation of the file (its JSON path): one entry may hold several
+    // assertions, each its own verdict, so `index` (the verdict's number) alone does not
+    // name it for the `expectations` checker.
+    e.who = results_[i].path;
     e.index = i;
     e.a = results_[i].what + " = " + results_[i].expected;
     e.b = results_[i].actual;

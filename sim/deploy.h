@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,6 +139,9 @@ class Deployment {
   void schedule_expectations();
   void apply(const scenario::TimelineEntry& t);
   void probe(const scenario::Expectation& e, size_t index);
+  // The host `kill_host`/`restore_host` "leader" means now (notes why in the timeline);
+  // "" when there is none.
+  std::string leader_host(bool kill);
   nemesis::SpareHooks spare_hooks();  // member_add faults launch spares through these
   std::optional<ContainerSpec> make_spec(const scenario::Member& m, const scenario::MemberConfig& cfg,
                                          std::vector<scenario::LoadError>* errors, bool record_warnings);
@@ -156,6 +160,14 @@ class Deployment {
   std::unique_ptr<nemesis::Runner> runner_;           // faults and clients (sim/nemesis)
   std::unique_ptr<Extension> ext_;                    // the cloud layer, when the scenario has one
   std::vector<ConfigError> config_errors_;            // found by add_members
+  // Who led at each `leader_changed_since` time, by expectation index (an empty list:
+  // no leader then).
+  struct LeaderThen {
+    std::string name;
+    std::uint64_t cluster_id = 0, term = 0;
+  };
+  std::map<size_t, std::vector<LeaderThen>> leaders_at_;
+  std::string leader_killed_host_;  // the host the latest kill_host "leader" struck
 };
 
 // One container to define from an argv: `docker run ...` (docker = true) or an etcd

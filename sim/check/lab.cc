@@ -95,6 +95,12 @@ LabReport check_all(const std::vector<sim::TraceEvent>& events, const CheckOptio
   st = {};
   vs = check_liveness(events, opts, &st);
   add(std::move(vs), std::move(st));
+  st = {};
+  vs = check_single_cluster(events, &st);
+  add(std::move(vs), std::move(st));
+  st = {};
+  vs = check_expectations(events, &st);
+  add(std::move(vs), std::move(st));
   return r;
 }
 

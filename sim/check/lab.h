@@ -83,6 +83,18 @@ struct LabReport {
 [[nodiscard]] std::vector<Violation> check_liveness(const std::vector<sim::TraceEvent>& events,
                                                     const CheckOptions& opts, CheckerStats* stats = nullptr);
 
+// Deployment level (sim/check/deployment.cc): members configured as one cluster — the
+// same chosen --initial-cluster-token (under etcd's default token: memberships with a
+// peer URL in common) — must not bootstrap into more than one cluster ID: five healthy
+// one-member clusters are not what the operator configured.
+[[nodiscard]] std::vector<Violation> check_single_cluster(const std::vector<sim::TraceEvent>& events,
+                                                          CheckerStats* stats = nullptr);
+
+// The scenario's own expectations, from the `expect` verdicts the run appended: each one
+// that failed is a violation naming it, what was expected and what the run saw.
+[[nodiscard]] std::vector<Violation> check_expectations(const std::vector<sim::TraceEvent>& events,
+                                                        CheckerStats* stats = nullptr);
+
 // Linearizability of the KV history, as a violation list (at most one, the first key).
 [[nodiscard]] std::vector<Violation> check_linearizable(const std::vector<sim::TraceEvent>& events,
                                                         const CheckOptions& opts, LinReport* report = nullptr,

@@ -230,6 +230,14 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
       for (const auto& u : m.peer_urls) ms.push_back((m.name.empty() ? sim::hex_id(m.id) : m.name) + "=" + u);
     e.index = initial.size();
     e.c = join(ms, ",");
+    // What the operator configured, for the deployment-level checker (one token and one
+    // intended member set must form one cluster, docs/checkers.md "single_cluster"):
+    // the token, and whether --initial-cluster was given at all (etcd otherwise makes
+    // "<name>=<advertised peer URLs>" of it: a one-member cluster nobody asked for).
+    const EtcdConfig* src = cfg_->source.get();
+    const bool given = src == nullptr || src->set_by_flag.count("initial-cluster") != 0 ||
+                       src->set_by_env.count("initial-cluster") != 0;
+    e.b = "token=" + cfg_->token + (given ? "" : " initial-cluster=default");
     host_.trace->record(std::move(e));
   }
   // The first tick lands at a random phase of the heartbeat interval: members started

@@ -38,6 +38,8 @@ struct Runner::Impl {
   // leader, or still waiting for a leader change), and those waiting for a leader
   // change (fault number -> the highest term when they began), in fault order.
   std::map<std::size_t, int> struck;
+  // host_down faults at "leader": the host each one took down (absent: no leader then).
+  std::map<std::size_t, int> struck_host;
   std::map<std::size_t, std::uint64_t> waiting;
 
   struct Client {
@@ -86,6 +88,7 @@ struct Runner::Impl {
   void on_role(int c, raft::Role role, std::uint64_t term);
   void strike(std::size_t i, int c, const std::string& why);
   std::uint64_t highest_term() const;
+  int current_leader(std::uint64_t* term) const;
   void member_add(std::size_t i);
   void wait_for_leader(std::size_t i, std::uint64_t term0, sim::Time until);
   void add_now(std::size_t i, const std::string& moment);
@@ -97,6 +100,19 @@ std::uint64_t Runner::Impl::highest_term() const {
   for (const auto& m : w.members())
     if (m.running) t = std::max(t, m.term);
   return t;
+}
+
+// The current leader: the running member that leads at the highest term (the first of
+// them in container order on a tie); -1 when no member leads. *term is its term.
+int Runner::Impl::current_leader(std::uint64_t* term) const {
+  int leader = -1;
+  *term = 0;
+  for (const auto& m : w.members()) {
+    if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= *term)) continue;
+    leader = w.container_index(m.name);
+    *term = m.term;
+  }
+  return leader;
 }
 
 // A crash or isolate hits container `c` now (`why`: how it was chosen, appended to the
@@ -154,19 +170,30 @@ void Runner::Impl::begin(std::size_t i) {
       return;
     }
     if (f.target != scenario::kLeaderTarget) return strike(i, c, "");
-    // The current leader: the running member that leads at the highest term.
-    int leader = -1;
     std::uint64_t term = 0;
-    for (const auto& m : w.members()) {
-      if (!m.running || m.role != raft::Role::Leader || (leader >= 0 && m.term <= term)) continue;
-      leader = w.container_index(m.name);
-      term = m.term;
-    }
+    const int leader = current_leader(&term);
     if (leader < 0) {
       record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
       return;
     }
     return strike(i, leader, fmt::format("; {} led at term {}", w.container(leader).name, term));
+  }
+  if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
+    // The host of the current leader (as a crash at "leader" picks it), recorded with the
+    // host it took down (the loader refuses a host named "leader" here).
+    std::uint64_t term = 0;
+    const int leader = current_leader(&term);
+    if (leader < 0) {
+      record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
+      return;
+    }
+    const int h = w.container(leader).host;
+    struck_host[i] = h;
+    record(sim::Ev::Fault, s->hosts[static_cast<std::size_t>(h)].name, i, kind,
+           describe(f) + fmt::format("; {} led at term {}", w.container(leader).name, term));
+    for (int k : on_host(h)) hold(k);
+    w.kill_host(h);
+    return;
   }
   record(sim::Ev::Fault, f.target, i, kind, describe(f));
   switch (f.kind) {
@@ -372,6 +399,19 @@ void Runner::Impl::end(std::size_t i) {
     } else if (auto r = net_rules.find(i); r != net_rules.end()) {
       w.net().remove_fault(r->second);
     }
+    return;
+  }
+  if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
+    const auto it = struck_host.find(i);
+    if (it == struck_host.end()) {
+      record(sim::Ev::FaultEnd, "", i, kind, "");
+      return;
+    }
+    const int h = it->second;
+    record(sim::Ev::FaultEnd, s->hosts[static_cast<std::size_t>(h)].name, i, kind, "");
+    w.restore_host(h);
+    for (int k : on_host(h))
+      if (release(k)) w.start(k);
     return;
   }
   const int c = f.target.empty() ? -1 : w.container_index(f.target);

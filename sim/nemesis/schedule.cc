@@ -88,7 +88,9 @@ std::string describe(const Fault& f) {
         return fmt::format("{} isolated from its peers{}, until {}", f.target, leader_change_text(f),
                            format_duration(f.at_ns + f.duration_ns));
       return fmt::format("{} isolated from its peers{}", f.target, dur);
-    case FaultKind::kHostDown: return fmt::format("host {} down{}", f.target, dur);
+    case FaultKind::kHostDown:
+      if (f.target == scenario::kLeaderTarget) return fmt::format("the leader's host down{}", dur);
+      return fmt::format("host {} down{}", f.target, dur);
     case FaultKind::kTerminate:
       if (f.duration_ns == 0) return fmt::format("{} instance terminated, data dir gone", f.target);
       return fmt::format("{} instance terminated, data dir gone, a fresh instance starts after {}", f.target,

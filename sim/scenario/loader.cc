@@ -384,9 +384,12 @@ const Keys kTimelineKeys = {"at",   "note",  "start",   "stop",      "kill", "re
 const Keys kRunKeys = {"member", "docker", "flags", "args", "env", "wipe_data"};
 const Keys kShellKeys = {"host", "export", "unset"};
 const Keys kExpectKeys = {"at",      "note", "clusters", "leaders", "running", "quorum",
-                          "put",     "get",  "members",  "leader_on_host", "asg", "targets", "route", "routes"};
-const Keys kAssertionKeys = {"clusters", "leaders", "running", "quorum", "put", "get", "members", "leader_on_host",
-                             "asg", "targets", "route", "routes"};
+                          "put",     "get",  "members",  "leader_on_host", "leader_not_on_host",
+                          "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes"};
+const Keys kAssertionKeys = {"clusters",       "leaders",           "running",
+                             "quorum",         "put",               "get",
+                             "members",        "leader_on_host",    "leader_not_on_host",
+                             "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes"};
 const Keys kPutKeys = {"via", "key", "value", "succeeds"};
 const Keys kGetKeys = {"via", "key", "value", "found"};
 
@@ -599,6 +602,14 @@ std::optional<Action> Loader::action(const std::string& key, const json& entry, 
   }
   if (key == "kill_host" || key == "restore_host") {
     auto host = string_at(v, p);
+    // kLeaderHost ("leader"): the host of the member leading when the action runs (the
+    // one a `kill_host` "leader" struck, for restore_host); a host so named is ambiguous.
+    if (host && *host == kLeaderHost) {
+      if (host_names_set_.count(*host))
+        error(p, "\"leader\" here means the host of whichever member leads, and a host is also named \"leader\"",
+              "rename that host");
+      return HostAction{key == "kill_host" ? HostOp::kKill : HostOp::kRestore, *host};
+    }
     if (!host || !known_host(*host, p)) return std::nullopt;
     return HostAction{key == "kill_host" ? HostOp::kKill : HostOp::kRestore, *host};
   }
@@ -776,6 +787,15 @@ std::optional<Expectation> Loader::expectation(const json& v, const std::string&
     const std::string p = child_path(path, "leader_on_host");
     if (auto h = string_at(*f, p); h && known_host(*h, p)) e.leader_on_host = *h;
   }
+  if (const json* f = field(v, path, "leader_not_on_host", false)) {
+    const std::string p = child_path(path, "leader_not_on_host");
+    if (auto h = string_at(*f, p); h && known_host(*h, p)) e.leader_not_on_host = *h;
+  }
+  e.leader_changed_since = duration_field(v, path, "leader_changed_since", false);
+  if (e.leader_changed_since && at && *e.leader_changed_since >= *at)
+    error(child_path(path, "leader_changed_since"), "leader_changed_since must be earlier than the expectation's \"at\"",
+          "give a time before " + format_duration(*at));
+  e.term_at_least = count_field(v, path, "term_at_least");
   if (const json* f = field(v, path, "put", false)) {
     const std::string p = child_path(path, "put");
     if (is_object(*f, p, "\"put\"")) {
@@ -969,7 +989,12 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   if (std::find(takes.begin(), takes.end(), "target") != takes.end()) {
     const std::string tp = child_path(path, "target");
     if (const auto t = string_field(v, path, "target", true)) {
-      if (k == FaultKind::kHostDown) {
+      if (k == FaultKind::kHostDown && *t == kLeaderTarget) {
+        if (host_names_set_.count(*t))
+          error(tp, "\"leader\" here means the host of whichever member leads, and a host is also named \"leader\"",
+                "rename that host");
+        f.target = *t;  // the host of whichever member leads when it begins
+      } else if (k == FaultKind::kHostDown) {
         if (known_host(*t, tp)) f.target = *t;
       } else if ((k == FaultKind::kCrash || k == FaultKind::kIsolate) && *t == kLeaderTarget) {
         if (member_names_set_.count(*t))

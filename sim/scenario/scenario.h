@@ -110,9 +110,14 @@ struct ProcessAction {
 };
 
 enum class HostOp { kKill, kRestore };
+// kill_host "leader": the host of the member that leads when the action runs (the running
+// leader at the highest term; none, or several at that term, and nothing happens: the
+// timeline says why); restore_host "leader": the host the latest kill_host "leader"
+// struck. The loader refuses a host named "leader" when "leader" is used.
+inline constexpr const char* kLeaderHost = "leader";
 struct HostAction {
   HostOp op = HostOp::kKill;
-  std::string host;  // Invariant: known host
+  std::string host;  // Invariant: known host, or kLeaderHost
 };
 
 // Replace a member's definition: a new container with the same name. Its data survives
@@ -204,6 +209,12 @@ struct Expectation {
   // values, "" for an unstarted member), order-insensitive.
   std::map<std::string, std::vector<std::string>> members;
   std::optional<std::string> leader_on_host;  // some leader runs on this host
+  std::optional<std::string> leader_not_on_host;  // no running leader on this host (also: no leader at all)
+  // Some leader now leads at a higher term than any leader of its cluster at this earlier
+  // time (a probe then records who led): an election has completed since.
+  // Invariant: earlier than at_ns.
+  std::optional<int64_t> leader_changed_since;
+  std::optional<int64_t> term_at_least;  // the highest raft term of a running member is >= N
   // Assertions a layer above sim/ judges (the cloud layer's "asg", "targets"; see
   // kExtensionExpectKeys), kept as written and validated when the deployment is built.
   std::map<std::string, nlohmann::json> ext;

@@ -2,12 +2,15 @@
 // breaks its property, and check_all()'s report.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "sim/check/lab.h"
 #include "tests/check/trace_builder.h"
 
 namespace raftlab::check {
 namespace {
 
+using test::kCluster;
 using test::TraceBuilder;
 
 // Three members m1..m3 that all hold entries 1..3 of term 1, m1 leading term 1.
@@ -269,7 +272,8 @@ TEST(CheckAll, CleanTraceReportsEveryChecker) {
   std::vector<std::string> names;
   for (const CheckerStats& c : r.checkers) names.push_back(c.name);
   EXPECT_EQ(names, (std::vector<std::string>{"election_safety", "state_machine_safety", "vote_safety", "log_matching",
-                                             "leader_completeness", "durability", "linearizability", "liveness"}));
+                                             "leader_completeness", "durability", "linearizability", "liveness",
+                                             "single_cluster", "expectations"}));
   EXPECT_NE(r.summary().find("liveness"), std::string::npos);
 }
 
@@ -283,6 +287,88 @@ TEST(CheckAll, ViolationsNameCheckerTimeMembersAndEvidence) {
   const std::string d = r.describe();
   EXPECT_NE(d.find("election_safety at 0.02s"), std::string::npos) << d;
   EXPECT_NE(d.find("linearizability at 0.05s"), std::string::npos) << d;
+}
+
+// ---- deployment level: single_cluster, expectations (sim/check/deployment.cc) ----
+
+// Five members configured with one chosen token but no --initial-cluster (etcd's default:
+// a one-member cluster of each): five healthy clusters, one violation naming all five.
+TEST(SingleCluster, OneChosenTokenFiveClustersIsOneViolation) {
+  TraceBuilder t;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    const std::string m = fmt::format("m{}", i);
+    t.at(static_cast<std::int64_t>(i)).bootstrap(m, 0x100 + i, fmt::format("{}=http://10.0.0.{}:2380", m, i),
+                                                 "etcd-cluster-1", true);
+  }
+  CheckerStats st;
+  const auto v = check_single_cluster(t.events(), &st);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].checker, "single_cluster");
+  EXPECT_EQ(v[0].at_ns, 2'000'000);  // when the second cluster appeared
+  EXPECT_EQ(v[0].members, (std::vector<std::string>{"m1", "m2", "m3", "m4", "m5"}));
+  EXPECT_NE(v[0].evidence.find("5 clusters formed from one intended cluster token etcd-cluster-1"), std::string::npos)
+      << v[0].evidence;
+  EXPECT_NE(v[0].evidence.find("without --initial-cluster"), std::string::npos) << v[0].evidence;
+  EXPECT_EQ(st.name, "single_cluster");
+  EXPECT_EQ(st.checked, 1u);
+  EXPECT_EQ(st.violations, 1u);
+}
+
+// The correct deployment: three members, one token, one membership, one cluster ID
+// (bootstrap and, later, a restart of one member).
+TEST(SingleCluster, OneTokenOneClusterPasses) {
+  const std::string ms = "m1=http://10.0.0.1:2380,m2=http://10.0.0.2:2380,m3=http://10.0.0.3:2380";
+  TraceBuilder t;
+  t.at(0).bootstrap("m1", kCluster, ms, "lab").bootstrap("m2", kCluster, ms, "lab").bootstrap("m3", kCluster, ms, "lab");
+  t.at(500).bootstrap("m2", kCluster, "", "lab");
+  EXPECT_TRUE(check_single_cluster(t.events()).empty());
+}
+
+// Under etcd's default token (which nobody chose, so it says nothing about intent), two
+// clusters with no peer URL in common are two deployments; a peer URL in common makes
+// them one intended cluster.
+TEST(SingleCluster, DefaultTokenLinksOnlyMembershipsThatShareAPeerUrl) {
+  TraceBuilder apart;
+  apart.at(0).bootstrap("m1", 0x1, "m1=http://10.0.0.1:2380,m2=http://10.0.0.2:2380", "etcd-cluster");
+  apart.at(1).bootstrap("m3", 0x2, "m3=http://10.0.0.3:2380,m4=http://10.0.0.4:2380", "etcd-cluster");
+  EXPECT_TRUE(check_single_cluster(apart.events()).empty());
+  TraceBuilder shared;
+  shared.at(0).bootstrap("m1", 0x1, "m1=http://10.0.0.1:2380,m2=http://10.0.0.2:2380", "etcd-cluster");
+  shared.at(1).bootstrap("m2", 0x2, "m2=http://10.0.0.2:2380", "etcd-cluster", true);
+  const auto v = check_single_cluster(shared.events());
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].members, (std::vector<std::string>{"m1", "m2"}));
+}
+
+// Different chosen tokens name different clusters; a bootstrap recorded without its token
+// (a trace from before the field existed) is not judged.
+TEST(SingleCluster, DifferentTokensAndUnrecordedTokensAreNotASplit) {
+  TraceBuilder t;
+  t.at(0).bootstrap("m1", 0x1, "m1=http://10.0.0.1:2380", "blue").bootstrap("m2", 0x2, "m2=http://10.0.0.2:2380", "green");
+  EXPECT_TRUE(check_single_cluster(t.events()).empty());
+  std::vector<sim::TraceEvent> old = t.events();
+  for (auto& e : old) e.b.clear();
+  CheckerStats st;
+  EXPECT_TRUE(check_single_cluster(old, &st).empty());
+  EXPECT_EQ(st.note, "no bootstrap recorded its token");
+}
+
+// Each failed verdict is one violation naming the expectation's path, what it wanted and
+// what the run saw; passed verdicts count as checked.
+TEST(Expectations, EachFailedVerdictIsAViolationNamingIt) {
+  TraceBuilder t;
+  t.at(4000).expect("$.expect[0]", 0, "clusters = 1", "1", true).expect("$.expect[1]", 1, "leaders = 2", "1", false);
+  CheckerStats st;
+  const auto v = check_expectations(t.events(), &st);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].checker, "expectations");
+  EXPECT_EQ(v[0].at_ns, 4'000'000'000);
+  EXPECT_EQ(v[0].evidence, "$.expect[1] at 4s failed: expected leaders = 2, the run saw 1");
+  EXPECT_EQ(st.checked, 2u);
+  EXPECT_EQ(st.violations, 1u);
+  CheckerStats none;
+  EXPECT_TRUE(check_expectations(TraceBuilder().events(), &none).empty());
+  EXPECT_EQ(none.note, "the scenario has no expectations");
 }
 
 }  // namespace

@@ -114,6 +114,28 @@ class TraceBuilder {
     e.peer = peer;
     return add(e);
   }
+  // etcd's bootstrap decision (`bootstrap`, a = "new"): the membership it starts from
+  // ("m1=http://10.0.0.1:2380,..."), the --initial-cluster-token, and whether
+  // --initial-cluster was left to etcd's one-member default.
+  TraceBuilder& bootstrap(const std::string& who, std::uint64_t cluster, const std::string& membership,
+                          const std::string& token, bool default_initial_cluster = false) {
+    sim::TraceEvent e = member_ev(sim::Ev::Bootstrap, who, cluster);
+    e.a = "new";
+    e.c = membership;
+    e.b = "token=" + token + (default_initial_cluster ? " initial-cluster=default" : "");
+    return add(e);
+  }
+  // An expectation's verdict as the run appends it (`expect`): its JSON path, "what =
+  // expected", what the run saw.
+  TraceBuilder& expect(const std::string& path, std::uint64_t verdict, const std::string& what,
+                       const std::string& actual, bool passed) {
+    sim::TraceEvent e = ev(sim::Ev::Expect, path);
+    e.index = verdict;
+    e.a = what;
+    e.b = actual;
+    e.c = passed ? "pass" : "fail";
+    return add(e);
+  }
   const std::vector<sim::TraceEvent>& events() const { return events_; }
 
  private:

@@ -319,6 +319,52 @@ TEST(LoaderErrors, ExpectationsAreChecked) {
             std::string::npos);
 }
 
+// Leader-relative host actions and expectations (scenarios/README.md): "leader" as a host
+// to kill/restore or a host_down target, and the keys leader_not_on_host,
+// leader_changed_since, term_at_least.
+TEST(Loader, LeaderRelativeActionsAndExpectationsAreTyped) {
+  const Scenario s = load_ok(base("", R"([{"at": "1s", "start": "etcd1"}, {"at": "5s", "kill_host": "leader"},
+                                          {"at": "9s", "restore_host": "leader"}])",
+                                  R"([{"at": "8s", "leader_not_on_host": "B", "leader_changed_since": "4500ms",
+                                       "term_at_least": 3}])"));
+  ASSERT_EQ(s.timeline.size(), 3u);
+  const auto& kill = std::get<HostAction>(s.timeline[1].action);
+  EXPECT_EQ(kill.op, HostOp::kKill);
+  EXPECT_EQ(kill.host, kLeaderHost);
+  EXPECT_EQ(std::get<HostAction>(s.timeline[2].action).op, HostOp::kRestore);
+  ASSERT_EQ(s.expect.size(), 1u);
+  EXPECT_EQ(s.expect[0].leader_not_on_host, "B");
+  EXPECT_EQ(s.expect[0].leader_changed_since, 4'500'000'000);
+  EXPECT_EQ(s.expect[0].term_at_least, 3);
+  const Scenario f = load_ok(R"({"name": "t", "description": "d", "hosts": [{"name": "A", "ip": "10.0.0.1"}],
+    "members": [{"name": "etcd1", "host": "A", "flags": "etcd"}], "timeline": [{"at": "0s", "start": "etcd1"}],
+    "faults": [{"at": "2s", "kind": "host_down", "target": "leader", "duration": "1s"}]})");
+  ASSERT_EQ(f.faults.size(), 1u);
+  EXPECT_EQ(f.faults[0].target, kLeaderTarget);
+}
+
+TEST(LoaderErrors, LeaderRelativeKeysAreChecked) {
+  EXPECT_NE(only_error(base("", "[]", R"([{"at": "1s", "leader_not_on_host": "Z"}])")).find("unknown host \"Z\""),
+            std::string::npos);
+  EXPECT_NE(only_error(base("", "[]", R"([{"at": "5s", "leader_changed_since": "5s", "leaders": 1}])"))
+                .find("$.expect[0].leader_changed_since: leader_changed_since must be earlier than the expectation's \"at\""),
+            std::string::npos);
+  EXPECT_NE(only_error(base("", "[]", R"([{"at": "5s", "leader_changed_since": "soon"}])")).find("malformed duration"),
+            std::string::npos);
+  EXPECT_NE(only_error(base("", "[]", R"([{"at": "1s", "term_at_least": -1}])")).find("expected a whole number"),
+            std::string::npos);
+  // A host named "leader" makes "leader" ambiguous: refused, as a member so named is for crash.
+  const std::string named = R"({"name": "t", "description": "d", "hosts": [{"name": "leader", "ip": "10.0.0.1"}],
+    "members": [{"name": "etcd1", "host": "leader", "flags": "etcd"}], )";
+  EXPECT_NE(only_error(named + R"("timeline": [{"at": "1s", "kill_host": "leader"}]})")
+                .find("$.timeline[0].kill_host: \"leader\" here means the host of whichever member leads, and a host is "
+                      "also named \"leader\" \xE2\x80\x94 rename that host"),
+            std::string::npos);
+  EXPECT_NE(only_error(named + R"("faults": [{"at": "1s", "kind": "host_down", "target": "leader", "duration": "1s"}]})")
+                .find("$.faults[0].target: \"leader\" here means the host of whichever member leads"),
+            std::string::npos);
+}
+
 TEST(LoaderErrors, ReportsManyErrorsCappedAtTwenty) {
   std::string timeline = "[";
   for (int i = 0; i < 30; ++i) timeline += std::string(i ? "," : "") + R"({"at": "1s", "start": "nope"})";
