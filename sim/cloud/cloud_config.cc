@@ -471,7 +471,7 @@ etcd::Result<CurlRequest> parse_curl_line(const nlohmann::json& v, const std::ma
   auto words = etcd::shell_split(text, env);
   if (!words.ok()) return words.error();
   auto c = parse_curl(words.value().argv);
-  if (c.ok() && !words.value().unset_vars.empty()) {
+  if (!words.value().unset_vars.empty()) {
     std::string names;
     for (const auto& u : words.value().unset_vars) names += (names.empty() ? "$" : ", $") + u;
     return etcd::Error{"curl", names + " is not set in the operator's shell (it expanded to nothing)",
