@@ -38,4 +38,8 @@ echo "   $A/05-fix-hook-and-stepwise.json — the fix (terminating hook removes 
 "$RAFTLAB" report "$A/05-fix-hook-and-stepwise.json" -o "$OUT/aws-fix-hook-and-stepwise.html" >/dev/null
 echo "   report: $(cd "$OUT" && pwd)/aws-fix-hook-and-stepwise.html"
 echo
+echo "-- 6. What the gateways see: APISIX on the split ($A/01 behind the NLB), route PUT through gateway 1 at 5m"
+"$RAFTLAB" run scenarios/apisix/02-route-split-every-node-leader.json | grep -E '^ +[0-9.]+s +\$ curl|^ +(\{"(error|upstream)|HTTP/1.1)' | sed -E 's/^ +([0-9.]+s) +\$ /   \1  $ /; s/^ {6,}/              /'
+echo "   (over 200 seeds gateway 2 serves it 30 s later in about half of them: results/APISIX.md)"
+echo
 echo "Every scenario: ls $S/ $A/   ·   one of them in full: $RAFTLAB run $A/05-fix-hook-and-stepwise.json"
