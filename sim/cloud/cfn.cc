@@ -63,10 +63,11 @@ constexpr std::array<std::string_view, 9> kResourceKeys{"Condition", "CreationPo
                                                         "UpdatePolicy", "UpdateReplacePolicy"};
 constexpr std::array<std::string_view, 4> kDeletion{"Delete", "Retain", "RetainExceptOnCreate", "Snapshot"};
 // Read in this order so that each cross-reference finds what it names already in the spec.
-constexpr std::array<std::string_view, 8> kReadOrder{
+constexpr std::array<std::string_view, 10> kReadOrder{
     "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::LaunchTemplate", "AWS::ElasticLoadBalancingV2::TargetGroup",
     "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::AutoScaling::AutoScalingGroup",
-    "AWS::AutoScaling::LifecycleHook", "AWS::ElasticLoadBalancingV2::Listener"};
+    "AWS::AutoScaling::LifecycleHook", "AWS::ElasticLoadBalancingV2::Listener", "AWS::Route53::HealthCheck",
+    "AWS::Route53::RecordSet"};
 
 bool alphanumeric(const std::string& s) {
   return !s.empty() && s.size() <= 255 &&

@@ -125,6 +125,16 @@ constexpr std::array<std::string_view, 19> kSubnetProps{
     "MapPublicIpOnLaunch", "OutpostArn", "PrivateDnsNameOptionsOnLaunch", "Tags", "VpcId"};
 constexpr std::array<std::string_view, 7> kVpcProps{"CidrBlock", "EnableDnsHostnames", "EnableDnsSupport",
                                                     "InstanceTenancy", "Ipv4IpamPoolId", "Ipv4NetmaskLength", "Tags"};
+constexpr std::array<std::string_view, 2> kHcResourceProps{"HealthCheckConfig", "HealthCheckTags"};
+constexpr std::array<std::string_view, 16> kHcConfig{
+    "AlarmIdentifier", "ChildHealthChecks", "EnableSNI", "FailureThreshold", "FullyQualifiedDomainName",
+    "HealthThreshold", "IPAddress", "InsufficientDataHealthStatus", "Inverted", "MeasureLatency", "Port",
+    "Regions", "RequestInterval", "ResourcePath", "RoutingControlArn", "Type"};
+constexpr std::array<std::string_view, 4> kR53Types{"HTTP", "HTTPS", "TCP", "HTTP_STR_MATCH"};
+constexpr std::array<std::string_view, 17> kRecordProps{
+    "AliasTarget", "CidrRoutingConfig", "Comment", "Failover", "GeoLocation", "GeoProximityLocation",
+    "HealthCheckId", "HostedZoneId", "HostedZoneName", "MultiValueAnswer", "Name", "Region", "ResourceRecords",
+    "SetIdentifier", "TTL", "Type", "Weight"};
 constexpr std::int64_t kIntMax = 2147483647;
 
 std::string logical_list(Ctx& c, std::string_view type) {
@@ -409,6 +419,56 @@ void read_target_group(Ctx& c, const ResourceInfo& r, const Value* props, const 
   c.spec().target_groups.push_back(std::move(tg));
 }
 
+void read_r53_health_check(Ctx& c, const ResourceInfo& r, const Value* props, const std::string& path) {
+  const Obj o(c, props, path, kHcResourceProps, "AWS::Route53::HealthCheck");
+  Route53HealthCheck h;
+  h.logical_id = r.logical_id;
+  h.path = c.where(r.pos, "Resources." + r.logical_id);
+  const Obj k = o.obj("HealthCheckConfig", kHcConfig, "a HealthCheckConfig");
+  if (!o.has("HealthCheckConfig")) o.error("HealthCheckConfig", "HealthCheckConfig is required", "add Type, IPAddress, Port");
+  if (auto t = k.one_of("Type", kR53Types, true)) h.type = *t == "TCP" ? "TCP" : "HTTP";
+  if (auto ip = k.str("IPAddress", true)) h.ip = *ip;
+  h.port = h.type == "TCP" ? 0 : 80;
+  if (auto p = k.integer("Port", 1, 65535, h.type == "TCP")) h.port = static_cast<int>(*p);
+  if (auto p = k.str("ResourcePath")) h.resource_path = *p;
+  if (auto i = k.integer("RequestInterval", 10, 30)) {
+    if (*i != 10 && *i != 30) k.error("RequestInterval", "RequestInterval is 10 or 30", "write 10 or 30");
+    h.interval_s = *i;
+  }
+  if (auto f = k.integer("FailureThreshold", 1, 10)) h.failure_threshold = static_cast<int>(*f);
+  c.spec().health_checks.push_back(std::move(h));
+}
+
+void read_r53_record(Ctx& c, const ResourceInfo& r, const Value* props, const std::string& path) {
+  const Obj o(c, props, path, kRecordProps, "AWS::Route53::RecordSet");
+  Route53Record rec;
+  rec.logical_id = r.logical_id;
+  rec.path = c.where(r.pos, "Resources." + r.logical_id);
+  if (auto n = o.str("Name", true)) rec.name = n->empty() || n->back() == '.' ? *n : *n + ".";
+  if (auto t = o.str("Type", true); t && *t != "A")
+    o.error("Type", "only A records are modelled", "Type: A with ResourceRecords of IPv4 addresses");
+  if (!o.has("HostedZoneName") && !o.has("HostedZoneId"))
+    o.error("HostedZoneName", "a record set needs HostedZoneName or HostedZoneId", "add HostedZoneName: example.com.");
+  (void)o.str("HostedZoneName");
+  (void)o.str("HostedZoneId");
+  (void)o.str("Comment");
+  if (auto s = o.str("SetIdentifier")) rec.set_identifier = *s;
+  if (auto w = o.integer("Weight", 0, 255)) rec.weight = *w;
+  if (rec.weight >= 0 && rec.set_identifier.empty())
+    o.error("SetIdentifier", "a weighted record needs a SetIdentifier", "add SetIdentifier: gw1");
+  if (auto t = o.integer("TTL", 0, kIntMax)) rec.ttl = *t;
+  if (auto v = o.strings("ResourceRecords")) rec.values = *v;
+  if (rec.values.empty()) o.error("ResourceRecords", "no ResourceRecords", "list the gateway addresses");
+  if (auto h = o.str("HealthCheckId")) {
+    if (auto l = cross_ref(o, "HealthCheckId", *h, "AWS::Route53::HealthCheck", false, "a health check"))
+      rec.health_check = *l;
+  }
+  for (const char* k : {"AliasTarget", "Failover", "GeoLocation", "GeoProximityLocation", "Region", "MultiValueAnswer",
+                        "CidrRoutingConfig"})
+    if (o.has(k)) o.error(k, std::string(k) + " routing is not modelled", "raftlab models simple and weighted A records");
+  c.spec().records.push_back(std::move(rec));
+}
+
 void not_modelled(Ctx& c, const ResourceInfo& r, const std::string& why) {
   c.spec().not_modelled.push_back(NotModelled{r.logical_id, r.type, c.where(r.pos, "Resources." + r.logical_id)});
   c.warn("Resources." + r.logical_id + ": " + why);
@@ -545,6 +605,8 @@ void read_resource(Ctx& c, const ResourceInfo& r, const Value* props, const std:
   if (t == "AWS::ElasticLoadBalancingV2::LoadBalancer") return read_load_balancer(c, r, props, path);
   if (t == "AWS::ElasticLoadBalancingV2::Listener") return read_listener(c, r, props, path);
   if (t == "AWS::EC2::Subnet") return read_subnet(c, r, props, path);
+  if (t == "AWS::Route53::HealthCheck") return read_r53_health_check(c, r, props, path);
+  if (t == "AWS::Route53::RecordSet") return read_r53_record(c, r, props, path);
   if (t == "AWS::EC2::VPC") {
     const Obj o(c, props, path, kVpcProps, "AWS::EC2::VPC");
     (void)o.str("CidrBlock", !o.has("Ipv4IpamPoolId"));

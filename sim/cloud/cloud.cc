@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/etcd/shell.h"
 #include "sim/scenario/duration.h"
 
 namespace raftlab::cloud {
@@ -125,6 +126,7 @@ void Cloud::install() {
   world().loop().after(sim::nanos(cfg_->timings.health_poll_ns), [this] { health_tick(); });
   if (cfg_->nemesis.on) schedule_nemesis();
   install_gateways();
+  install_route53();
 }
 
 bool Cloud::healed() const {
@@ -195,6 +197,7 @@ void Cloud::schedule_nemesis() {
 
 void Cloud::apply(const scenario::TimelineEntry& t, const scenario::ExtAction& a) {
   if (a.key == "ec2") return apply_ec2(t, a.value);
+  if (a.key == "dig") return run_dig(a.value);
   if (a.key == "curl") {
     auto c = parse_curl_line(a.value, cfg_->env);
     std::string shown;
@@ -367,6 +370,8 @@ void Cloud::probe(const scenario::Expectation& e) {
   if (it != e.ext.end()) probe_route(e, it->second);
   it = e.ext.find("routes");
   if (it != e.ext.end()) probe_routes(e, it->second);
+  it = e.ext.find("dig");
+  if (it != e.ext.end()) probe_dig(e, it->second);
 }
 
 void Cloud::finish(sim::RunResult& r) { (void)r; }
@@ -424,6 +429,18 @@ void check_expectations(const scenario::Scenario& s, const CloudConfig& cfg, std
   for (const scenario::Expectation& e : s.expect) {
     for (const auto& [key, v] : e.ext) {
       const std::string p = e.path + "." + key;
+      if (key == "dig") {
+        const bool ok = v.is_object() && v.contains("name") && v.at("name").is_string() && v.contains("queries") &&
+                        v.at("queries").is_number_integer() && v.at("queries").get<std::int64_t>() >= 1 &&
+                        v.at("queries").get<std::int64_t>() <= 10000 && v.contains("answers") && v.at("answers").is_array() &&
+                        v.size() == 3;
+        if (!ok)
+          errors->push_back(s.error_at(p, "expected {\"name\": NAME, \"queries\": 1..10000, \"answers\": [addresses]}",
+                                       "write e.g. {\"name\": \"gw.example.com\", \"queries\": 20, \"answers\": [\"43.203.226.152\"]}"));
+        else if (cfg.spec.records.empty())
+          errors->push_back(s.error_at(p, "the template has no AWS::Route53::RecordSet"));
+        continue;
+      }
       if (key == "route" || key == "routes") {
         check_gateway_expectation(s, cfg, key, v, p, errors);
         continue;
@@ -543,6 +560,18 @@ sim::ExtensionFactory extension_factory_impl() {
       if (!a) continue;
       if (a->key == "ec2") {
         check_ec2_action(s, *cfg, t, a->value, errors);
+        continue;
+      }
+      if (a->key == "dig") {
+        std::vector<std::string> argv;
+        if (a->value.is_string()) {
+          auto w = etcd::shell_split(a->value.get<std::string>(), cfg->env);
+          if (w.ok()) argv = w.value().argv;
+        }
+        if (argv.size() < 2 || argv[0] != "dig")
+          errors->push_back(s.error_at(t.path + ".dig", "expected a dig command line", "write e.g. \"dig gw.example.com\""));
+        else if (cfg->spec.records.empty())
+          errors->push_back(s.error_at(t.path + ".dig", "the template has no AWS::Route53::RecordSet to answer it"));
         continue;
       }
       if (a->key == "curl") {

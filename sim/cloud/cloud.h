@@ -149,6 +149,13 @@ struct Gateway {
   bool down = false;
 };
 
+// A Route 53 health check's state (route53.cc).
+struct HealthCheckState {
+  const Route53HealthCheck* spec = nullptr;
+  bool healthy = true;  // a new health check is taken as healthy until it fails FailureThreshold times
+  int passes = 0, fails = 0;
+};
+
 // A target group's view of one target.
 struct Target {
   std::string instance;
@@ -293,6 +300,12 @@ class Cloud : public sim::Extension {
   const Target* pick_target(LoadBalancerState& lb, TargetGroupState& tg);
   void probe_route(const scenario::Expectation& e, const nlohmann::json& v);
   void probe_routes(const scenario::Expectation& e, const nlohmann::json& v);
+  // route53.cc
+  void install_route53();
+  void r53_check(std::size_t i);
+  std::vector<std::string> dig_answer(const std::string& name);  // one query's A records
+  void run_dig(const nlohmann::json& v);
+  void probe_dig(const scenario::Expectation& e, const nlohmann::json& v);
   // faults (cloud.cc): the "ec2" timeline action
   void apply_ec2(const scenario::TimelineEntry& t, const nlohmann::json& v);
   Instance* select_instance(const std::string& selector);
@@ -314,7 +327,8 @@ class Cloud : public sim::Extension {
   std::set<std::string> used_ids_;
   std::vector<Activity> activities_;                  // scaling activities, oldest first
   std::set<std::string> down_azs_;
-  std::vector<Gateway> gateways_;                    // AZs in an outage (the "ec2" fail_az action)
+  std::vector<Gateway> gateways_;
+  std::vector<HealthCheckState> r53_checks_;                    // AZs in an outage (the "ec2" fail_az action)
   int containers_started_ = 0;
   std::uint64_t target_gen_ = 0;
 };

@@ -119,6 +119,29 @@ struct Listener {
   std::string path;
 };
 
+// Route 53 (AWS::Route53::HealthCheck, AWS::Route53::RecordSet): weighted A records over
+// fixed addresses, each with an optional health check.
+struct Route53HealthCheck {
+  std::string logical_id;
+  std::string type = "HTTP";           // HTTP | TCP (HTTPS read as HTTP)
+  std::string ip;                      // IPAddress
+  int port = 80;
+  std::string resource_path = "/";
+  std::int64_t interval_s = 30;        // RequestInterval: 10 or 30 (default 30)
+  int failure_threshold = 3;           // FailureThreshold 1..10 (default 3)
+  std::string path;
+};
+struct Route53Record {
+  std::string logical_id;
+  std::string name;                    // "gw.dwoong.com." (a trailing dot added)
+  std::string set_identifier;
+  std::int64_t weight = -1;            // -1: not weighted
+  std::int64_t ttl = 300;
+  std::vector<std::string> values;     // ResourceRecords (A: IPv4 addresses)
+  std::string health_check;            // logical ID ("" none)
+  std::string path;
+};
+
 // A warning for something read but not modelled (an IAM role, a security group...).
 struct NotModelled {
   std::string logical_id;
@@ -136,6 +159,8 @@ struct CloudSpec {
   std::vector<TargetGroup> target_groups;
   std::vector<LoadBalancer> load_balancers;
   std::vector<Listener> listeners;
+  std::vector<Route53HealthCheck> health_checks;
+  std::vector<Route53Record> records;
   std::vector<NotModelled> not_modelled;
   std::vector<std::string> warnings;
 };

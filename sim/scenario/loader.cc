@@ -378,18 +378,18 @@ const Keys kConfigKeys = {"docker", "flags", "args", "env"};
 const Keys kMemberKeys = {"name", "host", "docker", "flags", "args", "env", "spare", "expect_config_error"};
 // Keys of a timeline entry that are actions; exactly one per entry.
 const Keys kActionKeys = {"start", "stop",  "kill",    "restart",   "kill_host", "restore_host",
-                          "run",   "shell", "etcdctl", "partition", "heal", "aws", "ec2", "curl"};
+                          "run",   "shell", "etcdctl", "partition", "heal", "aws", "ec2", "curl", "dig"};
 const Keys kTimelineKeys = {"at",   "note",  "start",   "stop",      "kill", "restart",  "kill_host",
-                            "restore_host", "run", "shell", "etcdctl", "endpoints", "partition", "heal", "aws", "ec2", "curl"};
+                            "restore_host", "run", "shell", "etcdctl", "endpoints", "partition", "heal", "aws", "ec2", "curl", "dig"};
 const Keys kRunKeys = {"member", "docker", "flags", "args", "env", "wipe_data"};
 const Keys kShellKeys = {"host", "export", "unset"};
 const Keys kExpectKeys = {"at",      "note", "clusters", "leaders", "running", "quorum",
                           "put",     "get",  "members",  "leader_on_host", "leader_not_on_host",
-                          "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes"};
+                          "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes", "dig"};
 const Keys kAssertionKeys = {"clusters",       "leaders",           "running",
                              "quorum",         "put",               "get",
                              "members",        "leader_on_host",    "leader_not_on_host",
-                             "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes"};
+                             "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes", "dig"};
 const Keys kPutKeys = {"via", "key", "value", "succeeds"};
 const Keys kGetKeys = {"via", "key", "value", "found"};
 

@@ -162,7 +162,7 @@ struct ExtAction {
   std::string key;       // "aws"
   nlohmann::json value;  // as written (a string or an array of lines)
 };
-inline constexpr const char* kExtensionActionKeys[] = {"aws", "ec2", "curl"};
+inline constexpr const char* kExtensionActionKeys[] = {"aws", "ec2", "curl", "dig"};
 
 using Action = std::variant<ProcessAction, HostAction, RunAction, ShellAction, EtcdctlAction,
                             PartitionAction, HealAction, NoteAction, ExtAction>;
@@ -340,7 +340,7 @@ struct ClientWorkload {
 
 // Expectation keys judged by a layer above sim/ (sim/cloud): an ASG's counts, a target
 // group's healthy targets.
-inline constexpr const char* kExtensionExpectKeys[] = {"asg", "targets", "route", "routes"};
+inline constexpr const char* kExtensionExpectKeys[] = {"asg", "targets", "route", "routes", "dig"};
 
 struct Scenario {
   std::string file;          // label used in errors

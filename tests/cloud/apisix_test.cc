@@ -4,12 +4,20 @@
 #include <gtest/gtest.h>
 
 #include "sim/cloud/apisix.h"
+#include "sim/cloud/cfn.h"
 #include "sim/cloud/cloud.h"
 #include "sim/deploy.h"
 #include "sim/scenario/loader.h"
 
 namespace raftlab::cloud {
 namespace {
+
+std::string read_template_for_test(const std::string& text) {
+  auto r = read_template(text, "t.yaml", {});
+  std::string out;
+  for (const auto& e : r.errors) out += format(e) + "\n";
+  return out;
+}
 
 TEST(ApisixConfig, ReadsTheDeploymentSectionsAndRefusesUnknownKeysWithTheLine) {
   auto ok = parse_apisix_config(
@@ -122,6 +130,26 @@ TEST(ApisixScenario, SplitMakesGatewayTwoMissTheRouteOnSomeSeedsAndTheHealthyClu
   EXPECT_EQ(healthy_served, 40);
   EXPECT_GT(split_served, 0);
   EXPECT_LT(split_served, 40);
+}
+
+// A dig line without records to answer it, and a weighted record without SetIdentifier.
+TEST(Route53, DigNeedsRecordsAndWeightedRecordsNeedASetIdentifier) {
+  const std::string dir = RAFTLAB_SOURCE_DIR "/scenarios/apisix/";
+  auto lr = scenario::load_file(dir + "01-route-sync-healthy.json");
+  ASSERT_TRUE(lr.ok());
+  scenario::Scenario s = *lr.scenario;
+  std::get<scenario::ExtAction>(s.timeline.front().action) = scenario::ExtAction{"dig", "dig gw.dwoong.com"};
+  sim::RunOptions o;
+  o.extension = extension_factory();
+  std::vector<scenario::LoadError> errors;
+  EXPECT_EQ(sim::Deployment::build(s, o, &errors), nullptr);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors.front().message.find("no AWS::Route53::RecordSet"), std::string::npos) << errors.front().message;
+
+  auto r = read_template_for_test(
+      "Resources:\n  R: {Type: AWS::Route53::RecordSet, Properties: {HostedZoneName: x.com., Name: gw.x.com, Type: A,"
+      " Weight: 10, ResourceRecords: [1.2.3.4]}}\n");
+  EXPECT_NE(r.find("SetIdentifier"), std::string::npos) << r;
 }
 
 }  // namespace

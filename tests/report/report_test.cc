@@ -115,6 +115,7 @@ const std::map<std::string, Want>& wanted() {
       {"scenarios/apisix/01-route-sync-healthy.json", {"one-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "from the same --initial-cluster"}},
       {"scenarios/apisix/02-route-split-every-node-leader.json",
        {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "names only some of the members"}},
+      {"scenarios/apisix/03-route53-weighted.json", {"one-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "from the same --initial-cluster"}},
       {"scenarios/apisix/04-asg-scale-in-from-the-gateways.json",
        {"asg-terminated-without-remove", {"i-542f236fef5590c1d", "i-eb793ed71981b32bf"}, "without `etcdctl member remove`"}},
       {"scenarios/aws-asg/lab-asg-instance-faults.json",
