@@ -106,6 +106,8 @@ const std::map<std::string, Want>& wanted() {
        {"asg-terminated-without-remove", {"i-542f236fef5590c1d", "i-eb793ed71981b32bf"}, "a quorum needs 2 — no leader, no writes"}},
       {"scenarios/aws-asg/05-fix-hook-and-stepwise.json",
        {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806", "i-957630faab34710ab"}, "joined one at a time"}},
+      {"scenarios/aws-asg/05b-scale-out-two-at-once.json",
+       {"add-refused", {"http://10.0.2.92:2380"}, "not enough started members"}},
       {"scenarios/aws-asg/06a-instance-dies-naive.json",
        {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "names only some of the members"}},
       {"scenarios/aws-asg/06b-instance-dies-discovery.json", {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "member add"}},
