@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/etcd/ids.h"
+#include "sim/lab/atomic_file.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
 #include "tools/compare.h"
@@ -461,13 +462,14 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       if (!d) return kExitBadInput;
       sim::RunResult r = d->run();
       if (!trace_file.empty()) {
-        std::ofstream f(trace_file, std::ios::binary);
-        if (!f) {
-          err << "raftlab: cannot write trace file \"" << trace_file << "\": check the directory exists and is writable\n";
-          return kExitBadInput;
+        // All or nothing (sim/lab/atomic_file.h); a failed write of an output the user
+        // asked for is exit 3 (README, exit codes): nothing about the input is wrong.
+        const std::string text = trace_format == "chrome" ? report::chrome_trace_json(d->world().trace().events(), r)
+                                                          : d->world().trace().to_jsonl();
+        if (std::string why = lab::write_file_atomic(trace_file, text); !why.empty()) {
+          err << "raftlab run: --trace: " << why << " — check the directory exists, is writable and has space\n";
+          return kExitInternal;
         }
-        if (trace_format == "chrome") f << report::chrome_trace_json(d->world().trace().events(), r);
-        else f << d->world().trace().to_jsonl();
       }
       std::optional<report::RootCause> cause;
       if (d->world().trace().on()) cause = report::root_cause(d->world().trace().events(), r, file);

@@ -4,6 +4,7 @@
 // Exit codes: 0 no failure (replay: no violation and the hash matches), 1 failures found
 // (replay: a violation or a different hash; merge: shards incomplete/overlapping),
 // 2 bad input, 3 internal error.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,6 +19,7 @@
 
 #include "sim/check/election_safety.h"
 #include "sim/lab/lab.h"
+#include "sim/lab/atomic_file.h"
 #include "sim/lab/orders.h"
 #include "sim/lab/shrink.h"
 #include "sim/scenario/duration.h"
@@ -110,6 +112,38 @@ struct FuzzArgs {
   std::uint64_t max_rss_mb = 4096;
 };
 
+// SIGINT/SIGTERM during a sweep: the handler only counts (lab::FuzzOptions::stop); the
+// sweep finishes the seeds in flight (again: drops them) and the summary of what
+// completed is printed. Installed for the sweep only, the previous handlers restored.
+lab::StopRequest g_fuzz_stop;
+
+void on_fuzz_signal(int sig) {
+  g_fuzz_stop.signal = sig;
+  g_fuzz_stop.count = g_fuzz_stop.count + 1;
+}
+
+class FuzzSignals {
+ public:
+  FuzzSignals() {
+    g_fuzz_stop.count = 0;
+    g_fuzz_stop.signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_fuzz_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < 2; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~FuzzSignals() {
+    for (size_t i = 0; i < 2; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  FuzzSignals(const FuzzSignals&) = delete;
+  FuzzSignals& operator=(const FuzzSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[2] = {SIGINT, SIGTERM};
+  struct sigaction old_[2] {};
+};
+
 int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   lab::FuzzOptions o;
   std::string why;
@@ -167,9 +201,9 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     }
   }
   if (!o.out_dir.empty()) {
-    std::error_code ec;
-    if (fs::exists(o.out_dir, ec) && !fs::is_directory(o.out_dir, ec)) {
-      err << fmt::format("raftlab fuzz: --out \"{}\" exists and is not a directory — name a directory\n", o.out_dir);
+    // Also a regular file anywhere above it (--out file/sub), checked before any seed runs.
+    if (std::string problem = lab::output_dir_problem(o.out_dir); !problem.empty()) {
+      err << "raftlab fuzz: --out " << problem << "\n";
       return kExitBadInput;
     }
   }
@@ -177,6 +211,16 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   const bool tty = !a.quiet && &err == &std::cerr && ::isatty(2);
   bool bar_drawn = false;
   auto progress = [&](const lab::Progress& p) {
+    if (p.stopping_signal) {
+      // Said even with --quiet: the user asked the sweep to stop and waits for it.
+      if (bar_drawn) err << "\n";
+      bar_drawn = false;
+      err << fmt::format(fmt::runtime(p.dropping ? "raftlab fuzz: {} again — dropping the {} seed(s) in flight\n"
+                                    : "raftlab fuzz: {} — finishing the {} seed(s) in flight, then the summary "
+                                      "(send it again to drop them)\n"),
+                         lab::signal_name(p.stopping_signal), p.in_flight);
+      return;
+    }
     if (a.quiet) return;
     const double rate = p.elapsed_s > 0 ? static_cast<double>(p.done) / p.elapsed_s : 0;
     const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : -1;
@@ -208,11 +252,19 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
                        r.failure_file.empty() ? "" : " -> " + r.failure_file);
     out << "  " << check::describe(r.violations.front()) << "\n";
   };
-  const lab::FuzzReport rep = lab::fuzz(s, o, on_seed, progress, tty ? 0.2 : 5.0);
+  o.stop = &g_fuzz_stop;
+  lab::FuzzReport rep;
+  {
+    const FuzzSignals signals;
+    rep = lab::fuzz(s, o, on_seed, progress, tty ? 0.2 : 5.0);
+  }
   if (bar_drawn) err << "\n";
   if (a.json) out << lab::summary_json(rep).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   else out << lab::summary_text(rep);
-  if (rep.build_errors) return kExitInternal;
+  out << std::flush;
+  // The shell's convention for a command ended by a signal.
+  if (rep.interrupted_by) return 128 + rep.interrupted_by;
+  if (rep.build_errors || rep.output_errors) return kExitInternal;
   return rep.failures ? kExitExpectationFailed : kExitOk;
 }
 
@@ -348,10 +400,9 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
   h.scenario = header && !header->scenario.empty() ? header->scenario : s->name;
   h.note = fmt::format("shrink of {} for {}", fs::path(a.file).filename().string(), rep.checker);
   {
-    std::ofstream f(dest, std::ios::binary);
-    if (!(f << lab::failure_file_text(*rep.minimal, h))) {
-      err << fmt::format("raftlab shrink: cannot write \"{}\" — pass --out FILE in a writable directory\n", dest);
-      return kExitBadInput;
+    if (std::string failed = lab::write_file_atomic(dest, lab::failure_file_text(*rep.minimal, h)); !failed.empty()) {
+      err << fmt::format("raftlab shrink: {} — pass --out FILE in a writable directory with free space\n", failed);
+      return kExitInternal;
     }
   }
   if (a.json) {
