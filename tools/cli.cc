@@ -456,6 +456,13 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     sim::RunOptions ro;
 
     if (run->parsed()) {
+      // An output path that cannot be written is bad input, said before the run.
+      for (const auto& [opt, path] : {std::pair<const char*, const std::string*>{"--trace", &trace_file}, {"--html", &html_file}})
+        if (!path->empty())
+          if (std::string problem = lab::output_file_problem(*path); !problem.empty()) {
+            err << "raftlab run: " << opt << ": " << problem << "\n";
+            return kExitBadInput;
+          }
       if (*seed_opt) ro.seed = seed;
       ro.trace_level = parse_level(level);
       auto d = build(*s, ro, err);

@@ -320,11 +320,17 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
   // A 16-digit --expect-hash is a `fuzz --hash fp64` fingerprint, compared with trace_fp.
   const bool expect_fp = expect.size() == 16;
   settings.fingerprint = true;
+  if (!a.trace_out.empty())
+    if (std::string problem = lab::output_file_problem(a.trace_out); !problem.empty()) {
+      err << "raftlab replay: --trace: " << problem << "\n";
+      return kExitBadInput;
+    }
   // In a child process: a run that aborts (raft's assertion) is reported, not fatal.
   const lab::SeedResult r = lab::run_one_isolated(lab::materialize(s, seed), seed, settings, a.trace_out);
   if (!r.error.empty()) {
     err << "raftlab replay: " << r.error << "\n";
-    return kExitBadInput;
+    // The trace could not be written (full disk): not the input's fault.
+    return r.error.rfind("cannot write the trace", 0) == 0 ? kExitInternal : kExitBadInput;
   }
   const bool hash_ok = expect.empty() || expect == (expect_fp ? r.trace_fp : r.trace_sha256);
   if (a.json) {
@@ -383,14 +389,19 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
   }
   o.checker = a.checker;
   o.max_runs = a.max_runs;
+  const std::string dest = !a.out.empty() ? a.out
+                                          : (fs::path(a.file).parent_path() /
+                                             (fs::path(a.file).stem().string() + ".min.json")).string();
+  // Before the (long) shrink: a path that cannot be written is bad input.
+  if (std::string problem = lab::output_file_problem(dest); !problem.empty()) {
+    err << "raftlab shrink: --out: " << problem << "\n";
+    return kExitBadInput;
+  }
   lab::ShrinkReport rep;
   if (!lab::shrink(lab::materialize(s, o.seed), o, &rep, &why)) {
     err << "raftlab shrink: " << a.file << ": " << why << "\n";
     return kExitBadInput;
   }
-  const std::string dest = !a.out.empty() ? a.out
-                                          : (fs::path(a.file).parent_path() /
-                                             (fs::path(a.file).stem().string() + ".min.json")).string();
   lab::FailureHeader h;
   h.seed = o.seed;
   h.trace_sha256 = rep.final_result.trace_sha256;

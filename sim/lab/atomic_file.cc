@@ -88,6 +88,34 @@ std::string write_file_atomic(const std::string& path, std::string_view text) {
   return {};
 }
 
+std::string output_file_problem(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return "an empty file name";
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) return "\"" + path + "\" is a directory — name a file";
+  // Walk down to the directory: the first part that is missing or not a directory.
+  fs::path p;
+  for (const auto& part : dir) {
+    p /= part;
+    const auto st = fs::status(p, ec);
+    if (ec || !fs::exists(st))
+      return "cannot write \"" + path + "\": there is no directory " + p.string() + " — create it first";
+    if (!fs::is_directory(st))
+      return "cannot write \"" + path + "\": " + p.string() + " is a file, not a directory";
+  }
+  // A device or FIFO is written in place, a regular file through a temporary in dir.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (::access(path.c_str(), W_OK) != 0) return errno_text("write", path);
+    return {};
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "cannot write \"" + path + "\": the directory " + dir.string() + " is not writable (" + std::strerror(errno) + ")";
+  return {};
+}
+
 std::string output_dir_problem(const std::string& dir) {
   namespace fs = std::filesystem;
   // The first existing ancestor that is not a directory is the problem.

@@ -23,6 +23,13 @@ namespace raftlab::lab {
 // "" on success, else what failed, naming the path and errno's text.
 [[nodiscard]] std::string write_file_atomic(const std::string& path, std::string_view text);
 
+// Whether write_file_atomic(path, ...) can succeed as far as the path goes, checked before
+// the work that produces the text: "" when its directory exists, is a directory and is
+// writable and path is not a directory; else what is wrong, naming it ("no such
+// directory", "a is a file, not a directory", ...). Callers make that exit 2 (bad input);
+// a write that fails later (full disk) is exit 3.
+[[nodiscard]] std::string output_file_problem(const std::string& path);
+
 // mkdir -p for an output directory: "" on success, else a message naming the part of the
 // path that is a regular file ("--out a/b: a is a file, not a directory") or errno's text.
 [[nodiscard]] std::string make_output_dir(const std::string& dir);

@@ -164,6 +164,35 @@ TEST_F(AtomicOutput, FuzzOutUnderARegularFileIsBadInput) {
   }
 }
 
+// A path that cannot be written is bad input, said before any run: a missing directory,
+// a regular file where a directory should be, a directory as the file.
+TEST_F(AtomicOutput, UnwritableOutputPathsAreBadInputBeforeTheRun) {
+  const fs::path file = dir_ / "plain";
+  std::ofstream(file) << "x";
+  const std::string failure = (dir_ / "failure.json").string();
+  {
+    std::ifstream in(kThree, std::ios::binary);
+    std::ofstream(failure, std::ios::binary) << "// raftlab-lab {\"seed\": 3}\n" << in.rdbuf();
+  }
+  const std::vector<std::pair<std::string, std::string>> paths = {
+      {(dir_ / "no" / "t.jsonl").string(), "there is no directory"},
+      {(file / "t.jsonl").string(), "plain is a file, not a directory"},
+      {dir_.string(), "is a directory"}};
+  for (const auto& [path, want] : paths) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"run", kThree, "--trace", path},
+                                                                  {"run", kThree, "--html", path},
+                                                                  {"report", kThree, "--out", path},
+                                                                  {"replay", failure, "--trace", path},
+                                                                  {"shrink", failure, "--out", path}}) {
+      const CliRun r = cli(args);
+      EXPECT_EQ(r.rc, tools::kExitBadInput) << ::testing::PrintToString(args) << "\n" << r.err << r.out;
+      EXPECT_NE(r.err.find(want), std::string::npos) << ::testing::PrintToString(args) << "\n" << r.err;
+      EXPECT_EQ(r.out.find("trace_sha256="), std::string::npos) << "it ran first\n" << r.out;
+    }
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "no"));
+}
+
 // A full disk during a sweep left truncated traces and 0-byte .json/.txt files. Now a
 // seed's files are all there (each complete) or none is, the seed says why, and no
 // temporary file stays.
