@@ -201,6 +201,10 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
     o += fmt::format("\nResult: {} ({}/{} expectations hold{})\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size(),
                      unexpected_config ? fmt::format("; {} configuration error(s)", unexpected_config) : "");
   }
+  if (!r.stopped.empty()) {
+    o += fmt::format("\nSTOPPED: {}\n", r.stopped);
+    if (r.expectations.empty()) o += "\nResult: FAIL (stopped by --max-events)\n";
+  }
   if (w.trace().on()) o += report::root_cause_text(report::root_cause(w.trace().events(), r, file));
   o += fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
   return o;
@@ -211,6 +215,7 @@ std::string json_summary(const sim::RunResult& r, const report::RootCause* cause
   j["scenario"] = r.scenario;
   j["seed"] = r.seed;
   j["passed"] = r.passed;
+  if (!r.stopped.empty()) j["stopped"] = r.stopped;
   auto& ex = j["expectations"] = nlohmann::ordered_json::array();
   for (const auto& e : r.expectations) {
     nlohmann::ordered_json x;
@@ -401,6 +406,11 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
                     "--trace FILE as jsonl (the typed trace) or chrome (Trace Event JSON for ui.perfetto.dev)")
         ->check(CLI::IsMember({"jsonl", "chrome"}));
     run->add_option("--html", html_file, "Also write the run's HTML report to FILE (raftlab report)");
+    std::uint64_t max_events = 0;
+    run->add_option("--max-events", max_events,
+                    "Stop the run after N simulation events (memory grows with them); a stopped run says so and "
+                    "is not a pass (exit 1)")
+        ->check(kEventLimit);
 
     auto* status = app.add_subcommand("status", "What `etcdctl endpoint status` and `member list` print at time T");
     status->add_option("scenario", file, "Scenario file")->required();
@@ -465,6 +475,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
           }
       if (*seed_opt) ro.seed = seed;
       ro.trace_level = parse_level(level);
+      ro.max_events = max_events;
       auto d = build(*s, ro, err);
       if (!d) return kExitBadInput;
       sim::RunResult r = d->run();

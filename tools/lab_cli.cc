@@ -110,6 +110,7 @@ struct FuzzArgs {
   bool list_bugs = false;
   unsigned seed_timeout_s = 120;
   std::uint64_t max_rss_mb = 4096;
+  std::uint64_t max_events = 0;
 };
 
 // SIGINT/SIGTERM during a sweep: the handler only counts (lab::FuzzOptions::stop); the
@@ -181,6 +182,7 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   o.settings.planted_bugs = a.bugs;
   o.settings.seed_timeout_s = a.seed_timeout_s;
   o.settings.max_rss_mb = a.max_rss_mb;
+  o.settings.max_events = a.max_events;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
   // Only --json prints a passing seed's trace hash; failures are always hashed. With
   // --hash fp64 passing seeds get the cheap fingerprint instead (every seed gets one).
@@ -279,6 +281,7 @@ struct ReplayArgs {
   bool without_bugs = false;
   std::string trace_out;
   bool json = false;
+  std::uint64_t max_events = 0;
 };
 
 int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
@@ -320,6 +323,7 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
   // A 16-digit --expect-hash is a `fuzz --hash fp64` fingerprint, compared with trace_fp.
   const bool expect_fp = expect.size() == 16;
   settings.fingerprint = true;
+  settings.max_events = a.max_events;
   if (!a.trace_out.empty())
     if (std::string problem = lab::output_file_problem(a.trace_out); !problem.empty()) {
       err << "raftlab replay: --trace: " << problem << "\n";
@@ -569,6 +573,9 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
         ->check(CLI::Range(0u, 86400u));
     f->add_option("--max-rss", a->max_rss_mb, "Kill a run whose process exceeds this many MiB: a 'crash' failure (default 4096, 0 = none)")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30));
+    f->add_option("--max-events", a->max_events,
+                  "Stop a run after N simulation events: a 'max_events' failure saying where (default: no limit)")
+        ->check(kEventLimit);
     v.add(f, [a](std::ostream& out, std::ostream& err) { return run_fuzz(*a, out, err); });
   }
   {
@@ -604,6 +611,8 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto* bug = r->add_option("--plant-bug", a->bugs, "Planted bug(s) (default: the file's header)");
     r->add_flag("--without-bugs", a->without_bugs, "Run the correct code on the same schedule (ignore the header's planted bugs)");
     r->add_option("--trace", a->trace_out, "Write the trace as JSON Lines to FILE");
+    r->add_option("--max-events", a->max_events, "Stop the run after N simulation events (as fuzz --max-events)")
+        ->check(kEventLimit);
     r->add_flag("--json", a->json, "Print one JSON object");
     v.add(r, [a, bug](std::ostream& out, std::ostream& err) {
       a->bugs_given = bug->count() > 0;

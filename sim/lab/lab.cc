@@ -191,6 +191,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   ro.cache = cache;
   ro.planted_bugs = planted_bug_set(settings.planted_bugs);
   ro.hash_trace = settings.hash_every_seed;
+  ro.max_events = settings.max_events;
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(s, ro, &errors);
   if (!d) {
@@ -204,6 +205,13 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   r.end_ns = rr.end_ns;
   const auto& events = d->world().trace().events();
   r.violations = judge(events, &r.checker_summary);
+  if (!rr.stopped.empty()) {
+    check::Violation v;
+    v.checker = "max_events";
+    v.at_ns = rr.end_ns;
+    v.evidence = rr.stopped + " (the checkers judged the trace up to there)";
+    r.violations.push_back(std::move(v));
+  }
   std::map<std::uint64_t, std::uint64_t> per_client;
   for (const auto& e : events)
     if (e.kind == sim::Ev::ClientCall && (e.a == "put" || e.a == "get" || e.a == "get-s")) {

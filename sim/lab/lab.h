@@ -62,6 +62,9 @@ struct RunSettings {
   // saying which limit. 0 = no limit.
   unsigned seed_timeout_s = 120;   // wall-clock seconds per seed
   std::uint64_t max_rss_mb = 4096; // resident memory of the process running it
+  // sim::RunOptions::max_events (0 = none): a run that reaches it stops there, is judged
+  // on its trace so far and fails checker "max_events" saying where it stopped.
+  std::uint64_t max_events = 0;
   // Hash every seed's trace (SeedResult::trace_sha256). false: only failing seeds are
   // hashed (their failure files and replay need it); a passing seed's hash is read only
   // by `fuzz --json` lines, and JSONL + SHA-256 of ~90k events is ~8% of a seed.
