@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long clean
+.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long fuzz-parsers clean
 
 all: build
 
@@ -20,12 +20,18 @@ build: configure
 demo: build
 	@./scripts/demo.sh $(BUILD)/tools/raftlab
 
+# After the suite, a short libFuzzer run of the parsers (10 s each, 50 s in all; builds
+# build-fuzz/ with clang the first time): skipped, saying why, when no suitable clang is
+# installed (scripts/deps.sh fuzz installs one). FUZZ_SMOKE=0 leaves it out.
+FUZZ_SMOKE ?= 1
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if [ "$(FUZZ_SMOKE)" = 1 ]; then FUZZ_SECONDS=10 JOBS=$(JOBS) ./scripts/fuzz_parsers.sh --smoke; \
+	 else echo "fuzz-parsers: short run left out (FUZZ_SMOKE=$(FUZZ_SMOKE))"; fi
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
-	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DRAFTLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_BENCH=OFF"
+	@$(MAKE) test BUILD=build-asan FUZZ_SMOKE=0 CMAKE_FLAGS="-DRAFTLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_BENCH=OFF"
 
 bench: build
 	@./scripts/bench.sh $(BUILD)
@@ -73,5 +79,14 @@ LONG_SEEDS ?= 100000
 fuzz-long: build
 	@RAFTLAB=$(BUILD)/tools/raftlab ./scripts/fuzz-parallel.sh scenarios/lab/reference.json $(LONG_SEEDS) $$(( $(JOBS) * 4 )) fuzz-sweep -- --hash fp64
 
+# libFuzzer harnesses of the parsers (fuzz/README.md): scenario loader, docker/shell,
+# etcd flags, etcdctl, failure files; FUZZ_SECONDS each (default 60), one at a time.
+# Installs clang 16 if missing (scripts/deps.sh fuzz); builds build-fuzz/; findings in
+# build-fuzz/findings/. Results of the long runs: results/RELIABILITY.md.
+FUZZ_SECONDS ?= 60
+fuzz-parsers:
+	@./scripts/deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz_parsers.sh
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

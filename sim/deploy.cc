@@ -802,6 +802,17 @@ RunResult Deployment::run() {
     }
   }
   const std::int64_t end = opts_.stop_at_ns.value_or(s_.duration_ns);
+  // RunOptions::max_events: every stretch of the run gets what is left of the budget.
+  bool stopped = false;
+  auto run_to = [&](Time t) {
+    if (stopped) return;
+    if (opts_.max_events == 0) {
+      w.run_until(t);
+      return;
+    }
+    const std::uint64_t fired = w.loop().events_fired();
+    stopped = !w.loop().run_until(t, fired >= opts_.max_events ? 0 : opts_.max_events - fired);
+  };
   std::vector<StatusSample> samples;
   {
     std::vector<std::int64_t> at = opts_.status_samples_ns;
@@ -809,7 +820,8 @@ RunResult Deployment::run() {
     at.erase(std::unique(at.begin(), at.end()), at.end());
     for (std::int64_t t : at) {
       if (t > end) break;
-      w.run_until(nanos(t));
+      run_to(nanos(t));
+      if (stopped) break;
       StatusSample smp;
       smp.at_ns = t;
       smp.members = w.members();
@@ -817,12 +829,26 @@ RunResult Deployment::run() {
       samples.push_back(std::move(smp));
     }
   }
-  w.run_until(nanos(end));
+  run_to(nanos(end));
   if (!opts_.stop_at_ns) {
     // Let in-flight probes (put/get) finish: etcdctl gives up after 5 s.
     bool pending = false;
     for (const auto& r : results_) pending = pending || r.actual == "(pending)";
-    if (pending) w.run_until(nanos(end) + seconds(6));
+    if (pending) run_to(nanos(end) + seconds(6));
+  }
+  std::string stop_text;
+  if (stopped) {
+    std::size_t unjudged = 0;
+    for (const auto& e : s_.expect) unjudged += e.at_ns > w.now().ns;
+    stop_text = fmt::format("the run reached --max-events {} at {:.3f}s of its {:.3f}s and was stopped there{}",
+                            opts_.max_events, static_cast<double>(w.now().ns) / 1e9, static_cast<double>(end) / 1e9,
+                            unjudged ? fmt::format("; {} expectation(s) after that were not judged", unjudged) : "");
+    if (w.trace().on()) {
+      TraceEvent e;
+      e.kind = Ev::Note;
+      e.a = "STOPPED: " + stop_text;
+      w.trace().record(std::move(e));
+    }
   }
   RunResult out;
   out.scenario = s_.name;
@@ -857,6 +883,10 @@ RunResult Deployment::run() {
   judge_config_errors(s_, config_errors_, &out);
   if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();
+  if (stopped) {
+    out.stopped = stop_text;
+    out.passed = false;
+  }
   out.end_ns = w.now().ns;
   out.status_samples = std::move(samples);
   return out;

@@ -68,6 +68,11 @@ struct RunOptions {
   // the run stops at each (World::run_until, no event is added, the trace is unchanged)
   // and copies every member's view into RunResult::status_samples. For `raftlab report`.
   std::vector<std::int64_t> status_samples_ns;
+  // At most this many simulation events (EventLoop::events_fired, RunResult::events);
+  // 0: no limit. A run that would need more stops at the last event within it: the
+  // result says so (RunResult::stopped), is not a pass, and its trace ends there (memory
+  // grows with the trace, ~200 bytes per event: results/RELIABILITY.md).
+  std::uint64_t max_events = 0;
 };
 
 // Every member's view at one instant, as `raftlab status --at` reads it.
@@ -108,6 +113,9 @@ struct RunResult {
   std::uint64_t events = 0;
   std::int64_t end_ns = 0;
   std::vector<StatusSample> status_samples;  // RunOptions::status_samples_ns, in time order
+  // Set when RunOptions::max_events stopped the run (end_ns is then where it stopped):
+  // "the run reached --max-events N at 12.345s ...; K expectation(s) after it not judged".
+  std::string stopped;
 };
 
 class Deployment {

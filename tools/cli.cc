@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/etcd/ids.h"
+#include "sim/lab/atomic_file.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
 #include "tools/compare.h"
@@ -223,6 +224,10 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
     o += fmt::format("\nResult: {} ({}/{} expectations hold{})\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size(),
                      unexpected_config ? fmt::format("; {} configuration error(s)", unexpected_config) : "");
   }
+  if (!r.stopped.empty()) {
+    o += fmt::format("\nSTOPPED: {}\n", r.stopped);
+    if (r.expectations.empty()) o += "\nResult: FAIL (stopped by --max-events)\n";
+  }
   if (w.trace().on()) o += report::root_cause_text(report::root_cause(w.trace().events(), r, file));
   o += fmt::format("trace_sha256={} events={}\n", r.trace_sha256, r.events);
   return o;
@@ -233,6 +238,7 @@ std::string json_summary(const sim::RunResult& r, const report::RootCause* cause
   j["scenario"] = r.scenario;
   j["seed"] = r.seed;
   j["passed"] = r.passed;
+  if (!r.stopped.empty()) j["stopped"] = r.stopped;
   auto& ex = j["expectations"] = nlohmann::ordered_json::array();
   for (const auto& e : r.expectations) {
     nlohmann::ordered_json x;
@@ -423,6 +429,11 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
                     "--trace FILE as jsonl (the typed trace) or chrome (Trace Event JSON for ui.perfetto.dev)")
         ->check(CLI::IsMember({"jsonl", "chrome"}));
     run->add_option("--html", html_file, "Also write the run's HTML report to FILE (raftlab report)");
+    std::uint64_t max_events = 0;
+    run->add_option("--max-events", max_events,
+                    "Stop the run after N simulation events (memory grows with them); a stopped run says so and "
+                    "is not a pass (exit 1)")
+        ->check(kEventLimit);
 
     auto* status = app.add_subcommand("status", "What `etcdctl endpoint status` and `member list` print at time T");
     status->add_option("scenario", file, "Scenario file")->required();
@@ -479,19 +490,28 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     ro.extension = cloud::extension_factory();
 
     if (run->parsed()) {
+      // An output path that cannot be written is bad input, said before the run.
+      for (const auto& [opt, path] : {std::pair<const char*, const std::string*>{"--trace", &trace_file}, {"--html", &html_file}})
+        if (!path->empty())
+          if (std::string problem = lab::output_file_problem(*path); !problem.empty()) {
+            err << "raftlab run: " << opt << ": " << problem << "\n";
+            return kExitBadInput;
+          }
       if (*seed_opt) ro.seed = seed;
       ro.trace_level = parse_level(level);
+      ro.max_events = max_events;
       auto d = build(*s, ro, err);
       if (!d) return kExitBadInput;
       sim::RunResult r = d->run();
       if (!trace_file.empty()) {
-        std::ofstream f(trace_file, std::ios::binary);
-        if (!f) {
-          err << "raftlab: cannot write trace file \"" << trace_file << "\": check the directory exists and is writable\n";
-          return kExitBadInput;
+        // All or nothing (sim/lab/atomic_file.h); a failed write of an output the user
+        // asked for is exit 3 (README, exit codes): nothing about the input is wrong.
+        const std::string text = trace_format == "chrome" ? report::chrome_trace_json(d->world().trace().events(), r)
+                                                          : d->world().trace().to_jsonl();
+        if (std::string why = lab::write_file_atomic(trace_file, text); !why.empty()) {
+          err << "raftlab run: --trace: " << why << " — check the directory exists, is writable and has space\n";
+          return kExitInternal;
         }
-        if (trace_format == "chrome") f << report::chrome_trace_json(d->world().trace().events(), r);
-        else f << d->world().trace().to_jsonl();
       }
       std::optional<report::RootCause> cause;
       if (d->world().trace().on()) cause = report::root_cause(d->world().trace().events(), r, file);

@@ -4,6 +4,7 @@
 // Exit codes: 0 no failure (replay: no violation and the hash matches), 1 failures found
 // (replay: a violation or a different hash; merge: shards incomplete/overlapping),
 // 2 bad input, 3 internal error.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "sim/cloud/cloud.h"
 #include "sim/check/election_safety.h"
 #include "sim/lab/lab.h"
+#include "sim/lab/atomic_file.h"
 #include "sim/lab/orders.h"
 #include "sim/lab/shrink.h"
 #include "sim/scenario/duration.h"
@@ -109,6 +111,39 @@ struct FuzzArgs {
   bool list_bugs = false;
   unsigned seed_timeout_s = 120;
   std::uint64_t max_rss_mb = 4096;
+  std::uint64_t max_events = 0;
+};
+
+// SIGINT/SIGTERM during a sweep: the handler only counts (lab::FuzzOptions::stop); the
+// sweep finishes the seeds in flight (again: drops them) and the summary of what
+// completed is printed. Installed for the sweep only, the previous handlers restored.
+lab::StopRequest g_fuzz_stop;
+
+void on_fuzz_signal(int sig) {
+  g_fuzz_stop.signal = sig;
+  g_fuzz_stop.count = g_fuzz_stop.count + 1;
+}
+
+class FuzzSignals {
+ public:
+  FuzzSignals() {
+    g_fuzz_stop.count = 0;
+    g_fuzz_stop.signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_fuzz_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < 2; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~FuzzSignals() {
+    for (size_t i = 0; i < 2; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  FuzzSignals(const FuzzSignals&) = delete;
+  FuzzSignals& operator=(const FuzzSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[2] = {SIGINT, SIGTERM};
+  struct sigaction old_[2] {};
 };
 
 int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
@@ -149,6 +184,7 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   o.settings.extension = cloud::extension_factory();
   o.settings.seed_timeout_s = a.seed_timeout_s;
   o.settings.max_rss_mb = a.max_rss_mb;
+  o.settings.max_events = a.max_events;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
   // Only --json prints a passing seed's trace hash; failures are always hashed. With
   // --hash fp64 passing seeds get the cheap fingerprint instead (every seed gets one).
@@ -170,9 +206,9 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     }
   }
   if (!o.out_dir.empty()) {
-    std::error_code ec;
-    if (fs::exists(o.out_dir, ec) && !fs::is_directory(o.out_dir, ec)) {
-      err << fmt::format("raftlab fuzz: --out \"{}\" exists and is not a directory — name a directory\n", o.out_dir);
+    // Also a regular file anywhere above it (--out file/sub), checked before any seed runs.
+    if (std::string problem = lab::output_dir_problem(o.out_dir); !problem.empty()) {
+      err << "raftlab fuzz: --out " << problem << "\n";
       return kExitBadInput;
     }
   }
@@ -180,6 +216,16 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   const bool tty = !a.quiet && &err == &std::cerr && ::isatty(2);
   bool bar_drawn = false;
   auto progress = [&](const lab::Progress& p) {
+    if (p.stopping_signal) {
+      // Said even with --quiet: the user asked the sweep to stop and waits for it.
+      if (bar_drawn) err << "\n";
+      bar_drawn = false;
+      err << fmt::format(fmt::runtime(p.dropping ? "raftlab fuzz: {} again — dropping the {} seed(s) in flight\n"
+                                    : "raftlab fuzz: {} — finishing the {} seed(s) in flight, then the summary "
+                                      "(send it again to drop them)\n"),
+                         lab::signal_name(p.stopping_signal), p.in_flight);
+      return;
+    }
     if (a.quiet) return;
     const double rate = p.elapsed_s > 0 ? static_cast<double>(p.done) / p.elapsed_s : 0;
     const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : -1;
@@ -211,11 +257,19 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
                        r.failure_file.empty() ? "" : " -> " + r.failure_file);
     out << "  " << check::describe(r.violations.front()) << "\n";
   };
-  const lab::FuzzReport rep = lab::fuzz(s, o, on_seed, progress, tty ? 0.2 : 5.0);
+  o.stop = &g_fuzz_stop;
+  lab::FuzzReport rep;
+  {
+    const FuzzSignals signals;
+    rep = lab::fuzz(s, o, on_seed, progress, tty ? 0.2 : 5.0);
+  }
   if (bar_drawn) err << "\n";
   if (a.json) out << lab::summary_json(rep).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   else out << lab::summary_text(rep);
-  if (rep.build_errors) return kExitInternal;
+  out << std::flush;
+  // The shell's convention for a command ended by a signal.
+  if (rep.interrupted_by) return 128 + rep.interrupted_by;
+  if (rep.build_errors || rep.output_errors) return kExitInternal;
   return rep.failures ? kExitExpectationFailed : kExitOk;
 }
 
@@ -230,6 +284,7 @@ struct ReplayArgs {
   bool without_bugs = false;
   std::string trace_out;
   bool json = false;
+  std::uint64_t max_events = 0;
 };
 
 int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
@@ -272,11 +327,18 @@ int run_replay(const ReplayArgs& a, std::ostream& out, std::ostream& err) {
   // A 16-digit --expect-hash is a `fuzz --hash fp64` fingerprint, compared with trace_fp.
   const bool expect_fp = expect.size() == 16;
   settings.fingerprint = true;
+  settings.max_events = a.max_events;
+  if (!a.trace_out.empty())
+    if (std::string problem = lab::output_file_problem(a.trace_out); !problem.empty()) {
+      err << "raftlab replay: --trace: " << problem << "\n";
+      return kExitBadInput;
+    }
   // In a child process: a run that aborts (raft's assertion) is reported, not fatal.
   const lab::SeedResult r = lab::run_one_isolated(lab::materialize(s, seed), seed, settings, a.trace_out);
   if (!r.error.empty()) {
     err << "raftlab replay: " << r.error << "\n";
-    return kExitBadInput;
+    // The trace could not be written (full disk): not the input's fault.
+    return r.error.rfind("cannot write the trace", 0) == 0 ? kExitInternal : kExitBadInput;
   }
   const bool hash_ok = expect.empty() || expect == (expect_fp ? r.trace_fp : r.trace_sha256);
   if (a.json) {
@@ -336,14 +398,19 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
   }
   o.checker = a.checker;
   o.max_runs = a.max_runs;
+  const std::string dest = !a.out.empty() ? a.out
+                                          : (fs::path(a.file).parent_path() /
+                                             (fs::path(a.file).stem().string() + ".min.json")).string();
+  // Before the (long) shrink: a path that cannot be written is bad input.
+  if (std::string problem = lab::output_file_problem(dest); !problem.empty()) {
+    err << "raftlab shrink: --out: " << problem << "\n";
+    return kExitBadInput;
+  }
   lab::ShrinkReport rep;
   if (!lab::shrink(lab::materialize(s, o.seed), o, &rep, &why)) {
     err << "raftlab shrink: " << a.file << ": " << why << "\n";
     return kExitBadInput;
   }
-  const std::string dest = !a.out.empty() ? a.out
-                                          : (fs::path(a.file).parent_path() /
-                                             (fs::path(a.file).stem().string() + ".min.json")).string();
   lab::FailureHeader h;
   h.seed = o.seed;
   h.trace_sha256 = rep.final_result.trace_sha256;
@@ -353,10 +420,9 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
   h.scenario = header && !header->scenario.empty() ? header->scenario : s->name;
   h.note = fmt::format("shrink of {} for {}", fs::path(a.file).filename().string(), rep.checker);
   {
-    std::ofstream f(dest, std::ios::binary);
-    if (!(f << lab::failure_file_text(*rep.minimal, h))) {
-      err << fmt::format("raftlab shrink: cannot write \"{}\" — pass --out FILE in a writable directory\n", dest);
-      return kExitBadInput;
+    if (std::string failed = lab::write_file_atomic(dest, lab::failure_file_text(*rep.minimal, h)); !failed.empty()) {
+      err << fmt::format("raftlab shrink: {} — pass --out FILE in a writable directory with free space\n", failed);
+      return kExitInternal;
     }
   }
   if (a.json) {
@@ -512,6 +578,9 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
         ->check(CLI::Range(0u, 86400u));
     f->add_option("--max-rss", a->max_rss_mb, "Kill a run whose process exceeds this many MiB: a 'crash' failure (default 4096, 0 = none)")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30));
+    f->add_option("--max-events", a->max_events,
+                  "Stop a run after N simulation events: a 'max_events' failure saying where (default: no limit)")
+        ->check(kEventLimit);
     v.add(f, [a](std::ostream& out, std::ostream& err) { return run_fuzz(*a, out, err); });
   }
   {
@@ -547,6 +616,8 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto* bug = r->add_option("--plant-bug", a->bugs, "Planted bug(s) (default: the file's header)");
     r->add_flag("--without-bugs", a->without_bugs, "Run the correct code on the same schedule (ignore the header's planted bugs)");
     r->add_option("--trace", a->trace_out, "Write the trace as JSON Lines to FILE");
+    r->add_option("--max-events", a->max_events, "Stop the run after N simulation events (as fuzz --max-events)")
+        ->check(kEventLimit);
     r->add_flag("--json", a->json, "Print one JSON object");
     v.add(r, [a, bug](std::ostream& out, std::ostream& err) {
       a->bugs_given = bug->count() > 0;

@@ -50,6 +50,16 @@ inline const CLI::Validator kWholeNumber(
     },
     "N");
 
+// --max-events N (sim::RunOptions::max_events): a whole number >= 1.
+inline const CLI::Validator kEventLimit(
+    [](std::string& s) -> std::string {
+      if (!whole_number_fits_u64(s)) return kWholeNumber(s);
+      if (s.find_first_not_of('0') == std::string::npos)
+        return "--max-events must be at least 1 (leave it out for no limit)";
+      return {};
+    },
+    "N");
+
 // tools/lab_cli.cc: fuzz, shrink, replay, orders, merge (the fault-injection lab).
 void add_lab_verbs(CLI::App& app, VerbSet& v);
 // tools/bench_cli.cc: bench W1..W5 (raftlab's side of the peer benchmarks).

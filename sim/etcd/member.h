@@ -192,6 +192,9 @@ class Member {
   // commit-only hard state becomes durable with the next fsync. One fsync is in flight at
   // a time: no new Ready is taken before the previous one is durable and advanced.
   struct Unsynced {
+    // User-provided: clang (14, 16: the fuzz build) does not see a nested struct with default
+    // member initializers as default-constructible for std::optional::emplace().
+    Unsynced() {}  // NOLINT(modernize-use-equals-default)
     bool snapshot_replaced = false;
     raft::Snapshot old_snapshot;
     // snapshot_replaced: the whole WAL before (a vector: an empty deque allocates, and an

@@ -1,4 +1,5 @@
 #include "sim/lab/lab.h"
+#include "sim/lab/atomic_file.h"
 
 #include <algorithm>
 #include <chrono>
@@ -74,11 +75,11 @@ std::string level_name(sim::TraceLevel l) {
   }
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) return false;
-  f << text;
-  return static_cast<bool>(f);
+// All or nothing (atomic_file.h): a full disk leaves no truncated or 0-byte file.
+bool write_file(const std::string& path, const std::string& text, std::string* why = nullptr) {
+  std::string e = write_file_atomic(path, text);
+  if (why) *why = e;
+  return e.empty();
 }
 
 }  // namespace
@@ -191,6 +192,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   ro.planted_bugs = planted_bug_set(settings.planted_bugs);
   ro.hash_trace = settings.hash_every_seed;
   ro.extension = settings.extension;
+  ro.max_events = settings.max_events;
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(s, ro, &errors);
   if (!d) {
@@ -204,6 +206,13 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   r.end_ns = rr.end_ns;
   const auto& events = d->world().trace().events();
   r.violations = judge(events, &r.checker_summary);
+  if (!rr.stopped.empty()) {
+    check::Violation v;
+    v.checker = "max_events";
+    v.at_ns = rr.end_ns;
+    v.evidence = rr.stopped + " (the checkers judged the trace up to there)";
+    r.violations.push_back(std::move(v));
+  }
   std::map<std::uint64_t, std::uint64_t> per_client;
   for (const auto& e : events)
     if (e.kind == sim::Ev::ClientCall && (e.a == "put" || e.a == "get" || e.a == "get-s")) {
@@ -294,8 +303,12 @@ namespace {
 void write_failure(const FuzzOptions& o, const std::string& base_name, const scenario::Scenario& s, SeedResult& r,
                    const sim::Deployment* d) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);  // only once there is a failure to write
+  // Only once there is a failure to write.
+  if (std::string why = make_output_dir(o.out_dir); !why.empty()) {
+    r.error = why;
+    r.output_failed = true;
+    return;
+  }
   const std::string stem = (fs::path(o.out_dir) / fmt::format("seed-{}", r.seed)).string();
   FailureHeader h;
   h.seed = r.seed;
@@ -309,11 +322,50 @@ void write_failure(const FuzzOptions& o, const std::string& base_name, const sce
   for (const auto& v : r.violations) txt += check::describe(v) + "\n";
   txt += fmt::format("trace_sha256={}\nreplay: raftlab replay {}.json\nshrink: raftlab shrink {}.json\n",
                      r.trace_sha256.empty() ? "(none: the run crashed)" : r.trace_sha256, stem, stem);
-  bool ok = write_file(stem + ".json", failure_file_text(s, h)) && write_file(stem + ".txt", txt);
-  if (ok && d) ok = write_file(stem + ".trace.jsonl", const_cast<sim::Deployment*>(d)->world().trace().to_jsonl());
-  if (ok) r.failure_file = stem + ".json";
-  else r.error = fmt::format("cannot write {}.json/.trace.jsonl/.txt: check --out is a writable directory", stem);
+  // The trace first and the .json last: a failure file is there only with its trace and
+  // its .txt; if one of them cannot be written, none of the seed's files stays.
+  std::string why;
+  bool ok = !d || write_file(stem + ".trace.jsonl", const_cast<sim::Deployment*>(d)->world().trace().to_jsonl(), &why);
+  ok = ok && write_file(stem + ".txt", txt, &why) && write_file(stem + ".json", failure_file_text(s, h), &why);
+  if (ok) {
+    r.failure_file = stem + ".json";
+  } else {
+    for (const char* ext : {".trace.jsonl", ".txt", ".json"}) ::unlink((stem + ext).c_str());
+    r.error = fmt::format("{} — check --out is a writable directory with free space", why);
+    r.output_failed = true;
+  }
 }
+
+// Removes what a worker killed in the middle of a seed may have written for it: its
+// files, and write_file_atomic's temporaries of them (".seed-N.json.tmp-XXXXXX").
+void remove_seed_files(const std::string& out_dir, std::uint64_t seed) {
+  namespace fs = std::filesystem;
+  if (out_dir.empty()) return;
+  const std::string name = fmt::format("seed-{}", seed);
+  for (const char* ext : {".trace.jsonl", ".txt", ".json"}) ::unlink((fs::path(out_dir) / (name + ext)).c_str());
+  std::error_code ec;
+  for (fs::directory_iterator it(out_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string f = it->path().filename().string();
+    if (f.rfind("." + name + ".", 0) == 0 && f.find(".tmp-") != std::string::npos) ::unlink(it->path().c_str());
+  }
+}
+
+bool stop_requested(const FuzzOptions& o, int at_least = 1) { return o.stop && o.stop->count >= at_least; }
+
+}  // namespace
+
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return fmt::format("signal {}", sig);
+  }
+}
+
+namespace {
+
+std::uint64_t seq_count(const SeedSet& s) { return SeedSeq(s).count; }
 
 // One seed, start to end, as a worker runs it (failure files included).
 SeedResult fuzz_one(const std::shared_ptr<const scenario::Scenario>& base, const FuzzOptions& o, std::uint64_t seed,
@@ -343,6 +395,7 @@ std::string to_wire(const SeedResult& r, std::uint64_t index) {
   j["ev"] = r.events;
   j["end"] = r.end_ns;
   j["err"] = r.error;
+  j["of"] = r.output_failed;
   j["ff"] = r.failure_file;
   j["cs"] = r.checker_summary;
   j["cc"] = r.client_calls;
@@ -366,6 +419,7 @@ bool from_wire(const std::string& line, SeedResult* r, std::uint64_t* index) {
     r->events = j.at("ev").get<std::uint64_t>();
     r->end_ns = j.at("end").get<std::int64_t>();
     r->error = j.at("err").get<std::string>();
+    r->output_failed = j.at("of").get<bool>();
     r->failure_file = j.at("ff").get<std::string>();
     r->checker_summary = j.at("cs").get<std::string>();
     r->client_calls = j.at("cc").get<std::uint64_t>();
@@ -467,8 +521,9 @@ SeedResult run_one_isolated(const std::shared_ptr<const scenario::Scenario>& s, 
     try {
       std::unique_ptr<sim::Deployment> d;
       r = run_one(s, seed, settings, nullptr, &d);
-      if (!trace_path.empty() && d && !write_file(trace_path, d->world().trace().to_jsonl()))
-        r.error = fmt::format("cannot write the trace to \"{}\"", trace_path);
+      std::string why;
+      if (!trace_path.empty() && d && !write_file(trace_path, d->world().trace().to_jsonl(), &why))
+        r.error = fmt::format("cannot write the trace: {}", why);
     } catch (const std::exception& e) {
       r.seed = seed;
       r.ok = false;
@@ -532,20 +587,24 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
   std::uint64_t emitted = 0;
   auto last_progress = t0;
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto account = [&](const SeedResult& r) {
+    ++rep.seeds_run;
+    if (r.output_failed) ++rep.output_errors;
+    else if (!r.error.empty()) ++rep.build_errors;
+    if (!r.ok) {
+      ++rep.failures;
+      rep.failed_seeds.push_back(r.seed);
+      for (const auto& c : r.checkers) ++by_checker[c];
+    }
+    if (on_seed) on_seed(r);
+  };
   // Hands the results that are next in seed order to on_seed; reports progress.
   auto emit = [&](std::map<std::uint64_t, SeedResult>& ready) {
     for (auto it = ready.find(emitted); it != ready.end() && it->first == emitted; it = ready.find(emitted)) {
       const SeedResult r = std::move(it->second);
       ready.erase(it);
       ++emitted;
-      ++rep.seeds_run;
-      if (!r.error.empty()) ++rep.build_errors;
-      if (!r.ok) {
-        ++rep.failures;
-        rep.failed_seeds.push_back(r.seed);
-        for (const auto& c : r.checkers) ++by_checker[c];
-      }
-      if (on_seed) on_seed(r);
+      account(r);
     }
     const bool finished = rep.seeds_run >= seq.count;
     const auto now = std::chrono::steady_clock::now();
@@ -555,6 +614,24 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
     }
     return finished;
   };
+  // A stopped sweep: what completed, in seed order, past the first seed that did not.
+  auto emit_interrupted = [&](std::map<std::uint64_t, SeedResult>& ready, int signal) {
+    emit(ready);
+    rep.interrupted_by = signal;
+    rep.first_seed_not_run = seq.at(emitted);
+    for (auto& [i, r] : ready) account(r);
+    ready.clear();
+    std::sort(rep.failed_seeds.begin(), rep.failed_seeds.end());
+    if (on_progress) on_progress(Progress{rep.seeds_run, seq.count, rep.failures, elapsed()});
+  };
+  auto announce_stop = [&](bool dropping, unsigned in_flight) {
+    if (!on_progress) return;
+    Progress p{rep.seeds_run, seq.count, rep.failures, elapsed()};
+    p.stopping_signal = o.stop->signal;
+    p.dropping = dropping;
+    p.in_flight = in_flight;
+    on_progress(p);
+  };
 
   if (o.isolate) {
     // Worker processes: a run that aborts (a raft assertion under a planted bug, like
@@ -562,6 +639,7 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
     // failure and starts a new worker. Seeds are handed out through a shared counter.
     struct Shared {
       std::atomic<std::uint64_t> next{0};
+      std::atomic<bool> stop{false};  // the parent saw FuzzOptions::stop: take no new seed
       std::atomic<std::uint64_t> current[kMaxJobs];  // index + 1 of the seed a worker runs, 0: none
     };
     static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
@@ -593,6 +671,9 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
         tune_worker_allocator();
         auto cache = std::make_shared<sim::SpecCache>();
         for (;;) {
+          // A signal (this process' own copy of the flag, or the parent's word through
+          // sh->stop) is looked at only here, between seeds.
+          if (sh->stop.load() || stop_requested(o)) break;
           const std::uint64_t i = sh->next.fetch_add(1);
           if (i >= seq.count) break;
           sh->current[j].store(i + 1);
@@ -612,7 +693,25 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
     std::map<std::uint64_t, SeedResult> ready;
     char buf[65536];
     bool finished = seq.count == 0;
+    bool stopping = false, dropping = false;
+    auto in_flight = [&] {
+      unsigned n = 0;
+      for (unsigned j = 0; j < jobs; ++j) n += ws[j].pid > 0 && sh->current[j].load() != 0;
+      return n;
+    };
     while (!finished) {
+      if (!stopping && stop_requested(o)) {
+        stopping = true;
+        sh->stop.store(true);
+        announce_stop(false, in_flight());
+      }
+      if (stopping && !dropping && stop_requested(o, 2)) {
+        // Again: no waiting for the seeds in flight. Their files are removed below.
+        dropping = true;
+        announce_stop(true, in_flight());
+        for (auto& w : ws)
+          if (w.pid > 0) ::kill(w.pid, SIGKILL);
+      }
       std::vector<pollfd> fds;
       std::vector<std::pair<unsigned, bool>> who;  // worker, is stderr
       for (unsigned j = 0; j < jobs; ++j) {
@@ -657,7 +756,10 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
         while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
         }
         const std::uint64_t cur = sh->current[j].exchange(0);
-        if (cur != 0) {
+        if (cur != 0 && dropping) {
+          // Killed above in the middle of seed index cur - 1 (unless its result arrived).
+          if (!ready.count(cur - 1)) remove_seed_files(o.out_dir, seq.at(cur - 1));
+        } else if (cur != 0) {
           // The worker died running seed index cur - 1: a crash failure.
           const std::uint64_t seed = seq.at(cur - 1);
           SeedResult r = crash_result(seed, status, w.tail, o.settings, w.killed_for_memory);
@@ -671,7 +773,7 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
           ready.emplace(cur - 1, std::move(r));
         }
         w.pid = -1;
-        if (sh->next.load() < seq.count) spawn(j);
+        if (!stopping && sh->next.load() < seq.count) spawn(j);
       }
       finished = emit(ready);
     }
@@ -686,13 +788,19 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
     }
     sh->~Shared();
     ::munmap(mem, sizeof(Shared));
-    if (!finished) throw std::runtime_error("the workers stopped before every seed was run");
+    if (!finished && stopping) {
+      rep.dropped_in_flight = dropping;
+      emit_interrupted(ready, o.stop->signal);
+    }
+    else if (!finished) throw std::runtime_error("the workers stopped before every seed was run");
   } else {
     // Threads in this process (a crash ends the whole sweep): faster to start, used by
     // benchmarks and tests of the correct code.
     std::mutex mu;
     std::condition_variable cv_main, cv_work;
     std::uint64_t next = 0, taken = 0;
+    bool stopping = false;  // a signal: take no new seed (the seeds in flight finish)
+    unsigned running = 0;
     std::map<std::uint64_t, SeedResult> ready;
     auto worker = [&] {
       auto cache = std::make_shared<sim::SpecCache>();
@@ -700,14 +808,16 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
         std::uint64_t i;
         {
           std::unique_lock lk(mu);
-          cv_work.wait(lk, [&] { return next >= seq.count || next - taken < window; });
-          if (next >= seq.count) return;
+          cv_work.wait(lk, [&] { return stopping || next >= seq.count || next - taken < window; });
+          if (stopping || next >= seq.count) return;
           i = next++;
+          ++running;
         }
         SeedResult r = fuzz_one(base, o, seq.at(i), cache);
         {
           std::lock_guard lk(mu);
           ready.emplace(i, std::move(r));
+          --running;
         }
         cv_main.notify_one();
       }
@@ -717,6 +827,23 @@ FuzzReport fuzz(const std::shared_ptr<const scenario::Scenario>& base, const Fuz
     for (unsigned j = 0; j < jobs; ++j) pool.emplace_back(worker);
     std::map<std::uint64_t, SeedResult> mine;
     for (bool finished = seq.count == 0; !finished;) {
+      if (stop_requested(o)) {
+        // Threads cannot be killed: the seeds in flight finish (a second signal changes nothing).
+        unsigned n;
+        {
+          std::lock_guard lk(mu);
+          stopping = true;
+          n = running;
+        }
+        announce_stop(false, n);
+        cv_work.notify_all();
+        for (auto& t : pool) t.join();
+        pool.clear();
+        for (auto& [i, r] : ready) mine.emplace(i, std::move(r));
+        ready.clear();
+        emit_interrupted(mine, o.stop->signal);
+        break;
+      }
       {
         std::unique_lock lk(mu);
         cv_main.wait_for(lk, std::chrono::milliseconds(50), [&] { return ready.count(emitted) > 0; });
@@ -777,6 +904,12 @@ nlohmann::ordered_json summary_json(const FuzzReport& r) {
   j["failures_by_checker"] = by;
   j["failed_seeds"] = r.failed_seeds;
   j["build_errors"] = r.build_errors;
+  j["output_errors"] = r.output_errors;
+  if (r.interrupted_by) {
+    j["interrupted"] = signal_name(r.interrupted_by);
+    j["dropped_in_flight"] = r.dropped_in_flight;
+    j["first_seed_not_run"] = r.first_seed_not_run;
+  }
   j["jobs"] = r.jobs;
   j["wall_s"] = r.wall_s;
   j["seeds_per_s"] = r.seeds_per_s;
@@ -799,6 +932,13 @@ std::string summary_text(const FuzzReport& r) {
     o += fmt::format("failed seeds: {}{}\n", fmt::join(first, " "), r.failed_seeds.size() > first.size() ? " ..." : "");
   }
   if (r.build_errors) o += fmt::format("runs that could not be built: {}\n", r.build_errors);
+  if (r.output_errors)
+    o += fmt::format("seeds whose failure files could not be written (ERROR lines above): {}\n", r.output_errors);
+  if (r.interrupted_by)
+    o += fmt::format("interrupted by {}: {} of {} seeds completed{}; the first seed not run is {}\n",
+                     signal_name(r.interrupted_by), r.seeds_run, seq_count(r.set),
+                     r.dropped_in_flight ? " (the seeds in flight were dropped and their files removed)" : "",
+                     r.first_seed_not_run);
   if (r.merged)
     o += fmt::format("{:.2f} s of shard wall time in total ({:.1f} seeds per shard-second)\n", r.wall_s, r.seeds_per_s);
   else
@@ -869,6 +1009,9 @@ std::optional<MergeReport> merge(const std::vector<std::pair<std::string, std::s
             return std::nullopt;
           }
           scenario = sc;
+          if (const std::string sig = j.value("interrupted", std::string{}); !sig.empty())
+            m.problems.push_back(fmt::format("{}:{}: the shard was interrupted by {} (first seed not run: {})", name, n,
+                                             sig, j.value("first_seed_not_run", std::uint64_t{0})));
           m.total.wall_s += j.value("wall_s", 0.0);
           m.total.jobs = std::max<unsigned>(m.total.jobs, j.value("jobs", 1u));
           sets.push_back(s);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,6 +62,9 @@ struct RunSettings {
   // saying which limit. 0 = no limit.
   unsigned seed_timeout_s = 120;   // wall-clock seconds per seed
   std::uint64_t max_rss_mb = 4096; // resident memory of the process running it
+  // sim::RunOptions::max_events (0 = none): a run that reaches it stops there, is judged
+  // on its trace so far and fails checker "max_events" saying where it stopped.
+  std::uint64_t max_events = 0;
   // Hash every seed's trace (SeedResult::trace_sha256). false: only failing seeds are
   // hashed (their failure files and replay need it); a passing seed's hash is read only
   // by `fuzz --json` lines, and JSONL + SHA-256 of ~90k events is ~8% of a seed.
@@ -83,7 +87,8 @@ struct SeedResult {
   std::int64_t end_ns = 0;
   std::vector<check::Violation> violations;  // as the checkers report them
   std::vector<std::string> checkers;         // distinct failing checkers, sorted
-  std::string error;                         // the run could not be built (bad scenario)
+  std::string error;                         // the run could not be built (bad scenario), or its files not written
+  bool output_failed = false;                // error is about writing the failure files (full disk, ...)
   std::string failure_file;                  // where the failure was written ("" if none)
   std::string checker_summary;               // one line per checker (check::LabReport::summary)
   std::uint64_t client_calls = 0;            // put/get client calls in the trace
@@ -148,6 +153,13 @@ std::optional<FailureHeader> read_header(const std::string& text, std::string* e
 // The scenario file text with its explicit schedule (nemesis' writer), header first.
 std::string failure_file_text(const scenario::Scenario& s, const FailureHeader& h);
 
+// What a SIGINT/SIGTERM handler may touch (it only sets these; the sweep reads them):
+// the number of such signals received and the last one. See FuzzOptions::stop.
+struct StopRequest {
+  volatile std::sig_atomic_t count = 0;
+  volatile std::sig_atomic_t signal = 0;
+};
+
 struct FuzzOptions {
   SeedSet set;
   unsigned jobs = 1;
@@ -156,6 +168,12 @@ struct FuzzOptions {
   bool isolate = true;
   RunSettings settings;
   std::string out_dir;  // "" = write no files
+  // Set by the caller's signal handler (or null). Once count >= 1 no new seed starts and
+  // the sweep ends when the seeds in flight have finished (their results and failure
+  // files complete); at count >= 2 worker processes are killed at once and the files of
+  // the seeds they were running are removed. In worker processes the handler, inherited
+  // through fork, sets their own copy, read only between seeds: a run itself never looks.
+  const StopRequest* stop = nullptr;
 };
 
 struct FuzzReport {
@@ -167,6 +185,13 @@ struct FuzzReport {
   std::vector<std::pair<std::string, std::uint64_t>> failures_by_checker;  // sorted by name
   std::vector<std::uint64_t> failed_seeds;                                 // ascending
   std::uint64_t build_errors = 0;
+  std::uint64_t output_errors = 0;  // seeds whose failure files could not be written
+  // The sweep was stopped by a signal (FuzzOptions::stop) before every seed ran:
+  // seeds_run counts only the seeds that completed; first_seed_not_run is the smallest
+  // seed of the set that did not (a later one may have completed).
+  int interrupted_by = 0;  // the signal, 0: not interrupted
+  bool dropped_in_flight = false;  // a second signal: the seeds in flight were dropped
+  std::uint64_t first_seed_not_run = 0;
   double wall_s = 0;
   double seeds_per_s = 0;
   double per_core = 0;  // seeds_per_s / jobs
@@ -176,6 +201,11 @@ struct FuzzReport {
 struct Progress {
   std::uint64_t done = 0, total = 0, failures = 0;
   double elapsed_s = 0;
+  // Set in the one call made when the sweep first sees FuzzOptions::stop (and again when
+  // it drops the seeds in flight): the signal, and how many seeds are still running.
+  int stopping_signal = 0;
+  bool dropping = false;
+  unsigned in_flight = 0;
 };
 
 // Runs the sweep. on_seed is called on the calling thread, in seed order, once per seed;
@@ -190,6 +220,9 @@ nlohmann::ordered_json summary_json(const FuzzReport& r);
 std::string summary_text(const FuzzReport& r);
 // One seed's verdict for people: each violation, or "no checker found a violation".
 std::string verdict_text(const SeedResult& r);
+
+// "SIGINT", "SIGTERM", ... (the lab's messages).
+std::string signal_name(int sig);
 
 // "5.761s": virtual times in the lab's messages (millisecond precision).
 std::string time_text(std::int64_t ns);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/etcd/ids.h"
+#include "sim/lab/atomic_file.h"
 #include "sim/lab/lab.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
@@ -324,6 +325,10 @@ std::string report_json(const std::vector<sim::TraceEvent>& events, const sim::R
 
 int write_report(const std::string& file, std::optional<std::uint64_t> seed, const std::string& out_path,
                  std::ostream& out, std::ostream& err) {
+  if (std::string problem = lab::output_file_problem(out_path); !problem.empty()) {
+    err << "raftlab report: --out: " << problem << "\n";
+    return kExitBadInput;
+  }
   scenario::LoadResult lr = scenario::load_file(file);
   if (!lr.ok()) {
     for (const auto& e : lr.errors) err << scenario::format(e) << "\n";
@@ -360,12 +365,11 @@ int write_report(const std::string& file, std::optional<std::uint64_t> seed, con
   sim::RunResult r = d->run();
   const auto& events = d->world().trace().events();
   if (failure_file || lr.scenario->has_schedule) in.violations = lab::judge(events);
-  std::ofstream o(out_path, std::ios::binary);
-  if (!o) {
-    err << "raftlab: cannot write report \"" << out_path << "\": check the directory exists and is writable\n";
-    return kExitBadInput;
+  // All or nothing (sim/lab/atomic_file.h); exit 3 as every output raftlab cannot write.
+  if (std::string why = lab::write_file_atomic(out_path, report_html(events, r, in)); !why.empty()) {
+    err << "raftlab report: " << why << " — check the directory exists, is writable and has space\n";
+    return kExitInternal;
   }
-  o << report_html(events, r, in);
   out << fmt::format("report: {} ({} events, {} clusters at the end, {})\n", out_path, events.size(), r.clusters.size(),
                      r.passed ? "expectations hold" : "an expectation FAILS");
   return kExitOk;
