@@ -1,6 +1,7 @@
 // raft/config.h — construction-time options of a Raft node.
 //
-// Must never: carry time units other than ticks; the caller decides what a tick is.
+// Must never: interpret time. Ticks (default) are the caller's; a continuous election
+// timeout is a number in the caller's own unit, which raft only draws and hands back.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,24 @@
 
 namespace raft {
 
+// How a follower's or candidate's election timeout is measured.
+enum class ElectionTiming : std::uint8_t {
+  // etcd (the default): the host calls tick(); the timeout is a whole number of ticks drawn
+  // from [election_ticks, 2*election_ticks) whenever the node changes term or role
+  // (becomeFollower/becomeCandidate's reset), and the count restarts on every message
+  // from the leader and every vote granted.
+  Ticks,
+  // The Raft paper's (§5.2, §9.3; LogCabin): the timeout is drawn uniformly from
+  // [election_timeout_min, election_timeout_max] (inclusive, in the host's time unit: raft
+  // never interprets it) each time the timer restarts, and the host runs the timer
+  // (Node::election_timer / election_timeout). The timer restarts as Figure 2 says: on
+  // AppendEntries/heartbeat/snapshot from the current leader, on granting a vote, and on
+  // becoming a candidate (and when a leader steps down) — not when the node merely adopts
+  // a newer term, as etcd's reset() does. tick() still drives the leader (heartbeats,
+  // CheckQuorum) and the CheckQuorum lease, which stay in ticks.
+  Continuous,
+};
+
 struct Config {
   NodeId id = kNone;
   // A follower that hears nothing for a randomized timeout in
@@ -17,8 +36,13 @@ struct Config {
   // randomizedElectionTimeout).
   int election_ticks = 10;
   int heartbeat_ticks = 1;
-  // Seed of the node's own PRNG (election timeout randomization). Same seed, same
-  // sequence of timeouts, on every platform.
+  // Ticks (etcd, the default) or Continuous (the paper's uniform timeouts; see above).
+  ElectionTiming election_timing = ElectionTiming::Ticks;
+  // Continuous only: the timeout's bounds, inclusive, 0 < min <= max (host's unit, e.g. ns).
+  std::uint64_t election_timeout_min = 0;
+  std::uint64_t election_timeout_max = 0;
+  // Seed of the node's own PRNG (election timeout randomization, in either timing). Same
+  // seed, same sequence of timeouts, on every platform.
   std::uint64_t seed = 1;
   bool pre_vote = true;       // etcd 3.5 default on; etcd 3.4 default off
   bool check_quorum = false;  // etcd server sets CheckQuorum true

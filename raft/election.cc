@@ -22,12 +22,25 @@ bool Node::Impl::has_unapplied_conf_change() const {
 }
 
 void Node::Impl::reset_randomized_election_timeout() {
+  if (continuous_) return;  // the host-run timer restarts on its own rules (restart_election_timer)
   const auto e = static_cast<std::uint64_t>(election_ticks_);
   randomized_election_timeout_ = election_ticks_ + static_cast<int>(prng_.uniform(e));
 }
 
+void Node::Impl::restart_election_timer() {
+  ++timer_generation_;
+  timer_timeout_ = timeout_min_ + prng_.uniform(timeout_max_ - timeout_min_ + 1);
+  timer_running_ = true;
+}
+
+void Node::Impl::stop_election_timer() {
+  ++timer_generation_;
+  timer_running_ = false;
+}
+
 void Node::Impl::tick_election() {
   ++election_elapsed_;
+  if (continuous_) return;  // elections come from the host's timer (Node::election_timeout)
   if (promotable() && election_elapsed_ >= randomized_election_timeout_) {
     election_elapsed_ = 0;
     step(Message{.type = MessageType::MsgHup, .from = id_});
@@ -123,14 +136,17 @@ void Node::Impl::step_candidate(const Message& m) {
     case MessageType::MsgApp:
       // §5.2: a candidate that hears from a leader of its term (or newer) steps down.
       become_follower(m.term, m.from);
+      if (continuous_) restart_election_timer();
       handle_append_entries(m);
       return;
     case MessageType::MsgHeartbeat:
       become_follower(m.term, m.from);
+      if (continuous_) restart_election_timer();
       handle_heartbeat(m);
       return;
     case MessageType::MsgSnap:
       become_follower(m.term, m.from);
+      if (continuous_) restart_election_timer();
       handle_snapshot(m);
       return;
     default:
@@ -168,17 +184,17 @@ void Node::Impl::step_follower(const Message& m) {
       propose_result_ = ProposeResult::Ok;
       return;
     case MessageType::MsgApp:
-      election_elapsed_ = 0;
+      heard_from_leader_or_voted();
       lead_ = m.from;
       handle_append_entries(m);
       return;
     case MessageType::MsgHeartbeat:
-      election_elapsed_ = 0;
+      heard_from_leader_or_voted();
       lead_ = m.from;
       handle_heartbeat(m);
       return;
     case MessageType::MsgSnap:
-      election_elapsed_ = 0;
+      heard_from_leader_or_voted();
       lead_ = m.from;
       handle_snapshot(m);
       return;
@@ -216,6 +232,9 @@ void Node::Impl::become_follower(Term term, NodeId lead) {
   reset(term);
   lead_ = lead;
   role_ = Role::Follower;
+  // Continuous timing: a follower keeps the timer it had (adopting a newer term does not
+  // restart it, Figure 2); a leader stepping down (or a node starting) starts one.
+  if (continuous_ && !timer_running_) restart_election_timer();
 }
 
 void Node::Impl::become_pre_candidate() {
@@ -237,6 +256,7 @@ void Node::Impl::become_candidate() {
   reset(term_ + 1);
   vote_ = id_;  // Persisted in the Ready that also carries the MsgVotes.
   role_ = Role::Candidate;
+  if (continuous_) restart_election_timer();  // "On conversion to candidate ... reset election timer"
 }
 
 void Node::Impl::become_leader() {
@@ -247,6 +267,7 @@ void Node::Impl::become_leader() {
   reset(term_);
   lead_ = id_;
   role_ = Role::Leader;
+  if (continuous_) stop_election_timer();
   Progress* self = progress(id_);
   RAFT_ASSERT(self != nullptr, "leader %llu not in its own configuration", ull(id_));
   self->become_replicate();

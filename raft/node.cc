@@ -22,6 +22,9 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
       max_size_per_msg_(cfg.max_size_per_msg),
       entry_bytes_(cfg.entry_bytes),
       bugs_(cfg.bugs),
+      continuous_(cfg.election_timing == ElectionTiming::Continuous),
+      timeout_min_(cfg.election_timeout_min),
+      timeout_max_(cfg.election_timeout_max),
       prng_(cfg.seed),
       log_(std::move(storage.entries), storage.snapshot.index, storage.snapshot.term) {
   RAFT_ASSERT(id_ != kNone, "Config::id must not be 0 (raft::kNone)");
@@ -29,6 +32,9 @@ Node::Impl::Impl(const Config& cfg, Storage storage)
   RAFT_ASSERT(election_ticks_ > heartbeat_ticks_, "election_ticks %d must exceed heartbeat %d",
               election_ticks_, heartbeat_ticks_);
   RAFT_ASSERT(max_entries_per_msg_ > 0 && max_inflight_msgs_ > 0, "message limits must be > 0");
+  RAFT_ASSERT(!continuous_ || (timeout_min_ > 0 && timeout_min_ <= timeout_max_ && timeout_max_ < ~std::uint64_t{0}),
+              "continuous election timeout [%llu, %llu]: need 0 < min <= max < 2^64-1", ull(timeout_min_),
+              ull(timeout_max_));
   const HardState& hs = storage.hard_state;
   RAFT_ASSERT(hs.commit <= log_.last_index(), "stored commit %llu beyond stored log %llu",
               ull(hs.commit), ull(log_.last_index()));
@@ -76,6 +82,20 @@ void Node::bootstrap(const std::vector<NodeId>& peers, const std::vector<std::st
 void Node::tick() { (impl_.get()->*(impl_->tick_fn_))(); }
 
 void Node::campaign() { impl_->step(Message{.type = MessageType::MsgHup, .from = impl_->id_}); }
+
+ElectionTimer Node::election_timer() const {
+  const Impl& r = *impl_;
+  RAFT_ASSERT(r.continuous_, "election_timer() needs Config::election_timing = Continuous");
+  return ElectionTimer{r.timer_generation_, r.timer_timeout_, r.timer_running_};
+}
+
+void Node::election_timeout(std::uint64_t generation) {
+  Impl& r = *impl_;
+  RAFT_ASSERT(r.continuous_, "election_timeout() needs Config::election_timing = Continuous");
+  if (generation != r.timer_generation_ || !r.timer_running_) return;  // restarted or stopped since
+  r.restart_election_timer();  // like tick_election's elapsed = 0 before MsgHup
+  if (r.promotable()) r.step(Message{.type = MessageType::MsgHup, .from = r.id_});
+}
 
 void Node::step(const Message& m) {
   RAFT_ASSERT(m.to == impl_->id_ || m.type == MessageType::MsgHup ||

@@ -50,6 +50,16 @@ struct Status {
   ConfState conf;
 };
 
+// The election timer of a node in Config::ElectionTiming::Continuous: the host arms it for
+// `timeout` units from the moment `generation` first appears, and calls
+// Node::election_timeout(generation) when it runs out. A new generation replaces every
+// earlier one (the host may leave old timers pending: their calls are ignored).
+struct ElectionTimer {
+  std::uint64_t generation = 0;
+  std::uint64_t timeout = 0;  // in [election_timeout_min, election_timeout_max]
+  bool running = false;       // false for a leader (and always in Ticks timing)
+};
+
 class Node {
  public:
   Node(const Config& cfg, Storage storage);
@@ -66,6 +76,13 @@ class Node {
 
   void tick();
   void campaign();  // MsgHup
+  // Continuous timing only (aborts otherwise). The timer as it stands now: check it after
+  // every call into the node (any input may restart it).
+  ElectionTimer election_timer() const;
+  // The timer of `generation` ran out. If it is still the current one and the node is not
+  // leader, the timer restarts and the node campaigns (if it is a voter), as a tick that
+  // reaches the randomized timeout does in Ticks timing. A stale generation: nothing.
+  void election_timeout(std::uint64_t generation);
   // Local or remote input. Messages with a stale term or from an unknown node are
   // handled by the Raft rules, never trusted blindly.
   void step(const Message& m);

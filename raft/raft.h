@@ -52,6 +52,16 @@ struct Node::Impl {
   bool promotable() const;
   bool has_unapplied_conf_change() const;
   void reset_randomized_election_timeout();
+  // Continuous timing: draw a new timeout and start a new generation (running); stop.
+  void restart_election_timer();
+  void stop_election_timer();
+  // An election timer restart the Raft paper's Figure 2 asks for (a message from the
+  // current leader, a granted vote): Ticks clears the elapsed count, as etcd does;
+  // Continuous also restarts the host's timer.
+  void heard_from_leader_or_voted() {
+    election_elapsed_ = 0;
+    if (continuous_) restart_election_timer();
+  }
 
   // --- replication.cc
   void step_leader(const Message& m);
@@ -90,6 +100,8 @@ struct Node::Impl {
   std::uint64_t max_size_per_msg_;
   std::uint64_t (*entry_bytes_)(const Entry&);
   BugSet bugs_;  // planted bugs (raft/bugs.h); 0 = the correct code
+  bool continuous_;  // Config::election_timing == Continuous
+  std::uint64_t timeout_min_, timeout_max_;
   Prng prng_;
 
   // Persistent state (Figure 2).
@@ -107,6 +119,10 @@ struct Node::Impl {
   int election_elapsed_ = 0;   // Leader: ticks since the last CheckQuorum.
   int heartbeat_elapsed_ = 0;  // Leader only.
   int randomized_election_timeout_ = 0;  // Invariant: in [election_ticks_, 2*election_ticks_).
+  // Continuous timing: the host-run timer (ElectionTimer). Invariant: running iff not
+  // leader; timeout in [timeout_min_, timeout_max_].
+  std::uint64_t timer_generation_ = 0, timer_timeout_ = 0;
+  bool timer_running_ = false;
   // Invariant: conf_.voters sorted; prs_[i].id == conf_.voters[i].
   ConfState conf_;
   std::vector<Progress> prs_;

@@ -99,7 +99,7 @@ void Node::Impl::handle_vote_request(const Message& m) {
     send(Message{.type = vote_resp_type(m.type), .to = m.from, .term = m.term});
     if (m.type == MessageType::MsgVote) {
       // Persisted (hard_state) in the same Ready as the grant, before it is sent.
-      election_elapsed_ = 0;
+      heard_from_leader_or_voted();
       // PLANTED BUG vote-not-persisted (raft/bugs.h): votedFor is never recorded, so the
       // hard state lacks it and a second candidate of this term gets our vote too.
       if (!has_bug(bugs_, Bug::VoteNotPersisted)) vote_ = m.from;
