@@ -38,7 +38,8 @@ struct Runner::Impl {
   // leader, or still waiting for a leader change), and those waiting for a leader
   // change (fault number -> the highest term when they began), in fault order.
   std::map<std::size_t, int> struck;
-  // host_down faults at "leader": the host each one took down (absent: no leader then).
+  // host_down faults at "leader" or with after_leader_change: the host each one took down
+  // (absent: no leader then, or no leader change in time).
   std::map<std::size_t, int> struck_host;
   std::map<std::size_t, std::uint64_t> waiting;
 
@@ -87,6 +88,7 @@ struct Runner::Impl {
   void end(std::size_t i);
   void on_role(int c, raft::Role role, std::uint64_t term);
   void strike(std::size_t i, int c, const std::string& why);
+  void strike_host(std::size_t i, int h, const std::string& why);
   std::uint64_t highest_term() const;
   int current_leader(std::uint64_t* term) const;
   void member_add(std::size_t i);
@@ -137,6 +139,18 @@ void Runner::Impl::strike(std::size_t i, int c, const std::string& why) {
   net_rules[i] = w.net().add_fault(std::move(r));
 }
 
+// A host_down fault at "leader" or after a leader change takes host `h` down now (`why`:
+// how it was chosen, appended to the `fault` event's detail, recorded with the host).
+void Runner::Impl::strike_host(std::size_t i, int h, const std::string& why) {
+  const Fault& f = s->faults[i];
+  if (h < 0) return;
+  struck_host[i] = h;
+  record(sim::Ev::Fault, s->hosts[static_cast<std::size_t>(h)].name, i, scenario::fault_kind_name(f.kind),
+         describe(f) + why);
+  for (int k : on_host(h)) hold(k);
+  w.kill_host(h);
+}
+
 // World::watch_roles: a member became leader. Every crash/isolate waiting for a leader
 // change since a lower term strikes `lag` later (the new leader, or its own target).
 void Runner::Impl::on_role(int c, raft::Role role, std::uint64_t term) {
@@ -149,10 +163,17 @@ void Runner::Impl::on_role(int c, raft::Role role, std::uint64_t term) {
     const std::size_t i = it->first;
     it = waiting.erase(it);
     const Fault& f = s->faults[i];
-    const int target = f.target == scenario::kLeaderTarget ? c : w.container_index(f.target);
     const std::string why = fmt::format("; {} after {} was elected (term {})",
                                         scenario::format_duration(f.lag_ns), w.container(c).name, term);
     const sim::Time until = sim::nanos(nemesis::fault_end_ns(f));
+    if (f.kind == FaultKind::kHostDown) {  // the new leader's host, or its named one
+      const int h = f.target == scenario::kLeaderTarget ? w.container(c).host : host_index(f.target);
+      w.loop().after(sim::nanos(f.lag_ns), [this, i, h, why, until] {
+        if (w.now() < until) strike_host(i, h, why);
+      });
+      continue;
+    }
+    const int target = f.target == scenario::kLeaderTarget ? c : w.container_index(f.target);
     w.loop().after(sim::nanos(f.lag_ns), [this, i, target, why, until] {
       if (w.now() < until) strike(i, target, why);
     });
@@ -178,6 +199,10 @@ void Runner::Impl::begin(std::size_t i) {
     }
     return strike(i, leader, fmt::format("; {} led at term {}", w.container(leader).name, term));
   }
+  if (f.kind == FaultKind::kHostDown && f.after_leader_change) {
+    waiting[i] = highest_term();  // recorded when it strikes (strike_host)
+    return;
+  }
   if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
     // The host of the current leader (as a crash at "leader" picks it), recorded with the
     // host it took down (the loader refuses a host named "leader" here).
@@ -187,12 +212,7 @@ void Runner::Impl::begin(std::size_t i) {
       record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader: nothing done");
       return;
     }
-    const int h = w.container(leader).host;
-    struck_host[i] = h;
-    record(sim::Ev::Fault, s->hosts[static_cast<std::size_t>(h)].name, i, kind,
-           describe(f) + fmt::format("; {} led at term {}", w.container(leader).name, term));
-    for (int k : on_host(h)) hold(k);
-    w.kill_host(h);
+    strike_host(i, w.container(leader).host, fmt::format("; {} led at term {}", w.container(leader).name, term));
     return;
   }
   record(sim::Ev::Fault, f.target, i, kind, describe(f));
@@ -401,9 +421,11 @@ void Runner::Impl::end(std::size_t i) {
     }
     return;
   }
-  if (f.kind == FaultKind::kHostDown && f.target == scenario::kLeaderTarget) {
+  if (f.kind == FaultKind::kHostDown && (f.target == scenario::kLeaderTarget || f.after_leader_change)) {
+    waiting.erase(i);
     const auto it = struck_host.find(i);
     if (it == struck_host.end()) {
+      if (f.after_leader_change) record(sim::Ev::Fault, "", i, kind, describe(f) + "; no leader change in time: nothing done");
       record(sim::Ev::FaultEnd, "", i, kind, "");
       return;
     }
@@ -499,7 +521,8 @@ void Runner::install() {
   Impl& m = *impl_;
   const scenario::Scenario& s = *m.s;
   const bool waits = std::any_of(s.faults.begin(), s.faults.end(), [](const Fault& f) {
-    return (f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate) && f.after_leader_change;
+    return (f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate || f.kind == FaultKind::kHostDown) &&
+           f.after_leader_change;
   });
   if (waits) m.w.watch_roles([&m](int c, raft::Role role, std::uint64_t term) { m.on_role(c, role, term); });
   for (std::size_t i = 0; i < s.faults.size(); ++i) {

@@ -32,7 +32,7 @@ bool disrupts(FaultKind k) {
          k == FaultKind::kIsolate;
 }
 
-// " 3ms after the next leader change" / "" (crash, isolate).
+// " 3ms after the next leader change" / "" (crash, isolate, host_down).
 std::string leader_change_text(const Fault& f) {
   if (!f.after_leader_change) return "";
   if (f.lag_ns == 0) return " at the next leader change";
@@ -89,6 +89,10 @@ std::string describe(const Fault& f) {
                            format_duration(f.at_ns + f.duration_ns));
       return fmt::format("{} isolated from its peers{}", f.target, dur);
     case FaultKind::kHostDown:
+      if (f.after_leader_change)
+        return fmt::format("{} down{}, until {}",
+                           f.target == scenario::kLeaderTarget ? std::string("the new leader's host") : "host " + f.target,
+                           leader_change_text(f), format_duration(f.at_ns + f.duration_ns));
       if (f.target == scenario::kLeaderTarget) return fmt::format("the leader's host down{}", dur);
       return fmt::format("host {} down{}", f.target, dur);
     case FaultKind::kTerminate:
@@ -333,7 +337,8 @@ ojson fault_json(const Fault& f) {
   if (f.kind == FaultKind::kSlowFsync) j["latency"] = format_duration(f.delay_ns);
   if (f.kind == FaultKind::kClock) j["rate"] = number_from_ppm(f.rate_ppm);
   if (f.kind == FaultKind::kCrash) j["lose_unsynced"] = f.lose_unsynced;
-  if ((f.kind == FaultKind::kMemberAdd || f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate) &&
+  if ((f.kind == FaultKind::kMemberAdd || f.kind == FaultKind::kCrash || f.kind == FaultKind::kIsolate ||
+       f.kind == FaultKind::kHostDown) &&
       f.after_leader_change)
     j["after_leader_change"] = true;
   if (f.after_leader_change && f.lag_ns > 0) j["lag"] = format_duration(f.lag_ns);

@@ -962,7 +962,7 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   switch (k) {
     case FaultKind::kCrash: takes = {"target", "duration", "lose_unsynced", "after_leader_change", "lag"}; break;
     case FaultKind::kIsolate: takes = {"target", "duration", "after_leader_change", "lag"}; break;
-    case FaultKind::kHostDown: takes = {"target", "duration"}; break;
+    case FaultKind::kHostDown: takes = {"target", "duration", "after_leader_change", "lag"}; break;
     case FaultKind::kTerminate: takes = {"target", "duration"}; break;
     case FaultKind::kPartition: takes = {"hosts", "members", "duration"}; break;
     case FaultKind::kOneWay: takes = {"from", "to", "duration"}; break;

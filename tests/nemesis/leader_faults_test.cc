@@ -300,5 +300,47 @@ TEST(LeaderFaultsRuns, CorrectCodePassesTheCheckersUnderLeaderFaults) {
   }
 }
 
+// host_down with after_leader_change (the quorum table's "just after an election" host
+// loss): the host goes down `lag` after the first election, its members with it, and the
+// fault round-trips through the writer and the loader.
+TEST(LeaderFaultsRuns, HostDownAfterLeaderChangeTakesTheHostDownLagAfterTheElection) {
+  scenario::Scenario s = load("scenarios/bitnami-2host/static-bootstrap.json");
+  s.expect.clear();
+  s.faults.clear();
+  s.has_schedule = true;
+  Fault f = fault(FaultKind::kHostDown, "A", 0, 6000);
+  f.after_leader_change = true;
+  f.lag_ns = 2 * kMs;
+  s.faults = {f};
+  const RunOut r = run(s, 3);
+  const sim::TraceEvent* elected = nullptr;
+  for (const auto& e : r.events)
+    if (e.kind == Ev::Role && e.a == "Leader") {
+      elected = &e;
+      break;
+    }
+  ASSERT_NE(elected, nullptr);
+  const auto down = all(r, Ev::Fault, "host_down");
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0]->who, "A");
+  EXPECT_EQ(down[0]->at.ns, elected->at.ns + 2 * kMs);
+  EXPECT_NE(down[0]->b.find("2ms after " + elected->who + " was elected"), std::string::npos) << down[0]->b;
+  bool host_down_seen = false;
+  for (const auto& e : r.events) host_down_seen = host_down_seen || (e.kind == Ev::HostDown && e.who == "A");
+  EXPECT_TRUE(host_down_seen);
+  const auto end = all(r, Ev::FaultEnd, "host_down");
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_EQ(end[0]->at.ns, 6000 * kMs);
+  EXPECT_TRUE(check::check_trace(r.events).ok());
+
+  const std::string text = nemesis::write_scenario(s, "// test\n");
+  auto back = scenario::load_string(text, "written.json");
+  ASSERT_TRUE(back.ok()) << scenario::format(back.errors.front());
+  ASSERT_EQ(back.scenario->faults.size(), 1u);
+  EXPECT_TRUE(back.scenario->faults[0].after_leader_change);
+  EXPECT_EQ(back.scenario->faults[0].lag_ns, 2 * kMs);
+  EXPECT_EQ(run(*back.scenario, 3).hash, r.hash);
+}
+
 }  // namespace
 }  // namespace raftlab
