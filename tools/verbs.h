@@ -68,5 +68,7 @@ void add_bench_verbs(CLI::App& app, VerbSet& v);
 void add_diff_verbs(CLI::App& app, VerbSet& v);
 // tools/report/report_cli.cc: report (the HTML page of a run).
 void add_report_verbs(CLI::App& app, VerbSet& v);
+// tools/experiments_cli.cc: figure16, quorum-table (sim/experiments; docs/experiments.md).
+void add_experiment_verbs(CLI::App& app, VerbSet& v);
 
 }  // namespace raftlab::tools

@@ -38,8 +38,8 @@ struct Fig16Model {
   int servers = 5;
   sim::Duration latency_min = sim::micros(100);  // one-way, uniform per message
   sim::Duration latency_max = sim::micros(200);
-  sim::Duration disk_write = sim::micros(1000);  // one durable write (write + fsync file + fsync dir)
-  sim::Duration disk_jitter = sim::micros(2000);  // + uniform [0, jitter] per write
+  sim::Duration disk_write = sim::micros(500);   // one durable write (write + fsync file + fsync dir)
+  sim::Duration disk_jitter = sim::micros(4000);  // + uniform [0, jitter] per write
   // A slow write now and then (an fsync behind the SSD's housekeeping): with this chance
   // (parts per million) a write takes another uniform [0, disk_slow_extra].
   std::int64_t disk_slow_ppm = 50'000;
@@ -58,7 +58,7 @@ struct Fig16Model {
   int ineligible = 2;  // followers without the leader's last entry
   // Extra delay on every election-timer expiry, uniform [0, jitter] (the timer thread's
   // wake-up); 0: exact.
-  sim::Duration timer_jitter = sim::micros(150);
+  sim::Duration timer_jitter = sim::micros(90);
   sim::Duration give_up = sim::seconds(600);  // after the crash: no leader by then = "> give_up"
   sim::Duration warm_up = sim::seconds(1);    // before the entry and the crash
 };
