@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long fuzz-parsers clean
+.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long fuzz-parsers figure16 quorum-table clean
 
 all: build
 
@@ -87,6 +87,21 @@ FUZZ_SECONDS ?= 60
 fuzz-parsers:
 	@./scripts/deps.sh fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz_parsers.sh
+
+# results/FIGURE16.md + results/figure16-{top,bottom}.svg: the Raft paper's Figure 16 (leader
+# crash, time to a new leader, 11 election-timeout ranges, FIG16_TRIALS per range in
+# FIG16_BLOCKS blocks of seeds) beside the paper's own trials (docs/experiments.md). ~20 s.
+FIG16_TRIALS ?= 1000
+FIG16_BLOCKS ?= 5
+figure16: build
+	@$(BUILD)/tools/raftlab figure16 --trials $(FIG16_TRIALS) --blocks $(FIG16_BLOCKS)
+
+# results/QUORUM.md + results/quorum.svg, quorum-leader.svg: every subset of lost members and
+# each host of the 5-member / 2-host layout x 3 fault timings x QUORUM_SEEDS seeds, every run
+# judged by every checker (docs/experiments.md). ~3 min on one core.
+QUORUM_SEEDS ?= 50
+quorum-table: build
+	@$(BUILD)/tools/raftlab quorum-table scenarios/lab/quorum-2host.json --seeds $(QUORUM_SEEDS)
 
 clean:
 	rm -rf build build-asan build-fuzz

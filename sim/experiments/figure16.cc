@@ -323,7 +323,7 @@ Fig16Stats summarize(const std::vector<Fig16Trial>& t, const Fig16Model& m) {
     terms += static_cast<double>(x.terms);
     if (x.downtime_ns < 0) {
       ++s.gave_up;
-      ++over;
+      over += s.gave_up_ms >= 10'000.0;  // gave up after 10 s or more: over 10 s
       ms.push_back(INFINITY);
       continue;
     }

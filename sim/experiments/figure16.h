@@ -86,7 +86,7 @@ struct Fig16Stats {
   std::uint64_t n = 0, gave_up = 0;
   double gave_up_ms = 0;  // Fig16Model::give_up
   double min = 0, p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // mean over trials that elected
-  double over_10s = 0;    // fraction of trials above 10 s (gave up counts)
+  double over_10s = 0;    // fraction of trials above 10 s (one that gave up counts if give_up >= 10 s)
   double mean_terms = 0;
 };
 [[nodiscard]] Fig16Stats summarize(const std::vector<Fig16Trial>& t, const Fig16Model& m);
