@@ -9,7 +9,8 @@
 //      `committed_entries` to it, in order (for ConfChange
 //      entries, call Node::apply_conf_change);
 //   4. call Node::advance(ready).
-// Exactly one place in sim/ carries this out (sim/etcd/member).
+// sim/etcd/member carries it out for etcd; sim/experiments/figure16.cc for the Raft
+// paper's Figure 16 (a LogCabin-like host).
 #pragma once
 
 #include <memory>
