@@ -3,15 +3,15 @@
 // Source: github.com/ongardie/dissertation (commit 0c10ea1), leaderelection/
 // benchmarks-randomness.svg (top panel) and benchmarks-scale.svg (bottom panel): the
 // figure of the LogCabin leader-crash benchmark that the paper's Figure 16 and the
-// dissertation's chapter 9 figure "benchmark results on LAN cluster" show. Each data
-// line is a step CDF; the x of each step is one
-// trial's downtime (x axis log10, 100 ms at x=54.4258, 72.6446 units a decade; bottom
-// panel linear, 0 ms at x=41.9102, 100 ms at x=88.8086; SVG coordinates are given to
-// 1/256 unit, i.e. better than 0.02% (top) or 0.01 ms (bottom)). The lines' colours
-// follow the legend (ggplot2's hue palette, ranges in legend order). 1,000 trials per
-// line, 100 for 150-150 ms. Reconstructed this way the figure gives the text's numbers:
-// 150-155 median 287.3 ms (text 287), 150-200 maximum 512.5 ms (513), 12-24 mean 34.7 ms
-// (35) and maximum 151.7 ms (152). Numbers in ms; `cdf` every 0.5% (nearest rank).
+// dissertation's chapter 9 figure "benchmark results on LAN cluster" show. Each data line
+// is a step CDF; the x of each step is one trial's downtime (top panel: log10 x axis, 100 ms
+// at x=54.4258, 72.6446 units a decade; bottom panel: linear, 0 ms at x=41.9102, 100 ms at
+// x=88.8086; SVG coordinates are given to 1/256 unit, i.e. better than 0.02% (top) or
+// 0.01 ms (bottom)). The lines' colours follow the legend (ggplot2's hue palette, ranges in
+// legend order). 1,000 trials per line, 100 for 150-150 ms. Reconstructed this way the
+// figure gives the text's numbers: 150-155 median 287.3 ms (text 287), 150-200 maximum
+// 512.5 ms (513), 12-24 mean 34.7 ms (35) and maximum 151.7 ms (152). Numbers in ms; `cdf`
+// every 0.5% (nearest rank).
 #include "sim/experiments/figure16.h"
 
 namespace raftlab::experiments {
