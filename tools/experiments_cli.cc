@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -20,6 +19,7 @@
 
 #include "sim/experiments/figure16.h"
 #include "sim/experiments/quorum_table.h"
+#include "sim/lab/atomic_file.h"
 #include "sim/scenario/loader.h"
 #include "tools/cli.h"
 #include "tools/svg_plot.h"
@@ -40,30 +40,20 @@ double cpu_now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// Writes `text` to `path` through a temporary file in the same directory, so a reader
-// never sees half a report. False (and *error) on failure.
+// Output paths are checked before the work (bad input: exit 2); a report is written all
+// or nothing (sim/lab/atomic_file.h), a failed write is exit 3.
+std::string prepare_outputs(const std::string& out, const std::string& svg_dir) {
+  const fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty())
+    if (std::string why = lab::make_output_dir(parent.string()); !why.empty()) return "--out " + out + ": " + why;
+  if (std::string why = lab::output_file_problem(out); !why.empty()) return "--out " + out + ": " + why;
+  if (std::string why = lab::make_output_dir(svg_dir); !why.empty()) return "--svg-dir " + svg_dir + ": " + why;
+  return "";
+}
+
 bool write_file(const fs::path& path, const std::string& text, std::string* error) {
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) {
-      *error = "cannot write " + tmp.string();
-      return false;
-    }
-    f << text;
-    if (!f.good()) {
-      *error = "cannot write " + tmp.string();
-      return false;
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    *error = "cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message();
-    return false;
-  }
-  return true;
+  *error = lab::write_file_atomic(path.string(), text);
+  return error->empty();
 }
 
 std::string ms_text(double v) {
@@ -147,6 +137,10 @@ std::string figure16_svg(const std::vector<RangeResult>& rs, const std::string& 
 }
 
 int run_figure16(const Fig16Options& o, std::ostream& out, std::ostream& err) {
+  if (std::string why = prepare_outputs(o.out, o.svg_dir); !why.empty()) {
+    err << "raftlab figure16: " << why << "\n";
+    return kExitBadInput;
+  }
   const double w0 = wall_now(), c0 = cpu_now();
   const Fig16Model model;
   std::vector<RangeResult> rs;
@@ -365,6 +359,10 @@ std::string pool_row(const std::string& what, const std::string& timing, const P
 }
 
 int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
+  if (std::string why = prepare_outputs(o.out, o.svg_dir); !why.empty()) {
+    err << "raftlab quorum-table: " << why << "\n";
+    return kExitBadInput;
+  }
   auto loaded = scenario::load_file(o.scenario);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) err << scenario::format(e) << "\n";

@@ -94,6 +94,8 @@ const std::map<std::string, Want>& wanted() {
       {"scenarios/lab/reference.json",
        {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5", "etcd6"}, "member add"}},
       {"scenarios/lab/small.json", {"one-cluster", {"m1", "m2", "m3"}, "from the same --initial-cluster"}},
+      {"scenarios/lab/quorum-2host.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
       // The cloud layer (root_cause_cloud.cc): instance IDs are seed 1's.
       {"scenarios/aws-asg/01-naive-every-instance-leader.json",
        {"different-initial-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "names only some of the members"}},
