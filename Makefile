@@ -98,7 +98,7 @@ figure16: build
 
 # results/QUORUM.md + results/quorum.svg, quorum-leader.svg: every subset of lost members and
 # each host of the 5-member / 2-host layout x 3 fault timings x QUORUM_SEEDS seeds, every run
-# judged by every checker (docs/experiments.md). ~3 min on one core.
+# judged by every checker (docs/experiments.md). ~2 min on one core.
 QUORUM_SEEDS ?= 50
 quorum-table: build
 	@$(BUILD)/tools/raftlab quorum-table scenarios/lab/quorum-2host.json --seeds $(QUORUM_SEEDS)

@@ -145,6 +145,38 @@ TEST(ContinuousTiming, TicksTimingIsTheDefaultAndUnchanged) {
   EXPECT_EQ(c.election_timing, ElectionTiming::Ticks);
   EXPECT_EQ(c.election_timeout_min, 0u);
   EXPECT_EQ(c.election_timeout_max, 0u);
+  // And at the raft level: for seeds 1..16, the ticks until a follower campaigns, then
+  // again after a heartbeat, exactly as raft/ at main bd0bbd1 (before the Continuous
+  // timing existed) gave them.
+  const std::vector<int> before = {12, 10, 12, 19, 10, 15, 12, 18, 16, 12, 13, 10, 14, 18, 10, 18,
+                                   15, 17, 17, 18, 11, 19, 13, 11, 13, 14, 16, 10, 17, 11, 13, 11};
+  std::vector<int> now;
+  for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+    Config cfg;
+    cfg.id = 1;
+    cfg.seed = seed;
+    cfg.election_ticks = 10;
+    Node n(cfg, Storage{});
+    n.bootstrap({1, 2, 3});
+    drain(n);
+    int t = 0;
+    while (n.role() == Role::Follower && t < 100) {
+      n.tick();
+      ++t;
+      drain(n);
+    }
+    n.step(Message{.type = MessageType::MsgHeartbeat, .from = 2, .to = 1, .term = n.term() + 1});
+    drain(n);
+    int t2 = 0;
+    while (n.role() == Role::Follower && t2 < 100) {
+      n.tick();
+      ++t2;
+      drain(n);
+    }
+    now.push_back(t);
+    now.push_back(t2);
+  }
+  EXPECT_EQ(now, before);
 }
 
 }  // namespace
