@@ -189,6 +189,11 @@ Result<VolumeMount> parse_volume(const std::string& spec) {
   if (parts.size() == 1) {
     v.target = parts[0];  // anonymous volume
   } else if (parts.size() == 2 || parts.size() == 3) {
+    // docker: `-v ":/x"`, `-v "/a::ro"` (an unset ${VAR} in front is the usual cause).
+    for (const auto& p : parts)
+      if (p.empty())
+        return Error{"-v", "invalid spec: " + spec + ": empty section between colons",
+                     "give both paths, /host/path:/container/path[:ro] (is a variable in it unset?)"};
     v.source = parts[0];
     v.target = parts[1];
     if (parts.size() == 3) {
@@ -336,6 +341,9 @@ std::optional<Error> apply(DockerRun& r, const OptSpec& o, const std::string& sh
                                                     : std::string("--") + o.long_name;
         if (auto e = validate_mem_bytes(shown_flag, value)) return *e;
       }
+      // opts.NanoCPUs: a rational number of CPUs.
+      if (std::string_view(o.long_name) == "cpus")
+        if (auto e = validate_nano_cpus(value)) return *e;
       [[fallthrough]];
     case Opt::ignored_bool:
       r.warnings.push_back(shown + (o.takes_value ? " " + value : "") + ": accepted, no effect in the model");

@@ -2,6 +2,7 @@
 #include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
@@ -158,6 +159,66 @@ std::optional<Error> validate_mem_bytes(const std::string& shown, const std::str
                                   (sfx.size() == 1 || (sfx.size() == 2 && sfx[1] == 'b') || sfx.substr(1) == "ib")));
   if (!ok) return fail("invalid suffix: '" + sfx + "'");
   return std::nullopt;
+}
+
+std::optional<Error> validate_nano_cpus(const std::string& value) {
+  auto fail = [&](const std::string& why) {
+    return Error{"--cpus", "invalid argument \"" + value + "\" for \"--cpus\" flag: " + why + "\nSee 'docker run --help'.",
+                 "write a number of CPUs such as 1, 0.5 or 3/2 (at most 9 decimal places)"};
+  };
+  const std::string not_rational = "failed to parse " + value + " as a rational number";
+  auto all_digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  std::string_view v = value;
+  if (const size_t slash = v.find('/'); slash != std::string_view::npos) {
+    std::string_view a = v.substr(0, slash), b = v.substr(slash + 1);
+    if (!a.empty() && (a[0] == '-' || a[0] == '+')) a.remove_prefix(1);
+    if (!all_digits(a) || !all_digits(b) || b.find_first_not_of('0') == std::string_view::npos)
+      return fail(not_rational);
+    // a/b * 1e9 whole: (a * 1e9) mod b == 0, a read digit by digit. Common trailing zeros
+    // of a and b cancel first; a b still longer than 18 digits is taken as too precise
+    // unless a is 0 (Go's big.Rat would be exact there: a documented simplification).
+    b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+    if (a.find_first_not_of('0') == std::string_view::npos) return std::nullopt;
+    while (a.size() > 1 && b.size() > 1 && a.back() == '0' && b.back() == '0') {
+      a.remove_suffix(1);
+      b.remove_suffix(1);
+    }
+    if (b.size() > 18) return fail("value is too precise");
+    std::uint64_t den = 0, rem = 0;
+    for (char c : b) den = den * 10 + static_cast<unsigned>(c - '0');
+    for (char c : a) rem = (rem * 10 + static_cast<unsigned>(c - '0')) % den;
+    for (int i = 0; i < 9; ++i) rem = rem * 10 % den;
+    return rem == 0 ? std::nullopt : std::optional(fail("value is too precise"));
+  }
+  // [+-] (digits [. digits] | . digits) [(e|E) [+-] digits]
+  if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
+  const size_t e = v.find_first_of("eE");
+  std::string_view mant = v.substr(0, e), expo = e == std::string_view::npos ? std::string_view{} : v.substr(e + 1);
+  const size_t dot = mant.find('.');
+  std::string_view ip = mant.substr(0, dot), fp = dot == std::string_view::npos ? std::string_view{} : mant.substr(dot + 1);
+  if ((ip.empty() && fp.empty()) || (!ip.empty() && !all_digits(ip)) || (!fp.empty() && !all_digits(fp)))
+    return fail(not_rational);
+  long long exp10 = 0;
+  if (e != std::string_view::npos) {
+    bool neg = false;
+    if (!expo.empty() && (expo[0] == '-' || expo[0] == '+')) {
+      neg = expo[0] == '-';
+      expo.remove_prefix(1);
+    }
+    if (!all_digits(expo)) return fail(not_rational);
+    for (char c : expo) exp10 = std::min(exp10 * 10 + (c - '0'), 1'000'000'000LL);
+    if (neg) exp10 = -exp10;
+  }
+  // value = M * 10^(exp10 - |fp|); value * 1e9 is whole iff M has enough trailing zeros.
+  const std::string digits = std::string(ip) + std::string(fp);
+  if (digits.find_first_not_of('0') == std::string::npos) return std::nullopt;
+  const long long k = 9 + exp10 - static_cast<long long>(fp.size());
+  if (k >= 0) return std::nullopt;
+  const size_t last = digits.find_last_not_of('0');
+  const long long zeros = static_cast<long long>(digits.size() - 1 - last);
+  return zeros >= -k ? std::nullopt : std::optional(fail("value is too precise"));
 }
 
 std::optional<Error> validate_container_name(const std::string& name) {

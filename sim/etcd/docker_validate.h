@@ -31,6 +31,9 @@ std::optional<Error> validate_image_reference(const std::string& image);
 // shown: "-m, --memory" (pflag's flag name in its message).
 std::optional<Error> validate_mem_bytes(const std::string& shown, const std::string& value);
 std::optional<Error> validate_container_name(const std::string& name);
+// --cpus: docker/cli opts.NanoCPUs — Go's big.Rat.SetString ("1.5", "3/2", "2e-1"; here
+// decimal digits only, no 0x/0b/0o prefixes), then value * 1e9 must be a whole number.
+std::optional<Error> validate_nano_cpus(const std::string& value);
 std::optional<Error> validate_user(const std::string& user);
 // "latest", "3", "3.4", "3.5", "3.4.0".."3.4.37", "3.5.0".."3.5.21", each optionally
 // followed by "-debian-11-rN" / "-debian-12-rN".

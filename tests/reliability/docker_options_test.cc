@@ -78,5 +78,23 @@ TEST(DockerOptions, KnownBitnamiTags) {
   for (const std::string t : {"9.9.99", "3.5.99", "3.6.0", "3.5.18-foo", "v3.5.18"}) EXPECT_FALSE(known_bitnami_etcd_tag(t)) << t;
 }
 
+// --cpus x and -v :/x were accepted (found by scripts/bad_input_table.py); docker refuses
+// both before anything runs (docker/cli opts.ParseCPUs; the volume spec split).
+TEST(DockerOptions, CpusIsARationalNumberAndVolumesHaveNoEmptySections) {
+  expect_refused(parse({"--cpus", "x"}), "invalid argument \"x\" for \"--cpus\" flag: failed to parse x as a rational number",
+                 "cpus x");
+  for (const std::string bad : {"", "1.2.3", "1/0", "1/", "/2", "1e", "e3", "--1", "1 ", "."})
+    expect_refused(parse({"--cpus", bad}), "as a rational number", "cpus " + bad);
+  for (const std::string fine : {"1", "0.5", "+2", "3/2", "1e3", "2.5e-1", ".5", "5.", "0.000000001", "1/1000000000", "0"})
+    EXPECT_TRUE(parse({"--cpus", fine}).ok()) << fine;
+  for (const std::string precise : {"0.0000000001", "1/3", "1e-10", "1/7000000000"})
+    expect_refused(parse({"--cpus", precise}), "value is too precise", "cpus " + precise);
+  expect_refused(parse({"-v", ":/x"}), "invalid spec: :/x: empty section between colons", ":/x");
+  expect_refused(parse({"-v", "/a::ro"}), "empty section between colons", "/a::ro");
+  expect_refused(parse({"-v", "/a:"}), "empty section between colons", "/a:");
+  EXPECT_TRUE(parse({"-v", "/a:/b:ro"}).ok());
+  EXPECT_TRUE(parse({"-v", "/anonymous"}).ok());
+}
+
 }  // namespace
 }  // namespace raftlab::etcd
