@@ -49,6 +49,17 @@ secs=$(( $(date +%s) - start ))
   echo "|---|---|---|---|---|"
   cat "$rows"
   echo
+  # etcdctl itself: the simulated etcdctl against the real one (tests/fidelity/etcdctl_real_test.cc).
+  echo "## etcdctl: the simulated client against the real etcdctl $etcd_version"
+  echo
+  echo "Regenerate alone: \`build/tests/fidelity_tests --gtest_filter='RealEtcdctl*'\` (also part of \`make test\`)."
+  echo "The same command lines through the real etcdctl (against a real one-member etcd on a loopback address) and"
+  echo "through the model (the simulated five-member static bootstrap); IDs, revisions and timings differ by nature."
+  echo
+  echo "| compared | cases | agree |"
+  echo "|---|---|---|"
+  "$(dirname "$RAFTLAB")/../tests/fidelity_tests" --gtest_filter='RealEtcdctl*' 2>/dev/null | sed -n 's/^FIDELITY-ROW //p' || true
+  echo
   if [ -n "$explanations" ]; then
     echo "$explanations"
   else

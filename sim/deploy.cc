@@ -228,8 +228,12 @@ std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Sc
     EtcdctlCommand c = parse_etcdctl(a->command);
     if (!c.error.empty())
       errors->push_back(s.error_at(t.path + ".etcdctl", c.error,
-                                   "supported: put KEY VALUE, get KEY, member add NAME --peer-urls=URL, "
-                                   "member remove ID|NAME, member list, endpoint status"));
+                                   c.not_modelled
+                                       ? "modelled: put, get [--prefix --consistency=s], member add/remove/list, "
+                                         "endpoint status/health [--cluster], -w simple|table|json (docs/etcd-behaviour.md)"
+                                       : "write it as etcdctl 3.5 takes it: put KEY VALUE, get KEY, member add NAME "
+                                         "--peer-urls=URL, member remove HEXID (from member list), member list, "
+                                         "endpoint status, endpoint health"));
   }
   if (errors->size() != before) return nullptr;
   // A part of the scenario that a layer above sim/ carries out (sim/extension.h).

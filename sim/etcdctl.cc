@@ -1,3 +1,7 @@
+// sim/etcdctl.cc — running a parsed etcdctl command against the world (sim/etcdctl.h):
+// the requests go through the network like clientv3's, `endpoint status/health` ask each
+// endpoint on its own (with `--cluster` the endpoints come from `member list`), and the
+// printers of sim/etcdctl_format.h give what etcdctl writes on stdout and stderr.
 #include "sim/etcdctl.h"
 
 #include <algorithm>
@@ -6,244 +10,271 @@
 
 #include <fmt/format.h>
 
-#include "sim/etcd/entry_codec.h"
 #include "sim/etcd/ids.h"
 #include "sim/etcd/shell.h"
 #include "sim/etcd/wording.h"
 #include "sim/etcdctl_format.h"
 
 namespace raftlab::sim {
-
-EtcdctlCommand parse_etcdctl(const std::string& command) {
-  // The command line is split as the operator's shell would split it.
-  auto split = etcd::shell_split(command, {});
-  if (!split.ok()) {
-    EtcdctlCommand c;
-    c.error = split.error().message;
-    return c;
-  }
-  return parse_etcdctl_argv(split.value().argv);
-}
-
-EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
-  EtcdctlCommand c;
-  if (!w.empty() && (w[0] == "etcdctl" || (w[0].size() > 8 && w[0].compare(w[0].size() - 8, 8, "/etcdctl") == 0)))
-    w.erase(w.begin());
-  std::vector<std::string> pos;
-  for (size_t i = 0; i < w.size(); ++i) {
-    const std::string& a = w[i];
-    auto value = [&](const std::string& flag) -> std::optional<std::string> {
-      if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
-      if (a == flag && i + 1 < w.size()) return w[++i];
-      return std::nullopt;
-    };
-    if (auto v = value("--endpoints")) {
-      c.endpoints = etcd::split(*v, ',');
-    } else if (auto p = value("--peer-urls")) {
-      c.req.peer_urls = etcd::split(*p, ',');
-    } else if (auto cs = value("--consistency")) {
-      c.req.serializable = *cs == "s";
-    } else if (auto wo = value("-w")) {
-      c.write_out = *wo;
-    } else if (auto wo2 = value("--write-out")) {
-      c.write_out = *wo2;
-    } else if (a == "--cluster") {
-      // endpoint status --cluster: accepted (the status of the answering member is printed)
-    } else if (a.rfind("--", 0) == 0) {
-      c.error = fmt::format("unknown flag: {}", a);
-      return c;
-    } else {
-      pos.push_back(a);
-    }
-  }
-  auto need = [&](size_t n, const char* usage) {
-    if (pos.size() < n) c.error = fmt::format("etcdctl: expected `{}`", usage);
-    return pos.size() >= n;
-  };
-  if (pos.empty()) {
-    c.error = "etcdctl: no command";
-  } else if (pos[0] == "put") {
-    c.req.kind = ClientOpKind::Put;
-    if (need(3, "put KEY VALUE")) { c.req.key = pos[1]; c.req.value = pos[2]; }
-  } else if (pos[0] == "get") {
-    c.req.kind = ClientOpKind::Get;
-    if (need(2, "get KEY")) c.req.key = pos[1];
-  } else if (pos[0] == "member" && pos.size() >= 2 && pos[1] == "add") {
-    c.req.kind = ClientOpKind::MemberAdd;
-    if (need(3, "member add NAME --peer-urls=URL")) c.add_name = pos[2];
-    if (c.error.empty() && c.req.peer_urls.empty())
-      c.error = "member peer urls not provided";  // etcdctl's own wording
-  } else if (pos[0] == "member" && pos.size() >= 2 && pos[1] == "remove") {
-    c.req.kind = ClientOpKind::MemberRemove;
-    if (need(3, "member remove ID")) {
-      if (auto id = etcd::parse_id(pos[2])) c.req.member_id = *id; else c.remove_name = pos[2];
-    }
-  } else if (pos[0] == "member" && pos.size() >= 2 && pos[1] == "list") {
-    c.req.kind = ClientOpKind::MemberList;
-  } else if (pos[0] == "endpoint" && pos.size() >= 2 && pos[1] == "status") {
-    c.req.kind = ClientOpKind::Status;
-  } else {
-    // cobra's wording for an unknown command; known etcdctl commands the model lacks say so.
-    static const std::vector<std::string> kKnown = {"put", "get", "member", "endpoint"};
-    const std::string near = etcd::closest_match(pos[0], kKnown);
-    c.error = std::find(kKnown.begin(), kKnown.end(), pos[0]) != kKnown.end()
-                  ? fmt::format("etcdctl {}: subcommand not modelled", etcd::join(pos, " "))
-                  : fmt::format("unknown command \"{}\" for \"etcdctl\"{}", pos[0],
-                                near.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", near));
-  }
-  return c;
-}
-
 namespace {
-std::string output_of(const EtcdctlCommand& c, const ClientResult& r) {
-  if (!r.ok) return "Error: " + r.error;
-  const ClientReply& p = r.reply;
-  switch (c.req.kind) {
-    case ClientOpKind::Put: return "OK";
-    case ClientOpKind::Get: return p.found ? c.req.key + "\n" + p.value : "";
-    case ClientOpKind::MemberAdd: {
-      // etcdctl member add prints the env a new member needs (ctlv3 member.go).
-      std::string out = fmt::format("Member {} added to cluster {}\n\n", etcd::format_id(p.member_id),
-                                    etcd::format_id(p.cluster_id));
-      std::vector<std::string> conf;
-      for (const auto& m : p.members) {
-        for (const auto& u : m.peer_urls) {
-          const std::string n = m.id == p.member_id ? c.add_name : m.name;
-          conf.push_back(n + "=" + u);  // ctlv3 member.go: an unstarted member prints "=URL"
 
+constexpr int kExitError = 1;       // cobrautl.ExitError
+constexpr int kExitBadFeature = 4;  // cobrautl.ExitBadFeature
+
+// What one etcdctl invocation printed and returned.
+struct Printed {
+  ClientResult result;  // the (first) answer; ok when the command succeeded
+  std::string out, err;
+  std::string terminal;  // what a terminal shows, in the order written ("" = out + err)
+  int exit_code = 0;
+  [[nodiscard]] std::string shown() const { return terminal.empty() ? out + err : terminal; }
+};
+
+void fail_with(Printed& p, int code, const std::string& error) {
+  p.err += "Error: " + error + "\n";
+  p.exit_code = code;
+  p.result.ok = false;
+  if (p.result.error.empty()) p.result.error = error;
+}
+
+std::vector<etcdctl::MemberRow> member_rows(const std::vector<MemberRecord>& ms) {
+  std::vector<etcdctl::MemberRow> rows;
+  for (const auto& m : ms) rows.push_back({m.id, !m.name.empty(), m.name, m.peer_urls, m.client_urls, m.is_learner});
+  return rows;
+}
+
+etcdctl::ResponseHeader header_of(const ClientReply& p, bool with_revision) {
+  return {p.cluster_id, p.header_member != 0 ? p.header_member : p.member_id, with_revision ? p.revision : 0,
+          p.raft_term};
+}
+
+// What etcdctl prints for one answered (or failed) request of `c`.
+Printed print_single(const EtcdctlCommand& c, const ClientResult& r) {
+  Printed p;
+  p.result = r;
+  if (!r.ok) {
+    fail_with(p, kExitError, r.error);
+    return p;
+  }
+  const ClientReply& rep = r.reply;
+  const bool json = c.write_out == "json";
+  // printer_table.go implements only member list and endpoint status/health; every other
+  // response reaches printerUnsupported after the request has been carried out.
+  if (c.write_out == "table" && c.verb != EtcdctlVerb::MemberList) {
+    fail_with(p, kExitBadFeature, "table not supported as output format");
+    return p;
+  }
+  switch (c.verb) {
+    case EtcdctlVerb::Put:
+      p.out = json ? etcdctl::json_put(header_of(rep, true)) : "OK\n";
+      break;
+    case EtcdctlVerb::Get: {
+      std::vector<etcdctl::KeyValueRow> kvs;
+      if (rep.kvs) {
+        for (const auto& kv : *rep.kvs) kvs.push_back({kv.key, kv.value, kv.create_revision, kv.mod_revision, kv.version});
+      } else if (rep.found) {
+        kvs.push_back({c.req.key, rep.value, rep.create_revision, rep.mod_revision, rep.version});
+      }
+      if (json) {
+        p.out = etcdctl::json_get(header_of(rep, true), kvs, c.keys_only);
+      } else {
+        // util.go printKV: the key (unless --print-value-only), then the value.
+        for (const auto& kv : kvs) {
+          if (!c.print_value_only) p.out += kv.key + "\n";
+          p.out += (c.keys_only ? "" : kv.value) + "\n";
         }
       }
-      out += fmt::format("ETCD_NAME=\"{}\"\nETCD_INITIAL_CLUSTER=\"{}\"\nETCD_INITIAL_ADVERTISE_PEER_URLS=\"{}\"\n"
-                         "ETCD_INITIAL_CLUSTER_STATE=\"existing\"",
-                         c.add_name, etcd::join(conf, ","), etcd::join(c.req.peer_urls, ","));
-      return out;
+      break;
     }
-    case ClientOpKind::MemberRemove:
-      return fmt::format("Member {} removed from cluster {}", etcd::format_id(p.member_id),
-                         etcd::format_id(p.cluster_id));
-    case ClientOpKind::MemberList: {
-      if (c.write_out == "table") {
-        std::vector<etcdctl::MemberRow> rows;
-        for (const auto& m : p.members)
-          rows.push_back({m.id, !m.name.empty(), m.name, m.peer_urls, m.client_urls, m.is_learner});
-        return etcdctl::member_list_table(rows);
+    case EtcdctlVerb::MemberAdd: {
+      const auto rows = member_rows(rep.members);
+      if (json) {
+        etcdctl::MemberRow added{rep.member_id, false, "", {}, {}, false};
+        for (const auto& m : rows)
+          if (m.id == rep.member_id) added = m;
+        if (added.peer_urls.empty()) added.peer_urls = c.req.peer_urls;
+        p.out = etcdctl::json_member_add(header_of(rep, false), added, rows);
+        break;
       }
-      std::string out;
-      for (const auto& m : p.members) {
-        out += fmt::format("{}, {}, {}, {}, {}, {}\n", etcd::format_id(m.id), m.name.empty() ? "unstarted" : "started",
-                           m.name, etcd::join(m.peer_urls, ","), etcd::join(m.client_urls, ","),
-                           m.is_learner ? "true" : "false");
+      // printer_simple.go MemberAdd ("%16x": space-padded) and member_command.go's env lines.
+      p.out = fmt::format("Member {:>16} added to cluster {:>16}\n\n", etcdctl::hex_id(rep.member_id),
+                          etcdctl::hex_id(rep.cluster_id));
+      std::vector<std::string> conf;
+      for (const auto& m : rep.members) {
+        for (const auto& u : m.peer_urls) conf.push_back((m.id == rep.member_id ? c.add_name : m.name) + "=" + u);
       }
-      return out;
+      p.out += fmt::format("ETCD_NAME=\"{}\"\nETCD_INITIAL_CLUSTER=\"{}\"\nETCD_INITIAL_ADVERTISE_PEER_URLS=\"{}\"\n"
+                           "ETCD_INITIAL_CLUSTER_STATE=\"existing\"\n",
+                           c.add_name, etcd::join(conf, ","), c.peer_urls_flag);
+      break;
     }
-    case ClientOpKind::Status: {
-      static const StatusInfo kNone;
-      const StatusInfo& s = p.status ? *p.status : kNone;
-      etcdctl::EndpointStatusRow row{r.endpoint, s.member_id, s.version, s.db_size, s.leader == s.member_id,
-                                     s.is_learner, s.raft_term, s.raft_index, s.raft_applied_index, s.errors};
-      if (c.write_out == "table") return etcdctl::endpoint_status_table({row});
-      return etcdctl::endpoint_status_simple({row});
+    case EtcdctlVerb::MemberRemove:
+      p.out = json ? etcdctl::json_member_remove(header_of(rep, false), member_rows(rep.members))
+                   : fmt::format("Member {:>16} removed from cluster {:>16}\n", etcdctl::hex_id(c.req.member_id),
+                                 etcdctl::hex_id(rep.cluster_id));
+      break;
+    case EtcdctlVerb::MemberList: {
+      const auto rows = member_rows(rep.members);
+      p.out = json ? etcdctl::json_member_list(header_of(rep, false), rows)
+              : c.write_out == "table" ? etcdctl::member_list_table(rows)
+                                        : etcdctl::member_list_simple(rows);
+      break;
     }
+    case EtcdctlVerb::EndpointStatus:
+    case EtcdctlVerb::EndpointHealth:
+    case EtcdctlVerb::None:
+      break;  // printed by the per-endpoint paths below
   }
-  return "";
+  return p;
 }
-}  // namespace
 
-namespace {
+etcdctl::EndpointStatusRow status_row(const ClientResult& r) {
+  static const StatusInfo kNone;
+  const StatusInfo& s = r.reply.status ? *r.reply.status : kNone;
+  etcdctl::EndpointStatusRow row{r.endpoint,  s.member_id,  s.version,           s.db_size, s.leader == s.member_id,
+                                 0,           s.is_learner, s.raft_term,         s.raft_index,
+                                 s.raft_applied_index,      s.errors};
+  row.leader_id = s.leader;
+  return row;
+}
 
-// One parsed command run from `how.from_host`; done(result, printed text, every endpoint answered).
+// `endpoint status` / `endpoint health` over `eps`, each asked on its own.
+void per_endpoint(World& w, const EtcdctlCommand& c, const std::vector<std::string>& eps, HostIndex from,
+                  std::function<void(Printed)> done) {
+  struct Gather {
+    std::vector<std::optional<ClientResult>> results;
+    std::vector<std::int64_t> took_ns;
+    std::vector<size_t> completion;  // endpoint indexes in the order their answers came
+    size_t pending = 0;
+  };
+  auto g = std::make_shared<Gather>();
+  g->results.resize(eps.size());
+  g->took_ns.resize(eps.size());
+  g->pending = eps.size();
+  auto finish = [g, c, done] {
+    Printed p;
+    if (c.verb == EtcdctlVerb::EndpointStatus) {
+      // ep_command.go epStatusCommandFunc: rows in endpoint order, a stderr line per failure.
+      std::vector<etcdctl::EndpointStatusRow> rows;
+      std::vector<std::pair<etcdctl::EndpointStatusRow, etcdctl::ResponseHeader>> json_rows;
+      bool first = true;
+      for (const auto& res : g->results) {
+        if (!res->ok) {
+          p.err += etcdctl::endpoint_status_error_line(res->endpoint, res->error);
+          p.exit_code = kExitError;
+          if (first) p.result = *res;
+          first = false;
+          continue;
+        }
+        rows.push_back(status_row(*res));
+        json_rows.emplace_back(rows.back(), header_of(res->reply, true));
+        if (first || !p.result.ok) p.result = *res;
+        first = false;
+      }
+      if (c.write_out == "json") p.out = etcdctl::json_endpoint_status(json_rows);
+      else if (c.write_out == "table") p.out = etcdctl::endpoint_status_table(rows);
+      else p.out = etcdctl::endpoint_status_simple(rows);
+      // After printing, `os.Exit(ExitError)` when any endpoint failed (no further line).
+      // The stderr lines were written during the loop, before the table.
+      p.terminal = p.err + p.out;
+      if (g->results.empty()) p.result.ok = true;
+      return done(std::move(p));
+    }
+    // epHealthCommandFunc: rows in the order the answers came (a channel), then
+    // "unhealthy cluster" if any failed.
+    std::vector<etcdctl::EndpointHealthRow> rows;
+    bool errs = false;
+    for (size_t i : g->completion) {
+      const ClientResult& res = *g->results[i];
+      rows.push_back({res.endpoint, res.ok, go_duration_string(g->took_ns[i]), res.ok ? "" : res.error});
+      errs = errs || !res.ok;
+    }
+    p.result = g->results.empty() ? ClientResult{} : *g->results[g->completion.front()];
+    if (c.write_out == "json") {
+      p.out = etcdctl::json_endpoint_health(rows);
+    } else if (c.write_out == "table") {
+      p.out = etcdctl::endpoint_health_table(rows);
+    } else {
+      // printer_simple.go (3.5): healthy lines on stdout, unhealthy ones on stderr.
+      for (const auto& r : rows) {
+        const std::string line = etcdctl::endpoint_health_simple({r});
+        (r.health ? p.out : p.err) += line;
+        p.terminal += line;
+      }
+    }
+    p.result.ok = !errs;
+    if (errs) {
+      fail_with(p, kExitError, "unhealthy cluster");
+      if (!p.terminal.empty()) p.terminal += "Error: unhealthy cluster\n";
+    }
+    done(std::move(p));
+  };
+  if (eps.empty()) return finish();
+  for (size_t i = 0; i < eps.size(); ++i) {
+    const Time start = w.now();
+    w.etcdctl(c.req, {eps[i]}, [&w, g, i, start, finish, ep = w.endpoint_url(eps[i])](const ClientResult& r) {
+      ClientResult rr = r;
+      rr.endpoint = ep;
+      g->results[i] = std::move(rr);
+      g->took_ns[i] = (w.now() - start).ns;
+      g->completion.push_back(i);
+      if (--g->pending == 0) finish();
+    }, c.command_timeout, 0, from);
+  }
+}
+
+// One parsed command run from `how.from_host`.
 void run_parsed(World& w, const EtcdctlCommand& c, const std::string& command, const std::vector<std::string>& endpoints,
-                const EtcdctlRun& how,
-                std::function<void(const ClientResult&, const std::string& output, bool all_ok)> done) {
+                const EtcdctlRun& how, std::function<void(const Printed&)> done) {
   std::vector<std::string> eps = c.endpoints.empty() ? endpoints : c.endpoints;
   if (eps.empty()) eps.push_back("http://127.0.0.1:2379");  // etcdctl's default endpoint
   const std::string shown = how.shown.empty() ? command : how.shown;
-  const bool note = how.note;
   const HostIndex from = how.from_host;
-  if (!c.error.empty()) {
-    if (note) w.note(fmt::format("$ etcdctl {}\nError: {}", shown, c.error));
-    ClientResult r;
-    r.error = c.error;
-    if (done) done(r, "Error: " + c.error, false);
-    return;
-  }
-  auto finish = [&w, c, shown, note, done](const ClientResult& r) {
-    const std::string out = output_of(c, r);
-    if (note) w.note(fmt::format("$ etcdctl {}\n{}", shown, out));
-    if (done) done(r, out, r.ok);
+  // The trace note: the command and what the terminal would show (stdout, then stderr).
+  auto finish = [&w, shown, note = how.note, done](const Printed& p) {
+    if (note) {
+      std::string text = p.shown();
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      w.note(fmt::format("$ etcdctl {}\n{}", shown, text));
+    }
+    if (done) done(p);
   };
-  const Duration timeout = seconds(5);
-  if (!c.remove_name.empty()) {
-    // Resolve a member name to its ID through `member list`, as an operator would.
+  if (!c.error.empty()) {
+    Printed p;
+    fail_with(p, c.exit_code != 0 ? c.exit_code : kExitError, c.error);
+    return finish(p);
+  }
+  if (c.verb == EtcdctlVerb::EndpointStatus || c.verb == EtcdctlVerb::EndpointHealth) {
+    if (!c.cluster) return per_endpoint(w, c, eps, from, finish);
+    // ep_command.go endpointsFromCluster: the client URLs of every member in `member list`.
     ClientRequest list;
     list.kind = ClientOpKind::MemberList;
-    w.etcdctl(list, eps, [&w, c, eps, finish, from, timeout](const ClientResult& r) {
-      EtcdctlCommand cc = c;
-      for (const auto& m : r.reply.members)
-        if (m.name == c.remove_name) cc.req.member_id = m.id;
-      if (!r.ok || cc.req.member_id == 0) {
-        ClientResult bad = r;
-        bad.ok = false;
-        if (r.ok) bad.error = "etcdserver: member not found";
-        finish(bad);
-        return;
+    w.etcdctl(list, eps, [&w, c, from, finish](const ClientResult& r) {
+      if (!r.ok) {
+        Printed p;
+        p.result = r;
+        fail_with(p, kExitError, "failed to fetch endpoints from etcd cluster member list: " + r.error);
+        return finish(p);
       }
-      w.etcdctl(cc.req, eps, finish, timeout, 0, from);
-    }, timeout, 0, from);
+      std::vector<std::string> urls;
+      for (const auto& m : r.reply.members) urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+      per_endpoint(w, c, urls, from, finish);
+    }, c.command_timeout, 0, from);
     return;
   }
-  if (c.req.kind == ClientOpKind::Status && eps.size() > 1) {
-    // `endpoint status` asks every endpoint separately (ep_command.go): one row per
-    // endpoint that answers, one "Failed to get the status" line per one that does not.
-    struct Gather {
-      std::vector<std::optional<ClientResult>> results;
-      size_t pending = 0;
-    };
-    auto g = std::make_shared<Gather>();
-    g->results.resize(eps.size());
-    g->pending = eps.size();
-    for (size_t i = 0; i < eps.size(); ++i) {
-      w.etcdctl(c.req, {eps[i]}, [&w, g, i, c, shown, note, done, ep = w.endpoint_url(eps[i])](const ClientResult& r) {
-        ClientResult rr = r;
-        rr.endpoint = ep;
-        g->results[i] = rr;
-        if (--g->pending != 0) return;
-        std::vector<etcdctl::EndpointStatusRow> rows;
-        std::string errors;
-        ClientResult first;
-        bool any = false, all = true;
-        for (const auto& res : g->results) {
-          if (!res->ok) {
-            errors += etcdctl::endpoint_status_error_line(res->endpoint, res->error) + "\n";
-            all = false;
-            continue;
-          }
-          static const StatusInfo kNone;
-          const StatusInfo& st = res->reply.status ? *res->reply.status : kNone;
-          rows.push_back({res->endpoint, st.member_id, st.version, st.db_size, st.leader == st.member_id, st.is_learner,
-                          st.raft_term, st.raft_index, st.raft_applied_index, st.errors});
-          if (!any) first = *res;
-          any = true;
-        }
-        const std::string out =
-            errors + (c.write_out == "table" ? etcdctl::endpoint_status_table(rows) : etcdctl::endpoint_status_simple(rows));
-        if (note) w.note(fmt::format("$ etcdctl {}\n{}", shown, out));
-        if (done) done(any ? first : *g->results.front(), out, all);
-      }, timeout, 0, from);
-    }
-    return;
-  }
-  w.etcdctl(c.req, eps, finish, timeout, 0, from);
+  w.etcdctl(c.req, eps, [c, finish](const ClientResult& r) { finish(print_single(c, r)); }, c.command_timeout, 0, from);
 }
 
 }  // namespace
 
 void run_etcdctl(World& w, const std::string& command, const std::vector<std::string>& endpoints,
                  std::function<void(const ClientResult&, const std::string& output)> done) {
-  run_parsed(w, parse_etcdctl(command), command, endpoints, EtcdctlRun{},
-             [done](const ClientResult& r, const std::string& out, bool) {
-               if (done) done(r, out);
-             });
+  run_parsed(w, parse_etcdctl(command), command, endpoints, EtcdctlRun{}, [done](const Printed& p) {
+    if (!done) return;
+    std::string text = p.shown();
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    done(p.result, text);
+  });
 }
 
 void run_etcdctl_argv(World& w, const std::vector<std::string>& argv, const std::vector<std::string>& endpoints,
@@ -251,19 +282,9 @@ void run_etcdctl_argv(World& w, const std::vector<std::string>& argv, const std:
                       std::function<void(int exit_code, const std::string& out, const std::string& err)> done) {
   std::string command;
   for (size_t i = 1; i < argv.size(); ++i) command += (i > 1 ? " " : "") + argv[i];
-  run_parsed(w, parse_etcdctl_argv(argv), command, endpoints, how,
-             [done](const ClientResult& r, const std::string& out, bool all_ok) {
-               if (!done) return;
-               // etcdctl prints errors on stderr and exits 1 (ctlv3 ExitWithError, ExitError).
-               if (all_ok) return done(0, out.empty() ? out : out + "\n", "");
-               if (!r.ok && out.rfind("Error: ", 0) == 0) return done(1, "", out + "\n");
-               // endpoint status with some endpoints down: rows on stdout, failures on stderr.
-               std::string o, e;
-               for (const auto& line : etcd::split(out, '\n')) {
-                 (line.rfind("Failed to get the status", 0) == 0 ? e : o) += line + "\n";
-               }
-               done(1, o, e);
-             });
+  run_parsed(w, parse_etcdctl_argv(argv), command, endpoints, how, [done](const Printed& p) {
+    if (done) done(p.exit_code, p.out, p.err);
+  });
 }
 
 }  // namespace raftlab::sim

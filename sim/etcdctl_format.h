@@ -24,6 +24,7 @@ struct EndpointStatusRow {
   std::string version;   // "3.5.18"
   uint64_t db_size_bytes = 0;
   bool is_leader = false;  // etcd prints Leader == Header.MemberId
+  uint64_t leader_id = 0;  // the leader the answering member knows (0: none), for -w json
   bool is_learner = false;
   uint64_t raft_term = 0;
   uint64_t raft_index = 0;
@@ -68,5 +69,47 @@ struct MemberRow {
 // tablewriter v0.0.5 defaults + SetAlignment(ALIGN_RIGHT), as etcdctl configures it.
 [[nodiscard]] std::string render_table(const std::vector<std::string>& header,
                                        const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace raftlab::etcdctl
+
+// ---- `-w json` and `endpoint health` (sim/etcdctl_json.cc) -------------------------------
+// etcdctl's json printer is encoding/json over the gRPC response structs
+// (printer_json.go printJSON; etcdserverpb's json tags, each `omitempty`): compact, fields
+// in the struct's order, zero values left out, byte strings base64, `<>&` escaped.
+namespace raftlab::etcdctl {
+
+struct ResponseHeader {  // etcdserverpb.ResponseHeader
+  uint64_t cluster_id = 0, member_id = 0, revision = 0, raft_term = 0;
+};
+
+struct KeyValueRow {  // mvccpb.KeyValue
+  std::string key, value;
+  uint64_t create_revision = 0, mod_revision = 0, version = 0;
+};
+
+struct EndpointHealthRow {  // ep_command.go epHealth
+  std::string endpoint;
+  bool health = false;
+  std::string took;   // time.Duration.String()
+  std::string error;  // "" when healthy
+};
+
+[[nodiscard]] std::string json_put(const ResponseHeader& h);
+[[nodiscard]] std::string json_get(const ResponseHeader& h, const std::vector<KeyValueRow>& kvs, bool keys_only);
+[[nodiscard]] std::string json_member_list(const ResponseHeader& h, const std::vector<MemberRow>& members);
+[[nodiscard]] std::string json_member_add(const ResponseHeader& h, const MemberRow& added,
+                                          const std::vector<MemberRow>& members);
+[[nodiscard]] std::string json_member_remove(const ResponseHeader& h, const std::vector<MemberRow>& members);
+// `endpoint status -w json`: one array over the endpoints that answered, each with the
+// header of its own answer. dbSizeInUse is not modelled and left out.
+[[nodiscard]] std::string json_endpoint_status(const std::vector<std::pair<EndpointStatusRow, ResponseHeader>>& rows);
+[[nodiscard]] std::string json_endpoint_health(const std::vector<EndpointHealthRow>& rows);
+// printer_simple.go EndpointHealth: one line per endpoint, on **stderr**.
+[[nodiscard]] std::string endpoint_health_simple(const std::vector<EndpointHealthRow>& rows);
+// printer.go makeEndpointHealthTable.
+[[nodiscard]] std::string endpoint_health_table(const std::vector<EndpointHealthRow>& rows);
+// Go's encoding/json string (HTML-safe escaping, as json.Marshal does).
+[[nodiscard]] std::string go_json_string(const std::string& s);
+[[nodiscard]] std::string base64_std(const std::string& bytes);
 
 }  // namespace raftlab::etcdctl

@@ -63,6 +63,7 @@ struct ClientRequest {
 struct RangeKv {
   std::string key, value;
   std::uint64_t mod_revision = 0;
+  std::uint64_t create_revision = 0, version = 0;  // etcdctl -w json prints them
 };
 
 struct StatusInfo {
@@ -78,8 +79,11 @@ struct ClientReply {
   bool ok = false;
   std::string error;                  // etcd's wording, e.g. "etcdserver: request timed out"
   std::uint64_t cluster_id = 0, member_id = 0, revision = 0;
+  std::uint64_t raft_term = 0;  // the response header's raft_term (EtcdServer.Term(), the last applied entry's)
+  std::uint64_t header_member = 0;  // member add/remove: the answering member (member_id is the added/removed one)
   bool found = false;
   std::string value;
+  std::uint64_t create_revision = 0, mod_revision = 0, version = 0;  // a found key's (get)
   std::vector<MemberRecord> members;  // member add/list
   // endpoint status only, else null: shared and never changed once made, so the reply
   // every put and get sends (and each Packet, a variant over it) stays small to move.

@@ -279,6 +279,7 @@ void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
   Prng prng = root_.derive("member/" + k.spec.name + "/" + std::to_string(k.restarts + 1000 * k.instance));
   auto m = std::make_unique<etcd::Member>(std::move(h), std::move(cfg), data_dir(c), prng);
   k.member = m.get();
+  if (!k.member->config().advertise_client_urls.empty()) k.last_client_url = k.member->config().advertise_client_urls.front();
   graveyard_.push_back(std::move(m));
   k.member->start();
 }
@@ -457,7 +458,9 @@ std::string World::endpoint_url(const std::string& name_or_url) const {
   const Container& k = containers_[static_cast<size_t>(c)];
   if (k.member && !k.member->config().advertise_client_urls.empty())
     return k.member->config().advertise_client_urls.front();
-  // Not running: the first published client port on the host, as an operator would dial.
+  // Stopped: the URL its last process advertised (its own client port, not 2379).
+  if (!k.last_client_url.empty()) return k.last_client_url;
+  // Never run: the first published client port on the host, as an operator would dial.
   for (const auto& [cp, hp] : k.spec.published)
     if (cp == 2379) return fmt::format("http://{}:{}", net_.host_ip(k.spec.host), hp);
   return fmt::format("http://{}:2379", net_.host_ip(k.spec.host));

@@ -232,6 +232,7 @@ class World {
     std::uint64_t gen = 0;      // bumps on every start/stop, cancels stale timers
     etcd::Member* member = nullptr;
     std::string last_error;
+    std::string last_client_url;  // the first advertised client URL of its last member process
     bool ever_started = false;
     std::unique_ptr<etcd::MemberFaults> faults;  // shared with its member processes
     // data_dir()'s answer for the current spec and instance (null: look it up again).

@@ -185,12 +185,14 @@ void Member::on_client_packet(const sim::Packet& p) {
         rep.member_id = member_id_;
         rep.cluster_id = cluster_id_;
         rep.revision = revision_;
+        rep.raft_term = applied_term_;
         if (r->prefix) {
           // A range over [key, key+1): collected, then sorted (kv_ is a hash map; its
           // order must not reach the reply).
           auto out = std::make_shared<std::vector<sim::RangeKv>>();
           for (const auto& [k, v] : kv_)
-            if (k.compare(0, r->key.size(), r->key) == 0) out->push_back(sim::RangeKv{k, v.value, v.mod_rev});
+            if (k.compare(0, r->key.size(), r->key) == 0)
+              out->push_back(sim::RangeKv{k, v.value, v.mod_rev, v.create_rev, v.version});
           std::sort(out->begin(), out->end(), [](const sim::RangeKv& a, const sim::RangeKv& b) { return a.key < b.key; });
           rep.found = !out->empty();
           rep.kvs = std::move(out);
@@ -198,7 +200,12 @@ void Member::on_client_packet(const sim::Packet& p) {
         }
         auto kv = kv_.find(r->key);
         rep.found = kv != kv_.end();
-        if (rep.found) rep.value = kv->second.value;
+        if (rep.found) {
+          rep.value = kv->second.value;
+          rep.create_revision = kv->second.create_rev;
+          rep.mod_revision = kv->second.mod_rev;
+          rep.version = kv->second.version;
+        }
         return client_reply(to, std::move(rep));
       }
       // Linearizable read: ordered through the log (same guarantee as ReadIndex).
@@ -214,6 +221,7 @@ void Member::on_client_packet(const sim::Packet& p) {
       rep.ok = true;
       rep.cluster_id = cluster_id_;
       rep.member_id = member_id_;
+      rep.raft_term = applied_term_;
       for (const auto& [id, m] : members_) rep.members.push_back(m);
       return client_reply(to, std::move(rep));
     }
@@ -223,6 +231,8 @@ void Member::on_client_packet(const sim::Packet& p) {
       rep.ok = true;
       rep.cluster_id = cluster_id_;
       rep.member_id = member_id_;
+      rep.revision = revision_;
+      rep.raft_term = applied_term_;
       rep.status = std::make_shared<const sim::StatusInfo>(status());
       return client_reply(to, std::move(rep));
     }

@@ -340,6 +340,8 @@ void Member::finish_conf_waiter(std::uint64_t node_id, bool add) {
     r.ok = true;
     r.cluster_id = cluster_id_;
     r.member_id = node_id;
+    r.header_member = member_id_;
+    r.raft_term = applied_term_;
     for (const auto& [id, rec] : members_) r.members.push_back(rec);
     client_reply(w.reply_to, std::move(r));
     waiters_.erase(it);
@@ -446,10 +448,16 @@ void Member::answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool 
   rep->cluster_id = cluster_id_;
   rep->member_id = member_id_;
   rep->revision = revision_;
+  rep->raft_term = applied_term_;
   if (read) {
     auto kv = kv_.find(key);
     rep->found = kv != kv_.end();
-    if (rep->found) rep->value = kv->second.value;
+    if (rep->found) {
+      rep->value = kv->second.value;
+      rep->create_revision = kv->second.create_rev;
+      rep->mod_revision = kv->second.mod_rev;
+      rep->version = kv->second.version;
+    }
   }
   if (!w->second.batched) client_reply(w->second.reply_to, std::move(single));
   waiters_.erase(w);
