@@ -19,7 +19,7 @@ constexpr int64_t kDefaultTail = 10 * kNanosPerSecond;  // run this long past th
 
 const Keys kTopKeys = {"name",    "description", "seed",     "duration", "etcd_version",
                        "network", "hosts",       "members",  "timeline", "expect",
-                       "fsync_latency", "faults", "nemesis", "clients", "cloud"};
+                       "fsync_latency", "faults", "nemesis", "clients", "cloud", "dns", "discovery_services"};
 const Keys kLatencyKeys = {"min", "max"};
 const Keys kHostKeys = {"name", "ip", "env"};
 const Keys kNetworkKeys = {"intra_host_latency", "inter_host_latency"};
@@ -284,6 +284,9 @@ Scenario Loader::load(const json& root) {
   }
   if (const json* h = field(root, "$", "hosts", !cloud)) hosts(*h, s);
   if (const json* m = field(root, "$", "members", !cloud)) members(*m, s);
+
+  if (const json* d = field(root, "$", "dns", false)) dns(*d, s);
+  if (const json* d = field(root, "$", "discovery_services", false)) discovery_services(*d, s);
 
   if (const json* t = field(root, "$", "timeline", false)) {
     if (!t->is_array()) {

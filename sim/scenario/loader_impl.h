@@ -7,6 +7,7 @@
 //   loader.cc           the top level, network, hosts, members and their configuration
 //   loader_timeline.cc  timeline actions and expectations
 //   loader_faults.cc    the fault lab: explicit faults, spares, the nemesis budget, clients
+//   loader_discovery.cc the scenario's DNS records and discovery services
 // Every reader reports its own errors (file, JSON path, fix) and returns nullopt on them;
 // none throws on bad input. Include only from sim/scenario/*.cc.
 #pragma once
@@ -116,6 +117,9 @@ class Loader {
   std::optional<NemesisBudget> nemesis(const json& v, const std::string& path);
   std::optional<ClientWorkload> clients(const json& v, const std::string& path);
   void spares(const Scenario& s);
+  // DNS records and discovery services (loader_discovery.cc).
+  void dns(const json& v, Scenario& s);
+  void discovery_services(const json& v, Scenario& s);
 
   std::string file_;
   const std::map<std::string, TextPos>& positions_;
