@@ -222,6 +222,7 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
       if (contexts == nullptr) ctx.push_back(encode_member(m));
     }
     node_->bootstrap(ids, contexts != nullptr ? *contexts : ctx);
+    srv_bootstrap_labels_ = discovered_ && discovered_->dns != nullptr;
   }
   data_->has_wal = true;
   data_->member_id = member_id_;

@@ -206,6 +206,8 @@ class Member {
   std::unique_ptr<DiscoveryRun> disc_;
   std::optional<Discovered> discovered_;
   bool proxy_ = false;  // --discovery-fallback=proxy took over: a v2 proxy, never a member
+  bool srv_bootstrap_labels_ = false;  // the next persisted entries are an SRV bootstrap's own
+  void label_srv_bootstrap(const std::vector<raft::Entry>& entries);  // member_persist.cc
   // --force-new-cluster: rewrites the WAL as restartAsStandaloneNode (sim/etcd/standalone.h).
   void force_standalone();
   raft::LogIndex standalone_commit_ = 0;  // the commit index raft restarts with after it (0: none)
