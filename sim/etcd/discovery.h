@@ -32,6 +32,9 @@ inline constexpr std::string_view kErrSizeNotFound = "discovery: size key not fo
 inline constexpr std::string_view kErrDuplicateID = "discovery: found duplicate id";
 inline constexpr std::string_view kErrDuplicateName = "discovery: found duplicate name";
 inline constexpr std::string_view kErrFullCluster = "discovery: cluster is full";
+// client/v2 keys.go Error.Error() ("%v: %v (%v) [%v]") of v2 store error 100
+// (server/etcdserver/api/v2error EcodeKeyNotFound "Key not found").
+inline constexpr std::string_view kKeyNotFound = "100: Key not found (%s) [%s]";
 // etcdserver/errors.go DiscoveryError.Error(): "failed to %s discovery cluster (%v)".
 inline constexpr std::string_view kDiscoveryErrorFormat = "failed to %s discovery cluster (%v)";
 // server.go NewServer after JoinCluster.

@@ -97,7 +97,10 @@ void Member::discovery_call(std::function<void(sim::DiscoveryService&, Discovery
 
 void Member::discovery_check_cluster(bool registered) {
   const std::string token = disc_->token;
-  discovery_call([token](sim::DiscoveryService& s, DiscoveryAnswer& a) { a.size = s.size(token); },
+  discovery_call([token](sim::DiscoveryService& s, DiscoveryAnswer& a) {
+    a.size = s.size(token);
+    a.listing.index = s.list(token).index;
+  },
                  [this, registered](const DiscoveryAnswer& a) {
     DiscoveryRun& r = *disc_;
     if (a.status == DiscoveryAnswer::Status::kTimeout) return discovery_failed(std::string(wording::kDeadlineExceeded), DiscoveryFailure::kOther);
@@ -108,7 +111,15 @@ void Member::discovery_check_cluster(bool registered) {
                         cluster_error(a.error), a.error));
       return discovery_retry(registered, "cluster status check");
     }
-    if (!a.size) return discovery_failed(std::string(wording::kErrSizeNotFound), DiscoveryFailure::kOther);
+    // checkCluster tests `err.(*client.Error)`, but the v2 client returns client.Error by
+    // value, so ErrSizeNotFound is never returned: the key-not-found error passes through
+    // as the v2 store wrote it (checked against etcd 3.4.23, results/FIDELITY.md). Its
+    // cause is the first missing key: the token itself (nobody registers without a size).
+    if (!a.size) {
+      const std::string cause = r.token.rfind("/v2/keys/", 0) == 0 ? r.token.substr(8) : r.token;
+      return discovery_failed(go_format(wording::kKeyNotFound, {cause, std::to_string(a.listing.index)}),
+                              DiscoveryFailure::kOther);
+    }
     const auto size = parse_size(*a.size);
     if (!size) return discovery_failed(std::string(wording::kErrBadSizeKey), DiscoveryFailure::kOther);
     r.size = *size;
