@@ -1,4 +1,5 @@
 #include "sim/deploy.h"
+#include "sim/etcd/discovery.h"
 #include "sim/etcd/docker_validate.h"
 
 #include <algorithm>
@@ -219,6 +220,7 @@ std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Sc
   if (sp->nemesis) sp = std::make_shared<const scenario::Scenario>(nemesis::materialize(*sp, opts.seed.value_or(sp->seed)));
   const scenario::Scenario& s = *sp;
   std::unique_ptr<Deployment> d(new Deployment(std::move(sp), opts));
+  d->install_discovery();
   if (!d->add_members(errors)) return nullptr;
   // etcdctl commands in the timeline are checked now, not when they run.
   const size_t before = errors->size();
@@ -442,6 +444,27 @@ std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Memb
   return spec;
 }
 
+void Deployment::install_discovery() {
+  BootstrapServices& b = world_->bootstrap_services();
+  if (s_.dns) {
+    for (const auto& [name, ip] : s_.dns->a) {
+      b.dns.a[name] = ip;
+      // A name for a declared host is dialable (peer URLs from SRV records use it).
+      if (const auto h = world_->net().host_by_ip(ip)) world_->net().add_dns_name(name, *h);
+    }
+    for (const auto& [name, recs] : s_.dns->srv)
+      for (const auto& r : recs) b.dns.srv[name].push_back(SrvRecord{r.target, r.port});
+  }
+  for (const auto& d : s_.discovery_services) {
+    const scenario::Host* h = s_.find_host(d.host);
+    const auto hi = h ? world_->net().host_by_ip(h->ip) : std::nullopt;
+    if (!hi) continue;  // the loader checked the name
+    DiscoveryService& svc = b.add_service(*hi, h->ip, d.port);
+    for (const auto& t : d.tokens)
+      if (t.size) svc.set_size(t.token, *t.size);
+  }
+}
+
 bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
   const size_t before = errors->size();
   // Ports a member takes on its host, for the duplicate check below.
@@ -459,6 +482,16 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
       ce->member = m.name;
       ce->path = m.config.path;
       config_errors_.push_back(std::move(*ce));
+    }
+    if (l.kind == Launch::Kind::Exec) {
+      // What raftlab must understand to run a discovery bootstrap (sim/etcd/discovery.h).
+      const etcd::EtcdConfig& ec = *l.config().source;
+      std::optional<etcd::Error> bad;
+      if (!ec.discovery.empty()) {
+        if (auto u = etcd::parse_discovery_url(ec.discovery); !u.ok()) bad = u.error();
+      }
+      if (!bad && !ec.discovery_srv.empty()) bad = etcd::check_srv_domain(ec.discovery_srv, "--discovery-srv");
+      if (bad) errors->push_back(s_.error_at(m.config.path, m.name + ": " + bad->field + ": " + bad->message, bad->fix));
     }
     if (spec->own_netns) {
       for (const auto& [cp, hp] : spec->published) ports.push_back(hp);

@@ -142,6 +142,8 @@ class Deployment {
 
  private:
   Deployment(std::shared_ptr<const scenario::Scenario> s, const RunOptions& opts);
+  // The scenario's DNS records and discovery services into the World (sim/discovery.h).
+  void install_discovery();
   bool add_members(std::vector<scenario::LoadError>* errors);
   void schedule_timeline();
   void schedule_expectations();

@@ -270,6 +270,7 @@ void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
   h.host_ip = net_.host_ip(k.spec.host);
   h.planted_bugs = opts_.planted_bugs;
   h.faults = k.faults.get();
+  h.services = &services_;
   net_.name_endpoint(h.origin.endpoint, k.spec.name);
   const std::uint64_t gen = k.gen;
   h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };
@@ -673,7 +674,7 @@ std::vector<MemberView> World::members() const {
       v.cluster_id = m->cluster_id();
       v.running = m->serving();
       v.ready = m->ready();
-      v.state = m->serving() ? "running" : "bootstrapping";
+      v.state = m->serving() ? "running" : m->proxy() ? "v2 proxy (not a member)" : "bootstrapping";
       if (m->serving()) {
         v.role = m->role();
         v.leader = m->leader();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/discovery.h"
 #include "sim/etcd/member.h"
 #include "sim/event_loop.h"
 #include "sim/network.h"
@@ -219,6 +220,8 @@ class World {
   Trace& trace() { return trace_; }
   const Trace& trace() const { return trace_; }
   std::uint64_t seed() const { return opts_.seed; }
+  // The DNS records and discovery services members may ask at bootstrap (sim/discovery.h).
+  BootstrapServices& bootstrap_services() { return services_; }
 
  private:
   struct Container {
@@ -258,6 +261,7 @@ class World {
   Trace trace_;
   Prng root_;
   Network net_;
+  BootstrapServices services_;
   std::vector<Container> containers_;
   std::map<std::string, std::unique_ptr<etcd::DataDir>> data_dirs_;
   std::vector<std::unique_ptr<etcd::Member>> graveyard_;  // every member instance ever run

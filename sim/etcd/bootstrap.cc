@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "sim/etcd/discovery.h"
 #include "sim/etcd/ids.h"
 
 namespace raftlab::etcd {
@@ -77,6 +78,7 @@ struct InputView {
   const EtcdConfig& config;
   const DataDirState& data_dir;
   const std::optional<RemoteCluster>& remote;
+  const Discovered* discovered;
 };
 
 Decision fatal(Decision d, const std::string& field, const std::string& message, const std::string& fix) {
@@ -104,10 +106,26 @@ Result<std::vector<MemberInfo>> cluster_from_urls_map(const UrlsMap& m, const st
 }
 
 // server/config/config.go advertiseMatchesCluster.
-std::optional<std::string> advertise_matches_cluster(const EtcdConfig& c, const UrlsMap& m) {
+// A URL with its host resolved through the scenario's DNS (netutil.resolveTCPAddrs).
+std::string resolved_url(const std::string& url, const sim::DnsTable& dns) {
+  const size_t p = url.find("://");
+  if (p == std::string::npos) return url;
+  const size_t colon = url.rfind(':');
+  if (colon == std::string::npos || colon <= p) return url;
+  const auto ip = dns.resolve(url.substr(p + 3, colon - p - 3));
+  return ip ? url.substr(0, p + 3) + *ip + url.substr(colon) : url;
+}
+
+std::optional<std::string> advertise_matches_cluster(const EtcdConfig& c, const UrlsMap& m, const sim::DnsTable* dns) {
   std::vector<std::string> urls = m.at(c.name);
   std::vector<std::string> apurls = c.initial_advertise_peer_urls;
   std::sort(apurls.begin(), apurls.end());
+  if (dns != nullptr) {
+    std::vector<std::string> a, b;
+    for (const auto& u : urls) a.push_back(resolved_url(u, *dns));
+    for (const auto& u : apurls) b.push_back(resolved_url(u, *dns));
+    if (urls_equal_error(a, b).empty()) return std::nullopt;
+  }
   const std::string err = urls_equal_error(apurls, urls);
   if (err.empty()) return std::nullopt;
   std::set<std::string> init_set(urls.begin(), urls.end()), ap_set(apurls.begin(), apurls.end());
@@ -210,18 +228,30 @@ Decision join_existing(const InputView& in, const UrlsMap& m, Decision d) {
   return d;
 }
 
-Decision new_cluster(const InputView& in, const UrlsMap& m, Decision d) {
+// `token`: --initial-cluster-token, or the discovery URL (PeerURLsMapAndToken). With
+// --discovery, VerifyBootstrap ran on the member's own entry before JoinCluster (it
+// always passes) and the cluster found is only checked for duplicate URLs.
+Decision new_cluster(const InputView& in, const UrlsMap& m, Decision d, const std::string& token, bool durl) {
   const EtcdConfig& c = in.config;
-  // VerifyBootstrap
+  if (durl) {
+    if (has_duplicate_url(m))
+      return fatal(d, "--discovery", go_format(wording::kDiscoveryDuplicateURL, {urls_map_string(m)}),
+                   "use a fresh discovery token: two registrations of this one share a peer URL");
+  } else {
+    // VerifyBootstrap
+    if (!m.count(c.name))
+      return fatal(d, "--name", go_format(wording::kLocalNameNotFound, {c.name}),
+                   "make --name (ETCD_NAME) one of the names in --initial-cluster (ETCD_INITIAL_CLUSTER)");
+    if (auto err = advertise_matches_cluster(c, m, in.discovered ? in.discovered->dns : nullptr))
+      return fatal(d, "--initial-advertise-peer-urls", *err,
+                   "make --initial-advertise-peer-urls equal the URL(s) given for " + c.name + " in --initial-cluster");
+    if (has_duplicate_url(m))
+      return fatal(d, "--initial-cluster", go_format(wording::kInitialClusterDuplicateURL, {urls_map_string(m)}), "list each peer URL once");
+  }
   if (!m.count(c.name))
-    return fatal(d, "--name", go_format(wording::kLocalNameNotFound, {c.name}),
-                 "make --name (ETCD_NAME) one of the names in --initial-cluster (ETCD_INITIAL_CLUSTER)");
-  if (auto err = advertise_matches_cluster(c, m))
-    return fatal(d, "--initial-advertise-peer-urls", *err,
-                 "make --initial-advertise-peer-urls equal the URL(s) given for " + c.name + " in --initial-cluster");
-  if (has_duplicate_url(m))
-    return fatal(d, "--initial-cluster", go_format(wording::kInitialClusterDuplicateURL, {urls_map_string(m)}), "list each peer URL once");
-  auto cl = cluster_from_urls_map(m, c.initial_cluster_token);
+    return fatal(d, "--discovery", go_format(wording::kLocalNameNotFound, {c.name}),
+                 "the token's registrations do not name this member: use a fresh discovery token");
+  auto cl = cluster_from_urls_map(m, token);
   if (!cl.ok()) return fatal(d, cl.error().field, cl.error().message, cl.error().fix);
   const auto self = std::find_if(cl.value().begin(), cl.value().end(), [&](const MemberInfo& x) { return x.name == c.name; });
   assert(self != cl.value().end());
@@ -263,8 +293,8 @@ Decision decide_bootstrap(const BootstrapInput& input) {
 }
 
 Decision decide_bootstrap(const EtcdConfig& config, const DataDirState& data_dir,
-                          const std::optional<RemoteCluster>& remote) {
-  const InputView in{config, data_dir, remote};
+                          const std::optional<RemoteCluster>& remote, const Discovered* discovered) {
+  const InputView in{config, data_dir, remote, discovered};
   const EtcdConfig& c = in.config;
   Decision d;
   for (const auto& name : in.data_dir.other_entries)
@@ -273,12 +303,24 @@ Decision decide_bootstrap(const EtcdConfig& config, const DataDirState& data_dir
     d.log.push_back(LogLine{"info", std::string(wording::kServerAlreadyInitialized), {{"data-dir", c.data_dir}, {"dir-type", "member"}}});
     return restart(in, d);
   }
-  if (!c.discovery.empty() || !c.discovery_srv.empty()) {
-    d.kind = BootstrapKind::unsupported;
-    d.error = Error{c.discovery.empty() ? "--discovery-srv" : "--discovery",
-                    "bootstrap through discovery is parsed but not modelled",
-                    "use static bootstrap (--initial-cluster) in the scenario"};
-    return d;
+  if (!c.discovery.empty()) {
+    // PeerURLsMapAndToken: the member's own entry, and the discovery URL as the token.
+    UrlsMap self{{c.name, c.initial_advertise_peer_urls}};
+    std::sort(self[c.name].begin(), self[c.name].end());
+    if (!c.is_new_cluster()) return join_existing(in, self, d);
+    assert(in.discovered != nullptr);
+    return new_cluster(in, urls_map(in.discovered->entries), d, c.discovery, true);
+  }
+  if (!c.discovery_srv.empty()) {
+    assert(in.discovered != nullptr);
+    for (const LogLine& l : in.discovered->log) d.log.push_back(l);
+    if (in.discovered->error)
+      return fatal(d, "--discovery-srv", *in.discovered->error,
+                   "publish an _etcd-server._tcp." + c.discovery_srv + " SRV record for every member, with targets "
+                   "that resolve to the member's --initial-advertise-peer-urls");
+    const UrlsMap m = urls_map(in.discovered->entries);
+    if (!c.is_new_cluster()) return join_existing(in, m, d);
+    return new_cluster(in, m, d, c.initial_cluster_token, false);
   }
   // embed.StartEtcd: PeerURLsMapAndToken (static case: types.NewURLsMap).
   if (c.initial_cluster_error)
@@ -288,7 +330,7 @@ Decision decide_bootstrap(const EtcdConfig& config, const DataDirState& data_dir
   if (!c.is_new_cluster()) return join_existing(in, m, d);
   if (m.empty())
     return fatal(d, "--initial-cluster", std::string(wording::kInitialClusterUnset), "set --initial-cluster");
-  return new_cluster(in, m, d);
+  return new_cluster(in, m, d, c.initial_cluster_token, false);
 }
 
 bool is_ready_to_add_voting_member(const std::vector<MemberInfo>& voting_members) {

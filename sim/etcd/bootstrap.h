@@ -14,8 +14,9 @@
 // IsReadyToRemoveVotingMember; cluster_util.go isMemberBootstrapped and
 // GetClusterFromRemotePeers; server.go mayAddMember / mayRemoveMember.
 //
-// Host names in URLs are compared as text (the model has no DNS); etcd would
-// resolve them first.
+// Host names in URLs are compared as text, except after an SRV bootstrap, where
+// the scenario's DNS table resolves them first (as etcd's URLStringsEqual does).
+// Discovery (--discovery, --discovery-srv): sim/etcd/discovery.h.
 //
 // Must never: contact anything (remote answers are inputs), read the clock.
 #pragma once
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/discovery.h"
 #include "sim/etcd/config.h"
 #include "sim/etcd/wording.h"
 
@@ -62,6 +64,16 @@ struct BootstrapInput {
   std::optional<RemoteCluster> remote;
 };
 
+// The initial cluster found through discovery before the decision (--discovery: the
+// token's registrations, once `size` registered; --discovery-srv: the SRV records), or
+// the error that ended the search (sim/etcd/discovery.h).
+struct Discovered {
+  std::vector<InitialClusterEntry> entries;
+  std::vector<LogLine> log;            // lines written while finding it (SRV)
+  std::optional<std::string> error;    // SRV: the error startEtcd fails with
+  const sim::DnsTable* dns = nullptr;  // SRV: URLs compare after resolving (URLStringsEqual)
+};
+
 enum class BootstrapKind { restart_from_wal, new_cluster, join_existing, fatal, unsupported };
 
 struct Decision {
@@ -75,8 +87,10 @@ struct Decision {
 
 Decision decide_bootstrap(const BootstrapInput& in);
 // The same without building a BootstrapInput (no copy of the configuration).
+// `discovered`: required without a WAL when --discovery (state new) or --discovery-srv
+// is set, and then what the member found (sim/etcd/member_discovery.cc).
 Decision decide_bootstrap(const EtcdConfig& config, const DataDirState& data_dir,
-                          const std::optional<RemoteCluster>& remote);
+                          const std::optional<RemoteCluster>& remote, const Discovered* discovered = nullptr);
 
 std::string to_string(BootstrapKind k);
 

@@ -373,6 +373,7 @@ class Parser {
     v["log-level"] = "info";
     v["auth-token"] = "simple";
     v["proxy"] = "off";
+    v["discovery-fallback"] = "proxy";  // etcdmain/config.go: NewSelectiveStringValue(fallbackFlagProxy, ...)
   }
   // flag.Value.Set for `name`; returns the Go error text (not yet wrapped).
   std::optional<std::string> set(const FlagSpec& f, const std::string& value);

@@ -61,7 +61,12 @@ void Member::log(const char* level, const std::string& msg, const std::string& f
 void Member::fatal(const std::string& msg, const std::string& error) {
   if (phase_ == Phase::Stopped) return;
   log("fatal", msg, error.empty() ? "" : "error=" + error);
-  fatal_error_ = error.empty() ? msg : msg + ": " + error;
+  exit_process(error.empty() ? msg : msg + ": " + error);
+}
+
+void Member::exit_process(const std::string& error) {
+  if (phase_ == Phase::Stopped) return;
+  fatal_error_ = error;
   stop("fatal");
   // Report asynchronously: the caller may be deep inside this member's own stack.
   auto cb = host_.on_exit;
@@ -94,6 +99,8 @@ void Member::stop(const std::string& reason) {
   waiters_.clear();  // clients see their connection drop and time out
   early_clients_.clear();
   queries_.clear();
+  if (disc_ && disc_->svc && disc_->watch) disc_->svc->cancel_watch(disc_->watch);  // its connection closes
+  disc_.reset();
 }
 
 void Member::bind_listeners() {
@@ -215,6 +222,7 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
       if (contexts == nullptr) ctx.push_back(encode_member(m));
     }
     node_->bootstrap(ids, contexts != nullptr ? *contexts : ctx);
+    srv_bootstrap_labels_ = discovered_ && discovered_->dns != nullptr;
   }
   data_->has_wal = true;
   data_->member_id = member_id_;
@@ -235,9 +243,12 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
     // the token, and whether --initial-cluster was given at all (etcd otherwise makes
     // "<name>=<advertised peer URLs>" of it: a one-member cluster nobody asked for).
     const EtcdConfig* src = cfg_->source.get();
+    // Through discovery, the initial cluster is what the member found, and --discovery's
+    // URL is the token (PeerURLsMapAndToken).
     const bool given = src == nullptr || src->set_by_flag.count("initial-cluster") != 0 ||
-                       src->set_by_env.count("initial-cluster") != 0;
-    e.b = "token=" + cfg_->token + (given ? "" : " initial-cluster=default");
+                       src->set_by_env.count("initial-cluster") != 0 || discovered_.has_value();
+    const bool durl = src != nullptr && !src->discovery.empty() && discovered_.has_value();
+    e.b = "token=" + (durl ? src->discovery : cfg_->token) + (given ? "" : " initial-cluster=default");
     host_.trace->record(std::move(e));
   }
   // The first tick lands at a random phase of the heartbeat interval: members started

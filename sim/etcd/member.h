@@ -108,6 +108,8 @@ struct MemberHost {
   std::string host_ip;
   std::uint32_t planted_bugs = 0;     // raft/bugs.h bits (tests and fuzz only; 0 = correct code)
   const MemberFaults* faults = nullptr;  // null: no faults (instant fsync, true ticker)
+  // The scenario's DNS and discovery services (--discovery, --discovery-srv); null: none.
+  const sim::BootstrapServices* services = nullptr;
   // Called once when the process exits by itself (fatal error, removed member).
   std::function<void(const std::string& error)> on_exit;
   // Called (if set) whenever raft's role or term changes, after the Ready that changed it
@@ -135,6 +137,8 @@ class Member {
   void crash(bool lose_unsynced);
 
   Phase phase() const { return phase_; }
+  // --discovery-fallback=proxy took over after "cluster is full": a v2 proxy, not a member.
+  bool proxy() const { return proxy_; }
   bool serving() const { return phase_ == Phase::Running; }
   // etcd serves clients only after ReadyNotify, i.e. once its own publish (name and
   // client URLs, through raft) has been applied: that needs a leader and a quorum.
@@ -165,6 +169,45 @@ class Member {
   void start_raft(raft::Storage storage, bool bootstrap_new, const std::vector<sim::MemberRecord>& initial,
                   const std::vector<std::string>* contexts = nullptr);
   void fatal(const std::string& msg, const std::string& error);
+  // The process exits (status 1) with `error`, having logged what it logs itself.
+  void exit_process(const std::string& error);
+
+  // Discovery (sim/etcd/member_discovery.cc): --discovery's JoinCluster, --discovery-srv's
+  // records; `discovered_` is what decide() passes to decide_bootstrap.
+  struct DiscoveryRun {
+    sim::DiscoveryService* svc = nullptr;  // null: nothing serves the URL's host:port
+    std::string endpoint, token, host;     // the URL without its path; the path; its host
+    int port = 0;
+    std::string self_key;                  // token + "/" + the member's ID in hex
+    std::uint64_t retries = 0;             // logAndBackoffForRetry's count
+    std::uint64_t size = 0;
+    std::vector<sim::DiscoveryNode> all;   // waitNodes: the registrations found so far
+    int watch = 0;                         // the service's watcher id (0: none)
+  };
+  struct DiscoveryAnswer {
+    enum class Status : std::uint8_t { kOk, kRefused, kTimeout } status = Status::kOk;
+    std::string error;  // kRefused: the dial error
+    std::optional<std::string> size;
+    sim::DiscoveryService::Listing listing;
+    std::optional<std::uint64_t> created;
+  };
+  enum class DiscoveryFailure : std::uint8_t { kOther, kDuplicateId, kDuplicateName, kFullCluster };
+  void begin_discovery();
+  void discovery_call(std::function<void(sim::DiscoveryService&, DiscoveryAnswer&)> op,
+                      std::function<void(const DiscoveryAnswer&)> done);
+  void discovery_check_cluster(bool registered);
+  void discovery_retry(bool registered, const char* reason);
+  void discovery_create_self();
+  void discovery_wait_nodes(std::vector<sim::DiscoveryNode> nodes, std::uint64_t index);
+  void discovery_got_node(const sim::DiscoveryNode& n);
+  void discovery_finish();
+  void discovery_failed(const std::string& err, DiscoveryFailure kind);
+  void resolve_srv();
+  std::unique_ptr<DiscoveryRun> disc_;
+  std::optional<Discovered> discovered_;
+  bool proxy_ = false;  // --discovery-fallback=proxy took over: a v2 proxy, never a member
+  bool srv_bootstrap_labels_ = false;  // the next persisted entries are an SRV bootstrap's own
+  void label_srv_bootstrap(const std::vector<raft::Entry>& entries);  // member_persist.cc
   // --force-new-cluster: rewrites the WAL as restartAsStandaloneNode (sim/etcd/standalone.h).
   void force_standalone();
   raft::LogIndex standalone_commit_ = 0;  // the commit index raft restarts with after it (0: none)

@@ -36,14 +36,32 @@ MemberInfo to_info(const sim::MemberRecord& m) { return MemberInfo{m.id, m.name,
 }  // namespace
 
 void Member::begin_bootstrap() {
+  discovered_.reset();
   if (data_->has_wal) {
     decide(nullptr);
     return;
   }
-  std::vector<const std::string*> remote_urls;  // into the configuration, which outlives the call
-  remote_urls.reserve(cfg_->initial_cluster.size());
-  for (const auto& [name, url] : cfg_->initial_cluster)
-    if (name != cfg_->name) remote_urls.push_back(&url);
+  const EtcdConfig& src = *cfg_->source;
+  if (!src.discovery.empty() && src.is_new_cluster()) {
+    // NewServer: VerifyBootstrap and isMemberBootstrapped over the member's own entry
+    // (no peers to ask), then v2discovery.JoinCluster (member_discovery.cc).
+    begin_discovery();
+    return;
+  }
+  std::vector<const std::string*> remote_urls;  // into the configuration or discovered_, which outlive the call
+  if (!src.discovery_srv.empty()) {
+    resolve_srv();  // PeerURLsMapAndToken: the SRV records are the initial cluster
+    if (discovered_->error) {
+      decide(nullptr);
+      return;
+    }
+    for (const auto& e : discovered_->entries)
+      if (e.name != cfg_->name) remote_urls.push_back(&e.url);
+  } else {
+    remote_urls.reserve(cfg_->initial_cluster.size());
+    for (const auto& [name, url] : cfg_->initial_cluster)
+      if (name != cfg_->name) remote_urls.push_back(&url);
+  }
   if (remote_urls.empty()) {
     decide(nullptr);
     return;
@@ -82,6 +100,11 @@ void Member::decide(const sim::MembersReply* remote) {
       key += '\x1c';
     }
   }
+  if (discovered_) {
+    key += '|';
+    for (const auto& e : discovered_->entries) ((key += e.name) += '=') += e.url + '\x1e';
+    if (discovered_->error) key += *discovered_->error;
+  }
   auto memo = cfg_->bootstrap_memo->find(key);
   if (memo == cfg_->bootstrap_memo->end()) {
     std::optional<RemoteCluster> rc;  // built only when the decision is not memoised
@@ -91,7 +114,7 @@ void Member::decide(const sim::MembersReply* remote) {
       for (const auto& m : *remote->members) rc->members.push_back(to_info(m));
     }
     BootstrapMemo bm;
-    bm.d = decide_bootstrap(*cfg_->source, dd, rc);
+    bm.d = decide_bootstrap(*cfg_->source, dd, rc, discovered_ ? &*discovered_ : nullptr);
     for (const auto& m : bm.d.members) bm.records.push_back(to_record(m));
     if (bm.d.kind == BootstrapKind::new_cluster) {
       // As start_raft would encode them: its member map, ascending ID (a later record

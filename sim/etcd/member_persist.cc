@@ -58,6 +58,7 @@ bool Member::write_ready(raft::Ready& rd, bool* must_sync) {
     data_->log.resize(keep);
     u.first = first;
     u.last = rd.entries.back().index;
+    if (srv_bootstrap_labels_) label_srv_bootstrap(rd.entries);
     for (auto& e : rd.entries) data_->log.emplace_back(std::move(e));
   }
   data_->writes++;
@@ -120,6 +121,28 @@ void Member::crash(bool lose_unsynced) {
   // Otherwise the OS still writes what etcd wrote: it is durable.
   sync_write();
   stop("killed");
+}
+
+// An SRV bootstrap's own ConfChange entries (indexes 1..n, made locally by every member
+// from its own initial cluster) carry the member as etcd's startNode marshals it, with
+// the names srv.GetCluster gave: its own name for itself, "0", "1", ... for the others.
+// So two members' entries at one index differ in those names only, as in etcd, and the
+// apply is the same (the node ID and peer URLs; the names are replaced when each member
+// publishes). The trace digest of these entries is taken without the name, so the log
+// checkers compare what the entries do (docs/etcd-behaviour.md, "Discovery").
+void Member::label_srv_bootstrap(const std::vector<raft::Entry>& entries) {
+  srv_bootstrap_labels_ = false;
+  for (const raft::Entry& e : entries) {
+    if (e.term != 1 || e.type != raft::EntryType::ConfChange || e.index > members_.size()) continue;
+    raft::ConfChange cc;
+    std::string_view ctx;
+    sim::MemberRecord m;
+    std::uint64_t* memo = e.data.memo64();
+    if (memo == nullptr || !raft::decode_conf_change_header(e.data.view(), &cc, &ctx) || !decode_member(ctx, &m)) continue;
+    std::string label = "srv-bootstrap:" + std::to_string(cc.node_id);
+    for (const auto& u : m.peer_urls) (label += ' ') += u;
+    memo[3] = sim::label_hash(label);
+  }
 }
 
 }  // namespace raftlab::etcd

@@ -342,6 +342,32 @@ struct ClientWorkload {
 // group's healthy targets.
 inline constexpr const char* kExtensionExpectKeys[] = {"asg", "targets", "route", "routes", "dig"};
 
+// The scenario's DNS ("dns", scenarios/README.md "Discovery"): A records (a name -> an
+// IPv4 address; a declared host's address makes the name dialable) and SRV records
+// ("_etcd-server._tcp.example.com" -> targets, in the order written).
+struct SrvTarget {
+  std::string target;  // a DNS name
+  int port = 0;
+};
+struct Dns {
+  std::map<std::string, std::string> a;                     // lower-case name -> IPv4
+  std::map<std::string, std::vector<SrvTarget>> srv;        // lower-case service name -> records
+  std::string path;                                         // "$.dns"
+};
+
+// A discovery service on a declared host ("discovery_services"): the v2 keys API that
+// etcd's --discovery client uses, with the tokens it holds.
+struct DiscoveryToken {
+  std::string token;                // the URL path, e.g. "/v2/keys/discovery/6c007a"
+  std::optional<std::string> size;  // `_config/size` as text; nullopt: never set
+};
+struct DiscoveryServiceSpec {
+  std::string host;  // Invariant: a known host
+  int port = 2379;
+  std::vector<DiscoveryToken> tokens;
+  std::string path;
+};
+
 struct Scenario {
   std::string file;          // label used in errors
   std::string name;          // Invariant: [a-z0-9-]+
@@ -369,6 +395,8 @@ struct Scenario {
   // The simulated AWS account ("cloud", scenarios/README.md), as written; sim/cloud reads
   // it. Files it names (a CloudFormation template) are read by the loader, never later:
   // `attachments` maps the name as written to the file's text.
+  std::optional<Dns> dns;
+  std::vector<DiscoveryServiceSpec> discovery_services;
   std::optional<nlohmann::json> cloud;
   std::map<std::string, std::string> attachments;
 

@@ -64,6 +64,15 @@ struct Want {
 // The cause each shipped scenario must get. A scenario missing here fails the test.
 const std::map<std::string, Want>& wanted() {
   static const std::map<std::string, Want> w = {
+      // Discovery (issue 27): a bootstrap through a token or SRV records is one cluster;
+      // a failing member's first finding is its exit, with etcd's discovery error.
+      {"scenarios/discovery/discovery-bootstrap.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "bootstrapped it from the same"}},
+      {"scenarios/discovery/token-reused.json", {"exited", {"etcd1"}, "discovery: found duplicate id"}},
+      {"scenarios/discovery/srv-bootstrap.json", {"one-cluster", {"etcd1", "etcd2", "etcd3"}, "http://etcd1.example.com:2380"}},
+      {"scenarios/discovery/srv-missing-member.json",
+       {"exited", {"etcd5"}, "cannot find local etcd member \"etcd5\" in SRV records"}},
+      {"scenarios/discovery/asg-scale-out-discovery.json", {"exited", {"etcd5"}, "discovery: cluster is full"}},
       {"scenarios/bitnami-2host/every-node-leader.json",
        {"empty-initial-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "$ETCD_INITIAL_CLUSTER expanded to an empty string"}},
       {"scenarios/bitnami-2host/as-written.json",
