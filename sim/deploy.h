@@ -61,6 +61,13 @@ struct RunOptions {
   // Compute RunResult::trace_sha256 (JSONL + SHA-256 of the whole trace). The fault lab
   // turns it off for seeds whose hash nobody reads (it hashes failures itself).
   bool hash_trace = true;
+  // A streaming trace (sim/trace.h, TraceStream; issue 24/26): every event is encoded as
+  // it is recorded, fed to the hash (hash_trace) and written to trace_sink, and only the
+  // events trace_keep accepts stay in memory (World::trace().events()), so a run's memory
+  // grows with what its readers need, not with its length. Both null: the whole trace is
+  // held (the default). The hash is the same either way.
+  TraceSink* trace_sink = nullptr;
+  bool (*trace_keep)(const TraceEvent&) = nullptr;
   // The layer above sim/ that carries out a scenario's cloud part (sim/cloud's
   // cloud::extension_factory()); empty: such a scenario is refused (exit 2).
   ExtensionFactory extension;
