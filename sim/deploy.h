@@ -77,8 +77,8 @@ struct RunOptions {
   std::vector<std::int64_t> status_samples_ns;
   // At most this many simulation events (EventLoop::events_fired, RunResult::events);
   // 0: no limit. A run that would need more stops at the last event within it: the
-  // result says so (RunResult::stopped), is not a pass, and its trace ends there (memory
-  // grows with the trace, ~200 bytes per event: results/RELIABILITY.md).
+  // result says so (RunResult::stopped), is not a pass, and its trace ends there (a
+  // trace held whole grows ~200 bytes per event: results/RELIABILITY.md).
   std::uint64_t max_events = 0;
 };
 
