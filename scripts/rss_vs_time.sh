@@ -9,7 +9,10 @@
 # T-4 s and its clients at T-2 s (so faults and load last the whole run), and run once
 # with `raftlab run FILE` under GNU time. Prints a Markdown table: simulated time,
 # trace events, wall time, peak RSS (MiB, GNU time's %M) and RSS per simulated hour.
-# Extra raftlab arguments can be given in RAFTLAB_ARGS (e.g. "--max-events 1000000").
+# Extra raftlab arguments can be given in RAFTLAB_ARGS (e.g. "--max-events 1000000",
+# "--keep-trace" to hold the whole trace as before the streaming trace). RSS_VERB=fuzz
+# runs `raftlab fuzz FILE --seeds 1 --jobs 1 --json` instead (one lab seed: the run, then
+# every checker; peak RSS of the process tree).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 RAFTLAB [SCENARIO] [SECONDS...]" >&2
@@ -47,7 +50,12 @@ for e in s.get("expect", []):
 json.dump(s, open(dst, "w"), indent=1)
 EOF
   # shellcheck disable=SC2086
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" run "$f" ${RAFTLAB_ARGS:-} >"$tmp/out" 2>"$tmp/err" || true
+  if [[ ${RSS_VERB:-run} == fuzz ]]; then
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" fuzz "$f" --seeds 1 --jobs 1 --json ${RAFTLAB_ARGS:-} >"$tmp/json" 2>"$tmp/err" || true
+    grep -o '"events":[0-9]*' "$tmp/json" | head -n1 | sed 's/"events":/events=/' >"$tmp/out" || true
+  else
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" run "$f" ${RAFTLAB_ARGS:-} >"$tmp/out" 2>"$tmp/err" || true
+  fi
   wall=$(tail -n1 "$tmp/time" | cut -d' ' -f1)
   kb=$(tail -n1 "$tmp/time" | cut -d' ' -f2)
   events=$(grep -o 'events=[0-9]*' "$tmp/out" | head -n1 | cut -d= -f2 || true)

@@ -200,6 +200,8 @@ Deployment::Deployment(std::shared_ptr<const scenario::Scenario> sp, const RunOp
   if (s.network.inter_host_latency)
     wo.network.inter_host = {nanos(s.network.inter_host_latency->min_ns), nanos(s.network.inter_host_latency->max_ns)};
   world_ = std::make_unique<World>(wo);
+  if (opts.trace_sink || opts.trace_keep)
+    world_->trace().stream(TraceStream{opts.hash_trace, opts.trace_sink, opts.trace_keep});
   for (const auto& h : s.hosts) {
     world_->add_host(h.name, h.ip);
     host_env_[h.name] = h.env;
@@ -918,6 +920,7 @@ RunResult Deployment::run() {
   }
   out.warnings = warnings_;
   judge_config_errors(s_, config_errors_, &out);
+  w.trace().flush();  // a streaming trace's last events to its hash and sink
   if (opts_.hash_trace) out.trace_sha256 = w.trace().sha256();
   out.events = w.loop().events_fired();
   if (stopped) {

@@ -61,6 +61,13 @@ struct RunOptions {
   // Compute RunResult::trace_sha256 (JSONL + SHA-256 of the whole trace). The fault lab
   // turns it off for seeds whose hash nobody reads (it hashes failures itself).
   bool hash_trace = true;
+  // A streaming trace (sim/trace.h, TraceStream; issue 24/26): every event is encoded as
+  // it is recorded, fed to the hash (hash_trace) and written to trace_sink, and only the
+  // events trace_keep accepts stay in memory (World::trace().events()), so a run's memory
+  // grows with what its readers need, not with its length. Both null: the whole trace is
+  // held (the default). The hash is the same either way.
+  TraceSink* trace_sink = nullptr;
+  bool (*trace_keep)(const TraceEvent&) = nullptr;
   // The layer above sim/ that carries out a scenario's cloud part (sim/cloud's
   // cloud::extension_factory()); empty: such a scenario is refused (exit 2).
   ExtensionFactory extension;
@@ -70,8 +77,8 @@ struct RunOptions {
   std::vector<std::int64_t> status_samples_ns;
   // At most this many simulation events (EventLoop::events_fired, RunResult::events);
   // 0: no limit. A run that would need more stops at the last event within it: the
-  // result says so (RunResult::stopped), is not a pass, and its trace ends there (memory
-  // grows with the trace, ~200 bytes per event: results/RELIABILITY.md).
+  // result says so (RunResult::stopped), is not a pass, and its trace ends there (a
+  // trace held whole grows ~200 bytes per event: results/RELIABILITY.md).
   std::uint64_t max_events = 0;
 };
 

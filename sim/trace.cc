@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string_view>
 
 namespace raftlab::sim {
@@ -58,6 +59,7 @@ std::vector<TraceEvent>* spare_events() {
   return t_spare;
 }
 constexpr std::size_t kFirstReserve = 4096;
+constexpr std::size_t kStreamBuf = 32 * 1024;  // bytes of JSONL fed to the hash/sink at once
 }  // namespace
 
 Trace::Trace(TraceLevel level) : level_(level) {
@@ -66,6 +68,84 @@ Trace::Trace(TraceLevel level) : level_(level) {
   if (spare && spare->capacity() > kFirstReserve) events_.swap(*spare);
   else events_.reserve(kFirstReserve);
 }
+
+struct Trace::Stream {
+  TraceStream opts;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> md{nullptr, EVP_MD_CTX_free};
+  std::string buf;               // encoded, not yet fed
+  std::uint64_t dropped = 0;     // streamed and not kept
+  bool sink_ok = true;
+  void emit() {
+    if (buf.empty()) return;
+    if (md) EVP_DigestUpdate(md.get(), buf.data(), buf.size());
+    if (opts.sink && sink_ok) sink_ok = opts.sink->write(buf);
+    buf.clear();
+  }
+};
+
+Trace::Trace(const Trace& o) : level_(o.level_), events_(o.events_) {}
+
+Trace& Trace::operator=(const Trace& o) {
+  level_ = o.level_;
+  events_ = o.events_;
+  stream_.reset();
+  streamed_ = 0;
+  return *this;
+}
+
+Trace::Trace(Trace&& o) noexcept
+    : level_(o.level_), events_(std::move(o.events_)), stream_(std::move(o.stream_)), streamed_(o.streamed_) {
+  o.streamed_ = 0;
+}
+
+Trace& Trace::operator=(Trace&& o) noexcept {
+  level_ = o.level_;
+  events_.swap(o.events_);
+  stream_ = std::move(o.stream_);
+  streamed_ = o.streamed_;
+  o.streamed_ = 0;
+  return *this;
+}
+
+void Trace::stream(const TraceStream& s) {
+  stream_ = std::make_unique<Stream>();
+  stream_->opts = s;
+  if (s.hash) {
+    stream_->md.reset(EVP_MD_CTX_new());
+    if (!stream_->md || EVP_DigestInit_ex(stream_->md.get(), EVP_sha256(), nullptr) != 1)
+      throw std::runtime_error("the trace's SHA-256 could not be set up (OpenSSL EVP)");
+  }
+  stream_->buf.reserve(kStreamBuf + 4096);
+}
+
+void Trace::flush() {
+  if (!stream_) return;
+  Stream& st = *stream_;
+  const std::size_t n = events_.size();
+  if (st.md || st.opts.sink) {
+    for (std::size_t i = streamed_; i < n; ++i) {
+      append_jsonl(st.buf, events_[i]);
+      st.buf += '\n';
+      if (st.buf.size() >= kStreamBuf) st.emit();
+    }
+    st.emit();
+  }
+  if (st.opts.keep) {
+    std::size_t w = streamed_;
+    for (std::size_t i = streamed_; i < n; ++i)
+      if (st.opts.keep(events_[i])) {
+        if (w != i) events_[w] = std::move(events_[i]);
+        ++w;
+      }
+    st.dropped += n - w;
+    events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(w), events_.end());
+  }
+  streamed_ = events_.size();
+}
+
+std::uint64_t Trace::recorded() const { return events_.size() + (stream_ ? stream_->dropped : 0); }
+
+bool Trace::sink_ok() const { return !stream_ || stream_->sink_ok; }
 
 Trace::~Trace() {
   // After the thread's SpareOwner is gone t_spare is null: do not touch it again.
@@ -296,6 +376,23 @@ std::string sha256_hex(const std::string& data) {
 }
 
 std::string Trace::sha256() const {
+  if (stream_) {
+    // The digest so far, then the events not streamed yet, on a copy (this stays const).
+    if (!stream_->md) return {};
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), stream_->md.get()) != 1)
+      throw std::runtime_error("the trace's SHA-256 could not be copied (OpenSSL EVP)");
+    std::string buf;
+    for (std::size_t i = streamed_; i < events_.size(); ++i) {
+      append_jsonl(buf, events_[i]);
+      buf += '\n';
+    }
+    if (!buf.empty()) EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx.get(), md, &len);
+    return digest_hex(md, len);
+  }
   // Stream the JSONL through the digest in chunks instead of building the whole text.
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return sha256_hex(to_jsonl());

@@ -7,8 +7,11 @@
 // runs of the same seed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/time.h"
@@ -72,6 +75,27 @@ struct TraceEvent {
   std::string a, b, c;
 };
 
+// Where a streaming trace writes its JSONL text as events are recorded (a file written
+// through sim/lab/atomic_file.h's AtomicFileWriter, say). Not owned by the trace.
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  // The next bytes of the JSONL text. false: the sink failed (it keeps why); the trace
+  // writes nothing more to it.
+  virtual bool write(std::string_view bytes) = 0;
+};
+
+// A streaming trace (issue 24/26: memory bounded by what is kept, not by the run's
+// length). Every recorded event is, in recording order, encoded once and fed to the
+// SHA-256 and the sink; afterwards only the events `keep` accepts stay in memory, so
+// events() holds the kept ones (plus the last few thousand not yet streamed). The
+// streamed hash is byte for byte the hash of the whole trace (TraceStream.* tests).
+struct TraceStream {
+  bool hash = false;                              // feed the SHA-256 as events are recorded
+  TraceSink* sink = nullptr;                      // write the JSONL as events are recorded
+  bool (*keep)(const TraceEvent&) = nullptr;      // kept in memory after streaming; null: all
+};
+
 class Trace {
  public:
   // A traced run takes its event storage from the calling thread's spare buffer (the
@@ -80,18 +104,11 @@ class Trace {
   // once per seed (no re-growth copies, no fresh pages). Contents are never shared.
   explicit Trace(TraceLevel level = TraceLevel::Default);
   ~Trace();
-  Trace(const Trace& o) : level_(o.level_), events_(o.events_) {}
-  Trace(Trace&& o) noexcept : level_(o.level_), events_(std::move(o.events_)) {}
-  Trace& operator=(const Trace& o) {
-    level_ = o.level_;
-    events_ = o.events_;
-    return *this;
-  }
-  Trace& operator=(Trace&& o) noexcept {
-    level_ = o.level_;
-    events_.swap(o.events_);
-    return *this;
-  }
+  // A copy is a snapshot of the events held (not streaming); a move carries the stream.
+  Trace(const Trace& o);
+  Trace(Trace&& o) noexcept;
+  Trace& operator=(const Trace& o);
+  Trace& operator=(Trace&& o) noexcept;
   TraceLevel level() const { return level_; }
   bool on() const { return level_ != TraceLevel::Off; }
   bool full() const { return level_ == TraceLevel::Full; }
@@ -100,28 +117,55 @@ class Trace {
   // cost one more move and destruction of its four strings per event).
   void record(TraceEvent&& e) {
     if (level_ == TraceLevel::Off) return;
+    maybe_flush();
     events_.push_back(std::move(e));
   }
   void record(const TraceEvent& e) {
     if (level_ == TraceLevel::Off) return;
+    maybe_flush();
     events_.push_back(e);
   }
   // A new event built in place at the end of the trace (no move at all; the hottest
   // records use it). Precondition: on(). The reference is valid until the next record.
-  TraceEvent& add() { return events_.emplace_back(); }
+  TraceEvent& add() {
+    maybe_flush();
+    return events_.emplace_back();
+  }
+  // Every event held: all of them, or for a streaming trace with `keep` the kept ones.
   const std::vector<TraceEvent>& events() const { return events_; }
+
+  // Makes this trace streaming. Call before the first event is recorded or at any time
+  // before the first flush (events already held are streamed from the first one).
+  void stream(const TraceStream& s);
+  bool streaming() const { return stream_ != nullptr; }
+  // Streams every event not streamed yet (a run calls it when it ends). Idempotent.
+  void flush();
+  // Events recorded so far, kept or not.
+  std::uint64_t recorded() const;
+  // false once the sink refused a write.
+  bool sink_ok() const;
 
   // One JSON object per line, keys in a fixed order, ids as etcd's lowercase hex.
   static std::string to_jsonl(const TraceEvent& e);
   // Appends to_jsonl(e) (no newline) to out: one reusable buffer, no temporaries.
   static void append_jsonl(std::string& out, const TraceEvent& e);
   std::string to_jsonl() const;
-  // SHA-256 (lowercase hex) of to_jsonl() — the determinism fingerprint.
+  // SHA-256 (lowercase hex) of to_jsonl() — the determinism fingerprint. A streaming
+  // trace gives the hash of every event recorded (kept or not) when its stream hashes,
+  // and "" when it does not (nothing is left to hash).
   std::string sha256() const;
 
  private:
+  struct Stream;
+  // Events recorded since the last flush before a streaming trace flushes again.
+  static constexpr std::size_t kStreamChunk = 4096;
+  void maybe_flush() {
+    if (stream_ && events_.size() - streamed_ >= kStreamChunk) flush();
+  }
   TraceLevel level_;
   std::vector<TraceEvent> events_;
+  std::unique_ptr<Stream> stream_;  // null: not streaming
+  std::size_t streamed_ = 0;        // events_[0, streamed_) are streamed
 };
 
 std::string hex_id(std::uint64_t id);  // etcd's types.ID format: lowercase hex, no padding

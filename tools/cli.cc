@@ -58,6 +58,37 @@ bool decisive_bitnami_line(const std::string& msg) {
   return false;
 }
 
+// What `run`'s output reads from the trace (timeline_lines, human_summary, json_summary
+// and report::root_cause): the events a streaming run keeps in memory. The rest (applies,
+// WAL appends, hard states, votes, sends, deliveries, drops, faults, data loss) is hashed
+// and written to --trace FILE, then dropped, and so is every client operation but the
+// member-add calls and the calls that fail. RunCli.StreamedRunPrintsWhatAWholeTraceDoes
+// runs every shipped scenario both ways and requires the same output.
+bool summary_reads(const sim::TraceEvent& e) {
+  switch (e.kind) {
+    case Ev::RunStart: case Ev::Note: case Ev::HostDown: case Ev::HostUp: case Ev::Partition: case Ev::Heal:
+    case Ev::ProcStart: case Ev::ProcExit: case Ev::Log: case Ev::Bootstrap: case Ev::Role: case Ev::Reject:
+    case Ev::Member: case Ev::Expect: case Ev::Cloud:
+      return true;
+    // report::root_cause reads the member-add calls and the errors that end them; the
+    // other client operations (most of a lab run's trace) are read by nothing here.
+    case Ev::ClientCall: return e.a == "member-add";
+    case Ev::ClientDone: return e.a == "error";
+    default:
+      return false;
+  }
+}
+
+// --trace FILE of a streaming run: the JSONL straight into the atomic writer.
+class TraceFileSink final : public sim::TraceSink {
+ public:
+  explicit TraceFileSink(lab::AtomicFileWriter& f) : f_(f) {}
+  bool write(std::string_view bytes) override { return f_.write(bytes); }
+
+ private:
+  lab::AtomicFileWriter& f_;
+};
+
 // The lines of the timeline a person wants to read: processes, leaders, errors,
 // membership, faults, etcdctl output. Follower transitions and routine info are left out.
 std::vector<std::string> timeline_lines(const sim::World& w) {
@@ -430,6 +461,10 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         ->check(CLI::IsMember({"jsonl", "chrome"}));
     run->add_option("--html", html_file, "Also write the run's HTML report to FILE (raftlab report)");
     std::uint64_t max_events = 0;
+    bool keep_trace = false;
+    run->add_flag("--keep-trace", keep_trace,
+                  "Hold every trace event in memory to the end (by default the trace is streamed to its hash and "
+                  "--trace FILE and only the events the summary reads are held: same output, bounded memory)");
     run->add_option("--max-events", max_events,
                     "Stop the run after N simulation events (memory grows with them); a stopped run says so and "
                     "is not a pass (exit 1)")
@@ -501,15 +536,37 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       if (*seed_opt) ro.seed = seed;
       ro.trace_level = parse_level(level);
       ro.max_events = max_events;
+      // The streaming trace (issue 24/26): the JSONL goes to its hash and to --trace FILE
+      // as it is recorded, and only the events the summary and root cause read are held.
+      // A Chrome trace is built from every event, so it keeps them all.
+      const bool stream = !keep_trace && trace_format == "jsonl";
+      lab::AtomicFileWriter trace_out;
+      TraceFileSink sink(trace_out);
+      if (stream) {
+        ro.trace_keep = &summary_reads;
+        if (!trace_file.empty()) {
+          if (std::string why = trace_out.open(trace_file); !why.empty()) {
+            err << "raftlab run: --trace: " << why << " — check the directory exists, is writable and has space\n";
+            return kExitInternal;
+          }
+          ro.trace_sink = &sink;
+        }
+      }
       auto d = build(*s, ro, err);
       if (!d) return kExitBadInput;
       sim::RunResult r = d->run();
       if (!trace_file.empty()) {
         // All or nothing (sim/lab/atomic_file.h); a failed write of an output the user
         // asked for is exit 3 (README, exit codes): nothing about the input is wrong.
-        const std::string text = trace_format == "chrome" ? report::chrome_trace_json(d->world().trace().events(), r)
-                                                          : d->world().trace().to_jsonl();
-        if (std::string why = lab::write_file_atomic(trace_file, text); !why.empty()) {
+        std::string why;
+        if (stream) {
+          why = trace_out.commit();
+        } else {
+          const std::string text = trace_format == "chrome" ? report::chrome_trace_json(d->world().trace().events(), r)
+                                                            : d->world().trace().to_jsonl();
+          why = lab::write_file_atomic(trace_file, text);
+        }
+        if (!why.empty()) {
           err << "raftlab run: --trace: " << why << " — check the directory exists, is writable and has space\n";
           return kExitInternal;
         }

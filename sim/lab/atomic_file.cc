@@ -37,17 +37,30 @@ bool write_all(int fd, std::string_view text) {
 }  // namespace
 
 std::string write_file_atomic(const std::string& path, std::string_view text) {
+  AtomicFileWriter f;
+  if (std::string why = f.open(path); !why.empty()) return why;
+  f.write(text);
+  return f.commit();
+}
+
+AtomicFileWriter::~AtomicFileWriter() { abandon(); }
+
+void AtomicFileWriter::abandon() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+  tmp_.clear();
+}
+
+std::string AtomicFileWriter::open(const std::string& path) {
+  abandon();
+  path_ = path;
+  error_.clear();
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) return "cannot write \"" + path + "\": it is a directory";
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return errno_text("open", path);
-    if (!write_all(fd, text)) {
-      const std::string why = errno_text("write", path);
-      ::close(fd);
-      return why;
-    }
-    if (::close(fd) != 0) return errno_text("close", path);
+    if (S_ISDIR(st.st_mode)) return error_ = "cannot write \"" + path + "\": it is a directory";
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd_ < 0) return error_ = errno_text("open", path);
     return {};
   }
   namespace fs = std::filesystem;
@@ -56,31 +69,55 @@ std::string write_file_atomic(const std::string& path, std::string_view text) {
   std::string name = ".";  // built with append: GCC 12's -Wrestrict misfires on "." + string
   name.append(target.filename().string()).append(".tmp-XXXXXX");
   std::string tmpl = (dir / name).string();
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return errno_text("create a file in the directory of", path);
+  fd_ = ::mkstemp(tmpl.data());
+  if (fd_ < 0) return error_ = errno_text("create a file in the directory of", path);
+  tmp_ = std::move(tmpl);
+  return {};
+}
+
+bool AtomicFileWriter::write(std::string_view bytes) {
+  if (fd_ < 0 || !error_.empty()) {
+    if (error_.empty()) error_ = "cannot write \"" + path_ + "\": the file is not open";
+    return false;
+  }
+  if (!write_all(fd_, bytes)) {
+    error_ = errno_text("write", path_);
+    return false;
+  }
+  return true;
+}
+
+std::string AtomicFileWriter::commit() {
+  if (fd_ < 0 && error_.empty()) error_ = "cannot write \"" + path_ + "\": the file is not open";
+  if (!error_.empty()) {
+    abandon();
+    return error_;
+  }
+  if (tmp_.empty()) {  // a device or FIFO, written in place
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return error_ = errno_text("close", path_);
+    return {};
+  }
   auto fail = [&](const std::string& what) {
-    const std::string why = errno_text(what, path);
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    return why;
+    error_ = errno_text(what, path_);
+    abandon();
+    return error_;
   };
-  if (!write_all(fd, text)) return fail("write");
-  if (::fsync(fd) != 0) return fail("write (fsync)");
+  if (::fsync(fd_) != 0) return fail("write (fsync)");
   // mkstemp makes 0600; an output file gets the usual 0644 (less the umask).
   const mode_t mask = ::umask(0);
   ::umask(mask);
-  (void)::fchmod(fd, 0666 & ~mask);
-  if (::close(fd) != 0) {
-    const std::string why = errno_text("write (close)", path);
-    ::unlink(tmpl.c_str());
-    return why;
-  }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text("rename the finished file to", path);
-    ::unlink(tmpl.c_str());
-    return why;
-  }
+  (void)::fchmod(fd_, 0666 & ~mask);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return fail("write (close)");
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return fail("rename the finished file to");
+  tmp_.clear();
   // The rename itself is durable once the directory is synced.
+  namespace fs = std::filesystem;
+  const fs::path target(path_);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);

@@ -23,6 +23,32 @@ namespace raftlab::lab {
 // "" on success, else what failed, naming the path and errno's text.
 [[nodiscard]] std::string write_file_atomic(const std::string& path, std::string_view text);
 
+// The same, written piece by piece (a streaming trace, issue 24): open() makes the
+// temporary file (or opens a device or FIFO in place), write() appends and checks,
+// commit() fsyncs, closes and renames. Destroyed without a successful commit(), it
+// removes the temporary file: all or nothing, as write_file_atomic.
+//
+//   AtomicFileWriter f;
+//   if (auto why = f.open(path); !why.empty()) fail(why);
+//   f.write(part1); f.write(part2);             // false after the first failure
+//   if (auto why = f.commit(); !why.empty()) fail(why);   // the first failure, if any
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter() = default;
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  ~AtomicFileWriter();
+  [[nodiscard]] std::string open(const std::string& path);
+  bool write(std::string_view bytes);
+  [[nodiscard]] std::string commit();
+
+ private:
+  void abandon();
+  std::string path_, tmp_;  // tmp_ empty: written in place
+  int fd_ = -1;
+  std::string error_;
+};
+
 // Whether write_file_atomic(path, ...) can succeed as far as the path goes, checked before
 // the work that produces the text: "" when its directory exists, is a directory and is
 // writable and path is not a directory; else what is wrong, naming it ("no such

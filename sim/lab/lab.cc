@@ -181,8 +181,38 @@ bool build_check(const std::shared_ptr<const scenario::Scenario>& s, const sim::
   return sim::Deployment::build(s, ro, errors) != nullptr;
 }
 
+// run_one's body; `stream`: keep only what checkers_read accepts.
+static SeedResult run_one_traced(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed,
+                                 const RunSettings& settings, const std::shared_ptr<sim::SpecCache>& cache,
+                                 std::unique_ptr<sim::Deployment>* keep, bool stream);
+
+bool checkers_read(const sim::TraceEvent& e) {
+  switch (e.kind) {
+    case sim::Ev::Append: case sim::Ev::Apply: case sim::Ev::Bootstrap: case sim::Ev::ClientCall:
+    case sim::Ev::ClientDone: case sim::Ev::DataLoss: case sim::Ev::Expect: case sim::Ev::Log:
+    case sim::Ev::Member: case sim::Ev::ProcExit: case sim::Ev::ProcStart: case sim::Ev::Quiet:
+    case sim::Ev::Role: case sim::Ev::Vote:
+      return true;
+    default:
+      return false;
+  }
+}
+
 SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed, const RunSettings& settings,
                    const std::shared_ptr<sim::SpecCache>& cache, std::unique_ptr<sim::Deployment>* keep) {
+  const bool stream = settings.stream_trace && !settings.fingerprint;
+  if (stream) {
+    // A failing seed is run again whole: its failure file needs every event, and the
+    // second run is the same run (same scenario, same seed).
+    SeedResult r = run_one_traced(s, seed, settings, cache, nullptr, true);
+    if (r.ok || !r.error.empty()) return r;
+  }
+  return run_one_traced(s, seed, settings, cache, keep, false);
+}
+
+static SeedResult run_one_traced(const std::shared_ptr<const scenario::Scenario>& s, std::uint64_t seed,
+                                 const RunSettings& settings, const std::shared_ptr<sim::SpecCache>& cache,
+                                 std::unique_ptr<sim::Deployment>* keep, bool stream) {
   SeedResult r;
   r.seed = seed;
   sim::RunOptions ro;
@@ -193,6 +223,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   ro.hash_trace = settings.hash_every_seed;
   ro.extension = settings.extension;
   ro.max_events = settings.max_events;
+  if (stream) ro.trace_keep = &checkers_read;
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(s, ro, &errors);
   if (!d) {
@@ -224,7 +255,7 @@ SeedResult run_one(const std::shared_ptr<const scenario::Scenario>& s, std::uint
   r.checkers.assign(names.begin(), names.end());
   r.ok = r.violations.empty();
   // A failure's hash goes into its file header and is what replay reproduces.
-  if (!ro.hash_trace && !r.ok) r.trace_sha256 = d->world().trace().sha256();
+  if (!ro.hash_trace && !r.ok && !stream) r.trace_sha256 = d->world().trace().sha256();
   if (settings.fingerprint) r.trace_fp = fingerprint_hex(trace_fingerprint(events));
   if (keep) *keep = std::move(d);
   return r;
@@ -374,7 +405,9 @@ SeedResult fuzz_one(const std::shared_ptr<const scenario::Scenario>& base, const
   try {
     auto s = materialize(base, seed);
     std::unique_ptr<sim::Deployment> d;
-    r = run_one(s, seed, o.settings, cache, &d);
+    RunSettings settings = o.settings;
+    settings.stream_trace = true;  // a passing seed keeps only what the checkers read
+    r = run_one(s, seed, settings, cache, &d);
     if (!r.ok && r.error.empty() && !o.out_dir.empty()) write_failure(o, base->name, *s, r, d.get());
   } catch (const std::exception& e) {
     r.seed = seed;

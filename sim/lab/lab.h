@@ -72,6 +72,11 @@ struct RunSettings {
   // Also compute SeedResult::trace_fp (trace_fingerprint) for every seed: ~1/10 of the
   // hash's cost, enough for `merge` to see that two shards ran a seed differently.
   bool fingerprint = false;
+  // Stream the trace (sim::RunOptions::trace_keep = checkers_read): the hash is taken as
+  // events are recorded and only what the checkers read stays in memory. A seed that
+  // fails is run again with its whole trace (same seed, same run) for its failure file.
+  // Ignored with `fingerprint` (it reads every event). `raftlab fuzz` sets it.
+  bool stream_trace = false;
   // The layer above sim/ that runs a scenario's cloud part (the tool passes
   // cloud::extension_factory()); empty: such scenarios are refused, exit 2.
   sim::ExtensionFactory extension;
@@ -107,6 +112,11 @@ std::shared_ptr<const scenario::Scenario> materialize(const std::shared_ptr<cons
 // `merge`, `replay --expect-hash`). Same events => same value on every machine.
 std::uint64_t trace_fingerprint(const std::vector<sim::TraceEvent>& events);
 std::string fingerprint_hex(std::uint64_t fp);  // %016x
+
+// Whether sim/check's checkers (check_all) or run_one read this event: what a streaming
+// seed keeps in memory. LabStream.CheckersJudgeTheKeptEventsAsTheWholeTrace requires the
+// same verdicts either way.
+bool checkers_read(const sim::TraceEvent& e);
 
 // Every checker on one trace (sim/check's single entry point, check::check_all); the
 // per-checker verdict lines in *summary when given.
