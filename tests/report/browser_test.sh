@@ -52,6 +52,7 @@ if bad: problems.append("console errors: " + "\n".join(bad))
 if st["imgs"] != 0 or st["pwned"] or st["scripts"] != 2: problems.append(f"injected markup: imgs={st['imgs']} scripts={st['scripts']} pwned={st['pwned']}")
 if extra == "hostile":
     if "</script><img src=x onerror=" not in st["desc"]: problems.append("the hostile description is not shown as text: " + st["desc"])
+    if st["abbreviated"] < 1 or st["label_overflow"]: problems.append(f"the long host name is not shortened to the label column: abbreviated={st['abbreviated']} overflow={st['label_overflow']} width={st['label_w']}")
 if extra.startswith("cloud"):
     want_tracks = extra.split(":", 1)[1].split(",") if ":" in extra else []
     if st["cloud_events"] == 0: problems.append("no cloud event in the page's data")

@@ -111,12 +111,13 @@ function render(){
   const st=ticks();
   for(let t=Math.ceil(v0/st)*st;t<=v1;t+=st){svg.appendChild(sv('line',{x1:X(t),x2:X(t),y1:TOP-6,y2:H,stroke:'#eee'}));svg.appendChild(sv('text',{x:X(t)+2,y:14,'pointer-events':'none'},fmt(t)));}
   const lanes=sv('g',{id:'lanes'});svg.appendChild(lanes);
-  M.forEach((m,i)=>{const g=sv('g',{class:'lane','data-member':m.name});const y=TOP+i*LANE;
+  // Each lane's group is in the page before its labels: a label is measured as it is drawn.
+  M.forEach((m,i)=>{const g=lanes.appendChild(sv('g',{class:'lane','data-member':m.name}));const y=TOP+i*LANE;
     label(g,4,y+18,'lane-label',m.name);if(m.host!==m.name)label(g,4,y+31,'','host '+m.host,'#777');
-    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0f0f0'}));lanes.appendChild(g);});
-  TR.forEach((t,k)=>{const g=sv('g',{class:'track','data-track':t});const y=TOP+(M.length+k)*LANE;
+    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0f0f0'}));});
+  TR.forEach((t,k)=>{const g=lanes.appendChild(sv('g',{class:'track','data-track':t}));const y=TOP+(M.length+k)*LANE;
     g.appendChild(sv('rect',{x:0,y:y,width:W,height:LANE-2,fill:'#fff8f0'}));label(g,4,y+22,'track-label',t);
-    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0e0d0'}));lanes.appendChild(g);});
+    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0e0d0'}));});
   const spans=sv('g',{id:'spans'});svg.appendChild(spans);
   for(const s of D.spans){const [m,a,b,role,cl,term]=s;if(b<v0||a>v1)continue;const y=TOP+m*LANE;
     const x1=Math.max(LW,X(a)),x2=Math.min(W,X(b));const w=Math.max(1,x2-x1);
