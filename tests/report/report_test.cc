@@ -87,10 +87,8 @@ const std::map<std::string, Want>& wanted() {
        {"add-refused", {"http://10.101.99.101:2380"}, "not enough started members"}},
       {"scenarios/membership/scale-in-without-remove.json",
        {"scale-in-without-remove", {"etcd2", "etcd3"}, "stopped but are still voters"}},
-      // The first finding is the cluster's final shape; the root cause does not yet
-      // describe the no-quorum phase and the --force-new-cluster recovery (issue note).
       {"scenarios/membership/force-new-cluster-recovery.json",
-       {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4"}, "member add"}},
+       {"force-new-cluster", {"etcd1"}, "a one-member cluster with the same cluster ID f4315b06e025f54b and the same data"}},
       {"scenarios/lab/reference.json",
        {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5", "etcd6"}, "member add"}},
       {"scenarios/lab/small.json", {"one-cluster", {"m1", "m2", "m3"}, "from the same --initial-cluster"}},
@@ -146,7 +144,7 @@ TEST(RootCause, EveryShippedScenarioNamesItsMembersAndReason) {
     EXPECT_EQ(f.kind, it->second.kind) << tools::report::root_cause_text(rc);
     EXPECT_EQ(f.members, it->second.members) << tools::report::root_cause_text(rc);
     EXPECT_NE(all_text(f).find(it->second.words), std::string::npos) << tools::report::root_cause_text(rc);
-    const bool problem = f.kind != "one-cluster" && f.kind != "grown-with-member-add";
+    const bool problem = f.kind != "one-cluster" && f.kind != "grown-with-member-add" && f.kind != "force-new-cluster";
     EXPECT_EQ(rc.problem, problem);
     if (problem) {
       EXPECT_FALSE(f.fix.empty());
@@ -178,6 +176,46 @@ TEST(RootCause, RunPrintsItAndJsonCarriesIt) {
   auto c = cli({"compare", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/restart-same-data.json",
                 std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/static-bootstrap.json"});
   EXPECT_NE(c.out.find("Why it went wrong\n  * The data dir wins"), std::string::npos) << c.out;
+}
+
+// The --force-new-cluster recovery's story, from the trace: the member forced, the members
+// it removed and why the quorum was gone, the IDs and data it kept, the member that joined
+// after `member add` — the same words in `run`, `--json`, `compare` and the report's data.
+TEST(RootCause, ForceNewClusterRecoveryIsToldFromTheTrace) {
+  const std::string rel = "scenarios/membership/force-new-cluster-recovery.json";
+  Ran x = run_file(rel);
+  const auto rc = tools::report::root_cause(x.events, x.r, rel);
+  ASSERT_GE(rc.findings.size(), 2u);
+  EXPECT_FALSE(rc.problem);
+  const auto& f = rc.findings[0];
+  ASSERT_EQ(f.kind, "force-new-cluster") << tools::report::root_cause_text(rc);
+  EXPECT_EQ(f.headline, "etcd1 was restarted with --force-new-cluster at 18s: a one-member cluster with the same "
+                        "cluster ID f4315b06e025f54b and the same data, without etcd2 and etcd3; etcd4 then joined "
+                        "through `member add`");
+  const std::string facts = all_text(f);
+  for (const char* want : {"etcd2 and etcd3 stopped (last at 8s) without `member remove`: etcd1 was 1 of 3 voters, "
+                           "below the quorum of 2",
+                           "member d45a2ea382c4eed, cluster f4315b06e025f54b, commit index 10",
+                           "removal of every other member (etcd2 and etcd3)", "elected itself at 18.311s (term 3)",
+                           "the key /apisix/routes/1 written at 7.001s was read back at 24.001s (\"r1\")",
+                           "etcd4 joined at 28.001s with state existing: 2 voters",
+                           "stepped down from 27.311s to 28.414s, since 1 of 2 voters ran until etcd4 started"})
+    EXPECT_NE(facts.find(want), std::string::npos) << want << "\n" << facts;
+  EXPECT_NE(f.fix.find("drop it from etcd1's flags before its next start"), std::string::npos) << f.fix;
+  EXPECT_NE(f.check.find("--at 30s"), std::string::npos) << f.check;
+  EXPECT_EQ(rc.findings[1].kind, "grown-with-member-add");
+  // The same in the CLI's outputs.
+  const std::string file = std::string(RAFTLAB_SOURCE_DIR) + "/" + rel;
+  auto t = cli({"run", file});
+  EXPECT_NE(t.out.find("Root cause:\n  * etcd1 was restarted with --force-new-cluster at 18s"), std::string::npos) << t.out;
+  auto j = nlohmann::json::parse(cli({"run", file, "--json"}).out);
+  EXPECT_EQ(j["root_cause"]["findings"][0]["kind"], "force-new-cluster");
+  EXPECT_EQ(j["root_cause"]["problem"], false);
+  auto c = cli({"compare", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/membership/scale-in-without-remove.json", file});
+  EXPECT_NE(c.out.find("Why the fix works\n  * etcd1 was restarted with --force-new-cluster at 18s"), std::string::npos)
+      << c.out;
+  const std::string page = tools::report::report_json(x.events, x.r, {});
+  EXPECT_NE(page.find("\"kind\":\"force-new-cluster\""), std::string::npos);
 }
 
 TEST(Report, StatusSamplesLeaveTheTraceAsItWasAndEqualStatusAt) {

@@ -24,7 +24,7 @@ struct Finding {
   // "scale-in-without-remove", "host-loss-quorum", "host-loss-survived",
   // "grown-with-member-add", "one-cluster", "no-cluster"; cloud runs (root_cause_cloud.cc):
   // "asg-terminated-without-remove", "instance-lost-still-voter", "instance-loss-quorum",
-  // "user-data-failed".
+  // "user-data-failed"; "force-new-cluster" (root_cause_recovery.cc).
   std::string kind;
   std::int64_t at_ns = 0;             // when it shows in the trace
   std::vector<std::string> members;   // the members it is about, in scenario order
@@ -50,6 +50,14 @@ void cloud_findings(const std::vector<sim::TraceEvent>& events, const sim::RunRe
                     std::vector<Finding>& out);
 void cloud_adjust_split_fix(const std::vector<sim::TraceEvent>& events, const std::string& file,
                             std::vector<Finding>& findings);
+
+// The story of each --force-new-cluster recovery (root_cause_recovery.cc, kind
+// "force-new-cluster"): a recovery, not a problem; it comes before the healthy story.
+void recovery_findings(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r, const std::string& file,
+                       std::vector<Finding>& out);
+
+// Seconds with millisecond precision, trailing zeros dropped: "0s", "3.137s", "21s".
+std::string seconds_text(std::int64_t ns);
 
 // "Root cause:" block for `run` and `compare` (ends with a newline).
 std::string root_cause_text(const RootCause& rc);
