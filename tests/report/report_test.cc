@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/cloud/cloud.h"
+#include "sim/etcd/ids.h"
 #include "sim/scenario/loader.h"
 #include "tests/common/cli_run.h"
 #include "tests/scenarios/shipped.h"
@@ -216,6 +217,146 @@ TEST(RootCause, ForceNewClusterRecoveryIsToldFromTheTrace) {
       << c.out;
   const std::string page = tools::report::report_json(x.events, x.r, {});
   EXPECT_NE(page.find("\"kind\":\"force-new-cluster\""), std::string::npos);
+}
+
+// Issue 21: what the gateways saw of the route, from the trace. Seed 1 of the split: the
+// PUT through gw1 lands in cluster be78... (i-542f...); both watches are on i-e79b...
+// (cluster e328...) until they move at 325 s; gw2's Admin API GETs land on i-eb79... twice.
+TEST(RootCause, TheRouteReachesAGatewayOnlyWhereItsWatchIs) {
+  const std::string rel = "scenarios/apisix/02-route-split-every-node-leader.json";
+  Ran x = run_file(rel);
+  const auto stories = tools::report::route_stories(x.events, x.r);
+  ASSERT_EQ(stories.size(), 1u);
+  const auto& w = stories[0];
+  EXPECT_EQ(w.writer, "gw1");
+  EXPECT_EQ(w.key, "/apisix/routes/1");
+  EXPECT_EQ(w.member, "i-542f236fef5590c1d");
+  EXPECT_EQ(etcd::format_id(w.cluster), "be7835a3fa90e0a7");
+  EXPECT_EQ(w.clusters_running, 3u);
+  ASSERT_EQ(w.gateways.size(), 2u);
+  const auto& gw2 = w.gateways[1];
+  EXPECT_EQ(gw2.gateway, "gw2");
+  EXPECT_EQ(gw2.watch_at_write, "i-e79b40dfe94d32a10");
+  EXPECT_EQ(etcd::format_id(gw2.cluster_at_write), "e3289d5a9ba13b87");
+  EXPECT_EQ(gw2.got_from, "i-542f236fef5590c1d");
+  EXPECT_EQ(tools::report::seconds_text(gw2.got_at), "325.048s");
+  ASSERT_EQ(gw2.reads.size(), 3u);
+  EXPECT_EQ(gw2.reads[0].code, 404);
+  EXPECT_EQ(gw2.reads[0].member, "i-eb793ed71981b32bf");
+  EXPECT_EQ(gw2.reads[1].code, 200);
+  EXPECT_EQ(gw2.reads[1].member, "i-542f236fef5590c1d");
+  const auto rc = tools::report::root_cause(x.events, x.r, rel);
+  const tools::report::Finding* f = nullptr;
+  for (const auto& y : rc.findings)
+    if (y.kind == "route-missing-on-gateway") f = &y;
+  ASSERT_NE(f, nullptr) << tools::report::root_cause_text(rc);
+  EXPECT_EQ(f->members, (std::vector<std::string>{"gw1", "gw2"}));
+  for (const char* want : {"The route /apisix/routes/1 written through gw1 at 300.004s went into cluster "
+                           "be7835a3fa90e0a7 only (i-542f236fef5590c1d), one of 3 clusters",
+                           "did not reach gw2 until 325.048s (25.044s later)",
+                           "gw2's Admin API answered 404 for it at 320.002s and 332.002s",
+                           "the watch connections of gw1 and gw2 were on members of other clusters"})
+    EXPECT_NE(f->headline.find(want), std::string::npos) << want << "\n" << f->headline;
+  EXPECT_NE(all_text(*f).find("gw2 got the route at 325.048s (25.044s later) through its watch on i-542f236fef5590c1d "
+                              "(cluster be7835a3fa90e0a7): when the route was written its watch connection was on "
+                              "i-e79b40dfe94d32a10 (cluster e3289d5a9ba13b87), a different cluster"),
+            std::string::npos)
+      << all_text(*f);
+  EXPECT_NE(all_text(*f).find("that request's own connection landed on i-eb793ed71981b32bf (cluster 678822cb0361d473), "
+                              "which does not hold the route"),
+            std::string::npos);
+  // The healthy cluster: one cluster, every watch delivers it at once, no problem.
+  Ran h = run_file("scenarios/apisix/01-route-sync-healthy.json");
+  const auto hc = tools::report::root_cause(h.events, h.r, "f");
+  EXPECT_FALSE(hc.problem);
+  bool reached = false;
+  for (const auto& y : hc.findings)
+    if (y.kind == "route-reached-every-gateway") {
+      reached = true;
+      EXPECT_NE(y.headline.find("the only one, and every gateway's watch delivered it: gw1 at 300.165s and gw2 at "
+                                "300.176s"),
+                std::string::npos)
+          << y.headline;
+    }
+  EXPECT_TRUE(reached) << tools::report::root_cause_text(hc);
+}
+
+// Over seeds the words follow what each gateway's events say: a gateway that never got
+// the route "did not reach" it, a late one "did not reach ... until", a 404 read is named.
+TEST(RootCause, GatewayWordsAgreeWithTheStoryAtEverySeed) {
+  const std::string rel = "scenarios/apisix/02-route-split-every-node-leader.json";
+  std::set<std::string> kinds;
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    SCOPED_TRACE(seed);
+    sim::RunOptions ro;
+    ro.seed = seed;
+    Ran x = run_file(rel, ro);
+    const auto stories = tools::report::route_stories(x.events, x.r);
+    ASSERT_EQ(stories.size(), 1u);
+    const auto rc = tools::report::root_cause(x.events, x.r, rel);
+    const tools::report::Finding* f = nullptr;
+    for (const auto& y : rc.findings)
+      if (y.kind.rfind("route-", 0) == 0) f = &y;
+    ASSERT_NE(f, nullptr);
+    kinds.insert(f->kind);
+    bool miss = false;
+    for (const auto& g : stories[0].gateways) {
+      const std::int64_t late = g.got_at < 0 ? -1 : g.got_at - stories[0].at;
+      if (g.got_at < 0) {
+        miss = true;
+        const auto at = f->headline.find("did not reach " + g.gateway);
+        ASSERT_NE(at, std::string::npos) << f->headline;
+        EXPECT_NE(f->headline.substr(at + 14 + g.gateway.size(), 6), " until") << f->headline;
+        EXPECT_NE(g.words.find("never got the route"), std::string::npos) << g.words;
+      } else if (late > 5'000'000'000) {
+        miss = true;
+        EXPECT_NE(f->headline.find("did not reach " + g.gateway + " until " + tools::report::seconds_text(g.got_at)),
+                  std::string::npos)
+            << f->headline;
+      } else {
+        EXPECT_EQ(f->headline.find("did not reach " + g.gateway), std::string::npos) << f->headline;
+      }
+      for (const auto& rd : g.reads)
+        if (rd.code == 404) {
+          miss = true;
+          EXPECT_NE(f->headline.find(g.gateway + "'s Admin API answered 404 for it at"), std::string::npos);
+          EXPECT_NE(rd.cluster, stories[0].cluster);
+        }
+    }
+    EXPECT_EQ(f->kind, miss ? "route-missing-on-gateway" : "route-reached-every-gateway");
+  }
+  EXPECT_TRUE(kinds.count("route-missing-on-gateway"));
+}
+
+// Issue 21's done-criterion: `compare` of the split against the healthy cluster, and
+// against the split's own fixed variant, says in words that the route did not reach gw2
+// and why, naming members and clusters.
+TEST(Compare, TheRouteDidNotReachGatewayTwoAndWhy) {
+  const std::string broken = std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/apisix/02-route-split-every-node-leader.json";
+  for (const std::string& fixed : {std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/apisix/01-route-sync-healthy.json",
+                                  std::string(RAFTLAB_SOURCE_DIR) + "/tests/report/data/apisix-02-fixed.json"}) {
+    SCOPED_TRACE(fixed);
+    auto c = cli({"compare", broken, fixed});
+    ASSERT_EQ(c.rc, 0) << c.err;
+    // Table rows, and the words (wrapped at 94 columns: compared without line breaks).
+    EXPECT_NE(c.out.find("route written          | /apisix/routes/1 via gw1 at 300.004s:"), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("gw2 got the route      | at 325.048s (25.044s later); at the"), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("gw2 Admin API GET      | 404 at 320.002s (on cluster"), std::string::npos) << c.out;
+    std::string words;
+    for (char ch : c.out.substr(c.out.find("Why it went wrong"))) words += ch == '\n' ? ' ' : ch;
+    std::string flat;
+    for (size_t i = 0; i < words.size(); ++i)
+      if (!(words[i] == ' ' && !flat.empty() && flat.back() == ' ')) flat += words[i];
+    for (const char* want :
+         {"The route /apisix/routes/1 written through gw1 at 300.004s went into cluster be7835a3fa90e0a7 only "
+          "(i-542f236fef5590c1d), one of 3 clusters behind the same endpoint",
+          "did not reach gw2 until 325.048s", "were on members of other clusters",
+          "when the route was written its watch connection was on i-e79b40dfe94d32a10 (cluster e3289d5a9ba13b87), a "
+          "different cluster",
+          "Why the fix works", "was committed in cluster f0a92874a40807fd, the only one, and every gateway's watch "
+          "delivered it: gw1 at 300.165s and gw2 at 300.176s"})
+      EXPECT_NE(flat.find(want), std::string::npos) << want << "\n" << flat;
+  }
 }
 
 TEST(Report, StatusSamplesLeaveTheTraceAsItWasAndEqualStatusAt) {

@@ -605,6 +605,7 @@ RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunR
   // told by cloud_findings; the two-host story of a host holding a majority is not it.
   if (is_cloud_run(events)) {
     cloud_findings(events, r, scenario_file, problems);
+    gateway_findings(events, r, scenario_file, problems);
     cloud_adjust_split_fix(events, scenario_file, problems);
   } else {
     host_findings(f, r, scenario_file, problems);
@@ -614,11 +615,12 @@ RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunR
     auto rank = [](const Finding& x) {
       if (x.kind == "wal-wins") return 0;
       if (x.kind == "empty-initial-cluster" || x.kind == "different-initial-cluster" || x.kind == "new-into-running") return 1;
-      return x.kind == "host-loss-survived" ? 3 : 2;
+      return x.kind == "host-loss-survived" || x.kind == "route-reached-every-gateway" ? 3 : 2;
     };
     return rank(a) != rank(b) ? rank(a) < rank(b) : a.at_ns < b.at_ns;
   });
-  for (const auto& p : problems) rc.problem = rc.problem || p.kind != "host-loss-survived";
+  for (const auto& p : problems)
+    rc.problem = rc.problem || (p.kind != "host-loss-survived" && p.kind != "route-reached-every-gateway");
   rc.findings = problems;
   std::vector<Finding> healthy;
   healthy_findings(f, scenario_file, healthy);
