@@ -475,5 +475,34 @@ TEST(ChromeTrace, TrackPerMemberRolesAsSlicesFlowsAndInstants) {
   for (const auto& [id, n] : flow_balance) EXPECT_EQ(n, 0) << id;
 }
 
+// The cloud layer's events in the Chrome trace: an instant on the instance's own track, or
+// on a track per cloud actor (the group, the load balancer, each gateway); exactly the
+// events the HTML report shows.
+TEST(ChromeTrace, CloudEventsAreInstantsOnInstanceAndActorTracks) {
+  const std::string rel = "scenarios/apisix/02-route-split-every-node-leader.json";
+  Ran x = run_file(rel);
+  auto doc = nlohmann::json::parse(tools::report::chrome_trace_json(x.events, x.r));
+  std::map<int, std::string> thread;
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "M" && e["name"] == "thread_name") thread[e["tid"].get<int>()] = e["args"]["name"];
+  std::map<std::string, int> cloud_on;  // track name -> cloud instants
+  int cloud = 0;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] != "i" || e["cat"].get<std::string>().rfind("cloud.", 0) != 0) continue;
+    ++cloud;
+    EXPECT_EQ(e["s"], "t");
+    ASSERT_TRUE(thread.count(e["tid"].get<int>()));
+    cloud_on[thread[e["tid"].get<int>()]]++;
+  }
+  for (const char* t : {"cloud: gw1", "cloud: gw2", "cloud: prod-etcd", "cloud: etcd-nlb", "i-542f236fef5590c1d"})
+    EXPECT_GT(cloud_on[t], 0) << t;
+  EXPECT_EQ(thread.begin()->second, "i-542f236fef5590c1d");  // an instance's track is named by its ID once
+  auto page = nlohmann::json::parse(tools::report::report_json(x.events, x.r, {}));
+  int in_page = 0;
+  for (const auto& e : page["ev"]) in_page += e[2] == "cloud" ? 1 : 0;
+  EXPECT_EQ(cloud, in_page);
+  EXPECT_GT(cloud, 50);
+}
+
 }  // namespace
 }  // namespace raftlab
