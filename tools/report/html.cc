@@ -30,7 +30,8 @@ pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;font:12px/1.
 table{border-collapse:collapse;background:#fff} td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;font-size:13px}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:12px} .cols>div{min-width:0} @media(max-width:1100px){.cols{grid-template-columns:1fr}}
 #cause{background:#fff8e1;border:1px solid #f0c36d;padding:8px 12px;overflow-wrap:anywhere} #cause .head{font-weight:600}
-#cause .fix{margin-top:4px} #cause code{background:#fff;border:1px solid #eee;padding:0 3px}
+#cause .fix{margin-top:4px} #cause .finding+.finding{margin-top:10px;border-top:1px solid #f0c36d;padding-top:8px}
+#evlist td:nth-child(2){white-space:nowrap} #cause code{background:#fff;border:1px solid #eee;padding:0 3px}
 .legend span{display:inline-block;margin-right:12px} .sw{display:inline-block;width:12px;height:12px;vertical-align:middle;margin-right:4px;border:1px solid #999}
 #evlist{max-height:420px;overflow:auto} #status{max-height:560px} #evlist tr{cursor:pointer} #evlist tr:hover{background:#eef}
 .viol{color:#c62828;font-weight:600}
