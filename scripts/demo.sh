@@ -41,5 +41,8 @@ echo
 echo "-- 6. What the gateways see: APISIX on the split ($A/01 behind the NLB), route PUT through gateway 1 at 5m"
 "$RAFTLAB" run scenarios/apisix/02-route-split-every-node-leader.json | grep -E '^ +[0-9.]+s +\$ curl|^ +(\{"(error|upstream)|HTTP/1.1)' | sed -E 's/^ +([0-9.]+s) +\$ /   \1  $ /; s/^ {6,}/              /'
 echo "   (over 200 seeds gateway 2 serves it 30 s later in about half of them: results/APISIX.md)"
+echo "   why, in words (raftlab compare of the split and the healthy cluster, computed from the traces):"
+"$RAFTLAB" compare scenarios/apisix/02-route-split-every-node-leader.json scenarios/apisix/01-route-sync-healthy.json |
+  awk '/^  - The route/ {p = 1} p && /^      / {exit} p' | sed 's/^ */   /' 
 echo
 echo "Every scenario: ls $S/ $A/   ·   one of them in full: $RAFTLAB run $A/05-fix-hook-and-stepwise.json"

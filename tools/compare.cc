@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/cloud/cloud.h"
 #include "sim/deploy.h"
 #include "sim/etcd/ids.h"
 #include "sim/scenario/loader.h"
@@ -29,6 +30,7 @@ struct Facts {
   std::vector<std::string> exits;
   sim::RunResult result;
   report::RootCause cause;
+  std::vector<report::RouteStory> routes;  // routes written through APISIX gateways
 };
 
 std::optional<Facts> run_one(const std::string& file, std::ostream& err) {
@@ -38,7 +40,9 @@ std::optional<Facts> run_one(const std::string& file, std::ostream& err) {
     return std::nullopt;
   }
   std::vector<scenario::LoadError> errors;
-  auto d = sim::Deployment::build(*lr.scenario, sim::RunOptions{}, &errors);
+  sim::RunOptions ro;
+  ro.extension = cloud::extension_factory();  // scenarios/aws-asg and apisix need the cloud layer
+  auto d = sim::Deployment::build(*lr.scenario, ro, &errors);
   if (!d) {
     for (const auto& e : errors) err << scenario::format(e) << "\n";
     return std::nullopt;
@@ -60,6 +64,7 @@ std::optional<Facts> run_one(const std::string& file, std::ostream& err) {
     if (e.kind == Ev::ProcExit && e.a == "exited") f.exits.push_back(e.who + ": " + e.b);
   }
   f.cause = report::root_cause(d->world().trace().events(), f.result, file);
+  f.routes = report::route_stories(d->world().trace().events(), f.result);
   return f;
 }
 
@@ -105,6 +110,55 @@ std::string expectation(const sim::RunResult& r, const std::string& prefix) {
   for (const auto& e : r.expectations)
     if (e.what.rfind(prefix, 0) == 0) out.push_back(e.what + ": " + e.actual);
   return out.empty() ? "-" : fmt::format("{}", fmt::join(out, "; "));
+}
+
+// The first route each run wrote through a gateway: where it went, and what each gateway saw.
+void route_rows(std::string& o, const Facts& b, const Facts& f) {
+  if (b.routes.empty() && f.routes.empty()) return;
+  auto written = [](const Facts& x) -> std::string {
+    if (x.routes.empty()) return "no route written";
+    const auto& w = x.routes[0];
+    return fmt::format("{} via {} at {}: into cluster {} {}", w.key, w.writer, report::seconds_text(w.at),
+                       etcd::format_id(w.cluster),
+                       w.clusters_running > 1 ? fmt::format("only ({}), 1 of {} clusters", w.member, w.clusters_running)
+                                              : "(the only one)");
+  };
+  row(o, "route written", written(b), written(f));
+  std::vector<std::string> gws;
+  for (const Facts* x : {&b, &f})
+    if (!x->routes.empty())
+      for (const auto& s : x->routes[0].gateways)
+        if (std::find(gws.begin(), gws.end(), s.gateway) == gws.end()) gws.push_back(s.gateway);
+  auto saw = [](const Facts& x, const std::string& g, bool reads) -> std::string {
+    if (x.routes.empty()) return "-";
+    const auto& w = x.routes[0];
+    for (const auto& s : w.gateways) {
+      if (s.gateway != g) continue;
+      if (reads) {
+        std::vector<std::string> r;
+        for (const auto& rd : s.reads)
+          r.push_back(fmt::format("{} at {} (on {})", rd.code, report::seconds_text(rd.at),
+                                  rd.cluster == 0 ? std::string("?")
+                                  : rd.cluster == w.cluster ? std::string("the route's cluster")
+                                                            : "cluster " + etcd::format_id(rd.cluster)));
+        return r.empty() ? "-" : fmt::format("{}", fmt::join(r, "; "));
+      }
+      const std::string on = s.cluster_at_write == 0 ? "no watch"
+                             : s.cluster_at_write == w.cluster
+                                 ? fmt::format("watch on {} (the route's cluster)", s.watch_at_write)
+                                 : fmt::format("watch on {} (cluster {}, another)", s.watch_at_write,
+                                               etcd::format_id(s.cluster_at_write));
+      if (s.got_at < 0) return "NEVER; at the write: " + on;
+      return fmt::format("at {} ({} later); at the write: {}", report::seconds_text(s.got_at),
+                         report::seconds_text(s.got_at - w.at), on);
+    }
+    return "not a gateway here";
+  };
+  for (const auto& g : gws) {
+    row(o, g + " got the route", saw(b, g, false), saw(f, g, false));
+    const std::string rb = saw(b, g, true), rf = saw(f, g, true);
+    if (rb != "-" || rf != "-") row(o, g + " Admin API GET", rb, rf);
+  }
 }
 
 std::string leaders_text(const sim::RunResult& r) {
@@ -158,6 +212,7 @@ int compare_scenarios(const std::string& broken_file, const std::string& fixed_f
   row(o, "leaders at the end", leaders_text(b->result), leaders_text(f->result));
   row(o, "write via one member", expectation(b->result, "put"), expectation(f->result, "put"));
   row(o, "read via another", expectation(b->result, "get"), expectation(f->result, "get"));
+  route_rows(o, *b, *f);
   row(o, "expectations", b->result.passed ? "all hold (the bug is reproduced)" : "SOME FAIL",
       f->result.passed ? "all hold" : "SOME FAIL");
 

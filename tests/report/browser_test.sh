@@ -5,6 +5,9 @@
 # a lane for every member, as many cluster bands at the end as `run --json` has final
 # clusters, the slider's table at t=10s equal to `raftlab status --at 10s`, no console
 # errors, and hostile scenario text shown as text (no injected element or script ran).
+# On cloud scenarios: every cloud event is a row of the timeline table and a mark on a
+# lane or on its actor's own row (the group, the load balancer, each gateway), and no lane
+# label is wider than the label column.
 # Fails loudly when chromium is missing: scripts/deps.sh installs it.
 set -euo pipefail
 RAFTLAB=$1 SRC=$2 OUT=$3
@@ -49,9 +52,20 @@ if bad: problems.append("console errors: " + "\n".join(bad))
 if st["imgs"] != 0 or st["pwned"] or st["scripts"] != 2: problems.append(f"injected markup: imgs={st['imgs']} scripts={st['scripts']} pwned={st['pwned']}")
 if extra == "hostile":
     if "</script><img src=x onerror=" not in st["desc"]: problems.append("the hostile description is not shown as text: " + st["desc"])
+    if st["abbreviated"] < 1 or st["label_overflow"]: problems.append(f"the long host name is not shortened to the label column: abbreviated={st['abbreviated']} overflow={st['label_overflow']} width={st['label_w']}")
+if extra.startswith("cloud"):
+    want_tracks = extra.split(":", 1)[1].split(",") if ":" in extra else []
+    if st["cloud_events"] == 0: problems.append("no cloud event in the page's data")
+    if st["cloud_rows"] != st["cloud_events"]: problems.append(f"timeline rows of cloud events {st['cloud_rows']} != cloud events {st['cloud_events']}")
+    if st["cloud_marks"] != st["cloud_events"]: problems.append(f"cloud marks on the lanes {st['cloud_marks']} != cloud events {st['cloud_events']}")
+    if st["tracks"] != len(st["track_names"]) or st["tracks"] == 0: problems.append(f"cloud rows {st['tracks']} for tracks {st['track_names']}")
+    for t in want_tracks:
+        if t not in st["track_names"]: problems.append(f"no row for {t}: {st['track_names']}")
+    if st["label_overflow"]: problems.append(f"{st['label_overflow']} lane labels wider than the label column ({st['label_w']} px)")
 if problems:
     print(f"FAIL {name}:\n  " + "\n  ".join(problems)); sys.exit(1)
-print(f"ok   {name}: {st['lanes']} lanes, {st['bands_at_end']} cluster bands at the end, slider table at 10s = status --at 10s, {st['render_ms']} ms to render")
+cloud = f", {st['cloud_events']} cloud events on the lanes and in the table, rows {st['track_names']}, labels {st['label_w']} px" if extra.startswith("cloud") else ""
+print(f"ok   {name}: {st['lanes']} lanes, {st['bands_at_end']} cluster bands at the end, slider table at 10s = status --at 10s{cloud}, {st['render_ms']} ms to render")
 PY
   then fail=1; fi
 }
@@ -61,4 +75,6 @@ check "$SRC/scenarios/bitnami-2host/as-written.json"
 check "$SRC/scenarios/bitnami-2host/restart-same-data.json"
 check "$SRC/scenarios/membership/join-new-into-running.json"
 check "$SRC/tests/report/data/hostile.json" hostile
+check "$SRC/scenarios/aws-asg/05-fix-hook-and-stepwise.json" cloud:prod-etcd,etcd-nlb
+check "$SRC/scenarios/apisix/02-route-split-every-node-leader.json" cloud:gw1,gw2,prod-etcd
 exit $fail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/report/lessons_test.sh RAFTLAB SOURCE_DIR — every lesson's exercise fails as
-# shipped (exit 1: an expectation fails) and its solution passes (exit 0); six lessons,
+# shipped (exit 1: an expectation fails) and its solution passes (exit 0); seven lessons,
 # each with an exercise and a check line.
 set -uo pipefail
 RAFTLAB=$1 SRC=$2
@@ -19,5 +19,5 @@ for ex in docs/lessons/exercises/*.json; do
     { echo "FAIL: no lesson docs/lessons/$(basename "$ex" .json).md with the check command"; fail=1; }
   [ "$a" -eq 1 ] && [ "$b" -eq 0 ] && echo "ok   $(basename "$ex"): exercise fails, solution passes"
 done
-[ "$n" -ge 6 ] || { echo "FAIL: $n exercises, want at least 6"; fail=1; }
+[ "$n" -ge 7 ] || { echo "FAIL: $n exercises, want at least 7"; fail=1; }
 exit $fail

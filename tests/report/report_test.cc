@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/cloud/cloud.h"
+#include "sim/etcd/ids.h"
 #include "sim/scenario/loader.h"
 #include "tests/common/cli_run.h"
 #include "tests/scenarios/shipped.h"
@@ -96,10 +97,8 @@ const std::map<std::string, Want>& wanted() {
        {"add-refused", {"http://10.101.99.101:2380"}, "not enough started members"}},
       {"scenarios/membership/scale-in-without-remove.json",
        {"scale-in-without-remove", {"etcd2", "etcd3"}, "stopped but are still voters"}},
-      // The first finding is the cluster's final shape; the root cause does not yet
-      // describe the no-quorum phase and the --force-new-cluster recovery (issue note).
       {"scenarios/membership/force-new-cluster-recovery.json",
-       {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4"}, "member add"}},
+       {"force-new-cluster", {"etcd1"}, "a one-member cluster with the same cluster ID f4315b06e025f54b and the same data"}},
       {"scenarios/lab/reference.json",
        {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5", "etcd6"}, "member add"}},
       {"scenarios/lab/small.json", {"one-cluster", {"m1", "m2", "m3"}, "from the same --initial-cluster"}},
@@ -155,7 +154,7 @@ TEST(RootCause, EveryShippedScenarioNamesItsMembersAndReason) {
     EXPECT_EQ(f.kind, it->second.kind) << tools::report::root_cause_text(rc);
     EXPECT_EQ(f.members, it->second.members) << tools::report::root_cause_text(rc);
     EXPECT_NE(all_text(f).find(it->second.words), std::string::npos) << tools::report::root_cause_text(rc);
-    const bool problem = f.kind != "one-cluster" && f.kind != "grown-with-member-add";
+    const bool problem = f.kind != "one-cluster" && f.kind != "grown-with-member-add" && f.kind != "force-new-cluster";
     EXPECT_EQ(rc.problem, problem);
     if (problem) {
       EXPECT_FALSE(f.fix.empty());
@@ -187,6 +186,186 @@ TEST(RootCause, RunPrintsItAndJsonCarriesIt) {
   auto c = cli({"compare", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/restart-same-data.json",
                 std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/static-bootstrap.json"});
   EXPECT_NE(c.out.find("Why it went wrong\n  * The data dir wins"), std::string::npos) << c.out;
+}
+
+// The --force-new-cluster recovery's story, from the trace: the member forced, the members
+// it removed and why the quorum was gone, the IDs and data it kept, the member that joined
+// after `member add` — the same words in `run`, `--json`, `compare` and the report's data.
+TEST(RootCause, ForceNewClusterRecoveryIsToldFromTheTrace) {
+  const std::string rel = "scenarios/membership/force-new-cluster-recovery.json";
+  Ran x = run_file(rel);
+  const auto rc = tools::report::root_cause(x.events, x.r, rel);
+  ASSERT_GE(rc.findings.size(), 2u);
+  EXPECT_FALSE(rc.problem);
+  const auto& f = rc.findings[0];
+  ASSERT_EQ(f.kind, "force-new-cluster") << tools::report::root_cause_text(rc);
+  EXPECT_EQ(f.headline, "etcd1 was restarted with --force-new-cluster at 18s: a one-member cluster with the same "
+                        "cluster ID f4315b06e025f54b and the same data, without etcd2 and etcd3; etcd4 then joined "
+                        "through `member add`");
+  const std::string facts = all_text(f);
+  for (const char* want : {"etcd2 and etcd3 stopped (last at 8s) without `member remove`: etcd1 was 1 of 3 voters, "
+                           "below the quorum of 2",
+                           "member d45a2ea382c4eed, cluster f4315b06e025f54b, commit index 10",
+                           "removal of every other member (etcd2 and etcd3)", "elected itself at 18.311s (term 3)",
+                           "the key /apisix/routes/1 written at 7.001s was read back at 24.001s (\"r1\")",
+                           "etcd4 joined at 28.001s with state existing: 2 voters",
+                           "stepped down from 27.311s to 28.414s, since 1 of 2 voters ran until etcd4 started"})
+    EXPECT_NE(facts.find(want), std::string::npos) << want << "\n" << facts;
+  EXPECT_NE(f.fix.find("drop it from etcd1's flags before its next start"), std::string::npos) << f.fix;
+  EXPECT_NE(f.check.find("--at 30s"), std::string::npos) << f.check;
+  EXPECT_EQ(rc.findings[1].kind, "grown-with-member-add");
+  // The same in the CLI's outputs.
+  const std::string file = std::string(RAFTLAB_SOURCE_DIR) + "/" + rel;
+  auto t = cli({"run", file});
+  EXPECT_NE(t.out.find("Root cause:\n  * etcd1 was restarted with --force-new-cluster at 18s"), std::string::npos) << t.out;
+  auto j = nlohmann::json::parse(cli({"run", file, "--json"}).out);
+  EXPECT_EQ(j["root_cause"]["findings"][0]["kind"], "force-new-cluster");
+  EXPECT_EQ(j["root_cause"]["problem"], false);
+  auto c = cli({"compare", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/membership/scale-in-without-remove.json", file});
+  EXPECT_NE(c.out.find("Why the fix works\n  * etcd1 was restarted with --force-new-cluster at 18s"), std::string::npos)
+      << c.out;
+  const std::string page = tools::report::report_json(x.events, x.r, {});
+  EXPECT_NE(page.find("\"kind\":\"force-new-cluster\""), std::string::npos);
+}
+
+// Issue 21: what the gateways saw of the route, from the trace. Seed 1 of the split: the
+// PUT through gw1 lands in cluster be78... (i-542f...); both watches are on i-e79b...
+// (cluster e328...) until they move at 325 s; gw2's Admin API GETs land on i-eb79... twice.
+TEST(RootCause, TheRouteReachesAGatewayOnlyWhereItsWatchIs) {
+  const std::string rel = "scenarios/apisix/02-route-split-every-node-leader.json";
+  Ran x = run_file(rel);
+  const auto stories = tools::report::route_stories(x.events, x.r);
+  ASSERT_EQ(stories.size(), 1u);
+  const auto& w = stories[0];
+  EXPECT_EQ(w.writer, "gw1");
+  EXPECT_EQ(w.key, "/apisix/routes/1");
+  EXPECT_EQ(w.member, "i-542f236fef5590c1d");
+  EXPECT_EQ(etcd::format_id(w.cluster), "be7835a3fa90e0a7");
+  EXPECT_EQ(w.clusters_running, 3u);
+  ASSERT_EQ(w.gateways.size(), 2u);
+  const auto& gw2 = w.gateways[1];
+  EXPECT_EQ(gw2.gateway, "gw2");
+  EXPECT_EQ(gw2.watch_at_write, "i-e79b40dfe94d32a10");
+  EXPECT_EQ(etcd::format_id(gw2.cluster_at_write), "e3289d5a9ba13b87");
+  EXPECT_EQ(gw2.got_from, "i-542f236fef5590c1d");
+  EXPECT_EQ(tools::report::seconds_text(gw2.got_at), "325.048s");
+  ASSERT_EQ(gw2.reads.size(), 3u);
+  EXPECT_EQ(gw2.reads[0].code, 404);
+  EXPECT_EQ(gw2.reads[0].member, "i-eb793ed71981b32bf");
+  EXPECT_EQ(gw2.reads[1].code, 200);
+  EXPECT_EQ(gw2.reads[1].member, "i-542f236fef5590c1d");
+  const auto rc = tools::report::root_cause(x.events, x.r, rel);
+  const tools::report::Finding* f = nullptr;
+  for (const auto& y : rc.findings)
+    if (y.kind == "route-missing-on-gateway") f = &y;
+  ASSERT_NE(f, nullptr) << tools::report::root_cause_text(rc);
+  EXPECT_EQ(f->members, (std::vector<std::string>{"gw1", "gw2"}));
+  for (const char* want : {"The route /apisix/routes/1 written through gw1 at 300.004s went into cluster "
+                           "be7835a3fa90e0a7 only (i-542f236fef5590c1d), one of 3 clusters",
+                           "did not reach gw2 until 325.048s (25.044s later)",
+                           "gw2's Admin API answered 404 for it at 320.002s and 332.002s",
+                           "the watch connections of gw1 and gw2 were on members of other clusters"})
+    EXPECT_NE(f->headline.find(want), std::string::npos) << want << "\n" << f->headline;
+  EXPECT_NE(all_text(*f).find("gw2 got the route at 325.048s (25.044s later) through its watch on i-542f236fef5590c1d "
+                              "(cluster be7835a3fa90e0a7): when the route was written its watch connection was on "
+                              "i-e79b40dfe94d32a10 (cluster e3289d5a9ba13b87), a different cluster"),
+            std::string::npos)
+      << all_text(*f);
+  EXPECT_NE(all_text(*f).find("that request's own connection landed on i-eb793ed71981b32bf (cluster 678822cb0361d473), "
+                              "which does not hold the route"),
+            std::string::npos);
+  // The healthy cluster: one cluster, every watch delivers it at once, no problem.
+  Ran h = run_file("scenarios/apisix/01-route-sync-healthy.json");
+  const auto hc = tools::report::root_cause(h.events, h.r, "f");
+  EXPECT_FALSE(hc.problem);
+  bool reached = false;
+  for (const auto& y : hc.findings)
+    if (y.kind == "route-reached-every-gateway") {
+      reached = true;
+      EXPECT_NE(y.headline.find("the only one, and every gateway's watch delivered it: gw1 at 300.165s and gw2 at "
+                                "300.176s"),
+                std::string::npos)
+          << y.headline;
+    }
+  EXPECT_TRUE(reached) << tools::report::root_cause_text(hc);
+}
+
+// Over seeds the words follow what each gateway's events say: a gateway that never got
+// the route "did not reach" it, a late one "did not reach ... until", a 404 read is named.
+TEST(RootCause, GatewayWordsAgreeWithTheStoryAtEverySeed) {
+  const std::string rel = "scenarios/apisix/02-route-split-every-node-leader.json";
+  std::set<std::string> kinds;
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    SCOPED_TRACE(seed);
+    sim::RunOptions ro;
+    ro.seed = seed;
+    Ran x = run_file(rel, ro);
+    const auto stories = tools::report::route_stories(x.events, x.r);
+    ASSERT_EQ(stories.size(), 1u);
+    const auto rc = tools::report::root_cause(x.events, x.r, rel);
+    const tools::report::Finding* f = nullptr;
+    for (const auto& y : rc.findings)
+      if (y.kind.rfind("route-", 0) == 0) f = &y;
+    ASSERT_NE(f, nullptr);
+    kinds.insert(f->kind);
+    bool miss = false;
+    for (const auto& g : stories[0].gateways) {
+      const std::int64_t late = g.got_at < 0 ? -1 : g.got_at - stories[0].at;
+      if (g.got_at < 0) {
+        miss = true;
+        const auto at = f->headline.find("did not reach " + g.gateway);
+        ASSERT_NE(at, std::string::npos) << f->headline;
+        EXPECT_NE(f->headline.substr(at + 14 + g.gateway.size(), 6), " until") << f->headline;
+        EXPECT_NE(g.words.find("never got the route"), std::string::npos) << g.words;
+      } else if (late > 5'000'000'000) {
+        miss = true;
+        EXPECT_NE(f->headline.find("did not reach " + g.gateway + " until " + tools::report::seconds_text(g.got_at)),
+                  std::string::npos)
+            << f->headline;
+      } else {
+        EXPECT_EQ(f->headline.find("did not reach " + g.gateway), std::string::npos) << f->headline;
+      }
+      for (const auto& rd : g.reads)
+        if (rd.code == 404) {
+          miss = true;
+          EXPECT_NE(f->headline.find(g.gateway + "'s Admin API answered 404 for it at"), std::string::npos);
+          EXPECT_NE(rd.cluster, stories[0].cluster);
+        }
+    }
+    EXPECT_EQ(f->kind, miss ? "route-missing-on-gateway" : "route-reached-every-gateway");
+  }
+  EXPECT_TRUE(kinds.count("route-missing-on-gateway"));
+}
+
+// Issue 21's done-criterion: `compare` of the split against the healthy cluster, and
+// against the split's own fixed variant, says in words that the route did not reach gw2
+// and why, naming members and clusters.
+TEST(Compare, TheRouteDidNotReachGatewayTwoAndWhy) {
+  const std::string broken = std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/apisix/02-route-split-every-node-leader.json";
+  for (const std::string& fixed : {std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/apisix/01-route-sync-healthy.json",
+                                  std::string(RAFTLAB_SOURCE_DIR) + "/tests/report/data/apisix-02-fixed.json"}) {
+    SCOPED_TRACE(fixed);
+    auto c = cli({"compare", broken, fixed});
+    ASSERT_EQ(c.rc, 0) << c.err;
+    // Table rows, and the words (wrapped at 94 columns: compared without line breaks).
+    EXPECT_NE(c.out.find("route written          | /apisix/routes/1 via gw1 at 300.004s:"), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("gw2 got the route      | at 325.048s (25.044s later); at the"), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("gw2 Admin API GET      | 404 at 320.002s (on cluster"), std::string::npos) << c.out;
+    std::string words;
+    for (char ch : c.out.substr(c.out.find("Why it went wrong"))) words += ch == '\n' ? ' ' : ch;
+    std::string flat;
+    for (size_t i = 0; i < words.size(); ++i)
+      if (!(words[i] == ' ' && !flat.empty() && flat.back() == ' ')) flat += words[i];
+    for (const char* want :
+         {"The route /apisix/routes/1 written through gw1 at 300.004s went into cluster be7835a3fa90e0a7 only "
+          "(i-542f236fef5590c1d), one of 3 clusters behind the same endpoint",
+          "did not reach gw2 until 325.048s", "were on members of other clusters",
+          "when the route was written its watch connection was on i-e79b40dfe94d32a10 (cluster e3289d5a9ba13b87), a "
+          "different cluster",
+          "Why the fix works", "was committed in cluster f0a92874a40807fd, the only one, and every gateway's watch "
+          "delivered it: gw1 at 300.165s and gw2 at 300.176s"})
+      EXPECT_NE(flat.find(want), std::string::npos) << want << "\n" << flat;
+  }
 }
 
 TEST(Report, StatusSamplesLeaveTheTraceAsItWasAndEqualStatusAt) {
@@ -303,6 +482,35 @@ TEST(ChromeTrace, TrackPerMemberRolesAsSlicesFlowsAndInstants) {
   EXPECT_GT(phases["s"], 100);
   EXPECT_EQ(phases["s"], phases["f"]);
   for (const auto& [id, n] : flow_balance) EXPECT_EQ(n, 0) << id;
+}
+
+// The cloud layer's events in the Chrome trace: an instant on the instance's own track, or
+// on a track per cloud actor (the group, the load balancer, each gateway); exactly the
+// events the HTML report shows.
+TEST(ChromeTrace, CloudEventsAreInstantsOnInstanceAndActorTracks) {
+  const std::string rel = "scenarios/apisix/02-route-split-every-node-leader.json";
+  Ran x = run_file(rel);
+  auto doc = nlohmann::json::parse(tools::report::chrome_trace_json(x.events, x.r));
+  std::map<int, std::string> thread;
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "M" && e["name"] == "thread_name") thread[e["tid"].get<int>()] = e["args"]["name"];
+  std::map<std::string, int> cloud_on;  // track name -> cloud instants
+  int cloud = 0;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] != "i" || e["cat"].get<std::string>().rfind("cloud.", 0) != 0) continue;
+    ++cloud;
+    EXPECT_EQ(e["s"], "t");
+    ASSERT_TRUE(thread.count(e["tid"].get<int>()));
+    cloud_on[thread[e["tid"].get<int>()]]++;
+  }
+  for (const char* t : {"cloud: gw1", "cloud: gw2", "cloud: prod-etcd", "cloud: etcd-nlb", "i-542f236fef5590c1d"})
+    EXPECT_GT(cloud_on[t], 0) << t;
+  EXPECT_EQ(thread.begin()->second, "i-542f236fef5590c1d");  // an instance's track is named by its ID once
+  auto page = nlohmann::json::parse(tools::report::report_json(x.events, x.r, {}));
+  int in_page = 0;
+  for (const auto& e : page["ev"]) in_page += e[2] == "cloud" ? 1 : 0;
+  EXPECT_EQ(cloud, in_page);
+  EXPECT_GT(cloud, 50);
 }
 
 }  // namespace

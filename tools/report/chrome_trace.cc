@@ -1,7 +1,10 @@
 // tools/report/chrome_trace.cc — a run as Chrome Trace Event JSON (the "JSON Object
 // Format" that ui.perfetto.dev and chrome://tracing open): one process, a thread (track)
 // per member, roles as complete "X" slices, messages as flow events "s"/"f", faults,
-// host events, bootstraps and notes as instant events "i". From the trace only.
+// host events, bootstraps and notes as instant events "i"; the cloud layer's events
+// (Ev::Cloud, as the HTML report shows them: cloud_mark) as instant events "i" on the
+// instance's own track or on a track per cloud actor ("cloud: prod-etcd", "cloud: gw1", ...,
+// after the members' and the global track). From the trace only.
 #include <map>
 
 #include <fmt/format.h>
@@ -37,7 +40,8 @@ std::string chrome_trace_json(const std::vector<sim::TraceEvent>& events, const 
   for (size_t i = 0; i < names.size(); ++i) {
     const int tid = static_cast<int>(i) + 1;
     te.push_back({{"ph", "M"}, {"pid", kPid}, {"tid", tid}, {"name", "thread_name"},
-                  {"args", {{"name", names[i] + " (host " + r.members[i].host + ")"}}}});
+                  {"args", {{"name", r.members[i].host == names[i] ? names[i]  // a cloud instance is its host
+                                                                   : names[i] + " (host " + r.members[i].host + ")"}}}});
     te.push_back({{"ph", "M"}, {"pid", kPid}, {"tid", tid}, {"name", "thread_sort_index"}, {"args", {{"sort_index", tid}}}});
   }
   te.push_back({{"ph", "M"}, {"pid", kPid}, {"tid", kGlobalTid}, {"name", "thread_name"},
@@ -68,7 +72,28 @@ std::string chrome_trace_json(const std::vector<sim::TraceEvent>& events, const 
                     {"name", m.fate}, {"cat", "drop"}, {"args", {{"msg", m.text}}}});
     }
   }
+  std::vector<std::string> tracks;  // cloud actors that are not members, in order of first event
   for (const auto& e : events) {
+    if (auto c = cloud_mark(e, names)) {
+      int tid = c->member + 1;
+      if (c->member < 0) {
+        int k = index_of(tracks, c->track);
+        if (k < 0) {
+          k = static_cast<int>(tracks.size());
+          tracks.push_back(c->track);
+          te.push_back({{"ph", "M"}, {"pid", kPid}, {"tid", kGlobalTid + 1 + k}, {"name", "thread_name"},
+                        {"args", {{"name", "cloud: " + c->track}}}});
+          te.push_back({{"ph", "M"}, {"pid", kPid}, {"tid", kGlobalTid + 1 + k}, {"name", "thread_sort_index"},
+                        {"args", {{"sort_index", kGlobalTid + 1 + k}}}});
+        }
+        tid = kGlobalTid + 1 + k;
+      }
+      json x = {{"ph", "i"}, {"s", "t"}, {"pid", kPid}, {"tid", tid}, {"ts", us(e.at.ns)}, {"name", c->text},
+                {"cat", "cloud." + e.a}};
+      if (!c->detail.empty()) x["args"] = {{"detail", c->detail}};
+      te.push_back(x);
+      continue;
+    }
     const int m = index_of(names, e.who);
     const int tid = m < 0 ? kGlobalTid : m + 1;
     std::string name, cat;

@@ -22,7 +22,7 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:18px 0 6px}
 .sub{color:#555} .badge{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-weight:600}
 .pass{background:#2e7d32} .fail{background:#c62828}
 #chartwrap{background:#fff;border:1px solid #ddd;overflow:hidden;position:relative}
-svg text{font:11px system-ui,sans-serif} .lane-label{font-weight:600;font-size:12px}
+svg text{font:11px system-ui,sans-serif} .lane-label{font-weight:600;font-size:12px} .track-label{font-weight:600;font-size:12px;fill:#8d4a00}
 .controls{margin:8px 0;display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .controls input[type=range]{flex:1;min-width:200px}
 pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;font:12px/1.3 ui-monospace,monospace;margin:0}
@@ -30,7 +30,8 @@ pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;font:12px/1.
 table{border-collapse:collapse;background:#fff} td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;font-size:13px}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:12px} .cols>div{min-width:0} @media(max-width:1100px){.cols{grid-template-columns:1fr}}
 #cause{background:#fff8e1;border:1px solid #f0c36d;padding:8px 12px;overflow-wrap:anywhere} #cause .head{font-weight:600}
-#cause .fix{margin-top:4px} #cause code{background:#fff;border:1px solid #eee;padding:0 3px}
+#cause .fix{margin-top:4px} #cause .finding+.finding{margin-top:10px;border-top:1px solid #f0c36d;padding-top:8px}
+#evlist td:nth-child(2){white-space:nowrap} #cause code{background:#fff;border:1px solid #eee;padding:0 3px}
 .legend span{display:inline-block;margin-right:12px} .sw{display:inline-block;width:12px;height:12px;vertical-align:middle;margin-right:4px;border:1px solid #999}
 #evlist{max-height:420px;overflow:auto} #status{max-height:560px} #evlist tr{cursor:pointer} #evlist tr:hover{background:#eef}
 .viol{color:#c62828;font-weight:600}
@@ -66,9 +67,10 @@ const ccol=i=>i<0?'#eee':CCOL[i%CCOL.length];
 function el(tag,attrs,text){const e=document.createElement(tag);for(const k in attrs||{})e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=text;return e;}
 function sv(tag,attrs,text){const e=document.createElementNS(NS,tag);for(const k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=text;return e;}
 function fmt(ns){const s=ns/1e9;return (Math.abs(s)<10?s.toFixed(3):s.toFixed(2))+'s';}
-const M=D.members, END=Math.max(D.end,1);
+const M=D.members, TR=D.tracks, END=Math.max(D.end,1), ROWS=M.length+TR.length;
 let v0=0,v1=END, cursor=0;
-const LW=120, LANE=40, TOP=28;
+const LANE=40, TOP=28, LABEL_MAX=240;
+let LW=120;  // the label column: sized to the labels below (capped at LABEL_MAX)
 // header
 $('title').textContent='raftlab report — '+D.scenario;
 const sub=$('subtitle'); sub.textContent='file '+D.file+' · seed '+D.seed+' · '+fmt(D.end)+' of virtual time · trace '+D.sha.slice(0,16)+'… ';
@@ -80,27 +82,43 @@ for(const v of D.violations){$('violations').appendChild(el('p',{class:'viol'},'
 const lg=$('legend');
 ROLE.forEach((r,i)=>{const s=el('span');s.appendChild(el('i',{class:'sw',style:'background:'+RCOL[i]}));s.appendChild(document.createTextNode(r));lg.appendChild(s);});
 D.clusters.forEach((c,i)=>{const s=el('span');s.appendChild(el('i',{class:'sw',style:'background:'+ccol(i)}));s.appendChild(document.createTextNode('cluster '+c));lg.appendChild(s);});
+if(D.ev.some(e=>e[2]==='cloud')){const s=el('span');s.appendChild(el('i',{class:'sw',style:'background:#ef6c00;border-radius:6px'}));s.appendChild(document.createTextNode('AWS / gateway event (instances on their lanes; group, load balancer, gateways on their own rows)'));lg.appendChild(s);}
 const tip=$('tip');
 function hover(node,text){node.addEventListener('mousemove',e=>{tip.textContent=text;tip.style.display='block';tip.style.left=(e.clientX+12)+'px';tip.style.top=(e.clientY+12)+'px';});
   node.addEventListener('mouseleave',()=>{tip.style.display='none';});
   node.addEventListener('click',ev=>{ev.stopPropagation();$('detail').textContent=text;});}
 const svg=$('chart');
+// Lane labels: member names, their hosts (when not the member's own name: a cloud
+// instance is its host) and the cloud tracks. The column is as wide as the widest label
+// up to LABEL_MAX; a longer label is shortened in the middle, the full text on hover.
+const LABELS=[];M.forEach(m=>{LABELS.push({t:m.name,c:'lane-label'});if(m.host!==m.name)LABELS.push({t:'host '+m.host,c:''});});
+TR.forEach(t=>LABELS.push({t:t,c:'track-label'}));
+function textWidth(t,c){const n=sv('text',{x:0,y:-50,class:c},t);svg.appendChild(n);const w=n.getComputedTextLength();svg.removeChild(n);return w;}
+LW=Math.min(LABEL_MAX,Math.ceil(Math.max(60,...LABELS.map(l=>textWidth(l.t,l.c))))+14);
+function label(g,x,y,c,full,fill){const n=sv('text',{x:x,y:y,class:c},full);if(fill)n.setAttribute('fill',fill);g.appendChild(n);
+  if(n.getComputedTextLength()>LW-x-6){let k=full.length;while(k>4){k--;const a=Math.ceil(k/2),b=k-a;n.textContent=full.slice(0,a)+'…'+full.slice(full.length-b);if(n.getComputedTextLength()<=LW-x-6)break;}
+    n.setAttribute('data-full',full);n.appendChild(sv('title',{},full));hover(n,full);}
+  return n;}
 function width(){return Math.max(600,$('chartwrap').clientWidth);}
 function X(t){return LW+(t-v0)/(v1-v0)*(width()-LW-10);}
 function T(x){return v0+(x-LW)/(width()-LW-10)*(v1-v0);}
 function ticks(){const span=v1-v0;let step=1;const want=span/8;while(step*10<=want)step*=10;if(step*5<=want)step*=5;else if(step*2<=want)step*=2;return step;}
 function render(){
   while(svg.firstChild)svg.removeChild(svg.firstChild);
-  const W=width(),H=TOP+M.length*LANE+10;
+  const W=width(),H=TOP+ROWS*LANE+18;
   svg.setAttribute('width',W);svg.setAttribute('height',H);svg.setAttribute('viewBox','0 0 '+W+' '+H);
   const axis=sv('rect',{x:LW,y:0,width:W-LW,height:TOP-4,fill:'#f3f3f3',class:'axis'});svg.appendChild(axis);
   axis.addEventListener('click',e=>{const r=svg.getBoundingClientRect();setCursor(T(e.clientX-r.left));});
   const st=ticks();
   for(let t=Math.ceil(v0/st)*st;t<=v1;t+=st){svg.appendChild(sv('line',{x1:X(t),x2:X(t),y1:TOP-6,y2:H,stroke:'#eee'}));svg.appendChild(sv('text',{x:X(t)+2,y:14,'pointer-events':'none'},fmt(t)));}
   const lanes=sv('g',{id:'lanes'});svg.appendChild(lanes);
-  M.forEach((m,i)=>{const g=sv('g',{class:'lane','data-member':m.name});const y=TOP+i*LANE;
-    g.appendChild(sv('text',{x:4,y:y+18,class:'lane-label'},m.name));g.appendChild(sv('text',{x:4,y:y+31,fill:'#777'},'host '+m.host));
-    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0f0f0'}));lanes.appendChild(g);});
+  // Each lane's group is in the page before its labels: a label is measured as it is drawn.
+  M.forEach((m,i)=>{const g=lanes.appendChild(sv('g',{class:'lane','data-member':m.name}));const y=TOP+i*LANE;
+    label(g,4,y+18,'lane-label',m.name);if(m.host!==m.name)label(g,4,y+31,'','host '+m.host,'#777');
+    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0f0f0'}));});
+  TR.forEach((t,k)=>{const g=lanes.appendChild(sv('g',{class:'track','data-track':t}));const y=TOP+(M.length+k)*LANE;
+    g.appendChild(sv('rect',{x:0,y:y,width:W,height:LANE-2,fill:'#fff8f0'}));label(g,4,y+22,'track-label',t);
+    g.appendChild(sv('line',{x1:LW,x2:W,y1:y+LANE-2,y2:y+LANE-2,stroke:'#f0e0d0'}));});
   const spans=sv('g',{id:'spans'});svg.appendChild(spans);
   for(const s of D.spans){const [m,a,b,role,cl,term]=s;if(b<v0||a>v1)continue;const y=TOP+m*LANE;
     const x1=Math.max(LW,X(a)),x2=Math.min(W,X(b));const w=Math.max(1,x2-x1);
@@ -117,12 +135,13 @@ function render(){
       arrows.appendChild(sv('circle',{cx:x2,cy:y2,r:fate?3:1.8,fill:col,'pointer-events':'none'}));
       if(fate===1)arrows.appendChild(sv('text',{x:x2+2,y:y2+4,fill:col,'pointer-events':'none'},'✕'));
       hover(ln,kind+' '+(f>=0?M[f].name:'?')+' → '+(to>=0?M[to].name:'?')+'\nsent '+fmt(a)+(b>=0?' · delivered '+fmt(b):'')+'\n'+text);}}
-  else{arrows.appendChild(sv('text',{x:LW+4,y:TOP+M.length*LANE+6,fill:'#777'},vis.length+' messages in view: zoom in to see them as arrows'));}
+  else{arrows.appendChild(sv('text',{x:LW+4,y:H-4,fill:'#777'},vis.length+' messages in view: zoom in to see them as arrows'));}
   // events
   const evs=sv('g',{id:'events'});svg.appendChild(evs);
-  for(const e of D.ev){const [t,m,cat,text,detail]=e;if(t<v0||t>v1)continue;const x=X(t);
-    let node;if(m<0){node=sv('line',{x1:x,x2:x,y1:TOP-4,y2:H,stroke:cat==='fault'?'#c62828':'#7b1fa2','stroke-dasharray':'3,3','stroke-width':1.5,class:'gev'});}
-    else{const y=TOP+m*LANE+31;const c=cat==='warn'?'#c62828':cat==='leader'?'#2e7d32':cat==='boot'?'#1565c0':cat==='client'?'#6a1b9a':'#616161';
+  for(const e of D.ev){const [t,m,cat,text,detail,tr]=e;if(t<v0||t>v1)continue;const x=X(t);
+    let node;if(tr>=0){const y=TOP+(M.length+tr)*LANE+19;node=sv('path',{d:'M'+x+' '+(y-6)+'l5 6l-5 6l-5-6z',fill:'#ef6c00',class:'ev ev-cloud'});}
+    else if(m<0){node=sv('line',{x1:x,x2:x,y1:TOP-4,y2:H,stroke:cat==='fault'?'#c62828':'#7b1fa2','stroke-dasharray':'3,3','stroke-width':1.5,class:'gev'});}
+    else{const y=TOP+m*LANE+31;const c=cat==='warn'?'#c62828':cat==='leader'?'#2e7d32':cat==='boot'?'#1565c0':cat==='client'?'#6a1b9a':cat==='cloud'?'#ef6c00':'#616161';
       node=sv('circle',{cx:x,cy:y,r:4,fill:c,class:'ev ev-'+cat});}
     evs.appendChild(node);hover(node,fmt(t)+'  '+text+'\n'+detail);}
   for(const v of D.violations){if(v.at<v0||v.at>v1)continue;const x=X(v.at);const ln=sv('line',{x1:x,x2:x,y1:0,y2:H,stroke:'#c62828','stroke-width':3,class:'violation'});evs.appendChild(ln);hover(ln,'checker '+v.checker+' fired at '+fmt(v.at)+'\n'+v.evidence);}
@@ -144,8 +163,8 @@ window.addEventListener('mouseup',()=>{drag=null;});
 window.addEventListener('mousemove',e=>{if(!drag)return;const dt=(e.clientX-drag.x)/(width()-LW-10)*(drag.b-drag.a);let a=drag.a-dt,b=drag.b-dt;if(a<0){b-=a;a=0;}if(b>END){a-=b-END;b=END;}v0=Math.max(0,a);v1=b;render();});
 window.addEventListener('resize',render);
 // timeline list
-const tb=el('table');tb.appendChild(el('tr')).append(el('th',{},'time'),el('th',{},'member'),el('th',{},'event'));
-for(const e of D.ev){const [t,m,cat,text,detail]=e;const tr=el('tr',{class:'cat-'+cat});tr.append(el('td',{},fmt(t)),el('td',{},m>=0?M[m].name:''),el('td',{},text));
+const tb=el('table');tb.appendChild(el('tr')).append(el('th',{},'time'),el('th',{},'member / AWS'),el('th',{},'event'));
+for(const e of D.ev){const [t,m,cat,text,detail,k]=e;const tr=el('tr',{class:'cat-'+cat});tr.append(el('td',{},fmt(t)),el('td',{},m>=0?M[m].name:k>=0?TR[k]:''),el('td',{},text));
   tr.addEventListener('click',()=>{$('detail').textContent=fmt(t)+'  '+text+'\n'+detail;setCursor(t);});tb.appendChild(tr);}
 $('evlist').appendChild(tb);
 // expectations
@@ -176,7 +195,11 @@ if(h.indexOf('selftest')>=0){
     members:M.length,bands_at_end:bandsEnd.size,final_clusters:D.final.length,spans:document.querySelectorAll('#spans .role').length,
     events:D.ev.length,messages:D.msgs.length,status:$('status').textContent,cursor:cursor,imgs:document.querySelectorAll('img').length,
     scripts:document.querySelectorAll('script').length,pwned:!!window.__pwned,errors:errors,render_ms:Math.round(RENDER_MS),open_ms:Math.round(T0+RENDER_MS),zoom_ms:Math.round(ZOOM_MS),arrows_zoomed:arrowsZoomed,
-    findings:D.cause.findings.map(f=>f.kind),violations:document.querySelectorAll('.violation').length,desc:$('desc').textContent};
+    findings:D.cause.findings.map(f=>f.kind),tracks:document.querySelectorAll('#lanes .track').length,track_names:TR,
+    cloud_events:D.ev.filter(e=>e[2]==='cloud').length,cloud_marks:document.querySelectorAll('#events .ev-cloud').length,
+    cloud_rows:document.querySelectorAll('#evlist tr.cat-cloud').length,label_w:LW,
+    label_overflow:[...document.querySelectorAll('#lanes text')].filter(n=>n.getAttribute('x')==='4'&&n.getComputedTextLength()>LW-8).length,
+    abbreviated:document.querySelectorAll('#lanes text[data-full]').length,violations:document.querySelectorAll('.violation').length,desc:$('desc').textContent};
   const p=$('selftest');p.hidden=false;p.textContent=JSON.stringify(r);}
 })();
 </script></body></html>

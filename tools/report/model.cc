@@ -65,6 +65,19 @@ bool quiet_log(const sim::TraceEvent& e) {
 
 }  // namespace
 
+std::optional<CloudMark> cloud_mark(const sim::TraceEvent& e, const std::vector<std::string>& members) {
+  if (e.kind != Ev::Cloud || e.a == "container" || e.a == "package") return std::nullopt;
+  CloudMark c;
+  c.member = index_of(members, e.who);
+  if (c.member < 0 && e.a == "target") c.member = index_of(members, e.b.substr(0, e.b.find(' ')));
+  if (c.member < 0) c.track = e.who;
+  std::string first = e.b.substr(0, e.b.find('\n'));
+  if (first.size() > 200) first = first.substr(0, 197) + "...";
+  c.text = e.who + " " + e.a + (first.empty() ? "" : ": " + first);
+  c.detail = e.b;
+  return c;
+}
+
 std::vector<std::int64_t> sample_times(std::int64_t end_ns) {
   std::int64_t step = 100'000'000;
   while (end_ns / step > 600) step *= 2;
@@ -235,14 +248,16 @@ std::string report_json(const std::vector<sim::TraceEvent>& events, const sim::R
     const int fate = m.fate.empty() ? 0 : m.fate.rfind("drop", 0) == 0 ? 1 : 2;
     j["msgs"].push_back({m.sent, m.recv, m.from, m.to, m.kind, fate, m.fate.empty() ? m.text : m.fate + " — " + m.text});
   }
-  // Timeline events: [t, member (-1: none), category, summary, detail].
+  // Timeline events: [t, member (-1: none), category, summary, detail, track (-1: none)].
+  // Tracks: the cloud layer's actors that are not members, in order of first event.
+  std::vector<std::string> tracks;
   std::map<std::string, int> client_member;
   for (size_t i = 0; i < r.members.size(); ++i) client_member[r.members[i].client_url] = static_cast<int>(i);
   std::set<std::string> seen_logs;
+  std::map<std::string, std::int64_t> last_call;  // endpoint|op|key -> when last shown
   j["ev"] = json::array();
-  auto ev = [&](const sim::TraceEvent& e, int m, const char* cat, const std::string& text, const std::string& detail) {
-    j["ev"].push_back({e.at.ns, m, cat, text, detail});
-  };
+  auto ev = [&](const sim::TraceEvent& e, int m, const char* cat, const std::string& text, const std::string& detail,
+                int track = -1) { j["ev"].push_back({e.at.ns, m, cat, text, detail, track}); };
   for (const auto& e : events) {
     const int m = index_of(names, e.who);
     const std::string line = sim::Trace::to_jsonl(e);
@@ -285,15 +300,34 @@ std::string report_json(const std::vector<sim::TraceEvent>& events, const sim::R
         break;
       case Ev::ClientCall:
         if (e.peer == 0) {
+          // A call repeated to the same endpoint (an APISIX gateway's watch polls its
+          // prefix every 250 ms) is shown once per 5 s of virtual time, not thousands of times.
+          auto [last, fresh] = last_call.emplace(e.who + "|" + e.a + "|" + e.b, e.at.ns);
+          if (!fresh && e.at.ns - last->second < 5'000'000'000) break;
+          last->second = e.at.ns;
           auto it = client_member.find(e.who);
           ev(e, it == client_member.end() ? -1 : it->second, "client",
              fmt::format("etcdctl {} {} via {}", e.a, e.b, e.who), line);
         }
         break;
       case Ev::Quiet: ev(e, -1, "fault", "quiet: every fault healed", line); break;
+      case Ev::Cloud:
+        if (auto c = cloud_mark(e, names)) {
+          int track = -1;
+          if (c->member < 0) {
+            track = index_of(tracks, c->track);
+            if (track < 0) {
+              track = static_cast<int>(tracks.size());
+              tracks.push_back(c->track);
+            }
+          }
+          ev(e, c->member, "cloud", c->text, c->detail, track);
+        }
+        break;
       default: break;
     }
   }
+  j["tracks"] = tracks;
   // etcdctl tables at the sample instants, each distinct text once.
   json samples;
   samples["t"] = json::array();

@@ -67,6 +67,18 @@ struct RoleSpan {
   std::uint64_t cluster = 0, term = 0;
 };
 std::vector<Message> messages(const std::vector<sim::TraceEvent>& events, const std::vector<std::string>& members);
+// A cloud-layer event (Ev::Cloud) as the report shows it: on the lane of the member it
+// is about (an instance is named by its ID; a target-health line names its instance
+// first) or else on a track of its own (the group, the load balancer, a gateway, Route
+// 53). Container and package lines are left out, as `raftlab run`'s timeline does.
+struct CloudMark {
+  int member = -1;       // member index, or -1: the event goes on `track`
+  std::string track;     // who: ASG, load balancer, target group, gateway, ...
+  std::string text;      // one line: "<who> <what>: <first line of the detail>"
+  std::string detail;    // the whole detail
+};
+std::optional<CloudMark> cloud_mark(const sim::TraceEvent& e, const std::vector<std::string>& members);
+
 std::vector<RoleSpan> role_spans(const std::vector<sim::TraceEvent>& events, const std::vector<std::string>& members,
                                  std::int64_t end_ns);
 

@@ -17,13 +17,7 @@ namespace {
 using sim::Ev;
 using sim::TraceEvent;
 
-// Seconds with millisecond precision, trailing zeros dropped: "0s", "3.137s", "21s".
-std::string secs(std::int64_t ns) {
-  const std::int64_t ms = (ns + 500'000) / 1'000'000;
-  std::string frac = fmt::format("{:03}", ms % 1000);
-  while (!frac.empty() && frac.back() == '0') frac.pop_back();
-  return fmt::format("{}{}{}s", ms / 1000, frac.empty() ? "" : ".", frac);
-}
+std::string secs(std::int64_t ns) { return seconds_text(ns); }
 std::string id(std::uint64_t v) { return etcd::format_id(v); }
 
 struct Boot {
@@ -593,6 +587,13 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
 
 }  // namespace
 
+std::string seconds_text(std::int64_t ns) {
+  const std::int64_t ms = (ns + 500'000) / 1'000'000;
+  std::string frac = fmt::format("{:03}", ms % 1000);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return fmt::format("{}{}{}s", ms / 1000, frac.empty() ? "" : ".", frac);
+}
+
 RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r,
                      const std::string& scenario_file) {
   const Facts f = gather(events, r);
@@ -604,6 +605,7 @@ RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunR
   // told by cloud_findings; the two-host story of a host holding a majority is not it.
   if (is_cloud_run(events)) {
     cloud_findings(events, r, scenario_file, problems);
+    gateway_findings(events, r, scenario_file, problems);
     cloud_adjust_split_fix(events, scenario_file, problems);
   } else {
     host_findings(f, r, scenario_file, problems);
@@ -613,18 +615,27 @@ RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunR
     auto rank = [](const Finding& x) {
       if (x.kind == "wal-wins") return 0;
       if (x.kind == "empty-initial-cluster" || x.kind == "different-initial-cluster" || x.kind == "new-into-running") return 1;
-      return x.kind == "host-loss-survived" ? 3 : 2;
+      return x.kind == "host-loss-survived" || x.kind == "route-reached-every-gateway" ? 3 : 2;
     };
     return rank(a) != rank(b) ? rank(a) < rank(b) : a.at_ns < b.at_ns;
   });
-  for (const auto& p : problems) rc.problem = rc.problem || p.kind != "host-loss-survived";
+  for (const auto& p : problems)
+    rc.problem = rc.problem || (p.kind != "host-loss-survived" && p.kind != "route-reached-every-gateway");
   rc.findings = problems;
   std::vector<Finding> healthy;
   healthy_findings(f, scenario_file, healthy);
   // The healthy story: first when nothing is wrong; after the problems when the run ends
   // with one cluster (how it ended); left out when several clusters are left.
-  if (!rc.problem) rc.findings.insert(rc.findings.begin(), healthy.begin(), healthy.end());
-  else if (healthy.size() == 1) rc.findings.push_back(healthy[0]);
+  // A --force-new-cluster recovery is how the run got to its end: before the healthy story.
+  std::vector<Finding> recovery;
+  recovery_findings(events, r, scenario_file, recovery);
+  if (!rc.problem) {
+    rc.findings.insert(rc.findings.begin(), healthy.begin(), healthy.end());
+    rc.findings.insert(rc.findings.begin(), recovery.begin(), recovery.end());
+  } else {
+    rc.findings.insert(rc.findings.end(), recovery.begin(), recovery.end());
+    if (healthy.size() == 1) rc.findings.push_back(healthy[0]);
+  }
   return rc;
 }
 
