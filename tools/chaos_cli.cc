@@ -34,7 +34,7 @@ struct ExperimentArgs {
   std::uint64_t seeds = 0, first_seed = 1, seed = 0;
   unsigned jobs = 0;
   std::string shard, out;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, verbose = false;
 };
 
 lab::StopRequest g_exp_stop;
@@ -171,7 +171,8 @@ int run_experiment(const ExperimentArgs& a, std::ostream& out, std::ostream& err
       out << fmt::format("seed={} experiment {}\n", a.seed, x->name);
       for (const auto& e : trace) {
         if (e.kind != sim::Ev::Cloud) continue;
-        if (e.who == "fis" || e.who == "cloudwatch") out << fmt::format("  {:>10}  {} {}: {}\n", at_text(e.at.ns), e.who, e.a, e.b);
+        if (e.who == "steady-state" && (!a.verbose || e.b == "pass")) continue;
+        if (a.verbose || e.who == "fis" || e.who == "cloudwatch") out << fmt::format("  {:>10}  {} {}: {}\n", at_text(e.at.ns), e.who, e.a, e.b);
       }
       for (const auto& w : v.unavailable)
         out << fmt::format("  unavailable {} .. {} ({})\n", at_text(w.from_ns), at_text(w.to_ns), w.probes);
@@ -288,6 +289,7 @@ void add_chaos_verbs(CLI::App& app, VerbSet& v) {
   e->add_option("-o,--out", a->out, "Write a markdown report (and NAME-recovery.svg beside it)");
   e->add_flag("--json", a->json, "JSON Lines: one object per seed, then the summary");
   e->add_flag("--quiet,-q", a->quiet, "Only the summary");
+  e->add_flag("--verbose,-v", a->verbose, "With --seed: every cloud event and every failed probe, not only FIS's");
   v.add(e, [a, e](std::ostream& out, std::ostream& err) {
     if (e->count("--seeds") && a->seeds == 0) {
       err << "raftlab experiment: --seeds 0: give 1.." << lab::kMaxSeeds << " seeds\n";

@@ -19,7 +19,7 @@ using nlohmann::json;
 namespace fis = cloud::fis;
 
 json base_template() {
-  return json::parse(R"({
+  return json::parse(R"J({
     "description": "Terminate 40% of the etcd instances",
     "targets": {"etcd": {"resourceType": "aws:ec2:instance", "resourceTags": {"aws:autoscaling:groupName": "prod-etcd"},
                           "filters": [{"path": "State.Name", "values": ["running"]}], "selectionMode": "PERCENT(40)"}},
@@ -27,7 +27,7 @@ json base_template() {
                 "kill": {"actionId": "aws:ec2:terminate-instances", "targets": {"Instances": "etcd"}, "startAfter": ["wait"]}},
     "stopConditions": [{"source": "none"}],
     "roleArn": "arn:aws:iam::123456789012:role/fis"
-  })");
+  })J");
 }
 
 std::vector<scenario::LoadError> errors_of(const json& t) {
