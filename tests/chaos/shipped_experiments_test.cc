@@ -6,8 +6,15 @@
 
 #include <map>
 
+#include <fmt/format.h>
+
 #include "sim/chaos/experiment.h"
 #include "tests/scenarios/shipped.h"
+#include "tools/cli.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace raftlab {
 namespace {
@@ -154,6 +161,93 @@ TEST(ShippedExperiments, AStopConditionInAlarmStopsTheExperiment) {
     EXPECT_TRUE(host_back) << "seed=" << seed << ": rolling the action back brings host B back";
     EXPECT_EQ(v.verdict, "as expected") << "seed=" << seed << ": " << v.why;
   }
+}
+
+}  // namespace
+}  // namespace raftlab
+
+namespace raftlab {
+namespace {
+
+TEST(ShippedExperiments, ATargetThatIdentifiesNothingAtRunTimeFailsTheExperimentOrIsSkipped) {
+  // Tags no instance has: FIS "If no targets are found, the experiment fails".
+  auto text = [](const char* mode) {
+    nlohmann::json j = nlohmann::json::parse(R"J({
+      "name": "no-targets", "scenario": "../aws-asg/02-discovery-one-cluster.json", "start": "5m",
+      "template": {"description": "nothing to terminate", "roleArn": "arn:aws:iam::123456789012:role/fis",
+        "targets": {"none": {"resourceType": "aws:ec2:instance", "resourceTags": {"aws:autoscaling:groupName": "other-group"}}},
+        "actions": {"kill": {"actionId": "aws:ec2:terminate-instances", "targets": {"Instances": "none"}}},
+        "stopConditions": [{"source": "none"}]},
+      "steady_state": {"probes": [{"name": "writes", "put": {"via": "http://etcd-nlb:2379"}}]}
+    })J");
+    j["template"]["experimentOptions"]["emptyTargetResolutionMode"] = mode;
+    return j.dump();
+  };
+  std::vector<scenario::LoadError> errs;
+  auto fail = chaos::load_experiment_text(text("fail"), testing::source_path("scenarios/experiments/inline.json"), &errs);
+  ASSERT_TRUE(fail) << scenario::format(errs.front());
+  const chaos::SeedVerdict v = chaos::run_seed(*fail, 1);
+  EXPECT_EQ(v.verdict, "failed");
+  EXPECT_EQ(v.experiment_state, "failed");
+  EXPECT_NE(v.why.find("target \"none\" identified no resources"), std::string::npos) << v.why;
+  auto skip = chaos::load_experiment_text(text("skip"), testing::source_path("scenarios/experiments/inline.json"), &errs);
+  ASSERT_TRUE(skip);
+  const chaos::SeedVerdict s = chaos::run_seed(*skip, 1);
+  EXPECT_EQ(s.experiment_state, "completed");
+  EXPECT_EQ(s.verdict, "anomaly");  // nothing was injected: the hypothesis was not tested
+  EXPECT_NE(s.why.find("no fault was injected"), std::string::npos) << s.why;
+}
+
+TEST(ShippedExperiments, TheCommandWritesTheReportTheSvgAndJsonLines) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "raftlab-chaos-cli";
+  fs::remove_all(dir);
+  const std::string report = (dir / "b.md").string();
+  std::ostringstream out, err;
+  const int rc = tools::run_cli({"raftlab", "experiment", testing::source_path("scenarios/experiments/2host-lose-host-b.json"),
+                                 "--seeds", "3", "--jobs", "2", "--json", "-o", report},
+                                out, err);
+  EXPECT_EQ(rc, tools::kExitExpectationFailed) << err.str();  // every seed an anomaly
+  std::istringstream lines(out.str());
+  std::string line, last;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("summary")) {
+      last = line;
+    } else {
+      ++n;
+      EXPECT_EQ(j.at("verdict"), "anomaly");
+    }
+  }
+  EXPECT_EQ(n, 3);
+  const auto summary = nlohmann::json::parse(last);
+  EXPECT_EQ(summary.at("anomalies"), 3);
+  EXPECT_NE(summary.at("replay").get<std::string>().find("--seed 1"), std::string::npos);
+  EXPECT_TRUE(fs::exists(report));
+  EXPECT_TRUE(fs::exists(dir / "b-recovery.svg"));
+  std::ifstream in(report);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_NE(ss.str().find("## Conclusion"), std::string::npos);
+  EXPECT_NE(ss.str().find("anomaly rate 100.0%"), std::string::npos);
+}
+
+TEST(ExperimentFileLimits, HostileSizesAndSyntaxErrorsAreExitTwo) {
+  std::vector<scenario::LoadError> errs;
+  nlohmann::json j = {{"name", "big"}, {"scenario", "../lab/quorum-2host.json"}, {"start", "15s"}};
+  j["template"] = nlohmann::json::parse(R"J({"description": "d", "roleArn": "r", "stopConditions": [{"source": "none"}],
+      "targets": {"a": {"resourceType": "raftlab:host", "resourceTags": {"Name": "A"}}},
+      "actions": {"k": {"actionId": "raftlab:host:kill", "targets": {"Hosts": "a"}}}})J");
+  j["steady_state"]["probes"] = nlohmann::json::array();
+  for (int i = 0; i < 65; ++i) j["steady_state"]["probes"].push_back({{"name", fmt::format("p{}", i)}, {"quorum", true}});
+  EXPECT_FALSE(chaos::load_experiment_text(j.dump(), testing::source_path("scenarios/experiments/x.json"), &errs));
+  ASSERT_FALSE(errs.empty());
+  EXPECT_NE(scenario::format(errs.front()).find("1 to 64 probes"), std::string::npos);
+  errs.clear();
+  EXPECT_FALSE(chaos::load_experiment_text("{\n  \"name\": \"x\",\n  \"start\": 5m\n}", "/tmp/x.json", &errs));
+  ASSERT_FALSE(errs.empty());
+  EXPECT_EQ(errs.front().line, 3) << scenario::format(errs.front());
 }
 
 }  // namespace
