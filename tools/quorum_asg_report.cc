@@ -126,11 +126,12 @@ AsgSection asg_quorum_section(const std::string& scenario_path, std::uint64_t se
   md += fmt::format(
       "\nOver all {} ASG runs: the durability checker finds **{}** acknowledged writes lost of {} checked ({} excused: lost "
       "with no quorum's data left, where Raft promises nothing); read back through the NLB 8 s before the end, **{}** of "
-      "{} acknowledged writes are missing and {} unreadable (no quorum then). Checkers: {}. Losing every instance at once "
-      "is the one case where data goes: the disks go with the instances, the replacements' user data finds no member to "
-      "join and bootstraps a new, empty cluster with the same token (the `single_cluster` checker), and every write "
-      "acknowledged before is missing from it — the durability checker, which compares what the members' own logs held, "
-      "has no member left that held them.\n\n![ASG: P(writes available)](quorum-asg.svg)\n\n",
+      "{} acknowledged writes are missing and {} unreadable (no quorum then). Checkers: {}. Acknowledged writes go "
+      "missing only where every instance that held them is lost — all at once, or the rest while the first's replacement "
+      "is still catching up: the disks go with the instances, the replacements' user data finds no member to join and "
+      "bootstraps a new, empty cluster with the same token (the `single_cluster` checker), and the writes acknowledged "
+      "before are missing from it. The durability checker, which compares what the members' own logs held, has no member "
+      "left that held them: it cannot see this loss, the read-back does.\n\n![ASG: P(writes available)](quorum-asg.svg)\n\n",
       out.runs, acked_lost, acked, excused, rb_missing, rb, rb_failed,
       failing == 0 ? "every run passes every checker" : fmt::format("{} runs fail one", failing));
   out.md = md;
