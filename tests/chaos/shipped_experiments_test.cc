@@ -252,3 +252,46 @@ TEST(ExperimentFileLimits, HostileSizesAndSyntaxErrorsAreExitTwo) {
 
 }  // namespace
 }  // namespace raftlab
+
+namespace raftlab {
+namespace {
+
+// RebootInstances, then (startAfter) disrupt-connectivity on a subnet chosen by its
+// CloudFormation logical ID, on the APISIX deployment, with a route probe: the gateways
+// keep serving the route from their copy of etcd throughout.
+TEST(ShippedExperiments, RebootThenDisruptConnectivityWithARouteProbe) {
+  std::vector<scenario::LoadError> errs;
+  const std::string text = R"J({
+    "name": "reboot-then-cut", "scenario": "../apisix/01-route-sync-healthy.json", "start": "7m",
+    "template": {"description": "reboot one, then cut subnet A off", "roleArn": "arn:aws:iam::123456789012:role/fis",
+      "targets": {"one": {"resourceType": "aws:ec2:instance", "resourceTags": {"aws:autoscaling:groupName": "prod-etcd"},
+                          "filters": [{"path": "State.Name", "values": ["running"]}], "selectionMode": "COUNT(1)"},
+                  "subnetA": {"resourceType": "aws:ec2:subnet", "resourceTags": {"aws:cloudformation:logical-id": "SubnetA"}}},
+      "actions": {"reboot": {"actionId": "aws:ec2:reboot-instances", "targets": {"Instances": "one"}},
+                  "cut": {"actionId": "aws:network:disrupt-connectivity", "parameters": {"duration": "PT30S", "scope": "all"},
+                          "targets": {"Subnets": "subnetA"}, "startAfter": ["reboot"]}},
+      "stopConditions": [{"source": "none"}]},
+    "steady_state": {"probes": [{"name": "gw2-serves", "route": {"gateway": "gw2", "path": "/ip", "status": 200}}]},
+    "hypothesis": {"recovers_within": "30s", "holds_during": true}
+  })J";
+  auto x = chaos::load_experiment_text(text, testing::source_path("scenarios/experiments/inline.json"), &errs);
+  ASSERT_TRUE(x) << scenario::format(errs.front());
+  std::vector<sim::TraceEvent> trace;
+  const chaos::SeedVerdict v = chaos::run_seed(*x, 1, nullptr, &trace);
+  EXPECT_EQ(v.experiment_state, "completed");
+  EXPECT_EQ(v.verdict, "as expected") << v.why;
+  bool rebooted = false, cut = false, healed = false;
+  for (const auto& e : trace) {
+    rebooted = rebooted || (e.kind == sim::Ev::Cloud && e.a == "ec2-state" && e.b == "rebooted");
+    cut = cut || (e.kind == sim::Ev::Cloud && e.who == "fis" && e.b.find("cut: ") == 0 && e.b.find("host(s) cut off") != std::string::npos &&
+                  e.b.find("cut: 0 ") == std::string::npos);
+    healed = healed || (e.kind == sim::Ev::Heal);
+  }
+  EXPECT_TRUE(rebooted) << "the rebooted instance's host came back after 30 s";
+  EXPECT_TRUE(cut) << "subnet A had running instances to cut off";
+  EXPECT_TRUE(healed);
+  EXPECT_EQ(v.fault_end_ns - v.fault_start_ns, 30'000'000'000) << "reboot (instant) then 30 s of disruption";
+}
+
+}  // namespace
+}  // namespace raftlab
