@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long fuzz-parsers figure16 quorum-table clean
+.PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long fuzz-parsers figure16 quorum-table experiments clean
 
 all: build
 
@@ -99,9 +99,18 @@ figure16: build
 # results/QUORUM.md + results/quorum.svg, quorum-leader.svg: every subset of lost members and
 # each host of the 5-member / 2-host layout x 3 fault timings x QUORUM_SEEDS seeds, every run
 # judged by every checker (docs/experiments.md). ~2 min on one core.
+# The ASG rows (groups of 3 and 5, scenarios/aws-asg discovery deployment): QUORUM_ASG_SEEDS
+# seeds per case and timing, ~2 min more.
 QUORUM_SEEDS ?= 50
+QUORUM_ASG_SEEDS ?= 10
 quorum-table: build
-	@$(BUILD)/tools/raftlab quorum-table scenarios/lab/quorum-2host.json --seeds $(QUORUM_SEEDS)
+	@$(BUILD)/tools/raftlab quorum-table scenarios/lab/quorum-2host.json --seeds $(QUORUM_SEEDS) --asg-seeds $(QUORUM_ASG_SEEDS)
+
+# results/EXPERIMENTS.md + results/experiments/*: every shipped chaos experiment
+# (scenarios/experiments/*.json, `raftlab experiment`) over EXP_SEEDS seeds (docs/experiments.md).
+EXP_SEEDS ?= 200
+experiments: build
+	@EXP_SEEDS=$(EXP_SEEDS) JOBS=$(JOBS) ./scripts/experiments_report.sh $(BUILD)/tools/raftlab
 
 clean:
 	rm -rf build build-asan build-fuzz

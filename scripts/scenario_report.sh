@@ -14,6 +14,8 @@ out=results/SCENARIOS.md
   echo "| scenario | clusters at end | leaders at end | quorum at end | expectations | trace sha256 (first 16) |"
   echo "|---|---|---|---|---|---|"
   for f in scenarios/*/*.json; do
+    # Experiment files (raftlab experiment; results/EXPERIMENTS.md) are not scenarios.
+    case "$f" in scenarios/experiments/*) continue ;; esac
     json=$("$RAFTLAB" run "$f" --json || true)
     python3 - "$f" "$json" <<'PY'
 import json, sys

@@ -487,6 +487,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     add_diff_verbs(app, verbs);
     add_report_verbs(app, verbs);
     add_experiment_verbs(app, verbs);
+    add_chaos_verbs(app, verbs);
 
     // An unknown subcommand is named (CLI11 would only say a subcommand is required).
     if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-') {

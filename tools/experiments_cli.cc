@@ -22,6 +22,7 @@
 #include "sim/lab/atomic_file.h"
 #include "sim/scenario/loader.h"
 #include "tools/cli.h"
+#include "tools/quorum_asg_report.h"
 #include "tools/svg_plot.h"
 #include "tools/verbs.h"
 
@@ -313,6 +314,8 @@ struct QuorumCli {
   std::uint64_t seeds = 50, first_seed = 1;
   std::string scenario = "scenarios/lab/quorum-2host.json";
   std::string out = "results/QUORUM.md", svg_dir = "results";
+  std::uint64_t asg_seeds = 20;  // 0: no ASG rows
+  std::string asg_scenario = "scenarios/aws-asg/02-discovery-one-cluster.json";
 };
 
 // The class a case belongs to in the summary: "k lost" or "host X".
@@ -382,6 +385,14 @@ int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
       err << "quorum-table: " << done << "/" << total << " runs\n";
     }
   });
+  AsgSection asg;
+  if (o.asg_seeds > 0) {
+    asg = asg_quorum_section(o.asg_scenario, o.asg_seeds, o.first_seed, err);
+    if (!asg.error.empty()) {
+      err << "raftlab quorum-table: " << asg.error << "\n";
+      return kExitBadInput;
+    }
+  }
   const double wall = wall_now() - w0, cpu = cpu_now() - c0;
   for (const auto& r : rows)
     for (const auto& x : r.runs)
@@ -411,9 +422,9 @@ int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
   }
 
   std::ostringstream md;
-  md << "# The quorum table: losing members and hosts of the 5-member / 2-host deployment\n\n";
-  md << "**Generated** by `make quorum-table` (`raftlab quorum-table --seeds " << o.seeds << " " << o.scenario
-     << "`): " << rows.size() * o.seeds << " runs in " << fmt::format("{:.0f} s wall, {:.0f} s CPU", wall, cpu)
+  md << "# The quorum table: losing members and hosts of the 5-member / 2-host deployment, and instances of ASGs of 3 and 5\n\n";
+  md << "**Generated** by `make quorum-table` (`raftlab quorum-table --seeds " << o.seeds << " --asg-seeds " << o.asg_seeds
+     << " " << o.scenario << "`): " << rows.size() * o.seeds + asg.runs << " runs in " << fmt::format("{:.0f} s wall, {:.0f} s CPU", wall, cpu)
      << " on this machine. Do not edit by hand; definitions in [docs/experiments.md](../docs/experiments.md).\n\n";
   md << "The deployment is `" << o.scenario << "`: " << layout
      << " (the Bitnami layout of scenarios/bitnami-2host/static-bootstrap.json), four clients writing unique values "
@@ -432,9 +443,6 @@ int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
         "checker's lost acknowledged puts over the whole run, members back (\"excused\": lost while no quorum's data "
         "survived, where Raft promises nothing); *checkers* — every fault-lab checker (docs/checkers.md) on every "
         "trace.\n\n";
-  md << "**Not in this table yet:** the AWS Auto Scaling groups of 3 and 5 instances (scenarios/aws-asg, the cloud "
-        "layer): their rows come with the cloud layer's experiments (issue 25's FIS part).\n\n";
-
   // Headline.
   const auto& a = by_class;
   auto kept = [&](const std::string& k) {
@@ -482,7 +490,9 @@ int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
                    loss_timing_name(r.timing), p)
        << "\n";
   }
-  md << "\n</details>\n\n## Reproduce\n\n```\nmake quorum-table                 # this file and the two SVGs\n"
+  md << "\n</details>\n\n";
+  if (!asg.md.empty()) md << asg.md;
+  md << "## Reproduce\n\n```\nmake quorum-table                 # this file and the SVGs\n"
         "build/tools/raftlab quorum-table --seeds 5 --out /tmp/q.md --svg-dir /tmp   # a quick look\n```\n";
 
   // Plots.
@@ -526,11 +536,12 @@ int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
   std::string error;
   const fs::path svg_dir = o.svg_dir;
   if (!write_file(svg_dir / "quorum.svg", render_svg(bc), &error) ||
-      !write_file(svg_dir / "quorum-leader.svg", render_svg(lc), &error) || !write_file(o.out, md.str(), &error)) {
+      !write_file(svg_dir / "quorum-leader.svg", render_svg(lc), &error) ||
+      (!asg.svg.empty() && !write_file(svg_dir / "quorum-asg.svg", asg.svg, &error)) || !write_file(o.out, md.str(), &error)) {
     err << "raftlab quorum-table: " << error << "\n";
     return kExitInternal;
   }
-  out << "wrote " << o.out << fmt::format(" ({} runs, {:.0f} s wall)\n", rows.size() * o.seeds, wall);
+  out << "wrote " << o.out << fmt::format(" ({} runs, {:.0f} s wall)\n", rows.size() * o.seeds + asg.runs, wall);
   return 0;
 }
 
@@ -558,7 +569,10 @@ void add_experiment_verbs(CLI::App& app, VerbSet& v) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000}));
   qc->add_option("--first-seed", q->first_seed, "First seed (default 1)")->check(kWholeNumber);
   qc->add_option("--out", q->out, "The report (default results/QUORUM.md)");
-  qc->add_option("--svg-dir", q->svg_dir, "Where quorum.svg and quorum-leader.svg go (default results)");
+  qc->add_option("--svg-dir", q->svg_dir, "Where quorum.svg, quorum-leader.svg and quorum-asg.svg go (default results)");
+  qc->add_option("--asg-seeds", q->asg_seeds, "Seeds per case and timing of the ASG rows (default 20; 0: no ASG rows)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100'000}));
+  qc->add_option("--asg-scenario", q->asg_scenario, "The ASG deployment (default scenarios/aws-asg/02-discovery-one-cluster.json)");
   v.add(qc, [q](std::ostream& out, std::ostream& err) { return run_quorum(*q, out, err); });
 }
 

@@ -70,5 +70,7 @@ void add_diff_verbs(CLI::App& app, VerbSet& v);
 void add_report_verbs(CLI::App& app, VerbSet& v);
 // tools/experiments_cli.cc: figure16, quorum-table (sim/experiments; docs/experiments.md).
 void add_experiment_verbs(CLI::App& app, VerbSet& v);
+// tools/chaos_cli.cc: experiment (sim/chaos: FIS templates, steady state, hypothesis).
+void add_chaos_verbs(CLI::App& app, VerbSet& v);
 
 }  // namespace raftlab::tools

@@ -31,6 +31,7 @@ const char* state_name(Instance::Ec2 s) {
     case Instance::Ec2::kRunning: return "running";
     case Instance::Ec2::kShuttingDown: return "shutting-down";
     case Instance::Ec2::kTerminated: return "terminated";
+    case Instance::Ec2::kStopped: return "stopped";
   }
   return "pending";
 }
@@ -40,6 +41,7 @@ int state_code(Instance::Ec2 s) {
     case Instance::Ec2::kRunning: return 16;
     case Instance::Ec2::kShuttingDown: return 32;
     case Instance::Ec2::kTerminated: return 48;
+    case Instance::Ec2::kStopped: return 80;
   }
   return 0;
 }

@@ -114,7 +114,7 @@ struct Instance {
   int lt_version = 1;
   std::string az, subnet_id, ip;
   sim::HostIndex host = -1;
-  enum class Ec2 { kPending, kRunning, kShuttingDown, kTerminated } ec2 = Ec2::kPending;
+  enum class Ec2 { kPending, kRunning, kShuttingDown, kTerminated, kStopped } ec2 = Ec2::kPending;
   std::string lifecycle = "Pending";   // the ASG's LifecycleState
   bool healthy = true;                 // the ASG's HealthStatus
   std::int64_t launched_ns = 0, in_service_ns = -1;
@@ -240,6 +240,16 @@ class Cloud : public sim::Extension {
   int next_container_number() { return ++containers_started_; }
   sim::Prng& prng(const std::string& purpose);
   const std::string& lb_host_ip(const std::string& lb) const;
+
+  // What AWS FIS's EC2 actions do to an instance (fis_ec2.cc; sim/cloud/fis.h runs them).
+  std::vector<std::pair<std::string, std::string>> instance_tags(const Instance& in) const;
+  void fis_terminate(const std::string& id);  // TerminateInstances: shutting-down, then terminated
+  void fis_stop(const std::string& id);       // StopInstances: powered off, EBS disk kept
+  void fis_start(const std::string& id);      // StartInstances: boots again (user data does not run again)
+  void fis_reboot(const std::string& id, std::int64_t down_ns);  // RebootInstances
+  // A gateway's answer to a request on a route (status code), nullopt: no such gateway.
+  std::optional<int> gateway_status(const std::string& name, const std::string& method, const std::string& path);
+  bool has_gateway(const std::string& name) { return gateway(name) != nullptr; }
 
  private:
   // ec2.cc

@@ -402,6 +402,17 @@ std::uint64_t seq_count(const SeedSet& s) { return SeedSeq(s).count; }
 SeedResult fuzz_one(const std::shared_ptr<const scenario::Scenario>& base, const FuzzOptions& o, std::uint64_t seed,
                     const std::shared_ptr<sim::SpecCache>& cache) {
   SeedResult r;
+  if (o.run_seed) {
+    try {
+      r = o.run_seed(seed, cache);
+    } catch (const std::exception& e) {
+      r = SeedResult{};
+      r.seed = seed;
+      r.ok = false;
+      r.error = fmt::format("internal error: {}", e.what());
+    }
+    return r;
+  }
   try {
     auto s = materialize(base, seed);
     std::unique_ptr<sim::Deployment> d;
@@ -434,6 +445,7 @@ std::string to_wire(const SeedResult& r, std::uint64_t index) {
   j["cc"] = r.client_calls;
   j["mc"] = r.max_client_calls;
   j["ck"] = r.checkers;
+  j["x"] = r.payload;
   auto& vs = j["v"] = nlohmann::json::array();
   for (const auto& v : r.violations)
     vs.push_back({{"c", v.checker}, {"at", v.at_ns}, {"cl", v.cluster_id}, {"m", v.members}, {"e", v.evidence}});
@@ -458,6 +470,7 @@ bool from_wire(const std::string& line, SeedResult* r, std::uint64_t* index) {
     r->client_calls = j.at("cc").get<std::uint64_t>();
     r->max_client_calls = j.at("mc").get<std::uint64_t>();
     r->checkers = j.at("ck").get<std::vector<std::string>>();
+    r->payload = j.at("x").get<std::string>();
     for (const auto& v : j.at("v")) {
       check::Violation x;
       x.checker = v.at("c").get<std::string>();

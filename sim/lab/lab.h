@@ -98,6 +98,9 @@ struct SeedResult {
   std::string checker_summary;               // one line per checker (check::LabReport::summary)
   std::uint64_t client_calls = 0;            // put/get client calls in the trace
   std::uint64_t max_client_calls = 0;        // ... by the busiest client (trace `peer`)
+  // A sweep with FuzzOptions::run_seed: what that driver returns for the seed (its own
+  // JSON, carried from the worker process as text); "" for `raftlab fuzz`.
+  std::string payload;
 };
 
 // The scenario with this seed's explicit schedule (the nemesis' draw), ready to run.
@@ -184,6 +187,11 @@ struct FuzzOptions {
   // the seeds they were running are removed. In worker processes the handler, inherited
   // through fork, sets their own copy, read only between seeds: a run itself never looks.
   const StopRequest* stop = nullptr;
+  // Another driver's seed instead of materialize + run_one + check_all (`raftlab
+  // experiment`, sim/chaos): called in the worker with the seed and the worker's cache;
+  // everything else (processes, order, shards, signals, crash and limit handling) is the
+  // sweep's. Must be a pure function of the seed. Failure files are not written for it.
+  std::function<SeedResult(std::uint64_t seed, const std::shared_ptr<sim::SpecCache>& cache)> run_seed;
 };
 
 struct FuzzReport {

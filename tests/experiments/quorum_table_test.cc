@@ -102,7 +102,9 @@ TEST(QuorumTable, CliWritesTheTableAndRefusesAMissingScenario) {
   EXPECT_FALSE(fs::exists(dir / "Q.md"));
   // One seed per case and timing: 34 cases x 3 timings (a few seconds).
   const auto r = test::cli({"quorum-table", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/lab/quorum-2host.json",
-                            "--seeds", "1", "--out", (dir / "Q.md").string(), "--svg-dir", dir.string()});
+                            "--seeds", "1", "--asg-seeds", "1", "--asg-scenario",
+                            std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/aws-asg/02-discovery-one-cluster.json", "--out",
+                            (dir / "Q.md").string(), "--svg-dir", dir.string()});
   ASSERT_EQ(r.rc, 0) << r.err;
   std::ifstream f(dir / "Q.md");
   std::stringstream ss;
@@ -115,6 +117,10 @@ TEST(QuorumTable, CliWritesTheTableAndRefusesAMissingScenario) {
   EXPECT_NE(md.find("All 102 rows"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "quorum.svg"));
   EXPECT_TRUE(fs::exists(dir / "quorum-leader.svg"));
+  // The ASG rows: one seed per case; a minority of 3 lost keeps the quorum, a majority not.
+  EXPECT_NE(md.find("| 3 | #1 | at-once | 1 | 100% (1/1) | 100% (1/1) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 3 | #1+#2 | at-once | 1 | 0% (0/1) | 0% (0/1) |"), std::string::npos) << md;
+  EXPECT_TRUE(fs::exists(dir / "quorum-asg.svg"));
   fs::remove_all(dir);
 }
 

@@ -16,11 +16,28 @@ namespace raftlab::testing {
 // Every scenarios/**/*.json, relative to the repository root
 // ("scenarios/bitnami-2host/x.json"), sorted so every run visits them in one order.
 // Globbed when the test runs: a new scenario is covered without editing a test.
+// scenarios/experiments/ is left out on purpose: its files are experiment files (a
+// scenario + an FIS template + a steady state, `raftlab experiment`), not scenarios; every
+// one of them is loaded and run by tests/chaos/shipped_experiments_test.cc.
 inline std::vector<std::string> shipped_scenarios() {
   namespace fs = std::filesystem;
   const fs::path root = RAFTLAB_SOURCE_DIR;
   std::vector<std::string> out;
-  for (const auto& entry : fs::recursive_directory_iterator(root / "scenarios"))
+  for (const auto& entry : fs::recursive_directory_iterator(root / "scenarios")) {
+    const std::string rel = fs::relative(entry.path(), root).generic_string();
+    if (rel.rfind("scenarios/experiments/", 0) == 0) continue;
+    if (entry.is_regular_file() && entry.path().extension() == ".json") out.push_back(rel);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every scenarios/experiments/*.json, relative to the repository root, sorted.
+inline std::vector<std::string> shipped_experiments() {
+  namespace fs = std::filesystem;
+  const fs::path root = RAFTLAB_SOURCE_DIR;
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(root / "scenarios" / "experiments"))
     if (entry.is_regular_file() && entry.path().extension() == ".json")
       out.push_back(fs::relative(entry.path(), root).generic_string());
   std::sort(out.begin(), out.end());
