@@ -15,6 +15,7 @@
 #include "sim/etcdctl.h"
 #include "sim/etcdctl_format.h"
 #include "sim/scenario/loader.h"
+#include "tests/common/etcdctl_world.h"
 
 namespace raftlab {
 namespace {
@@ -143,41 +144,21 @@ TEST(EtcdctlJson, GetPutStatusAndHealth) {
 }
 
 // The commands against the 5-member static bootstrap, run from the operator's machine.
-struct Ran {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Ran = test::EtcdctlRan;
 
 std::vector<Ran> run_at_15s(const std::vector<std::string>& commands) {
-  auto lr = scenario::load_file(std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/static-bootstrap.json");
-  EXPECT_TRUE(lr.ok());
-  sim::RunOptions opt;
-  opt.stop_at_ns = 25'000'000'000;
-  std::vector<scenario::LoadError> errors;
-  auto d = sim::Deployment::build(*lr.scenario, opt, &errors);
-  EXPECT_TRUE(d);
-  std::vector<Ran> ran(commands.size());
-  sim::World& w = d->world();
-  for (size_t i = 0; i < commands.size(); ++i) {
-    w.loop().at(sim::nanos(15'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000), [&w, &ran, &commands, i] {
-      std::vector<std::string> words = {"etcdctl"};
-      std::string cur;
-      for (char ch : commands[i]) {
-        if (ch == ' ') {
-          if (!cur.empty()) words.push_back(cur);
-          cur.clear();
-        } else {
-          cur += ch;
-        }
-      }
+  std::vector<std::vector<std::string>> argvs;
+  for (const auto& c : commands) {
+    std::vector<std::string> words;
+    std::string cur;
+    for (char ch : c + " ") {
+      if (ch != ' ') { cur += ch; continue; }
       if (!cur.empty()) words.push_back(cur);
-      sim::run_etcdctl_argv(w, words, {"etcd1"}, sim::EtcdctlRun{}, [&ran, i](int code, const std::string& o, const std::string& e) {
-        ran[i] = Ran{code, o, e};
-      });
-    });
+      cur.clear();
+    }
+    argvs.push_back(words);
   }
-  d->run();
-  return ran;
+  return test::etcdctl_on_static_bootstrap(argvs, {"etcd1"});
 }
 
 TEST(EtcdctlRun, AgainstTheFiveMemberCluster) {

@@ -21,6 +21,7 @@
 #include "sim/deploy.h"
 #include "sim/etcdctl.h"
 #include "sim/scenario/loader.h"
+#include "tests/common/etcdctl_world.h"
 #include "tools/real/process.h"
 
 namespace raftlab {
@@ -65,26 +66,14 @@ std::set<std::string> shape(const std::string& text) {
 
 // The simulated side: each command from the operator's machine at 15 s + i ms.
 std::vector<Out> simulated(const std::vector<std::vector<std::string>>& commands) {
-  auto lr = scenario::load_file(std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/bitnami-2host/static-bootstrap.json");
-  EXPECT_TRUE(lr.ok());
-  sim::RunOptions opt;
-  opt.stop_at_ns = 25'000'000'000;
-  std::vector<scenario::LoadError> errors;
-  auto d = sim::Deployment::build(*lr.scenario, opt, &errors);
-  EXPECT_TRUE(d);
-  std::vector<Out> ran(commands.size());
-  sim::World& w = d->world();
-  for (size_t i = 0; i < commands.size(); ++i) {
-    w.loop().at(sim::nanos(15'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000), [&w, &ran, &commands, i] {
-      std::vector<std::string> argv = {"etcdctl", "--endpoints=http://10.101.99.100:2379"};
-      argv.insert(argv.end(), commands[i].begin(), commands[i].end());
-      sim::run_etcdctl_argv(w, argv, {}, sim::EtcdctlRun{}, [&ran, i](int code, const std::string& o, const std::string& e) {
-        ran[i] = Out{code, o, e};
-      });
-    });
+  std::vector<std::vector<std::string>> argvs;
+  for (const auto& c : commands) {
+    argvs.push_back({"--endpoints=http://10.101.99.100:2379"});
+    argvs.back().insert(argvs.back().end(), c.begin(), c.end());
   }
-  d->run();
-  return ran;
+  std::vector<Out> out;
+  for (const auto& r : test::etcdctl_on_static_bootstrap(argvs, {})) out.push_back(Out{r.exit_code, r.out, r.err});
+  return out;
 }
 
 class RealEtcdctl : public ::testing::Test {
