@@ -445,8 +445,12 @@ void read_r53_record(Ctx& c, const ResourceInfo& r, const Value* props, const st
   rec.logical_id = r.logical_id;
   rec.path = c.where(r.pos, "Resources." + r.logical_id);
   if (auto n = o.str("Name", true)) rec.name = n->empty() || n->back() == '.' ? *n : *n + ".";
-  if (auto t = o.str("Type", true); t && *t != "A")
-    o.error("Type", "only A records are modelled", "Type: A with ResourceRecords of IPv4 addresses");
+  if (auto t = o.str("Type", true)) {
+    if (*t != "A" && *t != "SRV")
+      o.error("Type", "only A and SRV records are modelled",
+              "Type: A with ResourceRecords of IPv4 addresses, or Type: SRV with \"priority weight port target\"");
+    else rec.type = *t;
+  }
   if (!o.has("HostedZoneName") && !o.has("HostedZoneId"))
     o.error("HostedZoneName", "a record set needs HostedZoneName or HostedZoneId", "add HostedZoneName: example.com.");
   (void)o.str("HostedZoneName");
@@ -459,13 +463,37 @@ void read_r53_record(Ctx& c, const ResourceInfo& r, const Value* props, const st
   if (auto t = o.integer("TTL", 0, kIntMax)) rec.ttl = *t;
   if (auto v = o.strings("ResourceRecords")) rec.values = *v;
   if (rec.values.empty()) o.error("ResourceRecords", "no ResourceRecords", "list the gateway addresses");
+  if (rec.type == "SRV") {
+    // Route 53's SRV value format: "priority weight port domain-name" (Route 53 Developer
+    // Guide, "Supported DNS record types", SRV record type).
+    for (const std::string& v : rec.values) {
+      std::vector<std::string> f;
+      std::string cur;
+      for (char ch : v) {
+        if (ch == ' ') { if (!cur.empty()) f.push_back(cur); cur.clear(); }
+        else cur += ch;
+      }
+      if (!cur.empty()) f.push_back(cur);
+      bool ok = f.size() == 4;
+      for (std::size_t i = 0; ok && i < 3; ++i) {
+        ok = !f[i].empty() && f[i].size() <= 5 && std::all_of(f[i].begin(), f[i].end(), [](char d) { return d >= '0' && d <= '9'; }) &&
+             std::stoi(f[i]) <= 65535;
+      }
+      if (!ok)
+        o.error("ResourceRecords", "SRV value \"" + v + "\" is not \"priority weight port domain-name\"",
+                "write e.g. \"0 0 2380 etcd1.example.com\" (each number 0-65535)");
+    }
+    if (rec.weight >= 0 || o.has("HealthCheckId"))
+      o.error(rec.weight >= 0 ? "Weight" : "HealthCheckId", "weighted or health-checked SRV record sets are not modelled",
+              "use a simple SRV record set (no SetIdentifier, Weight or HealthCheckId)");
+  }
   if (auto h = o.str("HealthCheckId")) {
     if (auto l = cross_ref(o, "HealthCheckId", *h, "AWS::Route53::HealthCheck", false, "a health check"))
       rec.health_check = *l;
   }
   for (const char* k : {"AliasTarget", "Failover", "GeoLocation", "GeoProximityLocation", "Region", "MultiValueAnswer",
                         "CidrRoutingConfig"})
-    if (o.has(k)) o.error(k, std::string(k) + " routing is not modelled", "raftlab models simple and weighted A records");
+    if (o.has(k)) o.error(k, std::string(k) + " routing is not modelled", "raftlab models simple and weighted A records and simple SRV records");
   c.spec().records.push_back(std::move(rec));
 }
 

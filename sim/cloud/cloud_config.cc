@@ -6,6 +6,7 @@
 //
 // Must never: read a file (Scenario::attachments has the template's text), or accept a
 // key it does not know (did-you-mean, as the loader does).
+#include <cctype>
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -171,6 +172,19 @@ std::shared_ptr<const CloudConfig> read_cloud_config(const scenario::Scenario& s
   cfg->spec = std::move(tr.spec);
   cfg->spec.region = region;
   cfg->spec.stack_name = stack;
+  // Route 53's simple A and SRV records join the scenario's DNS table (Cloud::install_route53),
+  // which members resolve --discovery-srv through: one name may come from one of the two.
+  if (s.dns) {
+    for (const Route53Record& rec : cfg->spec.records) {
+      std::string name = rec.name;
+      if (!name.empty() && name.back() == '.') name.pop_back();
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (s.dns->a.count(name) || s.dns->srv.count(name))
+        r.error(s.dns->path, "\"" + name + "\" is in both the scenario's dns table and the template's Route 53 record " +
+                                 rec.logical_id,
+                "keep the record in one of the two");
+    }
+  }
 
   // Subnets the template names by parameter (VPCZoneIdentifier: !Ref SubnetIds) are
   // described here; a template's own AWS::EC2::Subnet resources need no entry.

@@ -10,15 +10,48 @@
 // unhealthy: all considered healthy). Not modelled: resolver caching (TTL), the checkers'
 // regions and their 18% rule, latency/failover/geo routing, alias records.
 #include <algorithm>
+#include <cctype>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "sim/cloud/cloud.h"
+#include "sim/discovery.h"
+#include "sim/world.h"
 #include "sim/etcd/shell.h"
 
 namespace raftlab::cloud {
 
+namespace {
+std::string dns_key(std::string name) {
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return name;
+}
+}  // namespace
+
 void Cloud::install_route53() {
+  // The hosted zone's simple A records and SRV records are what a resolver in the VPC
+  // answers for a member's --discovery-srv (sim/discovery.h's DnsTable; the loader refused
+  // a name that the scenario's own `dns` also has). A weighted A record answers per query
+  // (dig_answer) and is left out: etcd resolves a name once at bootstrap.
+  sim::BootstrapServices& b = world().bootstrap_services();
+  for (const Route53Record& r : cfg_->spec.records) {
+    const std::string name = dns_key(r.name);
+    if (r.type == "SRV") {
+      std::vector<sim::SrvRecord>& out = b.dns.srv[name];
+      for (const std::string& v : r.values) {
+        std::istringstream in(v);
+        int prio = 0, weight = 0, port = 0;
+        std::string target;
+        in >> prio >> weight >> port >> target;  // checked by the template reader
+        out.push_back(sim::SrvRecord{dns_key(target), port});
+      }
+    } else if (r.weight < 0 && !r.values.empty()) {
+      b.dns.a[name] = r.values.front();
+      if (const auto h = world().net().host_by_ip(r.values.front())) world().net().add_dns_name(name, *h);
+    }
+  }
   for (const Route53HealthCheck& h : cfg_->spec.health_checks) {
     HealthCheckState st;
     st.spec = &h;
@@ -70,7 +103,7 @@ std::vector<std::string> Cloud::dig_answer(const std::string& qname) {
   const std::string name = qname.empty() || qname.back() == '.' ? qname : qname + ".";
   std::vector<const Route53Record*> all, healthy;
   for (const Route53Record& r : cfg_->spec.records) {
-    if (r.name != name) continue;
+    if (r.name != name || r.type != "A") continue;
     all.push_back(&r);
     bool ok = true;
     for (const HealthCheckState& h : r53_checks_)

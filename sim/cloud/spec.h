@@ -137,7 +137,8 @@ struct Route53Record {
   std::string set_identifier;
   std::int64_t weight = -1;            // -1: not weighted
   std::int64_t ttl = 300;
-  std::vector<std::string> values;     // ResourceRecords (A: IPv4 addresses)
+  std::string type = "A";              // "A" or "SRV"
+  std::vector<std::string> values;     // ResourceRecords (A: IPv4 addresses; SRV: "priority weight port target")
   std::string health_check;            // logical ID ("" none)
   std::string path;
 };

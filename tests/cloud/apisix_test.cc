@@ -152,5 +152,60 @@ TEST(Route53, DigNeedsRecordsAndWeightedRecordsNeedASetIdentifier) {
   EXPECT_NE(r.find("SetIdentifier"), std::string::npos) << r;
 }
 
+// SRV record sets: Route 53's "priority weight port domain-name" values; anything else is
+// refused with the format, and a weighted SRV set is not modelled.
+TEST(Route53, SrvRecordValuesAreCheckedAndWeightedSrvSetsRefused) {
+  const std::string ok = read_template_for_test(
+      "Resources:\n  S: {Type: AWS::Route53::RecordSet, Properties: {HostedZoneName: x.com., Name: _etcd-server._tcp.x.com,"
+      " Type: SRV, ResourceRecords: [\"0 0 2380 etcd1.x.com\"]}}\n");
+  EXPECT_EQ(ok, "") << ok;
+  for (const char* bad : {"0 0 etcd1.x.com", "0 0 70000 etcd1.x.com", "a b c d", "0 0 2380 etcd1.x.com extra"}) {
+    const std::string r = read_template_for_test(
+        std::string("Resources:\n  S: {Type: AWS::Route53::RecordSet, Properties: {HostedZoneName: x.com., Name: s.x.com,"
+                    " Type: SRV, ResourceRecords: [\"") + bad + "\"]}}\n");
+    EXPECT_NE(r.find("is not \"priority weight port domain-name\""), std::string::npos) << bad << ": " << r;
+  }
+  const std::string w = read_template_for_test(
+      "Resources:\n  S: {Type: AWS::Route53::RecordSet, Properties: {HostedZoneName: x.com., Name: s.x.com, Type: SRV,"
+      " SetIdentifier: a, Weight: 1, ResourceRecords: [\"0 0 2380 e.x.com\"]}}\n");
+  EXPECT_NE(w.find("weighted or health-checked SRV record sets are not modelled"), std::string::npos) << w;
+  const std::string t = read_template_for_test(
+      "Resources:\n  S: {Type: AWS::Route53::RecordSet, Properties: {HostedZoneName: x.com., Name: s.x.com, Type: TXT,"
+      " ResourceRecords: [\"v\"]}}\n");
+  EXPECT_NE(t.find("only A and SRV records are modelled"), std::string::npos) << t;
+}
+
+// The zone's records are the DNS a --discovery-srv member resolves through: the three members
+// of discovery/srv-route53.json find each other from Route 53 alone and form one cluster;
+// the root cause says where their initial cluster came from.
+TEST(Route53, SrvRecordsFillTheDnsTableMembersBootstrapFrom) {
+  auto lr = scenario::load_file(RAFTLAB_SOURCE_DIR "/scenarios/discovery/srv-route53.json");
+  ASSERT_TRUE(lr.ok());
+  EXPECT_FALSE(lr.scenario->dns.has_value()) << "the scenario has no dns table of its own";
+  sim::RunOptions o;
+  o.extension = extension_factory();
+  std::vector<scenario::LoadError> errors;
+  auto d = sim::Deployment::build(*lr.scenario, o, &errors);
+  ASSERT_TRUE(d) << (errors.empty() ? "" : scenario::format(errors.front()));
+  const sim::RunResult r = d->run();
+  EXPECT_TRUE(r.passed);
+  int srv = 0;
+  for (const auto& e : d->world().trace().events())
+    if (e.kind == sim::Ev::Log && e.b == "got bootstrap from DNS for etcd-server") ++srv;
+  EXPECT_EQ(srv, 9) << "three members, three records each";
+
+  // A record in both the zone and the scenario's dns table is refused at load time.
+  scenario::Scenario s = *lr.scenario;
+  s.dns = scenario::Dns{};
+  s.dns->a["etcd1.etcd.internal"] = "10.0.1.11";
+  s.dns->path = "$.dns";
+  errors.clear();
+  EXPECT_EQ(sim::Deployment::build(s, o, &errors), nullptr);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors.front().message.find("is in both the scenario's dns table and the template's Route 53 record Etcd1A"),
+            std::string::npos)
+      << errors.front().message;
+}
+
 }  // namespace
 }  // namespace raftlab::cloud

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/etcd/discovery.h"
 #include "sim/etcd/ids.h"
 #include "sim/scenario/duration.h"
 
@@ -63,6 +64,10 @@ struct Facts {
   // per cluster, intervals without a leader among running members: (from, to)
   std::vector<std::pair<std::int64_t, std::int64_t>> leaderless;  // of the largest cluster
   std::int64_t first_leader = -1;
+  // member -> where its initial cluster came from when not from --initial-cluster: etcd's
+  // own log lines "found all needed peers from discovery server" (--discovery) and "got
+  // bootstrap from DNS for etcd-server" (--discovery-srv).
+  std::map<std::string, std::string> via;
 };
 
 std::string names(const std::vector<std::string>& v) {
@@ -133,6 +138,16 @@ Facts gather(const std::vector<TraceEvent>& events, const sim::RunResult& r) {
         if (e.a == "exited" || e.a == "refused") f.exits.push_back({e.at.ns, e.who, e.a, e.b});
         break;
       case Ev::Reject: f.rejects[e.who]++; break;
+      case Ev::Log:
+        if (e.b == etcd::wording::kFoundAllPeers) {
+          const auto p = e.c.find("discovery-url=");
+          std::string url = p == std::string::npos ? "" : e.c.substr(p + 14);
+          if (const auto sp = url.find(' '); sp != std::string::npos) url.resize(sp);
+          f.via[e.who] = "the discovery token " + url;
+        } else if (e.b == etcd::wording::kGotBootstrapFromDns) {
+          f.via[e.who] = "the DNS SRV records";
+        }
+        break;
       case Ev::ClientCall:
         if (e.a == "member-add") add_calls[{e.who, e.index}] = e.b;
         break;
@@ -568,8 +583,22 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
                                id(c), names(in_order(f, news)), names(added));
     } else {
       x.kind = "one-cluster";
-      x.headline = fmt::format("One cluster {}: {} bootstrapped it from the same --initial-cluster={}", id(c),
-                               names(in_order(f, news)), first_value);
+      // Through discovery every member found its initial cluster in the same place.
+      std::set<std::string> vias;
+      for (const auto& n : news) vias.insert(f.via.count(n) ? f.via.at(n) : "");
+      if (vias.size() == 1 && !vias.begin()->empty()) {
+        // The peer URLs they found (an SRV bootstrap names the other members "0", "1", ...
+        // until they publish, so the names differ from member to member; the URLs do not).
+        std::vector<std::string> urls;
+        for (const auto& kv : split_list(first_value, ','))
+          urls.push_back(kv.substr(kv.find('=') == std::string::npos ? 0 : kv.find('=') + 1));
+        std::sort(urls.begin(), urls.end());
+        x.headline = fmt::format("One cluster {}: {} bootstrapped it from {}, which gave each the same peer URLs {}",
+                                 id(c), names(in_order(f, news)), *vias.begin(), fmt::join(urls, ","));
+      } else {
+        x.headline = fmt::format("One cluster {}: {} bootstrapped it from the same --initial-cluster={}", id(c),
+                                 names(in_order(f, news)), first_value);
+      }
     }
     if (f.first_leader >= 0 && first_at >= 0 && f.first_leader - first_at > 1'500'000'000) {
       std::vector<std::string> early;
