@@ -256,6 +256,14 @@ bool Network::reachable(const Origin& from, const std::string& url) const {
   return t.ok;
 }
 
+std::string Network::why_unreachable(const Origin& from, const std::string& url) const {
+  if (from.host >= 0 && !hosts_[static_cast<size_t>(from.host)].up) return "i/o timeout (host down)";
+  const Target t = resolve(from, url);
+  if (!t.ok) return t.why.empty() ? std::string("connection refused") : std::string(t.why);
+  if (!faults_.empty() && blocked(from, t.l->ep, t.host)) return "i/o timeout (nemesis)";
+  return "";
+}
+
 std::optional<EndpointId> Network::resolve_endpoint(const Origin& from, const std::string& url) const {
   if (from.host >= 0 && !hosts_[static_cast<size_t>(from.host)].up) return std::nullopt;
   Target t = resolve(from, url);

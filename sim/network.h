@@ -123,6 +123,9 @@ class Network {
   void send(const Origin& from, const std::string& url, Packet&& p, Link* link);
   // Whether a process at `from` could reach `url` right now (listener up, path open).
   bool reachable(const Origin& from, const std::string& url) const;
+  // Why not: "" when reachable, else "connection refused", "no route to host",
+  // "malformed address" or "i/o timeout (...)" (host down, partitioned, a nemesis rule).
+  std::string why_unreachable(const Origin& from, const std::string& url) const;
   // The same, remembered in `memo` (owned by the caller, one per (from, url) pair): the
   // answer is recomputed only when the network's reachability epoch has moved — hosts,
   // namespaces, listeners, partitions, host up/down, nemesis rules or endpoint names

@@ -80,11 +80,20 @@ void Member::start() {
     log("info", "starting an etcd server",
       fmt::format("etcd-version={} name={} data-dir-has-wal={} initial-cluster-state={} initial-cluster-token={}",
                   cfg_->version, cfg_->name, data_->has_wal, cfg_->state_new ? "new" : "existing", cfg_->token));
-  bind_listeners();
-  if (phase_ != Phase::Bootstrapping) return;
-  host_.net->register_endpoint(host_.origin.endpoint, host_.origin,
-                               [this](sim::Packet& p) { on_reply_packet(p); });
-  begin_bootstrap();
+  // A process needs time before it serves: etcd 3.4.23 here took 106–147 ms from exec to
+  // "serving peer traffic" (embed.StartEtcd: listeners, the WAL and backend, NewServer,
+  // then serving), recorded by scripts/stagger_real.sh's runs (docs/etcd-behaviour.md §11).
+  // Until then nothing answers on its ports (a connection is refused, where the real
+  // kernel would hold it in the listen backlog) and it asks no peer anything.
+  const std::uint64_t gen = generation_;
+  host_.loop->after(sim::millis(prng_.between(90, 130)), [this, gen] {
+    if (gen != generation_ || phase_ != Phase::Bootstrapping) return;
+    bind_listeners();
+    if (phase_ != Phase::Bootstrapping) return;
+    host_.net->register_endpoint(host_.origin.endpoint, host_.origin,
+                                 [this](sim::Packet& p) { on_reply_packet(p); });
+    begin_bootstrap();
+  });
 }
 
 void Member::stop(const std::string& reason) {
@@ -256,6 +265,8 @@ void Member::start_raft(raft::Storage storage, bool bootstrap_new, const std::ve
   schedule_tick(sim::micros(prng_.between(1, cfg_->heartbeat_ms * 1000)));
   process_ready();
   adjust_ticks_probe(0);
+  prober_sync();
+  if (phase_ == Phase::Running) start_publish_attempt();  // EtcdServer.Start: goAttach(publish)
 }
 
 }  // namespace raftlab::etcd

@@ -225,6 +225,21 @@ class Member {
   void on_peer_packet(const sim::Packet& p);
   void on_reply_packet(const sim::Packet& p);
   void maybe_publish();
+  // etcd's publish loop (EtcdServer.publish, v3.4.23 etcdserver/server.go, v3.5.18
+  // server/etcdserver/server.go): one attempt waits up to ReqTimeout() (5 s + 2 × the
+  // election timeout) for its entry to be applied; its proposal goes out once a leader is
+  // known (node.Propose blocks until then) and is not repeated within the attempt. A
+  // deadline that passes logs "failed to publish local member to cluster through raft"
+  // with parseProposeCtxErr's error, and the next attempt starts at once.
+  void start_publish_attempt();
+  void publish_deadline(std::uint64_t attempt);
+  std::string propose_timeout_error(sim::Time start) const;  // parseProposeCtxErr
+  sim::Duration req_timeout() const;
+  // rafthttp's prober (probing_status.go monitorProbingStatus): per peer in the transport,
+  // a health check 5 s after it was added, then every 5 s while unhealthy (logging
+  // "prober detected unhealthy status" for its two round trippers) or 30 s while healthy.
+  void prober_sync();   // peers follow members_ (AddPeer / RemovePeer)
+  void prober_check();  // the checks that are due
   void note_role_change();
   sim::Duration tick_interval() const;
 
@@ -314,7 +329,17 @@ class Member {
   std::map<std::uint64_t, sim::MemberRecord> members_;
   std::set<std::uint64_t> removed_;
   bool published_ = false;
-  sim::Time publish_attempt_{-1};
+  sim::Time publish_start_{-1};   // the current attempt's start (-1: none yet)
+  std::uint64_t publish_attempt_ = 0;  // attempts started; the deadline timer checks it
+  bool publish_proposed_ = false; // this attempt's proposal went to raft
+  sim::Time lead_elected_at_{-1}; // leadElectedTime: when this member last saw a new leader
+  struct ProbeState {
+    sim::Time added;       // AddPeer: the prober's first probe is 4 s later
+    sim::Time next_check;  // monitorProbingStatus's next wake-up
+  };
+  std::map<std::uint64_t, ProbeState> prober_;
+  sim::Time prober_next_{INT64_MAX};  // the earliest next_check
+  std::uint64_t prober_members_version_ = UINT64_MAX;
 
   // KV state machine.
   struct KeyValue { std::string value; std::uint64_t create_rev = 0, mod_rev = 0, version = 0; };

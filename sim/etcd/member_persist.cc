@@ -53,6 +53,20 @@ bool Member::write_ready(raft::Ready& rd, bool* must_sync) {
       return false;
     }
     const auto keep = static_cast<std::size_t>(first - offset);
+    if (keep < data_->log.size() && host_.trace->on()) {
+      // raftLog.findConflict (raft/log.go, v3.4.23 and v3.5.18): the first new entry whose
+      // term differs from the one this log holds at its index, logged when that index is
+      // already in the log — a deposed leader's or a stale follower's entries overwritten.
+      for (const auto& e : rd.entries) {
+        const raft::LogIndex i = e.index;
+        if (i - offset >= data_->log.size()) break;
+        const raft::Term existing = data_->log[static_cast<std::size_t>(i - offset)].term();
+        if (existing != e.term) {
+          log("info", fmt::format("found conflict at index {} [existing term: {}, conflicting term: {}]", i, existing, e.term));
+          break;
+        }
+      }
+    }
     if (!u.snapshot_replaced && keep < data_->log.size())
       u.overwritten.assign(data_->log.begin() + static_cast<std::ptrdiff_t>(keep), data_->log.end());
     data_->log.resize(keep);

@@ -58,6 +58,8 @@ void Member::on_tick() {
   retry_pending_proposals();
   expire_waiters();
   maybe_publish();
+  prober_sync();
+  prober_check();
   if (phase_ == Phase::Running) schedule_tick(tick_interval());
 }
 
@@ -206,6 +208,8 @@ void Member::note_role_change() {
   raft::SoftState now{node_->leader(), node_->role()};
   const std::uint64_t term = node_->term();
   if (now == last_soft_ && term == last_term_logged_) return;
+  // raftNode's updateLeadership(newLeader): leadElectedTime, read by parseProposeCtxErr.
+  if (now.leader != 0 && now.leader != last_soft_.leader) lead_elected_at_ = host_.loop->now();
   if (host_.on_role) host_.on_role(now.role, term);
   if (!host_.trace->on()) {
     last_soft_ = now;
@@ -214,7 +218,13 @@ void Member::note_role_change() {
   }
   const std::string me = sim::hex_id(member_id_);
   if (now.role != last_soft_.role || term != last_term_logged_) {
-    log("info", fmt::format("{} became {} at term {}", me, raft::role_name(now.role), term));
+    // raft.go becomeFollower / becomePreCandidate / becomeCandidate / becomeLeader:
+    // "%x became follower at term %d" (lower case; "pre-candidate").
+    const char* r = now.role == raft::Role::Leader         ? "leader"
+                    : now.role == raft::Role::Candidate    ? "candidate"
+                    : now.role == raft::Role::PreCandidate ? "pre-candidate"
+                                                           : "follower";
+    log("info", fmt::format("{} became {} at term {}", me, r, term));
   }
   if (now.leader != last_soft_.leader) {
     if (now.leader != 0 && last_soft_.leader == 0)
@@ -463,12 +473,77 @@ void Member::answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool 
   waiters_.erase(w);
 }
 
+sim::Duration Member::req_timeout() const {
+  // ServerConfig.ReqTimeout (v3.4.23 etcdserver/config.go; v3.5.18 server/config/config.go):
+  // "5s for queue waiting, computation and disk IO delay + 2 * election timeout".
+  return sim::seconds(5) + sim::millis(2 * static_cast<std::int64_t>(cfg_->election_ms));
+}
+
+namespace {
+// Go's time.Duration.String for the whole and fractional seconds etcd's timeouts take.
+std::string go_seconds(sim::Duration d) {
+  const std::int64_t ns = d.ns;
+  if (ns % 1'000'000'000 == 0) return fmt::format("{}s", ns / 1'000'000'000);
+  std::string frac = fmt::format("{:09d}", ns % 1'000'000'000);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return fmt::format("{}.{}s", ns / 1'000'000'000, frac);
+}
+}  // namespace
+
+void Member::start_publish_attempt() {
+  publish_start_ = host_.loop->now();
+  publish_proposed_ = false;
+  const std::uint64_t attempt = ++publish_attempt_;
+  const std::uint64_t gen = generation_;
+  host_.loop->after(req_timeout(), [this, gen, attempt] {
+    if (gen != generation_ || phase_ != Phase::Running) return;
+    publish_deadline(attempt);
+  });
+  maybe_publish();
+}
+
+std::string Member::propose_timeout_error(sim::Time start) const {
+  // EtcdServer.parseProposeCtxErr for context.DeadlineExceeded (v3.4.23 etcdserver/
+  // v3_server.go; the same in v3.5.18 server/etcdserver/v3_server.go).
+  if (lead_elected_at_.ns >= 0) {
+    const sim::Time prev_lead_lost = lead_elected_at_ - sim::millis(2 * static_cast<std::int64_t>(cfg_->election_ms));
+    if (start > prev_lead_lost && start < lead_elected_at_)
+      return "etcdserver: request timed out, possibly due to previous leader failure";
+  }
+  const std::uint64_t lead = node_ ? node_->leader() : 0;
+  auto active_before = [&](std::uint64_t id) {
+    auto it = connected_since_.find(id);
+    return it != connected_since_.end() && it->second < start;
+  };
+  if (lead != 0 && lead == member_id_) {
+    // isConnectedToQuorumSince: itself and the peers active since before `start`.
+    std::size_t n = 0;
+    for (const auto& [id, m] : members_)
+      if (id == member_id_ || active_before(id)) ++n;
+    if (n < members_.size() / 2 + 1) return "etcdserver: request timed out, possibly due to connection lost";
+  } else if (lead != 0 && !active_before(lead)) {
+    return "etcdserver: request timed out, possibly due to connection lost";
+  }
+  return "etcdserver: request timed out";
+}
+
+void Member::publish_deadline(std::uint64_t attempt) {
+  if (published_ || attempt != publish_attempt_) return;
+  std::vector<std::string> urls = cfg_->advertise_client_urls;
+  log("warn", "failed to publish local member to cluster through raft",
+      fmt::format("local-member-id={} local-member-attributes={{Name:{} ClientURLs:[{}]}} request-path=/0/members/{}/attributes "
+                  "publish-timeout={} error={}",
+                  sim::hex_id(member_id_), cfg_->name, join(urls, " "), sim::hex_id(member_id_), go_seconds(req_timeout()),
+                  propose_timeout_error(publish_start_)));
+  start_publish_attempt();  // the loop goes straight on to its next attempt
+}
+
 void Member::maybe_publish() {
-  if (published_ || node_->leader() == 0) return;
-  const sim::Time now = host_.loop->now();
-  // etcd retries publishV3 until it succeeds; each attempt waits up to the request timeout.
-  if (publish_attempt_.ns >= 0 && now - publish_attempt_ < sim::millis(500)) return;
-  publish_attempt_ = now;
+  // node.Propose blocks while raft knows no leader (node.run reads propc only then); once
+  // handed over, the proposal is raft's: a lost one (dropped forward, overwritten entry)
+  // is only noticed when the attempt's deadline passes.
+  if (published_ || publish_proposed_ || publish_start_.ns < 0 || node_->leader() == 0) return;
+  publish_proposed_ = true;
   Request r;
   r.kind = Request::Kind::Publish;
   r.proposer = member_id_;
@@ -478,6 +553,65 @@ void Member::maybe_publish() {
   r.member.client_urls = cfg_->advertise_client_urls;
   (void)node_->propose(encode_request(r));
   process_ready();
+}
+
+void Member::prober_sync() {
+  // Transport.AddPeer / RemovePeer follow the membership: every member but itself, from
+  // when it appears (the initial or recovered cluster at NewServer, an applied add).
+  if (prober_members_version_ == members_version_) return;
+  prober_members_version_ = members_version_;
+  const sim::Time now = host_.loop->now();
+  for (auto it = prober_.begin(); it != prober_.end();) {
+    if (!members_.count(it->first)) it = prober_.erase(it);
+    else ++it;
+  }
+  for (const auto& [id, m] : members_) {
+    if (id == member_id_ || m.peer_urls.empty()) continue;
+    // statusErrorInterval: the first check is 5 s after the peer was added.
+    prober_.try_emplace(id, ProbeState{now, now + sim::seconds(5)});
+  }
+  prober_next_ = sim::Time{INT64_MAX};
+  for (const auto& [id, p] : prober_) prober_next_ = std::min(prober_next_, p.next_check);
+}
+
+void Member::prober_check() {
+  const sim::Time now = host_.loop->now();
+  if (now < prober_next_) return;
+  prober_next_ = sim::Time{INT64_MAX};
+  for (auto& [id, p] : prober_) {
+    if (now >= p.next_check) {
+      // probing.Prober probes every proberInterval (ConnReadTimeout − 1 s = 4 s) from AddPeer;
+      // Health() is the last probe's result. Simplification: the peer counts as healthy when
+      // it has been reachable since that probe's instant (a loss within the last 4 s is seen
+      // at once).
+      const sim::Duration since_add = now - p.added;
+      const sim::Time last_probe = p.added + sim::seconds(4) * (since_add.ns / sim::seconds(4).ns);
+      auto c = connected_since_.find(id);
+      const bool probed = since_add >= sim::seconds(4);
+      const bool healthy = probed && c != connected_since_.end() && c->second <= last_probe;
+      if (!healthy) {
+        auto m = members_.find(id);
+        const std::string url = m != members_.end() && !m->second.peer_urls.empty() ? m->second.peer_urls.front() : "";
+        std::string_view host;
+        int port = 0;
+        std::string addr = url;
+        if (sim::split_url(std::string_view(url), &host, &port)) addr = fmt::format("{}:{}", host, port);
+        const std::string why = host_.net->why_unreachable(host_.origin, url);
+        // Go's net.Dial errors: "connect: connection refused", "i/o timeout", "connect: no route to host".
+        const std::string err = why.rfind("i/o timeout", 0) == 0 ? fmt::format("dial tcp {}: i/o timeout", addr)
+                                : why == "no route to host"      ? fmt::format("dial tcp {}: connect: no route to host", addr)
+                                                                 : fmt::format("dial tcp {}: connect: connection refused", addr);
+        // Transport.AddPeer adds the snapshot (pipeline) prober first, then the stream's.
+        for (const char* rt : {"ROUND_TRIPPER_SNAPSHOT", "ROUND_TRIPPER_RAFT_MESSAGE"})
+          log("warn", "prober detected unhealthy status",
+              fmt::format("round-tripper-name={} remote-peer-id={} rtt=0s error={}", rt, sim::hex_id(id), err));
+        p.next_check = now + sim::seconds(5);   // statusErrorInterval
+      } else {
+        p.next_check = now + sim::seconds(30);  // statusMonitoringInterval
+      }
+    }
+    prober_next_ = std::min(prober_next_, p.next_check);
+  }
 }
 
 void Member::on_peer_packet(const sim::Packet& p) {

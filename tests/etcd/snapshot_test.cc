@@ -116,7 +116,9 @@ TEST(EtcdSnapshot, MemberThatWasDownCatchesUpThroughTheLeadersSnapshot) {
   ASSERT_EQ(put_chain(w, "http://10.0.0.1:2379", "a", 10), 10);
   const int n3 = w.container_index("n3");
   w.stop(n3);
-  w.run_until(w.now() + sim::seconds(1));
+  // Long enough for n1 and n2 to elect a leader if n3 led (an election timeout and more): a
+  // put forwarded to a stopped leader is lost and times out at the client, as in etcd.
+  w.run_until(w.now() + sim::seconds(3));
   // Whoever leads now (n1 or n2) compacts far past n3's log.
   ASSERT_EQ(put_chain(w, "http://10.0.0.1:2379", "b", 100), 100);
   w.start(n3);
