@@ -712,12 +712,24 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     j["seeds_per_s_per_core"] = rate(static_cast<double>(seeds), wall) / std::max(1, o.jobs);
     j["seeds_per_cpu_s"] = rate(static_cast<double>(seeds), cpu);  // this process + its worker processes
     // `fuzz --json` prints JSON Lines: one object per seed, then the summary.
+    // The seed lines carry each seed's event count: the lab's events per CPU second, set
+    // against the bare event loop's in the report (issue 26).
     std::string last;
+    std::uint64_t events = 0;
     {
       std::istringstream lines(fout.str());
-      for (std::string line; std::getline(lines, line);)
-        if (!line.empty()) last = line;
+      for (std::string line; std::getline(lines, line);) {
+        if (line.empty()) continue;
+        if (!last.empty()) {
+          const json sj = json::parse(last, nullptr, false);
+          if (sj.is_object() && !sj.contains("summary")) events += sj.value("events", std::uint64_t{0});
+        }
+        last = line;
+      }
     }
+    j["events"] = events;
+    j["events_per_cpu_s"] = rate(static_cast<double>(events), cpu);
+    j["events_per_s"] = rate(static_cast<double>(events), wall);
     json fj = json::parse(last, nullptr, false);
     if (!fj.is_discarded()) j["fuzz_summary"] = fj;
     // Exit 1 = the fuzzer found a violation: still a measurement; 2/3 = it did not run.
