@@ -694,7 +694,7 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
       return kExitInternal;
     }
     const std::vector<std::string> argv = {"raftlab", "fuzz", o.lab_scenario, "--seeds", std::to_string(seeds),
-                                           "--jobs", std::to_string(o.jobs), "--json", "--quiet",
+                                           "--jobs", std::to_string(o.jobs), "--json", "--hash", o.lab_hash, "--quiet",
                                            "--out", std::string(dir) + "/out"};
     Timer t;
     const double cpu0 = cpu_with_children_now();
@@ -705,6 +705,7 @@ int run_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     j["scenario"] = o.lab_scenario;
     j["seeds"] = seeds;
     j["jobs"] = o.jobs;
+    j["hash"] = o.lab_hash;
     j["fuzz_exit_code"] = rc;
     j["wall_s"] = wall;
     j["cpu_s"] = cpu;
