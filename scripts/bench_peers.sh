@@ -36,10 +36,10 @@ log() { printf '[bench-peers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # ---- sizes (peers that are slow get fewer items; every rate is per second) ----
 if [[ ${QUICK:-0} == 1 ]]; then
   W1_SEEDS=2000; W1_SEEDS_SLOW=2000; W2_ENTRIES=5000; W2_ENTRIES_CANONICAL=1000; W3_ENTRIES=5000
-  W4_SEEDS=100; W4_ENTRIES=1000; BARE_EVENTS=5000000; REAL_REPS=2; W5_SEEDS=6
+  W4_SEEDS=100; W4_ENTRIES=1000; BARE_EVENTS=5000000; REAL_REPS=2; W5_SEEDS=6; W5C_SEEDS=4; W5S_SEEDS=4
 else
   W1_SEEDS=100000; W1_SEEDS_SLOW=100000; W2_ENTRIES=100000; W2_ENTRIES_CANONICAL=10000; W3_ENTRIES=100000
-  W4_SEEDS=500; W4_ENTRIES=10000; BARE_EVENTS=50000000; REAL_REPS=5; W5_SEEDS=40
+  W4_SEEDS=500; W4_ENTRIES=10000; BARE_EVENTS=50000000; REAL_REPS=5; W5_SEEDS=40; W5C_SEEDS=40; W5S_SEEDS=40
 fi
 W4_SIZES=(3 5 7 9 15 31 51)
 
@@ -145,6 +145,8 @@ if [[ -r scenarios/lab/reference.json ]]; then
     for ((r = 1; r <= REPS; r++)); do
       if ((j == 1)); then
         run "W5__raftlab-jobs1__$r" "$RAFTLAB" bench W5 --seeds "$W5_SEEDS" --jobs 1 --json
+        # The lab's events-share figure divides this run's events/s by the bare loop's: run it next.
+        run "W5BARE__bare-1024__$r" "$WORK/bin/bare_loop" --events "$BARE_EVENTS" --depth 1024
       else
         "$RAFTLAB" bench W5 --seeds "$W5_SEEDS" --jobs 2 --json >"$RAW/W5__raftlab-jobs2__$r.json" 2>"$RAW/W5__raftlab-jobs2__$r.err" ||
           echo '{"ok":false}' >"$RAW/W5__raftlab-jobs2__$r.failed"
@@ -153,6 +155,22 @@ if [[ -r scenarios/lab/reference.json ]]; then
   done
 else
   log "W5: scenarios/lab/reference.json is not in this tree (issue 3): skipped, and the report says so"
+fi
+# The cloud scenarios (issue 20), measured the same way: the cloud fault lab through `bench W5`
+# (events per CPU-s against the bare loop run right after it), and each ASG story as a
+# one-scenario sweep (`--lab-scenario` takes any scenario; a story has no faults, so every
+# seed is the story under another seed).
+if [[ -d scenarios/aws-asg ]]; then
+  log "cloud: scenarios/aws-asg (the cloud fault lab and the ASG stories)"
+  for ((r = 1; r <= REPS; r++)); do
+    run "W5C__asg-lab__$r" "$RAFTLAB" bench W5 --seeds "$W5C_SEEDS" --jobs 1 \
+      --lab-scenario scenarios/aws-asg/lab-asg-instance-faults.json --json
+    run "W5CBARE__bare-1024__$r" "$WORK/bin/bare_loop" --events "$BARE_EVENTS" --depth 1024
+  done
+  for f in scenarios/aws-asg/[0-9]*.json; do
+    id=$(basename "$f" .json)
+    run "W5S__${id}__1" "$RAFTLAB" bench W5 --seeds "$W5S_SEEDS" --jobs 1 --lab-scenario "$f" --json
+  done
 fi
 
 # ---- 6. real etcd W1 ----
@@ -173,6 +191,6 @@ fi
 # ---- 8. the report ----
 log "writing $OUT"
 python3 scripts/bench_report.py --raw "$RAW" --out "$OUT" --reps "$REPS" --quick "${QUICK:-0}" \
-  --sizes "W1_SEEDS=$W1_SEEDS W2_ENTRIES=$W2_ENTRIES W2_ENTRIES_CANONICAL=$W2_ENTRIES_CANONICAL W3_ENTRIES=$W3_ENTRIES W4_SEEDS=$W4_SEEDS W4_ENTRIES=$W4_ENTRIES BARE_EVENTS=$BARE_EVENTS REAL_REPS=$REAL_REPS W5_SEEDS=$W5_SEEDS" \
+  --sizes "W1_SEEDS=$W1_SEEDS W2_ENTRIES=$W2_ENTRIES W2_ENTRIES_CANONICAL=$W2_ENTRIES_CANONICAL W3_ENTRIES=$W3_ENTRIES W4_SEEDS=$W4_SEEDS W4_ENTRIES=$W4_ENTRIES BARE_EVENTS=$BARE_EVENTS REAL_REPS=$REAL_REPS W5_SEEDS=$W5_SEEDS W5C_SEEDS=$W5C_SEEDS W5S_SEEDS=$W5S_SEEDS" \
   --pinned "${PIN[*]:-not pinned}" --raftlab "$RAFTLAB" --build-kind "$BUILD_KIND"
 log "done: $OUT (raw JSON in $RAW)"

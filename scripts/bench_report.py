@@ -709,6 +709,62 @@ def main():
                  "(issue 3). `raftlab bench W5` measures it once it exists.")
     L.append("")
 
+    # ---- the labs and the cloud scenarios against the bare loop (issue 26) ----
+    L.append("## Events per second against the bare event loop: the fault labs and the cloud scenarios")
+    L.append("")
+
+    def ev_cpu(j):
+        return j["events"] / j["cpu_s"] if j.get("events") and j.get("cpu_s") else None
+
+    def paired_share(wl, eng, bare_wl):
+        """Median of per-repetition (events/CPU-s ÷ the bare loop's run right after it)."""
+        bare = {rep: j for rep, j in runs.get((bare_wl, "bare-1024"), []) if not j.get("_failed")}
+        xs = []
+        for rep, j in runs.get((wl, eng), []):
+            b = bare.get(rep)
+            if j.get("_failed") or not b or ev_cpu(j) is None:
+                continue
+            xs.append(ev_cpu(j) / (b["events"] / b["cpu_s"]))
+        return (med(xs), min(xs), max(xs), len(xs)) if xs else None
+
+    rows = []
+    for wl, eng, bare_wl, name in (("W5", "raftlab-jobs1", "W5BARE", "reference lab (`scenarios/lab/reference.json`), --jobs 1"),
+                                   ("W5C", "asg-lab", "W5CBARE", "cloud fault lab (`scenarios/aws-asg/lab-asg-instance-faults.json`), --jobs 1")):
+        js = [j for j in ok_runs(runs, wl, eng) if ev_cpu(j) is not None]
+        if not js:
+            continue
+        sh_ = paired_share(wl, eng, bare_wl)
+        rows.append([name, js[0].get("seeds"), fmt_rate(med([j["seeds_per_cpu_s"] for j in js])),
+                     fmt_rate(med([j["events"] / j["seeds"] for j in js])), fmt_rate(med([ev_cpu(j) for j in js])),
+                     "–" if not sh_ else f"**{sh_[0] * 100:.1f}%** ({sh_[1] * 100:.1f}–{sh_[2] * 100:.1f}%, {sh_[3]} pairs)"])
+    if rows:
+        L.append(table(["sweep", "seeds", "seeds per CPU-s", "events per seed", "events/CPU-s",
+                        "÷ bare loop (1,024 pending), paired median (range)"], rows))
+        L.append("")
+        L.append("Goal (issue 26): the reference lab's events per second ≥ 35% of the bare loop's. The bare loop "
+                 "(1,024 pending) runs right after each lab run; the share is the median of those pairs. A lab "
+                 "seed's CPU includes its checkers (the trace is judged after the run) and the fuzz driver; "
+                 "`--jobs 1` runs the seeds in worker processes whose CPU is counted (`cpu_s` includes children).")
+        L.append("")
+    stories = sorted((eng, j) for (wl, eng), lst in runs.items() if wl == "W5S" for _, j in lst if not j.get("_failed"))
+    if stories:
+        bare = [j for j in ok_runs(runs, "W5CBARE", "bare-1024")] or [j for j in ok_runs(runs, "BARE", "bare-1024")]
+        bare_rate = med([j["events"] / j["cpu_s"] for j in bare]) if bare else None
+        rows = []
+        for eng, j in stories:
+            e = ev_cpu(j)
+            rows.append([f"`{eng}`", j.get("seeds"), fmt_rate(j.get("seeds_per_cpu_s")),
+                         f"{1000.0 / j['seeds_per_cpu_s']:.2f}" if j.get("seeds_per_cpu_s") else "–",
+                         fmt_rate(j["events"] / j["seeds"]) if j.get("seeds") else "–", fmt_rate(e),
+                         "–" if not (e and bare_rate) else f"{e / bare_rate * 100:.1f}%"])
+        L.append(table(["ASG story (scenarios/aws-asg/)", "seeds", "stories per CPU-s", "CPU ms per story",
+                        "events per story", "events/CPU-s", "÷ bare loop (1,024 pending, median of this run)"], rows))
+        L.append("")
+        L.append("Each story runs as a sweep of itself (`raftlab bench W5 --lab-scenario FILE --jobs 1`: the "
+                 "scenario under successive seeds, every checker on each; one repetition). A story's fixed costs "
+                 "(reading the CloudFormation template and user data, the checkers) weigh more the shorter it is.")
+        L.append("")
+
     # ---- machine ----
     L.append("## Machine")
     L.append("")

@@ -31,6 +31,10 @@ void add_bench_verbs(CLI::App& app, VerbSet& v) {
                 "W2/W3/W4: etcd --experimental-snapshot-catchup-entries (entries kept after compaction; default 5000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   b->add_option("--lab-scenario", o->lab_scenario, "W5: the fault lab's reference scenario");
+  b->add_option("--lab-hash", o->lab_hash,
+                "W5: the passing seeds' trace hash, as `fuzz --json --hash` (none: the sweep as plain `raftlab fuzz` "
+                "runs it, the default; sha256 or fp64: with the per-seed hash)")
+      ->check(CLI::IsMember({"none", "sha256", "fp64"}));
   b->add_option("--jobs", o->jobs, "W5: worker processes/threads for `raftlab fuzz`")->check(CLI::Range(1, 64));
   b->add_flag("--split", o->split,
               "W1: also time each seed's bootstrap alone (a second pass, up to 20000 seeds) and report the run's "

@@ -39,6 +39,9 @@ struct BenchOptions {
   bool split = false;
   std::string lab_scenario = "scenarios/lab/reference.json";  // W5
   int jobs = 1;                  // W5
+  // W5: `fuzz --hash` for the passing seeds' lines. "none" (default) measures the sweep as
+  // `raftlab fuzz` without --json runs it; "sha256" adds the per-seed trace hash.
+  std::string lab_hash = "none";
 };
 
 int run_bench(const BenchOptions& opts, std::ostream& out, std::ostream& err);

@@ -432,7 +432,7 @@ constexpr const char* kUsage =
     "       raftlab report SCENARIO [-o report.html] [--seed N]\n"
     "       raftlab status SCENARIO --at T [-w table|json] [--seed N]\n"
     "       raftlab compare BROKEN_SCENARIO FIXED_SCENARIO\n"
-    "       raftlab fuzz SCENARIO --seeds N [--first-seed S] [--jobs J] [--shard K/M] [--out DIR] [--json [--hash fp64]] [--plant-bug NAME]\n"
+    "       raftlab fuzz SCENARIO --seeds N [--first-seed S] [--jobs J] [--shard K/M] [--out DIR] [--json [--hash fp64|none]] [--plant-bug NAME]\n"
     "       raftlab shrink FAILURE.json [--checker NAME] [--out FILE]\n"
     "       raftlab replay FILE [--expect-hash H] [--seed N] [--json]\n"
     "       raftlab orders SCENARIO [--json] [--gaps CLASS...] [--election-timeout E]\n"

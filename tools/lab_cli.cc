@@ -187,7 +187,8 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   o.settings.max_events = a.max_events;
   o.settings.trace_level = a.trace_level == "full" ? sim::TraceLevel::Full : sim::TraceLevel::Default;
   // Only --json prints a passing seed's trace hash; failures are always hashed. With
-  // --hash fp64 passing seeds get the cheap fingerprint instead (every seed gets one).
+  // --hash fp64 passing seeds get the cheap fingerprint instead (every seed gets one);
+  // with --hash none they get no hash at all, as without --json (the sweep's verdicts).
   o.settings.hash_every_seed = a.json && a.hash == "sha256";
   o.settings.fingerprint = a.json && a.hash == "fp64";
   o.out_dir = a.out;
@@ -244,7 +245,10 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   };
   auto on_seed = [&](const lab::SeedResult& r) {
     if (a.json) {
-      out << lab::seed_json(r).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+      auto j = lab::seed_json(r);
+      // --hash none: a passing seed's line carries no hash (none was computed).
+      if (a.hash == "none" && r.trace_sha256.empty()) j.erase("trace_sha256");
+      out << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
       return;
     }
     if (r.ok) return;
@@ -567,9 +571,9 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     f->add_option("--out", a->out, "Directory for failure files (default fuzz-out)");
     f->add_flag("--json", a->json, "JSON Lines: one object per seed, in seed order, then a summary object");
     f->add_option("--hash", a->hash,
-                  "--json: each seed's trace_sha256 (sha256, default) or, cheaper, a 64-bit trace_fp (fp64; failing "
-                  "seeds keep their trace_sha256 too)")
-        ->check(CLI::IsMember({"sha256", "fp64"}));
+                  "--json: each seed's trace_sha256 (sha256, default), or, cheaper, a 64-bit trace_fp (fp64), or no "
+                  "hash for a passing seed (none: verdicts only); failing seeds keep their trace_sha256 in every mode")
+        ->check(CLI::IsMember({"sha256", "fp64", "none"}));
     f->add_option("--plant-bug", a->bugs, "Run with this planted bug in raft/ (repeatable; see docs/fault-lab.md)");
     f->add_option("--trace-level", a->trace_level, "Trace detail the checkers read: default or full")
         ->check(CLI::IsMember({"default", "full"}));

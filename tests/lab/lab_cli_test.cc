@@ -353,6 +353,44 @@ TEST_F(Lab, FuzzFingerprintLinesReplayAndMerge) {
   EXPECT_NE(m.out.find("different results"), std::string::npos) << m.out;
 }
 
+// --hash none (issue 26): the sweep's verdicts without the per-seed SHA-256 a passing
+// seed's line would carry (what `raftlab bench W5` measures). Every seed has the same
+// verdict, checkers and event count as with the default hash; a passing line has no hash,
+// a failing one keeps the same trace_sha256 (its failure file and replay need it).
+TEST_F(Lab, FuzzHashNoneKeepsTheVerdictsWithoutPassingHashes) {
+  const std::string detect = (kSource / "tests/lab/data/detect.json").string();
+  const std::string out = (dir_ / "out").string();
+  auto sweep = [&](const char* hash) {
+    return cli({"fuzz", detect, "--seeds", "8", "--json", "-q", "--hash", hash, "--plant-bug", "apply-before-commit",
+                "--jobs", "1", "--out", out});
+  };
+  const CliRun sha = sweep("sha256"), none = sweep("none");
+  ASSERT_TRUE(none.rc == 0 || none.rc == 1) << none.err;
+  EXPECT_EQ(none.rc, sha.rc);
+  const auto a = seed_lines(sha.out), b = seed_lines(none.out);
+  ASSERT_EQ(b.size(), 8u) << none.out;
+  ASSERT_EQ(a.size(), b.size());
+  int passing = 0, failing = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto x = nlohmann::json::parse(a[i]), y = nlohmann::json::parse(b[i]);
+    EXPECT_EQ(y["seed"], x["seed"]);
+    EXPECT_EQ(y["ok"], x["ok"]);
+    EXPECT_EQ(y["events"], x["events"]);
+    EXPECT_EQ(y.value("checkers", nlohmann::json::array()), x.value("checkers", nlohmann::json::array()));
+    EXPECT_FALSE(y.contains("trace_fp")) << b[i];
+    if (y["ok"].get<bool>()) {
+      ++passing;
+      EXPECT_FALSE(y.contains("trace_sha256")) << b[i];
+    } else {
+      ++failing;
+      EXPECT_EQ(y["trace_sha256"], x["trace_sha256"]) << b[i];
+    }
+  }
+  EXPECT_GT(passing, 0);
+  EXPECT_GT(failing, 0);
+  EXPECT_EQ(summary_of(none.out)["failed_seeds"], summary_of(sha.out)["failed_seeds"]);
+}
+
 TEST(LabFingerprint, EveryFieldCounts) {
   sim::TraceEvent e;
   e.at = sim::Time{12345};
