@@ -97,7 +97,9 @@ std::vector<Violation> Linearizability::finish(CheckerStats* stats) {
     st.note = fmt::format("{} clusters in the trace: client history not attributable, not judged", clusters_.size());
     return out;
   }
-  std::map<std::string, std::vector<KvOp>> by_key;
+  // One key at a time: its ops as KvOps, judged, freed (keys in key order, as
+  // check_linearizability's by-key map).
+  LinReport r;
   for (const auto& [key, id] : key_ids_) {
     std::vector<Op>& ops = keys_[id];
     std::vector<KvOp> kept;
@@ -116,9 +118,8 @@ std::vector<Violation> Linearizability::finish(CheckerStats* stats) {
       kept.push_back(std::move(op));
     }
     std::vector<Op>().swap(ops);
-    if (!kept.empty()) by_key.emplace(key, std::move(kept));
+    if (!kept.empty()) check_key(r, key, kept, opts_);
   }
-  LinReport r = check_linearizability_by_key(by_key, opts_);
   st.checked = r.ops;
   if (r.result == LinResult::Unknown) {
     st.unknown = true;

@@ -415,29 +415,31 @@ LinReport check_linearizability(const KvHistory& h, const LinOptions& opts) {
 
 LinReport check_linearizability_by_key(const std::map<std::string, std::vector<KvOp>>& by_key, const LinOptions& opts) {
   LinReport r;
-  for (const auto& [key, ops] : by_key) r.ops += ops.size();
-  r.keys = by_key.size();
-  for (const auto& [key, ops] : by_key) {
-    const LinResult k = check_register(ops, opts.budget_states, &r.states, &r.longest_segment);
-    if (k == LinResult::Unknown) {
-      r.unknown_keys.push_back(key);
-      if (r.result == LinResult::Ok) r.result = LinResult::Unknown;
-      continue;
-    }
-    if (k != LinResult::Violation || r.result == LinResult::Violation) continue;
-    r.result = LinResult::Violation;
-    r.key = key;
-    for (std::size_t i : shrink(ops, opts.shrink_budget_states, &r.states)) r.evidence_ops.push_back(ops[i]);
-    std::string list;
-    for (const KvOp& op : r.evidence_ops) {
-      if (!list.empty()) list += "; ";
-      list += describe_op(op);
-      r.at_ns = std::max(r.at_ns, op.call_ns);
-    }
-    r.evidence = fmt::format("key {:?}: {} of its {} ops cannot be linearized (register model): {}", key,
-                             r.evidence_ops.size(), ops.size(), list);
-  }
+  for (const auto& [key, ops] : by_key) check_key(r, key, ops, opts);
   return r;
+}
+
+void check_key(LinReport& r, const std::string& key, const std::vector<KvOp>& ops, const LinOptions& opts) {
+  r.ops += ops.size();
+  ++r.keys;
+  const LinResult k = check_register(ops, opts.budget_states, &r.states, &r.longest_segment);
+  if (k == LinResult::Unknown) {
+    r.unknown_keys.push_back(key);
+    if (r.result == LinResult::Ok) r.result = LinResult::Unknown;
+    return;
+  }
+  if (k != LinResult::Violation || r.result == LinResult::Violation) return;
+  r.result = LinResult::Violation;
+  r.key = key;
+  for (std::size_t i : shrink(ops, opts.shrink_budget_states, &r.states)) r.evidence_ops.push_back(ops[i]);
+  std::string list;
+  for (const KvOp& op : r.evidence_ops) {
+    if (!list.empty()) list += "; ";
+    list += describe_op(op);
+    r.at_ns = std::max(r.at_ns, op.call_ns);
+  }
+  r.evidence = fmt::format("key {:?}: {} of its {} ops cannot be linearized (register model): {}", key,
+                           r.evidence_ops.size(), ops.size(), list);
 }
 
 namespace {

@@ -98,6 +98,9 @@ struct LinReport {
 // streaming checker builds it (LabChecker: no whole history in memory).
 [[nodiscard]] LinReport check_linearizability_by_key(const std::map<std::string, std::vector<KvOp>>& by_key,
                                                      const LinOptions& opts = {});
+// Adds one key's verdict to `r` (call it for the keys in key order, each key once): what
+// check_linearizability_by_key does per key, for a caller that builds one key at a time.
+void check_key(LinReport& r, const std::string& key, const std::vector<KvOp>& ops, const LinOptions& opts = {});
 
 // Exhaustive: is there an order of the ops (any keys) consistent with real time in which
 // every get reads the latest put of its key (absent before any)? Indeterminate puts may
