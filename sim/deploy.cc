@@ -200,8 +200,8 @@ Deployment::Deployment(std::shared_ptr<const scenario::Scenario> sp, const RunOp
   if (s.network.inter_host_latency)
     wo.network.inter_host = {nanos(s.network.inter_host_latency->min_ns), nanos(s.network.inter_host_latency->max_ns)};
   world_ = std::make_unique<World>(wo);
-  if (opts.trace_sink || opts.trace_keep)
-    world_->trace().stream(TraceStream{opts.hash_trace, opts.trace_sink, opts.trace_keep});
+  if (opts.trace_sink || opts.trace_keep || opts.trace_observer)
+    world_->trace().stream(TraceStream{opts.hash_trace, opts.trace_sink, opts.trace_keep, opts.trace_observer});
   for (const auto& h : s.hosts) {
     world_->add_host(h.name, h.ip);
     host_env_[h.name] = h.env;

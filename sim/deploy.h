@@ -68,6 +68,7 @@ struct RunOptions {
   // held (the default). The hash is the same either way.
   TraceSink* trace_sink = nullptr;
   bool (*trace_keep)(const TraceEvent&) = nullptr;
+  TraceObserver* trace_observer = nullptr;  // shown every event as it is streamed (the lab's checkers)
   // The layer above sim/ that carries out a scenario's cloud part (sim/cloud's
   // cloud::extension_factory()); empty: such a scenario is refused (exit 2).
   ExtensionFactory extension;

@@ -130,6 +130,8 @@ void Trace::flush() {
     }
     st.emit();
   }
+  if (st.opts.observer)
+    for (std::size_t i = streamed_; i < n; ++i) st.opts.observer->on(events_[i]);
   if (st.opts.keep) {
     std::size_t w = streamed_;
     for (std::size_t i = streamed_; i < n; ++i)

@@ -85,6 +85,15 @@ class TraceSink {
   virtual bool write(std::string_view bytes) = 0;
 };
 
+// Reads every event as a streaming trace records it, in recording order (the fault lab's
+// checkers, sim/check/lab.h LabChecker: issue 24, memory bounded by what they keep, not
+// by the trace). Not owned by the trace. Called before `keep` decides what stays.
+class TraceObserver {
+ public:
+  virtual ~TraceObserver() = default;
+  virtual void on(const TraceEvent& e) = 0;
+};
+
 // A streaming trace (issue 24/26: memory bounded by what is kept, not by the run's
 // length). Every recorded event is, in recording order, encoded once and fed to the
 // SHA-256 and the sink; afterwards only the events `keep` accepts stay in memory, so
@@ -94,6 +103,7 @@ struct TraceStream {
   bool hash = false;                              // feed the SHA-256 as events are recorded
   TraceSink* sink = nullptr;                      // write the JSONL as events are recorded
   bool (*keep)(const TraceEvent&) = nullptr;      // kept in memory after streaming; null: all
+  TraceObserver* observer = nullptr;              // shown every event as it is streamed
 };
 
 class Trace {

@@ -8,6 +8,7 @@
 // docs/trace-format.md).
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/check/checker.h"
 #include "sim/check/lab.h"
 
 namespace raftlab::check {
@@ -25,8 +27,15 @@ namespace {
 
 constexpr std::string_view kDefaultToken = "etcd-cluster";  // etcd's --initial-cluster-token default
 
+// What single_cluster reads of one `bootstrap` event (copied: the event may be gone).
+struct BootEvent {
+  std::string who;
+  std::uint64_t member_id = 0, cluster_id = 0;
+  std::int64_t at_ns = 0;
+};
+
 struct Boot {
-  const sim::TraceEvent* e = nullptr;
+  BootEvent ev;
   std::string token;
   bool implicit = false;               // no --initial-cluster: etcd's one-member default
   std::set<std::string> urls;          // peer URLs of the membership it starts from
@@ -49,7 +58,7 @@ bool parse_boot(const sim::TraceEvent& e, Boot* out) {
     if (comma == std::string_view::npos) break;
     c.remove_prefix(comma + 1);
   }
-  out->e = &e;
+  out->ev = BootEvent{e.who, e.member_id, e.cluster_id, e.at.ns};
   return true;
 }
 
@@ -60,15 +69,25 @@ std::size_t find_root(std::vector<std::size_t>& p, std::size_t i) {
 
 }  // namespace
 
-std::vector<Violation> check_single_cluster(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
+namespace {
+
+class SingleCluster final : public detail::Checker {
+ public:
+  void on(const sim::TraceEvent& e) override {
+    Boot b;
+    if (e.kind == sim::Ev::Bootstrap && e.cluster_id != 0 && parse_boot(e, &b)) boots_.push_back(std::move(b));
+  }
+  std::vector<Violation> finish(CheckerStats* stats) override;
+
+ private:
+  std::vector<Boot> boots_;
+};
+
+std::vector<Violation> SingleCluster::finish(CheckerStats* stats) {
   CheckerStats local;
   CheckerStats& st = stats ? *stats : local;
   st.name = "single_cluster";
-  std::vector<Boot> boots;
-  for (const sim::TraceEvent& e : events) {
-    Boot b;
-    if (e.kind == sim::Ev::Bootstrap && e.cluster_id != 0 && parse_boot(e, &b)) boots.push_back(std::move(b));
-  }
+  std::vector<Boot>& boots = boots_;
   // Which bootstraps were meant to be one cluster: the same token — a token someone chose
   // names one cluster (that is what etcd's --initial-cluster-token is for) — or, under
   // etcd's default token "etcd-cluster" (which nobody chose, so it says nothing), the
@@ -81,7 +100,7 @@ std::vector<Violation> check_single_cluster(const std::vector<sim::TraceEvent>& 
       const Boot& x = boots[i];
       const Boot& y = boots[j];
       if (x.token != y.token) continue;
-      bool linked = x.token != kDefaultToken || x.e->member_id == y.e->member_id;
+      bool linked = x.token != kDefaultToken || x.ev.member_id == y.ev.member_id;
       for (auto it = x.urls.begin(); !linked && it != x.urls.end(); ++it) linked = y.urls.count(*it) != 0;
       if (linked) parent[find_root(parent, i)] = find_root(parent, j);
     }
@@ -97,13 +116,13 @@ std::vector<Violation> check_single_cluster(const std::vector<sim::TraceEvent>& 
     bool any_implicit = false;
     std::set<std::string> who;
     for (std::size_t i : members) {
-      const sim::TraceEvent& e = *boots[i].e;
+      const BootEvent& e = boots[i].ev;
       any_implicit = any_implicit || boots[i].implicit;
       who.insert(e.who);
       auto it = std::find_if(ids.begin(), ids.end(), [&](const auto& p) { return p.first == e.cluster_id; });
       if (it == ids.end()) {
         ids.push_back({e.cluster_id, {e.who}});
-        if (ids.size() == 2) second_at = e.at.ns;
+        if (ids.size() == 2) second_at = e.at_ns;
       } else if (std::find(it->second.begin(), it->second.end(), e.who) == it->second.end()) {
         it->second.push_back(e.who);
       }
@@ -131,15 +150,12 @@ std::vector<Violation> check_single_cluster(const std::vector<sim::TraceEvent>& 
   return out;
 }
 
-std::vector<Violation> check_expectations(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
-  CheckerStats local;
-  CheckerStats& st = stats ? *stats : local;
-  st.name = "expectations";
-  std::vector<Violation> out;
-  for (const sim::TraceEvent& e : events) {
-    if (e.kind != sim::Ev::Expect) continue;
-    ++st.checked;
-    if (e.c == "pass") continue;
+class Expectations final : public detail::Checker {
+ public:
+  void on(const sim::TraceEvent& e) override {
+    if (e.kind != sim::Ev::Expect) return;
+    ++checked_;
+    if (e.c == "pass") return;
     // The `expect` event: who = the expectation's JSON path ("$.expect[1]"; a trace
     // written before it carried one has only the verdict's number), a = "what =
     // expected", b = what the run saw.
@@ -148,11 +164,36 @@ std::vector<Violation> check_expectations(const std::vector<sim::TraceEvent>& ev
     v.at_ns = e.at.ns;
     const std::string which = e.who.empty() ? fmt::format("verdict {}", e.index + 1) : e.who;
     v.evidence = fmt::format("{} at {} failed: expected {}, the run saw {}", which, at_text(e.at.ns), e.a, e.b);
-    out.push_back(std::move(v));
+    out_.push_back(std::move(v));
   }
-  st.violations = out.size();
-  if (st.checked == 0) st.note = "the scenario has no expectations";
-  return out;
+  std::vector<Violation> finish(CheckerStats* stats) override {
+    CheckerStats local;
+    CheckerStats& st = stats ? *stats : local;
+    st.name = "expectations";
+    st.checked = checked_;
+    st.violations = out_.size();
+    if (st.checked == 0) st.note = "the scenario has no expectations";
+    return std::move(out_);
+  }
+
+ private:
+  std::vector<Violation> out_;
+  std::uint64_t checked_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::Checker> detail::make_single_cluster() { return std::make_unique<SingleCluster>(); }
+std::unique_ptr<detail::Checker> detail::make_expectations() { return std::make_unique<Expectations>(); }
+
+std::vector<Violation> check_single_cluster(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
+  SingleCluster c;
+  return detail::run(c, events, stats);
+}
+
+std::vector<Violation> check_expectations(const std::vector<sim::TraceEvent>& events, CheckerStats* stats) {
+  Expectations c;
+  return detail::run(c, events, stats);
 }
 
 }  // namespace raftlab::check

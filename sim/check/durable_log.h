@@ -1,10 +1,13 @@
 // sim/check/durable_log.h — private to sim/check: a member's durable log rebuilt from
-// `append` and `data_loss` events, and small interning helpers. Digests are views into
-// the trace's events, which outlive every checker call (no copies per event).
+// `append` and `data_loss` events, and small interning helpers. The checkers consume the
+// trace event by event (issue 24: a streamed trace does not keep its events), so nothing
+// here points into an event: names are owned once, digests packed into 16 bytes.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -13,9 +16,53 @@
 
 namespace raftlab::check::detail {
 
+// An entry digest (`apply`/`append` a) without its text: the trace's "normal:%016x" and
+// "conf:%016x" (sim::entry_digest) packed as (kind, hash); any other text (hand-written
+// traces) interned in the checker's DigestPool. Equal digests of one pool compare equal.
+struct Digest {
+  std::uint64_t hash = 0;
+  std::uint32_t kind = 0;  // 0: "", 1: normal, 2: conf, 3 + i: the pool's text i
+  bool operator==(const Digest&) const = default;
+};
+
+class DigestPool {
+ public:
+  Digest of(std::string_view s) {
+    if (s.empty()) return {};
+    if (s.size() == 23 && s.substr(0, 7) == "normal:") {
+      if (std::uint64_t h = 0; hex16(s.substr(7), &h)) return {h, 1};
+    } else if (s.size() == 21 && s.substr(0, 5) == "conf:") {
+      if (std::uint64_t h = 0; hex16(s.substr(5), &h)) return {h, 2};
+    }
+    auto [it, fresh] = ids_.try_emplace(std::string(s), static_cast<std::uint32_t>(texts_.size()));
+    if (fresh) texts_.push_back(&it->first);
+    return {0, 3 + it->second};
+  }
+  std::string text(const Digest& d) const {
+    if (d.kind == 0) return {};
+    if (d.kind >= 3) return *texts_[d.kind - 3];
+    return sim::entry_digest(d.kind == 2, d.hash);
+  }
+
+ private:
+  // Exactly 16 lowercase hex digits (what entry_digest prints), so text(of(s)) == s.
+  static bool hex16(std::string_view s, std::uint64_t* out) {
+    std::uint64_t v = 0;
+    for (char c : s) {
+      if (c >= '0' && c <= '9') v = v << 4 | static_cast<std::uint64_t>(c - '0');
+      else if (c >= 'a' && c <= 'f') v = v << 4 | static_cast<std::uint64_t>(c - 'a' + 10);
+      else return false;
+    }
+    *out = v;
+    return true;
+  }
+  std::unordered_map<std::string, std::uint32_t> ids_;  // node-based: keys stay put
+  std::vector<const std::string*> texts_;
+};
+
 struct LogEntry {
   std::uint64_t term = 0;
-  std::string_view digest;
+  Digest digest;
   bool known = false;     // false: a gap (entries before a log that starts later, compaction)
   bool snapshot = false;  // the last entry of an installed snapshot: term known, content not
 };
@@ -25,7 +72,7 @@ class DurableLog {
   std::uint64_t cluster_id = 0;
 
   // `append`: the entry is durable; everything the WAL held beyond its index is gone.
-  void append(const sim::TraceEvent& e) {
+  void append(const sim::TraceEvent& e, Digest digest) {
     if (cluster_id != e.cluster_id) {  // a new incarnation in another cluster
       clear();
       cluster_id = e.cluster_id;
@@ -38,7 +85,7 @@ class DurableLog {
       entries_.clear();
     }
     entries_.resize(e.index - base_);  // drop the suffix (or open a gap of unknowns)
-    entries_.push_back(LogEntry{e.term, e.a, true});
+    entries_.push_back(LogEntry{e.term, digest, true});
   }
   // A snapshot up to (index, term) replaced the log (a follower installing the leader's).
   void restore(std::uint64_t index, std::uint64_t term) {
@@ -96,10 +143,10 @@ inline bool snapshot_install(const sim::TraceEvent& e, std::uint64_t* index, std
   return field("incoming-leader-snapshot-index=", index) && field("incoming-leader-snapshot-term=", term);
 }
 
-// Small dense ids for trace `who` names. A trace names a handful of members and is asked
-// once per append/apply/data_loss event: names of up to 16 bytes are compared as two
-// 64-bit words (no hashing, no memcmp call); longer ones, and traces with many names, go
-// through the hash map.
+// Small dense ids for trace `who` names, each name owned once. A trace names a handful of
+// members and is asked once per append/apply/data_loss event: names of up to 16 bytes are
+// compared as two 64-bit words (no hashing, no memcmp call); longer ones, and traces with
+// many names, go through the hash map.
 class Names {
  public:
   std::size_t id(std::string_view who) {
@@ -108,12 +155,13 @@ class Names {
       for (std::size_t i = 0; i < shorts_.size(); ++i)
         if (shorts_[i] == k) return i;
     }
-    auto [it, fresh] = ids_.try_emplace(who, names_.size());
-    if (fresh) {
-      names_.push_back(who);
-      shorts_.push_back(who.size() <= 16 ? pack(who) : Short{});
-    }
-    return it->second;
+    if (auto it = ids_.find(who); it != ids_.end()) return it->second;
+    owned_.emplace_back(who);  // a deque: earlier names (the map's keys) stay put
+    const std::string_view mine = owned_.back();
+    ids_.emplace(mine, names_.size());
+    names_.push_back(mine);
+    shorts_.push_back(who.size() <= 16 ? pack(who) : Short{});
+    return names_.size() - 1;
   }
   std::string_view name(std::size_t id) const { return names_[id]; }
   std::size_t size() const { return names_.size(); }
@@ -133,6 +181,7 @@ class Names {
     return k;
   }
   static constexpr std::size_t kLinear = 16;
+  std::deque<std::string> owned_;
   std::unordered_map<std::string_view, std::size_t> ids_;
   std::vector<std::string_view> names_;
   std::vector<Short> shorts_;  // [id]: names_[id] packed

@@ -1,5 +1,8 @@
 #include "sim/check/election_safety.h"
 
+#include "sim/check/checker.h"
+#include "sim/check/lab.h"
+
 #include <map>
 #include <set>
 #include <tuple>
@@ -37,19 +40,17 @@ std::string describe(const Violation& v) {
   return fmt::format("{} at {}: {}", v.checker, at_text(v.at_ns), v.evidence);
 }
 
-std::vector<Violation> check_election_safety(const std::vector<sim::TraceEvent>& events) {
-  std::vector<Violation> out;
-  // (cluster, term) -> the first leader seen; ordered map so output order is stable.
-  std::map<std::pair<std::uint64_t, std::uint64_t>, LeaderSighting> leader_of;
-  // Extra leaders already reported, so a member that logs Leader again in the same term
-  // does not repeat the violation.
-  std::set<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> reported;
-  for (const sim::TraceEvent& e : events) {
-    if (!is_leader_event(e)) continue;
+namespace {
+
+class ElectionSafety final : public detail::Checker {
+ public:
+  void on(const sim::TraceEvent& e) override {
+    if (!is_leader_event(e)) return;
+    elections_.insert({e.cluster_id, e.term, e.member_id});
     const auto key = std::make_pair(e.cluster_id, e.term);
-    auto [it, first] = leader_of.try_emplace(key, LeaderSighting{e.member_id, e.who, e.at.ns});
-    if (first || it->second.member_id == e.member_id) continue;  // same leader again: one election
-    if (!reported.insert({e.cluster_id, e.term, e.member_id}).second) continue;
+    auto [it, first] = leader_of_.try_emplace(key, LeaderSighting{e.member_id, e.who, e.at.ns});
+    if (first || it->second.member_id == e.member_id) return;  // same leader again: one election
+    if (!reported_.insert({e.cluster_id, e.term, e.member_id}).second) return;
     const LeaderSighting& was = it->second;
     Violation v;
     v.checker = "election_safety";
@@ -61,9 +62,34 @@ std::vector<Violation> check_election_safety(const std::vector<sim::TraceEvent>&
         "(Raft §5.2: at most one leader per term)",
         sim::hex_id(e.cluster_id), e.term, was.who, sim::hex_id(was.member_id), at_text(was.at_ns), e.who,
         sim::hex_id(e.member_id), at_text(e.at.ns));
-    out.push_back(std::move(v));
+    out_.push_back(std::move(v));
   }
-  return out;
+  std::vector<Violation> finish(CheckerStats* stats) override {
+    if (stats) {
+      stats->name = "election_safety";
+      stats->checked = elections_.size();
+      stats->violations = out_.size();
+    }
+    return std::move(out_);
+  }
+
+ private:
+  std::vector<Violation> out_;
+  // (cluster, term) -> the first leader seen; ordered map so output order is stable.
+  std::map<std::pair<std::uint64_t, std::uint64_t>, LeaderSighting> leader_of_;
+  // Extra leaders already reported, so a member that logs Leader again in the same term
+  // does not repeat the violation.
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> reported_;
+  std::set<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>> elections_;  // (cluster, term, member)
+};
+
+}  // namespace
+
+std::unique_ptr<detail::Checker> detail::make_election_safety() { return std::make_unique<ElectionSafety>(); }
+
+std::vector<Violation> check_election_safety(const std::vector<sim::TraceEvent>& events) {
+  ElectionSafety c;
+  return detail::run(c, events, nullptr);
 }
 
 std::vector<FirstLeader> first_leaders(const std::vector<sim::TraceEvent>& events) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct CheckerStats {
 
 struct LabReport {
   std::vector<Violation> violations;  // in checker order, each checker's in time order
+  // false: a streamed judgement that may differ from the whole trace's (durability,
+  // docs/checkers.md "Streaming"): judge the whole trace instead.
+  bool exact = true;
   std::vector<CheckerStats> checkers;
   LinReport linearizability;
   [[nodiscard]] bool ok() const { return violations.empty(); }
@@ -52,6 +56,31 @@ struct LabReport {
 };
 
 [[nodiscard]] LabReport check_all(const std::vector<sim::TraceEvent>& events, const CheckOptions& opts = {});
+
+// Every checker of check_all() as an observer of a streamed trace (issue 24): shown each
+// event once, in recording order (sim::TraceStream::observer), it keeps only the state
+// the checkers need, so a fuzz seed needs no trace in memory. finish() gives what
+// check_all() gives on the same events — check_all() is this fed a whole trace — except
+// that when exact() is false the durability verdict needs the whole trace: finish(&events)
+// then judges durability on it; finish() without it returns a report with exact = false.
+class LabChecker final : public sim::TraceObserver {
+ public:
+  explicit LabChecker(const CheckOptions& opts = {});
+  ~LabChecker() override;
+  LabChecker(const LabChecker&) = delete;
+  LabChecker& operator=(const LabChecker&) = delete;
+  void on(const sim::TraceEvent& e) override;
+  [[nodiscard]] LabReport finish(const std::vector<sim::TraceEvent>* whole = nullptr);
+  [[nodiscard]] bool exact() const;
+  // Events seen; client put/get/get-s calls, and the most by one client (SeedResult).
+  [[nodiscard]] std::uint64_t events() const;
+  [[nodiscard]] std::uint64_t client_calls() const;
+  [[nodiscard]] std::uint64_t max_client_calls() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> p_;
+};
 
 // --- the individual checkers (each also fills its CheckerStats when given one)
 

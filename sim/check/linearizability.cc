@@ -93,7 +93,8 @@ struct StateKeyHash {
 // call it can linearize; reaching a return entry means that op's call was not
 // linearized in time, so it backtracks. The memo set prunes states already explored,
 // which is sound because the rest of the search depends only on (linearized set, value).
-LinResult wgl(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uint64_t* states) {
+LinResult wgl(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uint64_t* states,
+              std::uint32_t initial = 0) {
   const std::size_t n = ops.size();
   if (n == 0) return LinResult::Ok;
   struct Node {
@@ -141,6 +142,7 @@ LinResult wgl(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uin
   std::unordered_set<StateKey, StateKeyHash> memo;
   StateKey cur;
   cur.bits.assign((n + 63) / 64, 0);
+  cur.value = initial;
   std::vector<std::pair<std::size_t, std::uint32_t>> stack;  // (call entry, value before)
   stack.reserve(n);
   std::uint64_t explored = 0;
@@ -187,6 +189,97 @@ LinResult wgl(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uin
   return result;
 }
 
+// The search cut at quiescent points (issue 24: memory). Ops sorted by call time; a cut
+// falls before op j when every op before it returned strictly before j was called
+// (touching ops are concurrent, and an op returning at +infinity allows no later cut).
+// Every linearization then orders the whole prefix P before the suffix S, so the history
+// is linearizable iff some value v is a possible final value of P (from the values
+// possible before P) and S is linearizable from v. The final value of a segment is that
+// of its last put; a put can be last only if no put was called after it returned, and
+// whether P can end in v is the search on P plus a read of v after everything. Each
+// segment is searched alone, so the memo holds (segment bits, value) states: memory
+// grows with the longest segment, not (as one search over the key) with the square of
+// the key's history. Exact: same verdict as wgl() on the whole, budget aside (the budget
+// counts every segment's states together; unknown only when it runs out).
+LinResult wgl_segmented(const std::vector<RegisterOp>& ops, std::uint64_t budget, std::uint64_t* states,
+                        std::size_t* longest) {
+  const std::size_t n = ops.size();
+  if (n == 0) return LinResult::Ok;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return ops[x].call_ns < ops[y].call_ns; });
+  std::vector<std::uint32_t> starts{0};  // possible register values before the segment (sorted)
+  std::uint64_t spent = 0;
+  bool incomplete = false;  // a search ran out of budget: a failure is then unknown
+  auto run = [&](const std::vector<RegisterOp>& seg, std::uint32_t initial) {
+    std::uint64_t used = 0;
+    const LinResult r = budget > spent ? wgl(seg, budget - spent, &used, initial) : LinResult::Unknown;
+    spent += used;
+    if (r == LinResult::Unknown) incomplete = true;
+    return r;
+  };
+  std::vector<RegisterOp> seg;
+  std::int64_t max_ret = 0;
+  for (std::size_t j = 0; j <= n; ++j) {
+    const bool cut = j == n || (!seg.empty() && max_ret < ops[order[j]].call_ns);
+    if (cut) {
+      if (longest) *longest = std::max(*longest, seg.size());
+      const bool last = j == n;
+      std::vector<std::uint32_t> ends;
+      if (last) {
+        bool any = false;
+        for (std::uint32_t u : starts)
+          if (run(seg, u) == LinResult::Ok) {
+            any = true;
+            break;
+          }
+        if (states) *states += spent;
+        if (any) return LinResult::Ok;
+        return incomplete ? LinResult::Unknown : LinResult::Violation;
+      }
+      std::int64_t last_put_call = -1;
+      for (const RegisterOp& op : seg)
+        if (op.put) last_put_call = std::max(last_put_call, op.call_ns);
+      if (last_put_call < 0) {
+        // No put: the value is unchanged, and every read must see it.
+        for (std::uint32_t u : starts)
+          if (run(seg, u) == LinResult::Ok) ends.push_back(u);
+      } else {
+        std::vector<std::uint32_t> candidates;
+        for (const RegisterOp& op : seg)
+          if (op.put && op.ret_ns >= last_put_call) candidates.push_back(op.value);
+        std::sort(candidates.begin(), candidates.end());
+        candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+        RegisterOp probe;  // a read of the candidate after everything in the segment
+        probe.call_ns = probe.ret_ns = max_ret + 1;
+        seg.push_back(probe);
+        for (std::uint32_t c : candidates) {
+          seg.back().value = c;
+          for (std::uint32_t u : starts)
+            if (run(seg, u) == LinResult::Ok) {
+              ends.push_back(c);
+              break;
+            }
+        }
+      }
+      if (ends.empty()) {
+        if (states) *states += spent;
+        return incomplete ? LinResult::Unknown : LinResult::Violation;
+      }
+      starts = std::move(ends);
+      seg.clear();
+      max_ret = 0;
+    }
+    if (j == n) break;
+    const RegisterOp& op = ops[order[j]];
+    seg.push_back(op);
+    max_ret = seg.size() == 1 ? op.ret_ns : std::max(max_ret, op.ret_ns);
+  }
+  if (states) *states += spent;
+  return LinResult::Ok;
+}
+
 // Shrinking a non-linearizable key history (delta debugging): try to drop chunks of
 // ops — halves, then quarters, ... then single ops — keeping each drop whose rest still
 // cannot be linearized. Only gets, and puts no remaining get reads, may go, which keeps
@@ -213,7 +306,7 @@ std::vector<std::size_t> shrink(const std::vector<KvOp>& ops, std::uint64_t budg
     }
     if (trial.size() == keep.size() || spent >= budget) return false;
     std::uint64_t used = 0;
-    const bool still = wgl(encode(sub), budget - spent, &used) == LinResult::Violation;
+    const bool still = wgl_segmented(encode(sub), budget - spent, &used, nullptr) == LinResult::Violation;
     spent += used;
     if (still) keep = std::move(trial);
     return still;
@@ -305,37 +398,48 @@ KvHistory kv_history(const std::vector<sim::TraceEvent>& events) {
   return h;
 }
 
-LinResult check_register(const std::vector<KvOp>& ops, std::uint64_t budget_states, std::uint64_t* states) {
+LinResult check_register(const std::vector<KvOp>& ops, std::uint64_t budget_states, std::uint64_t* states,
+                         std::size_t* longest_segment) {
+  return wgl_segmented(encode(ops), budget_states, states, longest_segment);
+}
+
+LinResult check_register_whole(const std::vector<KvOp>& ops, std::uint64_t budget_states, std::uint64_t* states) {
   return wgl(encode(ops), budget_states, states);
 }
 
 LinReport check_linearizability(const KvHistory& h, const LinOptions& opts) {
-  LinReport r;
   std::map<std::string, std::vector<KvOp>> by_key;  // key order: deterministic
   for (const KvOp& op : h.ops) by_key[op.key].push_back(op);
-  r.ops = h.ops.size();
-  r.keys = by_key.size();
-  for (const auto& [key, ops] : by_key) {
-    const LinResult k = check_register(ops, opts.budget_states, &r.states);
-    if (k == LinResult::Unknown) {
-      r.unknown_keys.push_back(key);
-      if (r.result == LinResult::Ok) r.result = LinResult::Unknown;
-      continue;
-    }
-    if (k != LinResult::Violation || r.result == LinResult::Violation) continue;
-    r.result = LinResult::Violation;
-    r.key = key;
-    for (std::size_t i : shrink(ops, opts.shrink_budget_states, &r.states)) r.evidence_ops.push_back(ops[i]);
-    std::string list;
-    for (const KvOp& op : r.evidence_ops) {
-      if (!list.empty()) list += "; ";
-      list += describe_op(op);
-      r.at_ns = std::max(r.at_ns, op.call_ns);
-    }
-    r.evidence = fmt::format("key {:?}: {} of its {} ops cannot be linearized (register model): {}", key,
-                             r.evidence_ops.size(), ops.size(), list);
-  }
+  return check_linearizability_by_key(by_key, opts);
+}
+
+LinReport check_linearizability_by_key(const std::map<std::string, std::vector<KvOp>>& by_key, const LinOptions& opts) {
+  LinReport r;
+  for (const auto& [key, ops] : by_key) check_key(r, key, ops, opts);
   return r;
+}
+
+void check_key(LinReport& r, const std::string& key, const std::vector<KvOp>& ops, const LinOptions& opts) {
+  r.ops += ops.size();
+  ++r.keys;
+  const LinResult k = check_register(ops, opts.budget_states, &r.states, &r.longest_segment);
+  if (k == LinResult::Unknown) {
+    r.unknown_keys.push_back(key);
+    if (r.result == LinResult::Ok) r.result = LinResult::Unknown;
+    return;
+  }
+  if (k != LinResult::Violation || r.result == LinResult::Violation) return;
+  r.result = LinResult::Violation;
+  r.key = key;
+  for (std::size_t i : shrink(ops, opts.shrink_budget_states, &r.states)) r.evidence_ops.push_back(ops[i]);
+  std::string list;
+  for (const KvOp& op : r.evidence_ops) {
+    if (!list.empty()) list += "; ";
+    list += describe_op(op);
+    r.at_ns = std::max(r.at_ns, op.call_ns);
+  }
+  r.evidence = fmt::format("key {:?}: {} of its {} ops cannot be linearized (register model): {}", key,
+                           r.evidence_ops.size(), ops.size(), list);
 }
 
 namespace {

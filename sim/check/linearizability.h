@@ -25,7 +25,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,7 @@ struct LinReport {
   std::uint64_t ops = 0;           // ops checked
   std::uint64_t keys = 0;
   std::uint64_t states = 0;        // search states explored, all keys
+  std::size_t longest_segment = 0; // most ops searched at once (the history is cut at quiescent points)
   std::vector<std::string> unknown_keys;  // budget exhausted
   // Violation: the first failing key (in key order) and the ops of a small subset of its
   // history that cannot be linearized.
@@ -80,11 +83,24 @@ struct LinReport {
   std::string evidence;            // one line
 };
 
-// Checks one key's ops (all must have the same key). `states` counts search states.
+// Checks one key's ops (all must have the same key). `states` counts search states;
+// `longest_segment` (max-updated) the most ops searched at once: the history is cut at
+// quiescent points and each segment searched alone (docs/checkers.md).
 [[nodiscard]] LinResult check_register(const std::vector<KvOp>& ops, std::uint64_t budget_states,
-                                       std::uint64_t* states = nullptr);
+                                       std::uint64_t* states = nullptr, std::size_t* longest_segment = nullptr);
+// The same verdict from one search over the whole key history (the search before the
+// cuts; its memory grows with the square of the history). For tests.
+[[nodiscard]] LinResult check_register_whole(const std::vector<KvOp>& ops, std::uint64_t budget_states,
+                                             std::uint64_t* states = nullptr);
 
 [[nodiscard]] LinReport check_linearizability(const KvHistory& h, const LinOptions& opts = {});
+// The same over a history already split by key (each key's ops in call order), as the
+// streaming checker builds it (LabChecker: no whole history in memory).
+[[nodiscard]] LinReport check_linearizability_by_key(const std::map<std::string, std::vector<KvOp>>& by_key,
+                                                     const LinOptions& opts = {});
+// Adds one key's verdict to `r` (call it for the keys in key order, each key once): what
+// check_linearizability_by_key does per key, for a caller that builds one key at a time.
+void check_key(LinReport& r, const std::string& key, const std::vector<KvOp>& ops, const LinOptions& opts = {});
 
 // Exhaustive: is there an order of the ops (any keys) consistent with real time in which
 // every get reads the latest put of its key (absent before any)? Indeterminate puts may

@@ -19,10 +19,12 @@
 // leader from.)
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "sim/check/checker.h"
 #include "sim/check/lab.h"
 
 namespace raftlab::check {
@@ -52,144 +54,201 @@ struct ClusterVoters {
 
 }  // namespace
 
-std::vector<Violation> check_liveness(const std::vector<sim::TraceEvent>& events, const CheckOptions& opts,
-                                      CheckerStats* stats) {
+namespace {
+
+using Members = std::map<std::string, MemberState>;
+using Voters = std::map<std::uint64_t, ClusterVoters>;
+
+void update(Members& ms, Voters& cv, const sim::TraceEvent& e) {
+  switch (e.kind) {
+    case sim::Ev::ProcStart: ms[e.who].running = true; break;
+    case sim::Ev::ProcExit: ms[e.who].running = false; ms[e.who].leader = false; break;
+    case sim::Ev::Bootstrap:
+      ms[e.who].cluster_id = e.cluster_id;
+      ms[e.who].member_id = e.member_id;
+      if (e.cluster_id) {
+        ClusterVoters& c = cv[e.cluster_id];
+        if (e.member_id) c.seen.insert(e.member_id);
+        if (e.a == "new") c.bootstrap_new = std::max<std::uint64_t>(c.bootstrap_new, e.index);
+      }
+      break;
+    case sim::Ev::Role:
+      ms[e.who].cluster_id = e.cluster_id;
+      ms[e.who].member_id = e.member_id;
+      ms[e.who].leader = e.a == "Leader";
+      if (e.cluster_id && e.member_id) cv[e.cluster_id].seen.insert(e.member_id);
+      break;
+    case sim::Ev::Member:
+      if (e.cluster_id && e.peer) {
+        if (e.a == "add") cv[e.cluster_id].added.insert(e.peer);
+        if (e.a == "remove") cv[e.cluster_id].removed.insert(e.peer);
+      }
+      break;
+    default: break;
+  }
+}
+
+// The events before the last `quiet` only build the members' state; from a `quiet` on a
+// judgement starts, on a copy of that state, and is started over by a later `quiet`
+// (only the last one counts). A judgement reads the events up to its deadline.
+class Liveness final : public detail::Checker {
+ public:
+  explicit Liveness(const CheckOptions& opts) : bound_ns_(opts.liveness_bound_ns) {}
+  void on(const sim::TraceEvent& e) override {
+    if (e.kind == sim::Ev::Quiet) start(e);
+    if (j_) after_quiet(e);
+    update(ms_, cv_, e);
+  }
+  std::vector<Violation> finish(CheckerStats* stats) override;
+
+ private:
+  struct Judgement {
+    Members ms;
+    Voters cv;
+    std::int64_t q = 0, deadline = 0;
+    std::map<std::uint64_t, std::int64_t> leader_at;  // cluster -> first instant with a leader (or -1)
+    std::vector<std::string> no_quorum;
+    std::uint64_t excused = 0;
+    std::set<std::uint64_t> puts_after;  // request numbers of puts called at/after q
+    std::int64_t put_ok_at = -1;
+    std::int64_t end_ns = 0;
+    std::size_t leaderless = 0;
+    bool done = false;  // decided, or past the deadline: later events are not read
+  };
+  void start(const sim::TraceEvent& quiet);
+  void after_quiet(const sim::TraceEvent& e);
+  void look(Judgement& j, std::int64_t t) {
+    for (const auto& [who, m] : j.ms) {
+      if (!m.running || !m.leader) continue;
+      auto it = j.leader_at.find(m.cluster_id);
+      if (it != j.leader_at.end() && it->second < 0) it->second = t;
+    }
+    j.leaderless = 0;
+    for (const auto& [c, at] : j.leader_at) j.leaderless += at < 0;
+  }
+  std::int64_t bound_ns_;
+  Members ms_;
+  Voters cv_;
+  std::unique_ptr<Judgement> j_;  // since the last quiet
+};
+
+void Liveness::start(const sim::TraceEvent& quiet) {
+  j_ = std::make_unique<Judgement>();
+  Judgement& j = *j_;
+  j.ms = ms_;
+  j.cv = cv_;
+  j.q = quiet.at.ns;
+  j.deadline = j.q + bound_ns_;
+  j.end_ns = j.q;
+  std::map<std::uint64_t, std::size_t> live;  // cluster -> running, not removed members at q
+  for (const auto& [who, m] : j.ms)
+    if (m.running && m.cluster_id != 0 && !j.cv[m.cluster_id].removed.count(m.member_id)) ++live[m.cluster_id];
+  for (const auto& [cluster, n] : live) {
+    const std::size_t voters = j.cv[cluster].voters();
+    if (n >= voters / 2 + 1) {
+      j.leader_at.emplace(cluster, -1);
+    } else {
+      ++j.excused;
+      j.no_quorum.push_back(fmt::format("cluster {}: {} of {} voters up", sim::hex_id(cluster), n, voters));
+    }
+  }
+  if (j.leader_at.empty()) {
+    j.done = true;
+    return;
+  }
+  j.leaderless = j.leader_at.size();
+  look(j, j.q);
+}
+
+// Leaders can only appear at the events update() acts on, so look() runs after those
+// only; once every cluster has had a leader and a put has succeeded nothing later can
+// change the verdict, and the judgement stops reading.
+void Liveness::after_quiet(const sim::TraceEvent& e) {
+  Judgement& j = *j_;
+  if (j.done || e.kind == sim::Ev::Expect) return;  // verdicts appended after the run
+  j.end_ns = std::max(j.end_ns, e.at.ns);
+  if (e.at.ns > j.deadline) {
+    j.done = true;
+    return;
+  }
+  switch (e.kind) {
+    case sim::Ev::ProcStart: case sim::Ev::ProcExit: case sim::Ev::Bootstrap: case sim::Ev::Role: case sim::Ev::Member:
+      update(j.ms, j.cv, e);
+      if (j.leaderless) look(j, e.at.ns);
+      break;
+    case sim::Ev::ClientCall:
+      if (e.a == "put") j.puts_after.insert(e.index);
+      break;
+    case sim::Ev::ClientDone:
+      if (j.put_ok_at < 0 && e.a == "ok" && j.puts_after.count(e.index)) j.put_ok_at = e.at.ns;
+      break;
+    default:
+      break;
+  }
+  if (j.leaderless == 0 && j.put_ok_at >= 0) j.done = true;
+}
+
+std::vector<Violation> Liveness::finish(CheckerStats* stats) {
   std::vector<Violation> out;
   CheckerStats local;
   CheckerStats& st = stats ? *stats : local;
   st.name = "liveness";
-  std::size_t quiet = events.size();
-  for (std::size_t i = 0; i < events.size(); ++i)
-    if (events[i].kind == sim::Ev::Quiet) quiet = i;
-  if (quiet == events.size()) {
+  if (!j_) {
     st.note = "no quiet event: not judged";
     return out;
   }
-  std::map<std::string, MemberState> ms;
-  std::map<std::uint64_t, ClusterVoters> cv;
-  auto update = [&](const sim::TraceEvent& e) {
-    switch (e.kind) {
-      case sim::Ev::ProcStart: ms[e.who].running = true; break;
-      case sim::Ev::ProcExit: ms[e.who].running = false; ms[e.who].leader = false; break;
-      case sim::Ev::Bootstrap:
-        ms[e.who].cluster_id = e.cluster_id;
-        ms[e.who].member_id = e.member_id;
-        if (e.cluster_id) {
-          ClusterVoters& c = cv[e.cluster_id];
-          if (e.member_id) c.seen.insert(e.member_id);
-          if (e.a == "new") c.bootstrap_new = std::max<std::uint64_t>(c.bootstrap_new, e.index);
-        }
-        break;
-      case sim::Ev::Role:
-        ms[e.who].cluster_id = e.cluster_id;
-        ms[e.who].member_id = e.member_id;
-        ms[e.who].leader = e.a == "Leader";
-        if (e.cluster_id && e.member_id) cv[e.cluster_id].seen.insert(e.member_id);
-        break;
-      case sim::Ev::Member:
-        if (e.cluster_id && e.peer) {
-          if (e.a == "add") cv[e.cluster_id].added.insert(e.peer);
-          if (e.a == "remove") cv[e.cluster_id].removed.insert(e.peer);
-        }
-        break;
-      default: break;
-    }
-  };
-  for (std::size_t i = 0; i < quiet; ++i) update(events[i]);
-  const std::int64_t q = events[quiet].at.ns;
-  const std::int64_t deadline = q + opts.liveness_bound_ns;
-  std::map<std::uint64_t, std::int64_t> leader_at;  // cluster -> first instant with a leader (or -1)
-  std::map<std::uint64_t, std::size_t> live;        // cluster -> running, not removed members at q
-  for (const auto& [who, m] : ms)
-    if (m.running && m.cluster_id != 0 && !cv[m.cluster_id].removed.count(m.member_id)) ++live[m.cluster_id];
-  std::vector<std::string> no_quorum;
-  for (const auto& [cluster, n] : live) {
-    const std::size_t voters = cv[cluster].voters();
-    if (n >= voters / 2 + 1) {
-      leader_at.emplace(cluster, -1);
-    } else {
-      ++st.excused;
-      no_quorum.push_back(fmt::format("cluster {}: {} of {} voters up", sim::hex_id(cluster), n, voters));
-    }
-  }
-  if (leader_at.empty()) {
-    st.note = no_quorum.empty() ? "no running cluster at quiet: not judged"
-                                : fmt::format("no quorum up at quiet ({}): not judged", fmt::join(no_quorum, "; "));
+  Judgement& j = *j_;
+  st.excused += j.excused;
+  if (j.leader_at.empty()) {
+    st.note = j.no_quorum.empty() ? "no running cluster at quiet: not judged"
+                                  : fmt::format("no quorum up at quiet ({}): not judged", fmt::join(j.no_quorum, "; "));
     return out;
   }
-  auto look = [&](std::int64_t t) {
-    for (const auto& [who, m] : ms) {
-      if (!m.running || !m.leader) continue;
-      auto it = leader_at.find(m.cluster_id);
-      if (it != leader_at.end() && it->second < 0) it->second = t;
-    }
-  };
-  std::set<std::uint64_t> puts_after;  // request numbers of puts called at/after q
-  std::int64_t put_ok_at = -1;
-  std::int64_t end_ns = q;
-  // Leaders can only appear at the events update() acts on, so look() runs after those
-  // only; once every cluster has had a leader and a put has succeeded nothing later can
-  // change the verdict, and the scan stops.
-  std::size_t leaderless = leader_at.size();
-  auto look_count = [&](std::int64_t t) {
-    look(t);
-    leaderless = 0;
-    for (const auto& [c, at] : leader_at) leaderless += at < 0;
-  };
-  look_count(q);
-  for (std::size_t i = quiet; i < events.size(); ++i) {
-    const sim::TraceEvent& e = events[i];
-    if (e.kind == sim::Ev::Expect) continue;  // verdicts appended after the run
-    end_ns = std::max(end_ns, e.at.ns);
-    if (e.at.ns > deadline) break;
-    switch (e.kind) {
-      case sim::Ev::ProcStart: case sim::Ev::ProcExit: case sim::Ev::Bootstrap: case sim::Ev::Role: case sim::Ev::Member:
-        update(e);
-        if (leaderless) look_count(e.at.ns);
-        break;
-      case sim::Ev::ClientCall:
-        if (e.a == "put") puts_after.insert(e.index);
-        break;
-      case sim::Ev::ClientDone:
-        if (put_ok_at < 0 && e.a == "ok" && puts_after.count(e.index)) put_ok_at = e.at.ns;
-        break;
-      default:
-        break;
-    }
-    if (leaderless == 0 && put_ok_at >= 0) break;
-  }
-  const bool complete = end_ns > deadline;
+  const bool complete = j.end_ns > j.deadline;
   std::vector<std::string> missing;
-  for (const auto& [cluster, t] : leader_at) {
+  for (const auto& [cluster, t] : j.leader_at) {
     ++st.checked;
     if (t < 0) missing.push_back(fmt::format("no leader in cluster {}", sim::hex_id(cluster)));
   }
-  if (!puts_after.empty()) {
+  if (!j.puts_after.empty()) {
     ++st.checked;
-    if (put_ok_at < 0) missing.push_back(fmt::format("none of the {} puts called since quiet succeeded", puts_after.size()));
+    if (j.put_ok_at < 0)
+      missing.push_back(fmt::format("none of the {} puts called since quiet succeeded", j.puts_after.size()));
   } else {
     st.note = "no put called after quiet: only leaders judged";
   }
   if (missing.empty()) return out;
   if (!complete) {
     st.unknown = true;
-    st.note = fmt::format("trace ends at {}, before quiet + bound ({}): {}", at_text(end_ns), at_text(deadline),
+    st.note = fmt::format("trace ends at {}, before quiet + bound ({}): {}", at_text(j.end_ns), at_text(j.deadline),
                           missing.front());
     return out;
   }
   Violation v;
   v.checker = "liveness";
-  v.at_ns = deadline;
-  v.cluster_id = leader_at.empty() ? 0 : leader_at.begin()->first;
-  for (const auto& [who, m] : ms)
+  v.at_ns = j.deadline;
+  v.cluster_id = j.leader_at.empty() ? 0 : j.leader_at.begin()->first;
+  for (const auto& [who, m] : j.ms)
     if (m.running) v.members.push_back(who);
   std::string what;
   for (const std::string& m : missing) what += (what.empty() ? "" : "; ") + m;
-  v.evidence = fmt::format("quiet at {}, bound {}: by {} {} (running: {})", at_text(q),
-                           at_text(opts.liveness_bound_ns), at_text(deadline), what, fmt::join(v.members, ","));
+  v.evidence = fmt::format("quiet at {}, bound {}: by {} {} (running: {})", at_text(j.q), at_text(bound_ns_),
+                           at_text(j.deadline), what, fmt::join(v.members, ","));
   out.push_back(std::move(v));
   st.violations = out.size();
   return out;
+}
+
+}  // namespace
+
+std::unique_ptr<detail::Checker> detail::make_liveness(const CheckOptions& opts) {
+  return std::make_unique<Liveness>(opts);
+}
+
+std::vector<Violation> check_liveness(const std::vector<sim::TraceEvent>& events, const CheckOptions& opts,
+                                      CheckerStats* stats) {
+  Liveness c(opts);
+  return detail::run(c, events, stats);
 }
 
 }  // namespace raftlab::check
