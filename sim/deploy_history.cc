@@ -49,8 +49,10 @@ bool history_warning_at(const scenario::Scenario& s, const scenario::MemberConfi
   if (s.positions.count(element) == 0) element = mc.path;
   const scenario::TextPos pos = scenario::lookup_position(s.positions, element);
   // Columns of the JSON source: the opening quote, then one per character, two per
-  // character JSON escapes (\" and \\).
+  // character JSON escapes (\" and \\). An array element's position is its string's; a
+  // single string's is its key's, followed by `": "` as written in every shipped file.
   int column = pos.column + 1;
+  if (element == mc.path) column += static_cast<int>(mc.path.size() - mc.path.rfind('.') - 1) + 4;
   for (size_t i = element == mc.path ? 0 : from; i < byte; ++i) column += (text[i] == '"' || text[i] == '\\') ? 2 : 1;
   const std::string rest = warning->substr(warning->find(':') + 1);
   *warning = fmt::format("{} (line {}, column {}): '!':{}", member, pos.line, column, rest);

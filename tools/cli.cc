@@ -695,7 +695,13 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       auto d = build(*s, ro, err);
       if (!d) return kExitBadInput;
       (void)d->run();
-      out << fmt::format("seed={} scenario={} at={}\n\n", d->world().seed(), s->name, sim::format_duration(sim::nanos(*ro.stop_at_ns)));
+      // -w json is JSON alone on stdout (jq reads it); the seed line then goes to stderr.
+      const std::string head =
+          fmt::format("seed={} scenario={} at={}\n", d->world().seed(), s->name, sim::format_duration(sim::nanos(*ro.stop_at_ns)));
+      if (format == "json")
+        err << head;
+      else
+        out << head << "\n";
       out << status_tables(d->world(), format == "json");
       return kExitOk;
     }

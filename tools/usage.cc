@@ -45,7 +45,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& verb_exampl
       {"report", {"raftlab report scenarios/bitnami-2host/every-node-leader.json -o every-node-leader.html"}},
       {"status",
        {"raftlab status scenarios/bitnami-2host/every-node-leader.json --at 10s     # etcdctl's tables at t=10s",
-        "raftlab status scenarios/bitnami-2host/static-bootstrap.json --at 10s -w json | jq '.[0]'"}},
+        "raftlab status scenarios/bitnami-2host/static-bootstrap.json --at 10s -w json | jq .endpoints"}},
       {"compare",
        {"raftlab compare scenarios/bitnami-2host/every-node-leader.json scenarios/bitnami-2host/static-bootstrap.json"}},
       {"fuzz",

@@ -326,7 +326,7 @@ TEST(CloudBadInput, Ec2ActionHandlerAndSubnetErrorsNameThePathAndTheFix) {
 TEST(CloudBadInput, EtcdctlEndpointsAreCheckedAgainstTheBalancersAndSubnets) {
   auto with = [](const std::string& url) {
     return build_errors(R"({"name": "t", "description": "test", "duration": "1m", )" + cloud_part("{}") +
-                        R"(, "timeline": [{"at": "5m", "etcdctl": "member list", "endpoints": [")" + url + R"("]}],
+                        R"(, "timeline": [{"at": "50s", "etcdctl": "member list", "endpoints": [")" + url + R"("]}],
     "expect": [{"at": "1m", "asg": {"in_service": 3}}]})");
   };
   std::string e = with("http://etcd-nlb:2380");

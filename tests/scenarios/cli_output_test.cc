@@ -100,6 +100,8 @@ TEST_F(CliOutput, StatusPrintsOneMemberListForMembersThatAgree) {
   const CliRun j = cli({"status", f, "--at", "10s", "-w", "json"});
   ASSERT_EQ(j.rc, tools::kExitOk) << j.err;
   EXPECT_EQ(count(j.out, "\"asked\""), 3u) << "JSON keeps one list per member:\n" << j.out;
+  EXPECT_TRUE(nlohmann::json::accept(j.out)) << "stdout is JSON alone:\n" << j.out;
+  EXPECT_NE(j.err.find("seed="), std::string::npos) << j.err;
 }
 
 TEST_F(CliOutput, RunJsonNamesMembersByNameAndById) {
@@ -220,7 +222,7 @@ TEST_F(CliOutput, OverridesChangeTheRunWithoutEditingTheFile) {
   }
   // The file itself is unchanged, and a run without the flags has no faults.
   r = cli({"run", f});
-  EXPECT_EQ(r.out.find("fault "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("  fault crash"), std::string::npos) << r.out;
 }
 
 TEST_F(CliOutput, FuzzWarnsWithoutFaultsOrClientsAndCanLeaveFailureTracesOut) {
