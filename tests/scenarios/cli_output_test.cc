@@ -83,6 +83,20 @@ TEST_F(CliOutput, ANoteOnlyEntryIsShownOnce) {
   EXPECT_EQ(count(r.out, "the operator looks at the dashboards"), 1u) << r.out;
 }
 
+// A member that joins later applies the cluster's old membership entries: that is it
+// catching up, not the cluster adding members now (the forced-restart recovery's etcd4).
+TEST_F(CliOutput, AJoinerReplayingOldMembershipEntriesIsSaidSo) {
+  const CliRun r = cli({"run", std::string(RAFTLAB_SOURCE_DIR) + "/scenarios/membership/force-new-cluster-recovery.json"});
+  ASSERT_NE(r.rc, tools::kExitBadInput) << r.err;
+  EXPECT_NE(r.out.find("etcd4    replays cluster f4315b06e025f54b's entry 2 (from before it joined): added member "
+                       "ae9843936a7cf003"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("removed member ae9843936a7cf003 (entry 9, etcd1 applies it first)"), std::string::npos) << r.out;
+  // The replayed add is not shown as the cluster adding the member at 28 s.
+  EXPECT_EQ(r.out.find("28.416s  cluster f4315b06e025f54b added member ae9843936a7cf003"), std::string::npos) << r.out;
+}
+
 TEST_F(CliOutput, AnEtcdctlCommandIsShownWithTheEndpointsItAsked) {
   const std::string f = write("ctl", three(R"(, {"at": "6s", "etcdctl": "member list", "endpoints": ["m2", "m1"]})"));
   const CliRun r = cli({"run", f});
