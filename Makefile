@@ -3,6 +3,8 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+# No "make[1]: Entering directory ..." lines from the sub-makes cmake --build runs.
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps configure build demo test asan bench bench-peers pgo report fidelity planted-bugs fuzz-long fuzz-parsers figure16 quorum-table experiments clean
 
@@ -36,7 +38,7 @@ asan:
 bench: build
 	@./scripts/bench.sh $(BUILD)
 
-# raftlab against canonical raft, etcd raft, real etcd and a bare event loop (issue 5):
+# raftlab against canonical raft, etcd raft, real etcd and a bare event loop:
 # installs the peers' Debian packages if missing, ~12 min once installed (5 repetitions, and the PGO build); writes results/BENCHMARKS.md.
 bench-peers:
 	@./scripts/bench_peers.sh $(BUILD)

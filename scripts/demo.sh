@@ -6,7 +6,7 @@ set -euo pipefail
 RAFTLAB=${1:-build/tools/raftlab}
 cd "$(dirname "$0")/.."
 S=scenarios/bitnami-2host
-echo "== raftlab demo: five bitnami/etcd:3.5.18 containers on two servers (document 001) =="
+echo "== raftlab demo: five bitnami/etcd:3.5.18 containers on two servers (the reference deployment, docs/reference-deployment.md) =="
 echo
 echo "-- 1. The bug, replayed: $S/every-node-leader.json"
 "$RAFTLAB" status "$S/every-node-leader.json" --at 10s | sed -n '1,12p'

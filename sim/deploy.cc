@@ -262,6 +262,7 @@ std::unique_ptr<Deployment> Deployment::build(std::shared_ptr<const scenario::Sc
     d->ext_ = opts.extension(*d, errors);
     if (!d->ext_) return nullptr;
   }
+  if (!d->check_endpoints(errors)) return nullptr;
   d->schedule_timeline();
   d->schedule_expectations();
   if (s.has_schedule || s.clients) {
@@ -431,7 +432,15 @@ std::optional<ContainerSpec> Deployment::make_spec_uncached(const scenario::Memb
     for (const auto& v : words.value().unset_vars)
       warn(fmt::format("${} is not set in host {}'s shell: it expanded to an empty string", v, m.host));
     if (mc.kind == scenario::ConfigKind::kDocker)
-      for (const auto& w : words.value().warnings) warn(w);
+      for (std::string w : words.value().warnings) {
+        // A '!' bash would history-expand: where it is, and only where it matters
+        // (sim/deploy_history.cc).
+        if (w.rfind("'!' at byte ", 0) == 0) {
+          if (history_warning_at(s_, mc, m.name, &w)) warnings->push_back(w);
+          continue;
+        }
+        warn(w);
+      }
     in.argv = words.value().argv;
     in.docker = mc.kind == scenario::ConfigKind::kDocker;
   } else if (mc.kind == scenario::ConfigKind::kArgs) {
@@ -520,6 +529,7 @@ bool Deployment::add_members(std::vector<scenario::LoadError>* errors) {
       }
       taken[key] = m.name;
     }
+    note_client_ports(m, *spec, l);
     world_->add_container(std::move(*spec));
   }
   return errors->size() == before;

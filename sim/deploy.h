@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,12 @@ class Deployment {
   // The scenario's DNS records and discovery services into the World (sim/discovery.h).
   void install_discovery();
   bool add_members(std::vector<scenario::LoadError>* errors);
+  // The load-time endpoint check (sim/deploy_endpoints.cc): the client ports a member's
+  // definition serves from outside its host (add_members calls it), and the check of
+  // every URL the timeline's etcdctl dials against them, the scenario's DNS names and
+  // what the extension serves.
+  void note_client_ports(const scenario::Member& m, const ContainerSpec& spec, const Launch& l);
+  bool check_endpoints(std::vector<scenario::LoadError>* errors);
   void schedule_timeline();
   void schedule_expectations();
   void apply(const scenario::TimelineEntry& t);
@@ -178,6 +185,13 @@ class Deployment {
   std::unique_ptr<nemesis::Runner> runner_;           // faults and clients (sim/nemesis)
   std::unique_ptr<Extension> ext_;                    // the cloud layer, when the scenario has one
   std::vector<ConfigError> config_errors_;            // found by add_members
+  struct ServedPort {
+    HostIndex host = 0;
+    int port = 0;
+    std::string url, what;  // "http://10.101.99.100:2379", "etcd1"
+  };
+  std::vector<ServedPort> served_;      // members' client ports, by note_client_ports
+  std::set<HostIndex> any_port_hosts_;  // hosts where a member's ports are known only at its start
   // Who led at each `leader_changed_since` time, by expectation index (an empty list:
   // no leader then).
   struct LeaderThen {
@@ -229,6 +243,13 @@ EtcdLaunch etcd_from_args(const std::vector<std::string>& args, const std::map<s
 // Fail carrying etcd's error text.
 Launch exec_etcd_with(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                       const std::string& version, Launch l);
+// The shell's history-expansion warning for member `member`'s configuration `mc`
+// (sim/deploy_history.cc): false when the '!' cannot change the outcome (drop it);
+// otherwise *warning becomes "MEMBER (line L, column C): '!': ..." with the place in the
+// scenario file. Any other warning: true, unchanged.
+bool history_warning_at(const scenario::Scenario& s, const scenario::MemberConfig& mc, const std::string& member,
+                        std::string* warning);
+
 // A launcher for a plain etcd process/image: no entrypoint logic.
 Launcher etcd_launcher(std::vector<std::string> args, std::map<std::string, std::string> env, std::string version);
 

@@ -228,7 +228,14 @@ void run_parsed(World& w, const EtcdctlCommand& c, const std::string& command, c
                 const EtcdctlRun& how, std::function<void(const Printed&)> done) {
   std::vector<std::string> eps = c.endpoints.empty() ? endpoints : c.endpoints;
   if (eps.empty()) eps.push_back("http://127.0.0.1:2379");  // etcdctl's default endpoint
-  const std::string shown = how.shown.empty() ? command : how.shown;
+  // The command as the operator would type it: endpoints given beside the command (the
+  // timeline's "endpoints") are shown as the --endpoints flag they stand for.
+  std::string shown = how.shown.empty() ? command : how.shown;
+  if (how.shown.empty() && c.endpoints.empty() && !endpoints.empty()) {
+    std::vector<std::string> urls;
+    for (const auto& e : endpoints) urls.push_back(w.endpoint_url(e));
+    shown = fmt::format("--endpoints={} {}", fmt::join(urls, ","), command);
+  }
   const HostIndex from = how.from_host;
   // The trace note: the command and what the terminal would show (stdout, then stderr).
   auto finish = [&w, shown, note = how.note, done](const Printed& p) {

@@ -11,6 +11,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/scenario/scenario.h"
@@ -30,6 +32,23 @@ class Extension {
   virtual void probe(const scenario::Expectation& e) = 0;
   // After the run: final views, warnings.
   virtual void finish(RunResult& r) = 0;
+
+  // For the load-time endpoint check (Deployment::build, sim/deploy_endpoints.cc): the
+  // client URLs this layer serves that are known before the run (a load balancer's DNS
+  // name and listener ports), each with what serves it ("load balancer etcd-nlb").
+  struct ServedUrl {
+    std::string url;   // "http://etcd-nlb:2379"
+    std::string what;  // "load balancer etcd-nlb"
+  };
+  virtual std::vector<ServedUrl> served_urls() const { return {}; }
+  // Whether `host` (a URL's host part) may name something this layer creates only at
+  // run time (an instance whose IP is drawn per seed): the reason ("instance addresses
+  // in subnet 10.0.1.0/24 are drawn at run time"), or "" when it cannot. A URL to such a
+  // host is accepted at load time; it is checked when it is dialled.
+  virtual std::string runtime_address(std::string_view host) const {
+    (void)host;
+    return "";
+  }
 };
 
 // Called once per Deployment, after its members are added and before its timeline is

@@ -400,11 +400,11 @@ void World::crash(int c, bool lose_unsynced) {
   terminate(c, "killed");
 }
 
-void World::terminate_instance(int c) {
+void World::terminate_instance(int c, const std::string& reason) {
   Container& k = containers_[static_cast<size_t>(c)];
   k.wanted = false;
   if (k.up && k.member) k.member->crash(true);
-  terminate(c, "removed");
+  terminate(c, reason);
   etcd::DataDir* d = data_dir(c);
   const std::uint64_t held = d->snapshot.index + d->log.size();
   *d = etcd::DataDir{};

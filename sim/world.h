@@ -163,8 +163,9 @@ class World {
   // completed is lost (`data_loss`). kill_host is a power loss for every member there.
   void crash(int c, bool lose_unsynced);
   // The instance is terminated with its data dir (`data_loss` "wiped"); it stays gone
-  // until start()/replace().
-  void terminate_instance(int c);
+  // until start()/replace(). `reason`: its `proc_exit` (a nemesis `terminate`:
+  // "terminated", the instance is gone; `docker rm` from an instance's script: "removed").
+  void terminate_instance(int c, const std::string& reason = "removed");
   void set_tick_rate(int c, std::int64_t ppm);                  // 1'000'000 = normal
   void set_fsync_latency(int c, std::optional<Duration> latency);  // nullopt: the scenario's
   bool wanted(int c) const { return containers_[static_cast<size_t>(c)].wanted; }

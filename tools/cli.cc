@@ -1,9 +1,12 @@
 #include "sim/cloud/cloud.h"
 #include "tools/cli.h"
+#include "tools/usage.h"
 #include "tools/verbs.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -16,6 +19,7 @@
 #include "sim/lab/atomic_file.h"
 #include "sim/scenario/duration.h"
 #include "sim/scenario/loader.h"
+#include "sim/scenario/overrides.h"
 #include "tools/compare.h"
 #include "tools/report/root_cause.h"
 #include "tools/report/report.h"
@@ -68,7 +72,7 @@ bool summary_reads(const sim::TraceEvent& e) {
   switch (e.kind) {
     case Ev::RunStart: case Ev::Note: case Ev::HostDown: case Ev::HostUp: case Ev::Partition: case Ev::Heal:
     case Ev::ProcStart: case Ev::ProcExit: case Ev::Log: case Ev::Bootstrap: case Ev::Role: case Ev::Reject:
-    case Ev::Member: case Ev::Expect: case Ev::Cloud:
+    case Ev::Member: case Ev::Expect: case Ev::Cloud: case Ev::Fault: case Ev::FaultEnd:
       return true;
     // report::root_cause reads the member-add calls and the errors that end them; the
     // other client operations (most of a lab run's trace) are read by nothing here.
@@ -99,6 +103,10 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
   std::vector<std::string> out;
   std::set<std::string> seen_errors;
   std::map<std::uint64_t, std::set<std::string>> member_changes;  // cluster -> changes already shown
+  // Per cluster: its initial size (entries 1..n are its bootstrap's member adds) and the
+  // highest membership entry shown; a member applying an entry at or below them is
+  // replaying the cluster's history (a joiner catching up), not changing it now.
+  std::map<std::uint64_t, std::uint64_t> initial_size, newest_change;
   for (const auto& e : w.trace().events()) {
     const std::string t = at_text(e.at.ns);
     switch (e.kind) {
@@ -115,6 +123,7 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
           out.push_back(fmt::format("{}  {:<8} {}", t, e.who, e.a));
         break;
       case Ev::Bootstrap:
+        if (e.a == "new") initial_size[e.cluster_id] = std::max(initial_size[e.cluster_id], e.index);
         out.push_back(fmt::format("{}  {:<8} etcd {} member {} in cluster {}{}", t, e.who,
                                   e.a == "new" ? "bootstrapped a NEW cluster as" :
                                   e.a == "existing" ? "joined an EXISTING cluster as" : "restarted from its data dir as",
@@ -137,8 +146,17 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
       case Ev::Member: {
         const std::string key = e.a + "|" + std::to_string(e.peer);
         if (e.a == "publish" || !member_changes[e.cluster_id].insert(key).second) break;
-        out.push_back(fmt::format("{}  cluster {} {} member {} {}", t, etcd::format_id(e.cluster_id),
-                                  e.a == "add" ? "added" : "removed", etcd::format_id(e.peer), e.b));
+        const bool replay = e.index <= initial_size[e.cluster_id] || e.index < newest_change[e.cluster_id];
+        const std::string change = fmt::format("{} member {}{}", e.a == "add" ? "added" : "removed",
+                                               etcd::format_id(e.peer), e.b.empty() ? "" : " " + e.b);
+        if (replay) {
+          out.push_back(fmt::format("{}  {:<8} replays cluster {}'s entry {} (from before it joined): {}", t, e.who,
+                                    etcd::format_id(e.cluster_id), e.index, change));
+        } else {
+          newest_change[e.cluster_id] = e.index;
+          out.push_back(fmt::format("{}  cluster {} {} (entry {}, {} applies it first)", t, etcd::format_id(e.cluster_id),
+                                    change, e.index, e.who));
+        }
         break;
       }
       case Ev::Cloud: {
@@ -154,6 +172,14 @@ std::vector<std::string> timeline_lines(const sim::World& w) {
         out.push_back(fmt::format("{}  {:<8} {}: {}", t, e.who, e.a, indented));
         break;
       }
+      case Ev::Fault:
+        // A fault of the nemesis (or the file's "faults"), with the file's note for it.
+        out.push_back(fmt::format("{}  fault {}: {}{}", t, e.a, e.b, e.c.empty() ? "" : " — " + e.c));
+        break;
+      case Ev::FaultEnd:
+        out.push_back(fmt::format("{}  fault {} over{}{}", t, e.a, e.who.empty() ? "" : " (" + e.who + ")",
+                                  e.b.empty() ? "" : ": " + e.b));
+        break;
       case Ev::HostDown: out.push_back(fmt::format("{}  host {} DOWN", t, e.who)); break;
       case Ev::HostUp: out.push_back(fmt::format("{}  host {} back up", t, e.who)); break;
       case Ev::Partition: out.push_back(fmt::format("{}  network partition {}", t, e.a)); break;
@@ -189,6 +215,10 @@ std::string role_word(raft::Role r) {
 }  // namespace
 
 std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file) {
+  return human_summary(d, r, file, Palette{});
+}
+
+std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file, const Palette& p) {
   const sim::World& w = const_cast<sim::Deployment&>(d).world();
   std::string o;
   o += fmt::format("seed={} scenario={} file={}\n", r.seed, r.scenario, file);
@@ -199,7 +229,11 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
     std::vector<std::pair<std::string, std::vector<std::string>>> grouped;
     for (const auto& wline : r.warnings) {
       const auto colon = wline.find("): ");
-      const std::string who = colon == std::string::npos ? "" : wline.substr(0, wline.find(' '));
+      // "etcd1 ($.members[0].docker): ..." groups as etcd1; a place in the file is kept:
+      // "etcd1 (line 45, column 34): ..." groups as that.
+      const size_t sp = wline.find(' ');
+      const bool place = colon != std::string::npos && wline.compare(sp + 1, 6, "(line ") == 0;
+      const std::string who = colon == std::string::npos ? "" : place ? wline.substr(0, colon + 1) : wline.substr(0, sp);
       const std::string text = colon == std::string::npos ? wline : wline.substr(colon + 3);
       auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) { return g.first == text; });
       if (it == grouped.end()) grouped.push_back({text, {who}}); else it->second.push_back(who);
@@ -207,13 +241,23 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
     o += "\nWarnings:\n";
     for (const auto& [text, whos] : grouped) {
       const bool anyone = std::any_of(whos.begin(), whos.end(), [](const std::string& x) { return !x.empty(); });
-      o += anyone ? fmt::format("  ! {}: {}\n", fmt::join(whos, ", "), text) : fmt::format("  ! {}\n", text);
+      o += anyone ? fmt::format("  {} {}: {}\n", p.warn("!"), fmt::join(whos, ", "), text)
+                  : fmt::format("  {} {}\n", p.warn("!"), text);
     }
   }
   o += "\nTimeline:\n";
   auto lines = timeline_lines(w);
   const size_t max_lines = d.scenario().cloud ? 400 : 120;  // a cloud story has more to tell
-  for (size_t i = 0; i < lines.size() && i < max_lines; ++i) o += "  " + lines[i] + "\n";
+  for (size_t i = 0; i < lines.size() && i < max_lines; ++i) {
+    std::string line = lines[i];
+    if (p.on) {
+      for (const char* word : {"became LEADER"})
+        if (auto at = line.find(word); at != std::string::npos) line.replace(at, std::strlen(word), p.leader(word));
+      for (const char* word : {"warn:", "error:", "fatal:"})
+        if (auto at = line.find(word); at != std::string::npos) line.replace(at, std::strlen(word), p.warn(word));
+    }
+    o += "  " + line + "\n";
+  }
   if (lines.size() > max_lines) o += fmt::format("  ... {} more lines (use --trace FILE for everything)\n", lines.size() - max_lines);
 
   o += fmt::format("\nMembers at {}:\n", sim::format_duration(sim::nanos(r.end_ns)));
@@ -223,12 +267,21 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
     name_w = std::max(name_w, m.name.size());
     host_w = std::max(host_w, m.host.size());
   }
-  o += fmt::format("  {:<{}} {:<{}} {:<17} {:<17} {:<13} {:>5}  {}\n", "NAME", name_w, "HOST", host_w, "MEMBER ID",
-                   "CLUSTER ID", "ROLE", "TERM", "STATE");
+  // The role column is as wide as its longest word ("pre-candidate"), padded before
+  // it is coloured so the columns stay aligned.
+  size_t role_w = 4;
+  for (const auto& m : r.members) role_w = std::max(role_w, (m.running ? role_word(m.role) : std::string("-")).size());
+  o += fmt::format("  {:<{}} {:<{}} {:<17} {:<17} {:<{}} {:>5}  {}\n", "NAME", name_w, "HOST", host_w, "MEMBER ID",
+                   "CLUSTER ID", "ROLE", role_w, "TERM", "STATE");
   for (const auto& m : r.members) {
-    o += fmt::format("  {:<{}} {:<{}} {:<17} {:<17} {:<13} {:>5}  {}\n", m.name, name_w, m.host, host_w,
+    const std::string role = fmt::format("{:<{}}", m.running ? role_word(m.role) : "-", role_w);
+    const std::string shown = !m.running                           ? role
+                              : m.role == raft::Role::Leader       ? p.leader(role)
+                              : m.role == raft::Role::Follower     ? role
+                                                                   : p.candidate(role);
+    o += fmt::format("  {:<{}} {:<{}} {:<17} {:<17} {} {:>5}  {}\n", m.name, name_w, m.host, host_w,
                      m.member_id ? etcd::format_id(m.member_id) : "-", m.cluster_id ? etcd::format_id(m.cluster_id) : "-",
-                     m.running ? role_word(m.role) : "-", m.running ? std::to_string(m.term) : "-", m.state);
+                     shown, m.running ? std::to_string(m.term) : "-", m.state);
   }
   o += fmt::format("\nClusters: {}\n", r.clusters.size());
   for (const auto& c : r.clusters) {
@@ -246,17 +299,17 @@ std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, con
   size_t unexpected_config = 0;
   for (const auto& c : r.config_errors) unexpected_config += c.expected ? 0 : 1;
   if (r.expectations.empty() && unexpected_config > 0)
-    o += fmt::format("\nResult: FAIL ({} configuration error(s))\n", unexpected_config);
+    o += fmt::format("\nResult: {} ({} configuration error(s))\n", p.fail("FAIL"), unexpected_config);
   if (!r.expectations.empty()) {
     o += "\nExpectations:\n";
     size_t passed = 0;
     for (const auto& e : r.expectations) {
       passed += e.passed ? 1 : 0;
-      o += fmt::format("  {}  at {:>6}  {} = {}  (actual: {})\n", e.passed ? "PASS" : "FAIL",
+      o += fmt::format("  {}  at {:>6}  {} = {}  (actual: {})\n", e.passed ? p.pass("PASS") : p.fail("FAIL"),
                        sim::format_duration(sim::nanos(e.at_ns)), e.what, e.expected, e.actual);
       if (!e.passed && !e.note.empty()) o += "        why: " + e.note + "\n";
     }
-    o += fmt::format("\nResult: {} ({}/{} expectations hold{})\n", r.passed ? "PASS" : "FAIL", passed, r.expectations.size(),
+    o += fmt::format("\nResult: {} ({}/{} expectations hold{})\n", r.passed ? p.pass("PASS") : p.fail("FAIL"), passed, r.expectations.size(),
                      unexpected_config ? fmt::format("; {} configuration error(s)", unexpected_config) : "");
   }
   if (!r.stopped.empty()) {
@@ -288,14 +341,38 @@ std::string json_summary(const sim::RunResult& r, const report::RootCause* cause
   fin["clusters"] = nlohmann::ordered_json::array();
   std::vector<std::string> leaders;
   bool quorum = !r.clusters.empty();
+  // Members by name and by ID both: voters are known by ID (a voter may never have run
+  // here), running members and leaders by name; each list comes with the other form.
+  auto id_of = [&](const std::string& name) {
+    for (const auto& m : r.members)
+      if (m.name == name && m.member_id != 0) return etcd::format_id(m.member_id);
+    return std::string();
+  };
+  auto name_of = [&](std::uint64_t cluster, std::uint64_t id) {
+    for (const auto& m : r.members)
+      if (m.member_id == id && m.cluster_id == cluster) return m.name;
+    for (const auto& m : r.members)
+      if (m.member_id == id) return m.name;
+    return std::string();  // a voter no member of this run is (any longer)
+  };
   for (const auto& c : r.clusters) {
     nlohmann::ordered_json cj;
     cj["cluster_id"] = etcd::format_id(c.cluster_id);
     cj["running"] = c.running;
-    std::vector<std::string> voters;
-    for (auto v : c.voters) voters.push_back(etcd::format_id(v));
+    std::vector<std::string> running_ids;
+    for (const auto& n : c.running) running_ids.push_back(id_of(n));
+    cj["running_ids"] = running_ids;
+    std::vector<std::string> voters, voter_names;
+    for (auto v : c.voters) {
+      voters.push_back(etcd::format_id(v));
+      voter_names.push_back(name_of(c.cluster_id, v));
+    }
     cj["voters"] = voters;
+    cj["voter_names"] = voter_names;
     cj["leaders"] = c.leaders;
+    std::vector<std::string> leader_ids;
+    for (const auto& n : c.leaders) leader_ids.push_back(id_of(n));
+    cj["leader_ids"] = leader_ids;
     cj["quorum"] = c.quorum;
     fin["clusters"].push_back(cj);
     for (const auto& l : c.leaders) leaders.push_back(l);
@@ -364,6 +441,13 @@ std::string status_tables(const std::vector<sim::MemberView>& members, const std
   o += errors;
   o += endpoint_status_table(rows);
   j["member_lists"] = nlohmann::ordered_json::array();
+  // Members that print the same list are shown once, naming who agrees (the JSON keeps
+  // one list per member asked).
+  struct ListGroup {
+    std::string table;
+    std::vector<size_t> asked;
+  };
+  std::vector<ListGroup> groups;
   for (size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
     if (!m.ready) continue;
@@ -381,9 +465,26 @@ std::string status_tables(const std::vector<sim::MemberView>& members, const std
       lj.push_back({{"id", etcd::format_id(rec.id)}, {"status", row.started ? "started" : "unstarted"}, {"name", rec.name},
                     {"peer_urls", rec.peer_urls}, {"client_urls", rec.client_urls}, {"is_learner", rec.is_learner}});
     }
-    o += fmt::format("\n$ etcdctl --endpoints={} member list -w table      # asked {}\n", endpoint_of(i), m.name);
-    o += member_list_table(mr);
+    std::string table = member_list_table(mr);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const ListGroup& x) { return x.table == table; });
+    if (g == groups.end())
+      groups.push_back({std::move(table), {i}});
+    else
+      g->asked.push_back(i);
     j["member_lists"].push_back({{"asked", m.name}, {"endpoint", endpoint_of(i)}, {"members", lj}});
+  }
+  for (const auto& g : groups) {
+    const auto& first = members[g.asked.front()];
+    std::string who = "asked " + first.name;
+    if (g.asked.size() > 1) {
+      std::vector<std::string> others;
+      for (size_t k = 1; k < g.asked.size(); ++k) others.push_back(members[g.asked[k]].name);
+      who += fmt::format("; {} print{} the same list", fmt::join(others, ", "), others.size() == 1 ? "s" : "");
+    } else if (groups.size() > 1) {
+      who += "; no other member prints this list";
+    }
+    o += fmt::format("\n$ etcdctl --endpoints={} member list -w table      # {}\n", endpoint_of(g.asked.front()), who);
+    o += g.table;
   }
   if (json) return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   return o;
@@ -398,8 +499,9 @@ std::string status_tables(const sim::World& w, bool json) {
 
 namespace {
 
-int load(const std::string& file, std::optional<scenario::Scenario>* out, std::ostream& err) {
-  scenario::LoadResult lr = scenario::load_file(file);
+int load(const std::string& file, std::optional<scenario::Scenario>* out, std::ostream& err,
+         const scenario::Overrides& over = {}) {
+  scenario::LoadResult lr = scenario::load_file_with(file, over);
   if (!lr.ok()) {
     for (const auto& e : lr.errors) err << scenario::format(e) << "\n";
     if (lr.truncated) err << "(more errors not shown)\n";
@@ -426,21 +528,6 @@ sim::TraceLevel parse_level(const std::string& s) {
 
 }  // namespace
 
-namespace {
-constexpr const char* kUsage =
-    "usage: raftlab run SCENARIO [--seed N] [--json] [--trace FILE [--trace-format jsonl|chrome]] [--trace-level off|default|full] [--html FILE]\n"
-    "       raftlab report SCENARIO [-o report.html] [--seed N]\n"
-    "       raftlab status SCENARIO --at T [-w table|json] [--seed N]\n"
-    "       raftlab compare BROKEN_SCENARIO FIXED_SCENARIO\n"
-    "       raftlab fuzz SCENARIO --seeds N [--first-seed S] [--jobs J] [--shard K/M] [--out DIR] [--json [--hash fp64|none]] [--plant-bug NAME]\n"
-    "       raftlab shrink FAILURE.json [--checker NAME] [--out FILE]\n"
-    "       raftlab replay FILE [--expect-hash H] [--seed N] [--json]\n"
-    "       raftlab orders SCENARIO [--json] [--gaps CLASS...] [--election-timeout E]\n"
-    "       raftlab merge SHARD.jsonl... [--json]\n"
-    "       raftlab diff SCENARIO [--real-etcd PATH] [--time-scale X] [--json] [--keep]\n"
-    "       raftlab bench W1|W2|W3|W4|W5 [--seeds N] [--voters N] [--entries N] [--trace-level off|default] [--json]\n"
-    "Run `raftlab --help` for more.\n";
-}  // namespace
 
 int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   try {
@@ -473,6 +560,11 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
                     "Stop the run after N simulation events (memory grows with them); a stopped run says so and "
                     "is not a pass (exit 1)")
         ->check(kEventLimit);
+    scenario::Overrides over;
+    add_override_options(run, &over);
+    std::string color = "auto";
+    run->add_option("--color", color, "Colour on a terminal: auto (default; off when piped or NO_COLOR is set), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
 
     auto* status = app.add_subcommand("status", "What `etcdctl endpoint status` and `member list` print at time T");
     status->add_option("scenario", file, "Scenario file")->required();
@@ -492,6 +584,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     add_report_verbs(app, verbs);
     add_experiment_verbs(app, verbs);
     add_chaos_verbs(app, verbs);
+    add_examples(app);
 
     // An unknown subcommand is named (CLI11 would only say a subcommand is required).
     if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-') {
@@ -501,7 +594,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         const std::string near = scenario::closest_match(argv[1], kCommands);
         err << "raftlab: unknown command \"" << argv[1] << "\""
             << (near.empty() ? "" : " — did you mean \"" + near + "\"?") << "\n"
-            << kUsage;
+            << usage_text();
         return kExitBadInput;
       }
     }
@@ -516,8 +609,10 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         (void)app.exit(e, out, err);
         return kExitOk;
       }
-      err << "raftlab: " << e.what() << "\n";
-      err << kUsage;
+      // A verb's mistake is followed by that verb's usage, not every verb's.
+      const bool verb = argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-';
+      err << "raftlab" << (verb ? " " + argv[1] : std::string()) << ": " << e.what() << "\n";
+      err << (verb ? verb_usage(argv[1]) : usage_text());
       return kExitBadInput;
     }
 
@@ -526,7 +621,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       if (sub->parsed()) return run_verb(out, err);
 
     std::optional<scenario::Scenario> s;
-    if (int rc = load(file, &s, err); rc != kExitOk) return rc;
+    if (int rc = load(file, &s, err, run->parsed() ? over : scenario::Overrides{}); rc != kExitOk) return rc;
     sim::RunOptions ro;
     ro.extension = cloud::extension_factory();
 
@@ -578,7 +673,7 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       }
       std::optional<report::RootCause> cause;
       if (d->world().trace().on()) cause = report::root_cause(d->world().trace().events(), r, file);
-      out << (json ? json_summary(r, cause ? &*cause : nullptr) + "\n" : human_summary(*d, r, file));
+      out << (json ? json_summary(r, cause ? &*cause : nullptr) + "\n" : human_summary(*d, r, file, palette(color, &out == &std::cout ? 1 : -1)));
       if (!html_file.empty()) {
         // The report runs the scenario again at --trace-level full, with status samples.
         std::ostringstream said;
@@ -600,7 +695,13 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       auto d = build(*s, ro, err);
       if (!d) return kExitBadInput;
       (void)d->run();
-      out << fmt::format("seed={} scenario={} at={}\n\n", d->world().seed(), s->name, sim::format_duration(sim::nanos(*ro.stop_at_ns)));
+      // -w json is JSON alone on stdout (jq reads it); the seed line then goes to stderr.
+      const std::string head =
+          fmt::format("seed={} scenario={} at={}\n", d->world().seed(), s->name, sim::format_duration(sim::nanos(*ro.stop_at_ns)));
+      if (format == "json")
+        err << head;
+      else
+        out << head << "\n";
       out << status_tables(d->world(), format == "json");
       return kExitOk;
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/deploy.h"
+#include "tools/color.h"
 
 namespace raftlab::tools::report {
 struct RootCause;
@@ -27,6 +28,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
 
 // The human summary of a run (what `raftlab run` prints without --json).
 std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file);
+// The same with colour where `p` is on (tools/color.h: roles, PASS/FAIL, warnings).
+std::string human_summary(const sim::Deployment& d, const sim::RunResult& r, const std::string& file, const Palette& p);
 // The JSON document `raftlab run --json` prints.
 // With `cause`, a "root_cause" field (tools/report/root_cause.h).
 std::string json_summary(const sim::RunResult& r, const report::RootCause* cause = nullptr);

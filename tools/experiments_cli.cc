@@ -21,6 +21,7 @@
 #include "sim/experiments/quorum_table.h"
 #include "sim/lab/atomic_file.h"
 #include "sim/scenario/loader.h"
+#include "tools/progress.h"
 #include "tools/cli.h"
 #include "tools/quorum_asg_report.h"
 #include "tools/svg_plot.h"
@@ -145,15 +146,21 @@ int run_figure16(const Fig16Options& o, std::ostream& out, std::ostream& err) {
   const double w0 = wall_now(), c0 = cpu_now();
   const Fig16Model model;
   std::vector<RangeResult> rs;
+  ProgressLine progress(err, true, "raftlab figure16");
+  const std::size_t ranges = paper_figure16().size();
+  const std::uint64_t blocks = std::max<std::uint64_t>(1, o.blocks);
   for (const auto& p : paper_figure16()) {
     RangeResult r;
     r.paper = &p;
-    for (std::uint64_t b = 0; b < std::max<std::uint64_t>(1, o.blocks); ++b) {
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+      progress.update(fmt::format("range {} of {} ({}), block {} of {}: {} trials", rs.size() + 1, ranges,
+                                  p.range.label(), b + 1, blocks, o.trials));
       auto t = run_fig16(model, p.range, o.first_seed + b * o.trials, o.trials);
       r.blocks.push_back(summarize(t, model));
       if (b == 0) r.trials = std::move(t);
     }
     r.stats = r.blocks.front();
+    progress.done();
     out << fmt::format("{:<6} {:<11} p50 {:>8} (paper {:>8})  mean {:>8} (paper {:>8})\n", p.panel, p.range.label(),
                        ms_text(r.stats.p50), ms_text(p.p50), ms_text(r.stats.mean), ms_text(p.mean));
     rs.push_back(std::move(r));

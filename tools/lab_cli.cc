@@ -27,6 +27,7 @@
 #include "sim/scenario/loader.h"
 #include "sim/scenario/input_file.h"
 #include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/verbs.h"
 
 namespace raftlab::tools {
@@ -49,8 +50,9 @@ bool read_text(const std::string& path, std::string* text, std::uintmax_t max_by
   return true;
 }
 
-std::shared_ptr<const scenario::Scenario> load_scenario(const std::string& file, std::ostream& err) {
-  scenario::LoadResult lr = scenario::load_file(file);
+std::shared_ptr<const scenario::Scenario> load_scenario(const std::string& file, std::ostream& err,
+                                                        const scenario::Overrides& over = {}) {
+  scenario::LoadResult lr = scenario::load_file_with(file, over);
   if (!lr.ok()) {
     for (const auto& e : lr.errors) err << scenario::format(e) << "\n";
     if (lr.truncated) err << "(more errors not shown)\n";
@@ -99,6 +101,7 @@ std::string eta_text(double s) {
 struct FuzzArgs {
   std::string scenario;
   std::uint64_t seeds = 0;
+  bool seeds_given = false;
   std::uint64_t first_seed = 1;
   unsigned jobs = 0;
   std::string shard;
@@ -112,6 +115,8 @@ struct FuzzArgs {
   unsigned seed_timeout_s = 120;
   std::uint64_t max_rss_mb = 4096;
   std::uint64_t max_events = 0;
+  scenario::Overrides over;  // --nemesis, --time-limit, --rate
+  std::string failure_trace = "yes";
 };
 
 // SIGINT/SIGTERM during a sweep: the handler only counts (lab::FuzzOptions::stop); the
@@ -157,6 +162,11 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     err << "raftlab fuzz: give a scenario file, e.g. raftlab fuzz scenarios/lab/reference.json --seeds 1000\n";
     return kExitBadInput;
   }
+  if (!a.seeds_given) {
+    err << fmt::format("raftlab fuzz: --seeds N is required (1..{}), e.g. raftlab fuzz {} --seeds 100\n", lab::kMaxSeeds,
+                       a.scenario);
+    return kExitBadInput;
+  }
   if (a.seeds == 0 || a.seeds > lab::kMaxSeeds) {
     err << fmt::format("raftlab fuzz: --seeds {}: give 1..{} seeds\n", a.seeds, lab::kMaxSeeds);
     return kExitBadInput;
@@ -192,8 +202,16 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
   o.settings.hash_every_seed = a.json && a.hash == "sha256";
   o.settings.fingerprint = a.json && a.hash == "fp64";
   o.out_dir = a.out;
-  auto s = load_scenario(a.scenario, err);
+  o.write_failure_trace = a.failure_trace == "yes";
+  auto s = load_scenario(a.scenario, err, a.over);
   if (!s) return kExitBadInput;
+  // Nothing for the seeds to vary but timing: say so (the sweep still runs).
+  const bool cloud_nemesis = s->cloud && s->cloud->is_object() && s->cloud->contains("nemesis");
+  if (!s->nemesis && s->faults.empty() && !s->clients && !cloud_nemesis)
+    err << fmt::format("raftlab fuzz: warning: {} has no faults (no \"nemesis\" budget, no \"faults\") and no "
+                       "\"clients\": the seeds differ only in timing draws and the checkers see only the timeline's "
+                       "own calls; add a \"nemesis\" (scenarios/README.md, \"Nemesis\") or give --nemesis KINDS\n",
+                       a.scenario);
   // The first seed is built before the sweep so a scenario the engine rejects is exit 2
   // with its message, not N identical errors.
   {
@@ -374,6 +392,7 @@ struct ShrinkArgs {
   std::string out;
   unsigned max_runs = 2000;
   bool json = false;
+  bool quiet = false;
 };
 
 int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
@@ -410,8 +429,15 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
     err << "raftlab shrink: --out: " << problem << "\n";
     return kExitBadInput;
   }
+  ProgressLine progress(err, !a.quiet, "raftlab shrink");
+  o.on_run = [&progress](unsigned runs, unsigned max_runs, std::size_t faults, std::size_t timeline) {
+    progress.update(fmt::format("{} of at most {} runs; trying {} fault(s), {} timeline entries", runs, max_runs, faults,
+                                timeline));
+  };
   lab::ShrinkReport rep;
-  if (!lab::shrink(lab::materialize(s, o.seed), o, &rep, &why)) {
+  const bool shrunk = lab::shrink(lab::materialize(s, o.seed), o, &rep, &why);
+  progress.done();
+  if (!shrunk) {
     err << "raftlab shrink: " << a.file << ": " << why << "\n";
     return kExitBadInput;
   }
@@ -562,8 +588,9 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     auto a = std::make_shared<FuzzArgs>();
     auto* f = app.add_subcommand("fuzz", "Run many seeds of a scenario (nemesis faults), judge each trace with every checker");
     f->add_option("scenario", a->scenario, "Scenario file (with a nemesis budget, or explicit faults)");
-    f->add_option("--seeds", a->seeds, fmt::format("Number of seeds to run (1..{}; required)", lab::kMaxSeeds))
-        ->check(kWholeNumber);
+    auto* seeds = f->add_option("--seeds", a->seeds,
+                                fmt::format("REQUIRED (but with --list-bugs): number of seeds to run, 1..{}", lab::kMaxSeeds))
+                      ->check(kWholeNumber);
     f->add_flag("--list-bugs", a->list_bugs, "List the planted bugs (names for --plant-bug) and exit");
     f->add_option("--first-seed", a->first_seed, "First seed (default 1): seeds S..S+N-1")->check(kWholeNumber);
     f->add_option("--jobs,-j", a->jobs, "Worker processes (default: all cores)")->check(kWholeNumber);
@@ -585,7 +612,15 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     f->add_option("--max-events", a->max_events,
                   "Stop a run after N simulation events: a 'max_events' failure saying where (default: no limit)")
         ->check(kEventLimit);
-    v.add(f, [a](std::ostream& out, std::ostream& err) { return run_fuzz(*a, out, err); });
+    add_override_options(f, &a->over);
+    f->add_option("--failure-trace", a->failure_trace,
+                  "yes (default): each failure's trace as seed-N.trace.jsonl beside seed-N.json; no: not (replay "
+                  "--trace writes it again; sizes in docs/fault-lab.md)")
+        ->check(CLI::IsMember({"yes", "no"}));
+    v.add(f, [a, seeds](std::ostream& out, std::ostream& err) {
+      a->seeds_given = seeds->count() > 0;
+      return run_fuzz(*a, out, err);
+    });
   }
   {
     auto a = std::make_shared<ShrinkArgs>();
@@ -595,6 +630,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     s->add_option("--out", a->out, "Where to write the minimal file (default: FAILURE.min.json next to it)");
     s->add_option("--max-runs", a->max_runs, "Give up after this many runs (default 2000)")->check(CLI::Range(1, 1000000));
     s->add_flag("--json", a->json, "Print one JSON object (sizes before/after, what was removed)");
+    s->add_flag("--quiet,-q", a->quiet, "No progress line on stderr");
     v.add(s, [a](std::ostream& out, std::ostream& err) { return run_shrink(*a, out, err); });
   }
   {

@@ -22,7 +22,24 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/scenario/overrides.h"
+
 namespace raftlab::tools {
+
+// --nemesis KINDS, --time-limit T, --rate R (sim/scenario/overrides.h) on a verb that
+// runs a scenario (run, fuzz); *o is filled when the command line is parsed.
+inline void add_override_options(CLI::App* sub, scenario::Overrides* o) {
+  sub->add_option_function<std::string>(
+      "--nemesis", [o](const std::string& v) { o->nemesis = v; },
+      "Fault kinds for the nemesis, comma-separated (crash,partition,...; \"none\": no faults), replacing the file's "
+      "(a file without a nemesis gets one; docs/fault-lab.md \"Overrides\")");
+  sub->add_option_function<std::string>(
+      "--time-limit", [o](const std::string& v) { o->time_limit = v; },
+      "How long the run lasts (the file's \"duration\", e.g. 60s); the nemesis and the clients end by then");
+  sub->add_option_function<std::string>(
+      "--rate", [o](const std::string& v) { o->rate = v; },
+      "Client operations per second, all clients together (the clients' think time; a file without clients gets 3)");
+}
 
 using VerbRun = std::function<int(std::ostream& out, std::ostream& err)>;
 

@@ -221,6 +221,10 @@ class Cloud : public sim::Extension {
   void apply(const scenario::TimelineEntry& t, const scenario::ExtAction& a) override;
   void probe(const scenario::Expectation& e) override;
   void finish(sim::RunResult& r) override;
+  // The load-time endpoint check (sim/extension.h): the balancers' names and listener
+  // ports (nlb.cc); instance addresses, drawn at run time in the template's subnets (ec2.cc).
+  std::vector<ServedUrl> served_urls() const override;
+  std::string runtime_address(std::string_view host) const override;
 
   // One AWS API call (`from_instance`: the instance a script runs on, "" for the operator).
   ApiResult call(const AwsCall& c, const std::string& from_instance);

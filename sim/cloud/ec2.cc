@@ -42,6 +42,33 @@ bool cidr_well_formed(const std::string& cidr) {
   return parse_cidr(cidr, &b, &n);
 }
 
+std::string Cloud::runtime_address(std::string_view host) const {
+  // An instance's own DNS name (ip-10-0-1-23.ec2.internal) or an address in a subnet
+  // instances are launched into: both exist only once an instance with that IP runs.
+  std::string ip(host);
+  const std::string suffix = ".ec2.internal";
+  if (ip.rfind("ip-", 0) == 0 && ip.size() > suffix.size() + 3 &&
+      ip.compare(ip.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    ip = ip.substr(3, ip.size() - suffix.size() - 3);
+    std::replace(ip.begin(), ip.end(), '-', '.');
+  }
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(ip.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 || c > 255 || d > 255)
+    return "";
+  const std::uint32_t v = (a << 24) | (b << 16) | (c << 8) | d;
+  for (const Subnet& s : cfg_->spec.subnets) {
+    std::uint32_t base = 0;
+    int prefix = 24;
+    if (!parse_cidr(s.cidr, &base, &prefix)) continue;
+    const std::uint32_t mask = ~0U << (32 - prefix);
+    if ((v & mask) == base)
+      return fmt::format("instance addresses in subnet {} ({}) are drawn when an instance launches", s.cidr,
+                         s.logical_id.empty() ? s.id : s.logical_id);
+  }
+  return "";
+}
+
 std::string Cloud::allocate_ip(const Subnet& s) {
   std::uint32_t base = 0;
   int prefix = 24;

@@ -75,6 +75,22 @@ void Cloud::install_load_balancers() {
   }
 }
 
+std::vector<sim::Extension::ServedUrl> Cloud::served_urls() const {
+  std::vector<ServedUrl> out;
+  for (const auto& [id, st] : lbs_) {
+    const std::string name = st.spec->name.empty() ? st.spec->logical_id : st.spec->name;
+    std::string lower = st.dns_name;  // as DNS answers it (install_load_balancers)
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    for (const auto& [port, tg] : st.listeners) {
+      (void)tg;
+      out.push_back({fmt::format("http://{}:{}", name, port), "load balancer " + name});
+      if (!lower.empty() && lower != name)
+        out.push_back({fmt::format("http://{}:{}", lower, port), "load balancer " + name});
+    }
+  }
+  return out;
+}
+
 const Target* Cloud::pick_target(LoadBalancerState& lb, TargetGroupState& tg_ref) {
   TargetGroupState* tg = &tg_ref;
   // A new connection: the client resolved the balancer's name to one AZ node (DNS

@@ -181,6 +181,10 @@ struct FuzzOptions {
   bool isolate = true;
   RunSettings settings;
   std::string out_dir;  // "" = write no files
+  // Write each failure's .trace.jsonl beside its .json and .txt (`fuzz --failure-trace
+  // no`: not; `raftlab replay` writes the same trace again from the .json). Sizes per
+  // failure: docs/fault-lab.md.
+  bool write_failure_trace = true;
   // Set by the caller's signal handler (or null). Once count >= 1 no new seed starts and
   // the sweep ends when the seeds in flight have finished (their results and failure
   // files complete); at count >= 2 worker processes are killed at once and the files of

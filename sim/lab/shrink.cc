@@ -151,6 +151,7 @@ bool shrink(const std::shared_ptr<const scenario::Scenario>& s, const ShrinkOpti
     const bool f = res.error.empty() &&
                    std::find(res.checkers.begin(), res.checkers.end(), r.checker) != res.checkers.end();
     if (f) last = std::move(res);
+    if (o.on_run) o.on_run(r.runs, o.max_runs, cand.faults.size(), cand.timeline.size());
     return f;
   };
   scenario::Scenario cur = *s;

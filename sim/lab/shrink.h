@@ -34,6 +34,9 @@ struct ShrinkOptions {
   RunSettings settings;
   std::string checker;     // "" = the first checker the input fails
   unsigned max_runs = 2000;
+  // Called after each candidate run (for a progress line on stderr): runs so far, the
+  // budget, and the candidate's faults and timeline entries. Never changes the result.
+  std::function<void(unsigned runs, unsigned max_runs, std::size_t faults, std::size_t timeline)> on_run;
 };
 
 struct ShrinkStep {

@@ -73,12 +73,14 @@ void write_failure(const FuzzOptions& o, const std::string& base_name, const sce
   h.note = "fuzz";
   std::string txt = fmt::format("seed {} of scenario {}: {} violation(s)\n", r.seed, base_name, r.violations.size());
   for (const auto& v : r.violations) txt += check::describe(v) + "\n";
-  txt += fmt::format("trace_sha256={}\nreplay: raftlab replay {}.json\nshrink: raftlab shrink {}.json\n",
-                     r.trace_sha256.empty() ? "(none: the run crashed)" : r.trace_sha256, stem, stem);
+  txt += fmt::format("trace_sha256={}\nreplay: raftlab replay {}.json{}\nshrink: raftlab shrink {}.json\n",
+                     r.trace_sha256.empty() ? "(none: the run crashed)" : r.trace_sha256, stem,
+                     o.write_failure_trace ? "" : fmt::format(" --trace {}.trace.jsonl   # the trace, not written by fuzz", stem),
+                     stem);
   // The trace first and the .json last: a failure file is there only with its trace and
   // its .txt; if one of them cannot be written, none of the seed's files stays.
   std::string why;
-  bool ok = !d || write_file(stem + ".trace.jsonl", const_cast<sim::Deployment*>(d)->world().trace().to_jsonl(), &why);
+  bool ok = !d || !o.write_failure_trace || write_file(stem + ".trace.jsonl", const_cast<sim::Deployment*>(d)->world().trace().to_jsonl(), &why);
   ok = ok && write_file(stem + ".txt", txt, &why) && write_file(stem + ".json", failure_file_text(s, h), &why);
   if (ok) {
     r.failure_file = stem + ".json";

@@ -60,6 +60,8 @@ struct Runner::Impl {
     e.index = index;
     e.a = a;
     e.b = b;
+    // The fault's own `note` (scenario file), shown with it in the timeline.
+    if (kind == sim::Ev::Fault && index < s->faults.size()) e.c = s->faults[index].note;
     w.trace().record(std::move(e));
   }
 
@@ -230,7 +232,7 @@ void Runner::Impl::begin(std::size_t i) {
     case FaultKind::kTerminate:
       if (c < 0) return;
       hold(c);
-      w.terminate_instance(c);
+      w.terminate_instance(c, "terminated");  // the instance is gone, not `member remove`d
       return;
     case FaultKind::kPartition:
     case FaultKind::kOneWay:

@@ -345,6 +345,7 @@ ojson fault_json(const Fault& f) {
   if (f.kind != FaultKind::kMemberRemove &&
       (f.duration_ns > 0 || (f.kind != FaultKind::kTerminate && f.kind != FaultKind::kMemberAdd)))
     j["duration"] = format_duration(f.duration_ns);
+  if (!f.note.empty()) j["note"] = f.note;
   return j;
 }
 

@@ -77,6 +77,7 @@ std::optional<Fault> Loader::fault(const json& v, const std::string& path) {
   const size_t errors_before = error_count();
   Fault f;
   f.path = path;
+  if (const auto note = string_field(v, path, "note", false, false)) f.note = *note;
   const auto at = duration_field(v, path, "at", true);
   const auto kind_text = string_field(v, path, "kind", true);
   if (!kind_text) return std::nullopt;

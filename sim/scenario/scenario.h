@@ -278,6 +278,7 @@ struct Fault {
   // then: it does nothing.
   bool after_leader_change = false;
   int64_t lag_ns = 0;           // crash/isolate with after_leader_change
+  std::string note;             // free text, in the trace's `fault` event and the timeline
   std::string path;             // "$.faults[3]" ("" for drawn faults)
 };
 

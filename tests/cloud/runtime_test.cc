@@ -320,5 +320,25 @@ TEST(CloudBadInput, Ec2ActionHandlerAndSubnetErrorsNameThePathAndTheFix) {
   EXPECT_NE(e.find("StopInstances is not modelled"), std::string::npos) << e;
 }
 
+// The load-time endpoint check through the seam (sim/extension.h): a balancer's listener
+// ports are known before the run, instance addresses are not (drawn per seed in the
+// template's subnets, so a URL in a subnet is accepted); anything else is refused.
+TEST(CloudBadInput, EtcdctlEndpointsAreCheckedAgainstTheBalancersAndSubnets) {
+  auto with = [](const std::string& url) {
+    return build_errors(R"({"name": "t", "description": "test", "duration": "1m", )" + cloud_part("{}") +
+                        R"(, "timeline": [{"at": "50s", "etcdctl": "member list", "endpoints": [")" + url + R"("]}],
+    "expect": [{"at": "1m", "asg": {"in_service": 3}}]})");
+  };
+  std::string e = with("http://etcd-nlb:2380");
+  EXPECT_NE(e.find("$.timeline[0].endpoints[0]"), std::string::npos) << e;
+  EXPECT_NE(e.find("nothing serves port 2380"), std::string::npos) << e;
+  EXPECT_NE(e.find("http://etcd-nlb:2379 (load balancer etcd-nlb)"), std::string::npos) << e;
+  e = with("http://10.9.9.9:2379");
+  EXPECT_NE(e.find("10.9.9.9 is no host's IP"), std::string::npos) << e;
+  EXPECT_EQ(with("http://etcd-nlb:2379"), "");
+  EXPECT_EQ(with("http://10.0.1.57:2379"), "");  // an instance's address, known only when it launches
+  EXPECT_EQ(with("http://ip-10-0-2-9.ec2.internal:2379"), "");
+}
+
 }  // namespace
 }  // namespace raftlab::cloud

@@ -152,6 +152,46 @@ TEST_F(CliBadInput, TwoContainersPublishingOneHostPort) {
                     "give each member on one host its own ports"});
 }
 
+// An etcdctl endpoint nothing in the scenario serves would only time out at run time: it
+// is refused at load time with the endpoints that are served.
+TEST_F(CliBadInput, EtcdctlEndpointNothingServesIsRefusedWithWhatIsServed) {
+  const std::string start = R"({"at": "0s", "start": ["etcd1", "etcd2"]})";
+  auto with_ctl = [&](const std::string& name, const std::string& ctl) {
+    return write(name, kDockerBase, start, start + ", " + ctl);
+  };
+  // A load balancer's name in a scenario that has none.
+  std::string f = with_ctl("no_nlb", R"({"at": "5s", "etcdctl": "member list", "endpoints": ["etcd1", "http://etcd-nlb:2379"]})");
+  expect_bad_input(cli({"run", f}), f,
+                   {"$.timeline[1].endpoints[1]", "etcdctl endpoint http://etcd-nlb:2379",
+                    "etcd-nlb is no host's IP ($.hosts), no name in $.dns and no load balancer's name",
+                    "http://10.0.0.1:2379 (etcd1 (-p 2379:2379))", "http://10.0.0.1:3379 (etcd2 (-p 3379:2379))"});
+  // A typo'd port on a known host (2380 is a peer port, not a client port).
+  f = with_ctl("typo_port", R"({"at": "5s", "etcdctl": "endpoint status", "endpoints": "http://10.0.0.1:2380"})");
+  expect_bad_input(cli({"run", f}), f, {"$.timeline[1].endpoints", "nothing serves port 2380 on 10.0.0.1 (A)"});
+  // The same in the command's own --endpoints flag.
+  f = with_ctl("inline_flag", R"({"at": "5s", "etcdctl": "--endpoints=http://10.0.0.1:3397 member list"})");
+  expect_bad_input(cli({"run", f}), f, {"$.timeline[1].etcdctl", "nothing serves port 3397 on 10.0.0.1 (A)"});
+  // The operator's loopback is no member's.
+  f = with_ctl("loopback", R"({"at": "5s", "etcdctl": "member list", "endpoints": ["http://127.0.0.1:2379"]})");
+  expect_bad_input(cli({"run", f}), f, {"$.timeline[1].endpoints[0]", "outside every host"});
+  // What is served loads and runs.
+  f = with_ctl("served", R"({"at": "5s", "etcdctl": "member list", "endpoints": ["http://10.0.0.1:3379", "http://10.0.0.1:2379"]})");
+  const CliRun ok = cli({"run", f});
+  EXPECT_EQ(ok.rc, tools::kExitOk) << ok.err << ok.out;
+}
+
+// A bare etcd's client port is its listen URL on the host's address.
+TEST_F(CliBadInput, EtcdctlEndpointOfABareEtcdIsItsListenUrl) {
+  const std::string start = R"({"at": "0s", "start": ["etcd1"]})";
+  std::string f = write("bare_typo", kFlagsBase, start,
+                        start + R"(, {"at": "3s", "etcdctl": "put k v", "endpoints": ["http://10.0.0.1:2479"]})");
+  expect_bad_input(cli({"run", f}), f,
+                   {"$.timeline[1].endpoints[0]", "nothing serves port 2479 on 10.0.0.1 (A)", "http://10.0.0.1:2379 (etcd1)"});
+  f = write("bare_ok", kFlagsBase, start, start + R"(, {"at": "3s", "etcdctl": "put k v", "endpoints": ["http://10.0.0.1:2379"]})");
+  const CliRun ok = cli({"run", f});
+  EXPECT_EQ(ok.rc, tools::kExitOk) << ok.err << ok.out;
+}
+
 TEST_F(CliBadInput, DockerRunLineWithAnUnterminatedQuote) {
   const std::string f = write("unterminated_quote", kDockerBase, "-e ETCD_NAME=etcd2", R"(-e ETCD_NAME=\"etcd2)");
   expect_bad_input(cli({"run", f}), f,
