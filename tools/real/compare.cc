@@ -28,9 +28,10 @@ std::map<std::uint64_t, int> leaders_by_cluster(const Obs& o) {
   return out;
 }
 
-std::vector<Mismatch> compare(const Obs& s, const Obs& r) {
+std::vector<Mismatch> compare(const Obs& s, const Obs& r, const std::set<std::string>& skip, bool leader_names) {
   std::vector<Mismatch> out;
   for (const auto& [name, sm] : s) {
+    if (skip.count(name)) continue;
     auto it = r.find(name);
     const MemberObs rm = it == r.end() ? MemberObs{} : it->second;
     if (sm.up != rm.up) out.push_back({name, "etcd running", yesno(sm.up), yesno(rm.up)});
@@ -51,6 +52,14 @@ std::vector<Mismatch> compare(const Obs& s, const Obs& r) {
   for (auto c : ids) {
     const int a = sl.count(c) ? sl.at(c) : 0, b = rl.count(c) ? rl.at(c) : 0;
     if (a != b) out.push_back({"cluster " + idtext(c), "self-reported leaders", std::to_string(a), std::to_string(b)});
+  }
+  if (leader_names) {
+    std::vector<std::string> a, b;
+    for (const auto& [n, m] : s)
+      if (m.serving && m.leader && !skip.count(n)) a.push_back(n);
+    for (const auto& [n, m] : r)
+      if (m.serving && m.leader && !skip.count(n)) b.push_back(n);
+    if (a != b) out.push_back({"leaders", "which member leads", listtext(a), listtext(b)});
   }
   return out;
 }

@@ -17,7 +17,9 @@
 
 namespace raftlab::real::diffing {
 
-inline constexpr int kOk = 0, kDiffer = 1, kBad = 2, kNoEtcd = 3;
+inline constexpr int kOk = 0, kDiffer = 1, kBad = 2, kNoEtcd = 3, kNotComparable = 4;
+// Seeds 1..N of the simulation decide whether WHICH member leads is determined.
+inline constexpr int kLeaderSeeds = 5;
 
 // Thrown inside a diff: bad input (exit 2) / the real etcd is unavailable or broken (exit 3).
 struct BadInput {
@@ -50,7 +52,11 @@ struct Mismatch {
 };
 
 std::map<std::uint64_t, int> leaders_by_cluster(const Obs& o);
-std::vector<Mismatch> compare(const Obs& s, const Obs& r);
+// Field by field. Members in `skip` are not compared (a fault struck a different member on
+// each side); leader_names: also compare WHICH members lead (only where the simulation
+// says it is determined); the number of leaders per cluster is always compared.
+std::vector<Mismatch> compare(const Obs& s, const Obs& r, const std::set<std::string>& skip = {},
+                              bool leader_names = false);
 std::string summary(const Obs& o);
 // Short outcome for the FIDELITY table: clusters, leaders, errors.
 std::string outcome(const Obs& o);

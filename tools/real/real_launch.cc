@@ -3,6 +3,7 @@
 // decides it) and Docker's restart policies (see real_run.h).
 #include "tools/real/real_run.h"
 
+#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -76,8 +77,20 @@ bool RealRun::exec(Container& c, const std::vector<std::string>& args, const Env
   std::string error;
   c.log_member = c.log_cluster = 0;
   read_log(c);
-  c.pid = spawn(c.cmd.argv, c.cmd.env, c.cmd.cwd, c.log_path, &error);
+  c.pid = spawn(c.cmd.argv, c.cmd.env, c.cmd.cwd, c.log_path, &error, netcut_ ? netcut_->gid_of(c.m->name) : 0);
   if (c.pid < 0) throw Broken{"cannot start " + etcd_ + ": " + error};
+  if (netcut_) {
+    std::vector<std::pair<std::string, int>> addrs;
+    for (const auto& u : c.cmd.peer_urls) {
+      const auto scheme = u.find("://");
+      const std::string hp = scheme == std::string::npos ? u : u.substr(scheme + 3);
+      const auto colon = hp.rfind(':');
+      if (colon == std::string::npos) continue;
+      addrs.emplace_back(hp.substr(0, colon), std::atoi(hp.substr(colon + 1).c_str()));
+    }
+    netcut_->set_peer_addrs(c.m->name, addrs);
+    if (!netcut_->cut_pairs().empty()) sync_cuts();
+  }
   return true;
 }
 

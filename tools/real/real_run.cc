@@ -272,12 +272,26 @@ void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::Etcdct
   log_ << fmt::format("    real: $ etcdctl {} -> {}\n", fmt::join(w, " "), r.exit_code == 0 ? "ok" : "Error: " + r.err);
 }
 
-void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::PartitionAction&) {
-  throw BadInput{t.path + ": diff cannot partition loopback addresses (no network namespaces without root)"};
+void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::PartitionAction& a) {
+  if (!netcut_) {
+    not_applied.emplace_back(t.at_ns, t.path + ": partition: not applied on the real side (" + netcut_why_not_ + ")");
+    note(not_applied.back().second);
+    return;
+  }
+  std::vector<std::vector<std::string>> groups;
+  for (const auto& g : a.groups) groups.push_back(members_on_hosts(g));
+  cut_groups("timeline", groups);
+  note(t.path + ": partition applied with iptables: cut " + fmt::format("{}", fmt::join(netcut_->cut_pairs(), " ")));
 }
 
 void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::HealAction&) {
-  throw BadInput{t.path + ": diff cannot partition or heal loopback addresses"};
+  if (!netcut_) {
+    not_applied.emplace_back(t.at_ns, t.path + ": heal: not applied on the real side (" + netcut_why_not_ + ")");
+    return;
+  }
+  netcut_->heal("timeline");
+  sync_cuts();
+  note(t.path + ": heal: the timeline's partitions removed");
 }
 
 void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::ExtAction& a) {

@@ -24,6 +24,7 @@
 #include "sim/scenario/scenario.h"
 #include "tools/real/compare.h"
 #include "tools/real/loopback.h"
+#include "tools/real/netcut.h"
 #include "tools/real/process.h"
 #include "tools/real/sim_side.h"
 
@@ -54,6 +55,8 @@ struct Container {
   std::set<std::string> classes;
   std::uint64_t log_member = 0, log_cluster = 0;
   std::string last_error;
+  int holds = 0;            // faults keeping it down (crash, host_down, terminate)
+  bool was_wanted = false;  // wanted when the first of them began
 };
 
 class RealRun {
@@ -86,7 +89,30 @@ class RealRun {
 
   ProbeOutcome client(const std::string& via, const std::vector<std::string>& words, bool get, const std::string& key);
 
+  // Partitions through iptables in the diff's private network namespace (netcut.h);
+  // nullptr: none here (`why_not` says why), partitions and isolations are refused.
+  void set_netcut(NetCut* nc, std::string why_not) {
+    netcut_ = nc;
+    netcut_why_not_ = std::move(why_not);
+  }
+
+  // One fault of the scenario carried out on the real side (real_faults.cc), at its start
+  // and at its end. applied=false: refused by name (`text` says why); the diff then calls
+  // every comparison from `at` on "not comparable".
+  struct FaultResult {
+    bool applied = true;
+    std::string text;    // what was done / why not
+    std::string struck;  // the member or host it struck ("" = none)
+  };
+  FaultResult fault_begin(std::size_t i, const scenario::Fault& f);
+  void fault_end(std::size_t i, const scenario::Fault& f);
+  // The real leader now: the serving member that says it leads at the highest raft term
+  // (the first in the scenario's member order on a tie, as sim/nemesis picks); "" = none.
+  std::string real_leader(std::uint64_t* term);
+
   std::map<std::string, ProbeOutcome> timeline_results;
+  // Timeline entries the real side could not carry out: (time, "path: why").
+  std::vector<std::pair<std::int64_t, std::string>> not_applied;
   std::vector<std::string> notes;  // what the real run did that a reader should know
 
  private:
@@ -136,6 +162,17 @@ class RealRun {
   void do_action(const scenario::TimelineEntry& t, const scenario::HealAction&);
   void do_action(const scenario::TimelineEntry&, const scenario::NoteAction&) {}
   void do_action(const scenario::TimelineEntry& t, const scenario::ExtAction& a);
+
+  void hold(Container& c);
+  bool release(Container& c);
+  void kill_host_members(const std::string& host);
+  void sync_cuts();
+  std::vector<std::string> members_on_hosts(const std::vector<std::string>& hosts) const;
+  void cut_groups(const std::string& owner, const std::vector<std::vector<std::string>>& member_groups);
+
+  NetCut* netcut_ = nullptr;
+  std::string netcut_why_not_;
+  std::map<std::size_t, std::string> struck_;  // fault index -> member / host it struck
 
   const scenario::Scenario& s_;
   const LoopbackMap& map_;

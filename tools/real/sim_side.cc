@@ -15,9 +15,11 @@ namespace raftlab::real::diffing {
 
 namespace {
 
-std::unique_ptr<sim::Deployment> build(std::shared_ptr<const scenario::Scenario> s, std::optional<std::int64_t> stop) {
+std::unique_ptr<sim::Deployment> build(std::shared_ptr<const scenario::Scenario> s, std::optional<std::int64_t> stop,
+                                       std::optional<std::uint64_t> seed = std::nullopt) {
   sim::RunOptions ro;
   ro.stop_at_ns = stop;
+  ro.seed = seed;
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(std::move(s), ro, &errors);
   if (!d) {
@@ -84,15 +86,35 @@ Obs sim_observe(const sim::World& w, std::int64_t at_ns) {
 
 }  // namespace
 
-SimSide run_sim(const std::shared_ptr<const scenario::Scenario>& s, const std::vector<std::int64_t>& points) {
+std::string leader_text(const Obs& o) {
+  std::vector<std::string> l;
+  for (const auto& [n, m] : o)
+    if (m.serving && m.leader) l.push_back(n);
+  return l.empty() ? "none" : fmt::format("{}", fmt::join(l, " "));
+}
+
+SimSide run_sim(const std::shared_ptr<const scenario::Scenario>& s, const std::vector<std::int64_t>& points,
+                int leader_seeds) {
   SimSide side;
   for (auto t : points) {
     auto d = build(s, t);
     d->run();
     side.points[t] = sim_observe(d->world(), t);
+    side.leader_sets[t].insert(leader_text(side.points[t]));
+    // Which member leads is "determined" only when every seed 1..N elects the same one.
+    for (int k = 1; k <= leader_seeds; ++k) {
+      auto dk = build(s, t, static_cast<std::uint64_t>(k));
+      dk->run();
+      side.leader_sets[t].insert(leader_text(sim_observe(dk->world(), t)));
+    }
   }
   auto d = build(s, std::nullopt);
   const sim::RunResult rr = d->run();
+  // Whom each explicit fault struck (the first `fault` event of its index).
+  for (const auto& e : d->world().trace().events()) {
+    if (e.kind != sim::Ev::Fault || side.fault_struck.count(e.index)) continue;
+    side.fault_struck[e.index] = e.b.find("nothing done") != std::string::npos ? "" : e.who;
+  }
   for (const auto& m : s->members) side.endpoints[m.name] = d->world().endpoint_url(m.name);
   for (const auto& r : rr.expectations) {
     const bool put = r.what.rfind("put ", 0) == 0, get = r.what.rfind("get ", 0) == 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,17 @@ struct SimSide {
   std::map<std::string, ProbeOutcome> expect_probes;  // "$.expect[i]/put" -> outcome
   std::map<std::string, ProbeOutcome> timeline_probes;  // "$.timeline[i]" -> outcome
   std::map<std::string, std::string> endpoints;        // member -> client URL
+  // Per observation time, the distinct leader sets ("e1", "e1 e4", "none") of the
+  // scenario's seed and of seeds 1..leader_seeds: one set = which member leads is
+  // determined by the scenario, not by an election's randomised timeouts.
+  std::map<std::int64_t, std::set<std::string>> leader_sets;
+  // Fault index -> the member (or host) it struck; "" = nothing done (no leader).
+  std::map<std::uint64_t, std::string> fault_struck;
 };
 
-SimSide run_sim(const std::shared_ptr<const scenario::Scenario>& s, const std::vector<std::int64_t>& points);
+std::string leader_text(const Obs& o);
+
+SimSide run_sim(const std::shared_ptr<const scenario::Scenario>& s, const std::vector<std::int64_t>& points,
+                int leader_seeds = 5);
 
 }  // namespace raftlab::real::diffing
