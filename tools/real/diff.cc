@@ -242,6 +242,17 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
       not_applied.emplace_back(ls->clients->start_ns, ls->clients->path +
                                                           ": the client workload: not run on the real side (raftlab diff "
                                                           "performs only the expectations' and the timeline's etcdctl calls)");
+    // The discovery bootstrap's services have no real counterpart here yet: the members'
+    // --discovery / --discovery-srv lookups would fail for another reason than the
+    // simulation's, so nothing after the start is comparable.
+    for (const auto& d : ls->discovery_services)
+      not_applied.emplace_back(0, (d.path.empty() ? std::string("discovery_services") : d.path) +
+                                      ": the discovery service on host " + d.host +
+                                      ": not run on the real side (raftlab diff starts no discovery etcd yet)");
+    if (ls->dns)
+      not_applied.emplace_back(0, (ls->dns->path.empty() ? std::string("$.dns") : ls->dns->path) +
+                                      ": the scenario's DNS records: not served on the real side (raftlab diff runs no DNS "
+                                      "server yet)");
     // Members a leader-relative fault struck differently on the two sides (from when).
     std::vector<std::pair<std::int64_t, std::set<std::string>>> skips;
     ordered_json jfaults = ordered_json::array();
