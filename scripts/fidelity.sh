@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates results/FIDELITY.md: every shipped bootstrap and membership scenario
-# (scenarios/bitnami-2host/*, scenarios/membership/*) run by `raftlab diff` — in simulation
+# Regenerates results/FIDELITY.md: every shipped bootstrap, membership and discovery scenario
+# (scenarios/bitnami-2host/*, scenarios/membership/*, scenarios/discovery/*) run by `raftlab diff` — in simulation
 # and against real etcd processes on 127.0.0.x — with the simulated and real outcome and
 # agree/differ per row. Explanations of rows that differ live in results/FIDELITY.md's
 # "Explained differences" section, kept from the previous file (everything after the
@@ -18,16 +18,18 @@ fi
 etcd_version=$( (etcd --version 2>/dev/null || /usr/bin/etcd --version 2>/dev/null || echo "etcd Version: missing") | sed -n 's/^etcd Version: //p')
 start=$(date +%s)
 rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
-for f in scenarios/bitnami-2host/*.json scenarios/membership/*.json; do
+errf=$(mktemp)
+trap 'rm -f "$rows" "$errf"' EXIT
+for f in scenarios/bitnami-2host/*.json scenarios/membership/*.json scenarios/discovery/*.json; do
   echo "fidelity: $f" >&2
   set +e
-  row=$("$RAFTLAB" diff "$f" --time-scale "$SCALE" --row)
+  row=$("$RAFTLAB" diff "$f" --time-scale "$SCALE" --row 2>"$errf")
   rc=$?
   set -e
   case $rc in
-    0|1) echo "$row" >> "$rows" ;;
-    2) echo "| \`$f\` | - | - | not run | raftlab diff: bad input (exit 2) |" >> "$rows" ;;
+    0|1|4) echo "$row" >> "$rows" ;;  # 4: not comparable (something not applied on the real side; the row says what)
+    2) why=$(grep 'raftlab diff:' "$errf" | tail -1 | sed 's/|/ /g')
+       echo "| \`$f\` | - | - | not run | exit 2: ${why:-bad input} |" >> "$rows" ;;
     *) echo "fidelity: real etcd unavailable or broken (exit $rc)" >&2; exit $rc ;;
   esac
 done
@@ -43,7 +45,8 @@ secs=$(( $(date +%s) - start ))
   echo
   echo "Outcome columns: members whose etcd runs, distinct cluster IDs, self-reported leaders, and the error"
   echo "classes each member logged, at the scenario's end. \"agree\" means every compared value agreed at every"
-  echo "expectation time and at the end (docs/fidelity.md lists the fields)."
+  echo "expectation time and at the end (docs/fidelity.md lists the fields); \"not comparable\" means something of the"
+  echo "scenario (a fault kind, a discovery service, DNS records) was not applied on the real side, named in the last column."
   echo
   echo "| scenario | simulated | real etcd | verdict | mismatches |"
   echo "|---|---|---|---|---|"

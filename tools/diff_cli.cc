@@ -19,6 +19,7 @@ void add_diff_verbs(CLI::App& app, VerbSet& v) {
   d->add_flag("--json", o->json, "print one JSON report");
   d->add_flag("--row", o->row, "print one markdown table row (scripts/fidelity.sh)");
   d->add_option("--loopback-net", o->loopback_net, "N: hosts get 127.0.N.11, 127.0.N.12, ... (default 0; for concurrent diffs)");
+  d->add_flag("--no-netns", o->no_netns, "run the real etcd processes without a private network namespace (partitions are then refused)");
   d->add_flag("--keep", o->keep, "keep the temp dir with the real logs and data dirs");
   v.add(d, [o](std::ostream& out, std::ostream& err) { return real::run_diff(*o, out, err); });
 }

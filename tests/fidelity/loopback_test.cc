@@ -3,6 +3,7 @@
 // classifying etcd's zap log lines, reading etcdctl's JSON. No etcd needed.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "sim/etcd/shell.h"
 #include "sim/scenario/loader.h"
 #include "tools/real/loopback.h"
+#include "tools/real/netcut.h"
 
 namespace raftlab::real {
 namespace {
@@ -208,6 +210,33 @@ TEST(Loopback, EtcdctlJsonRead) {
       "ETCD_INITIAL_CLUSTER=\"etcd1=http://127.0.0.11:2380,etcd2=http://127.0.0.11:3380\"\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n");
   EXPECT_EQ(add.at("ETCD_NAME"), "etcd2");
   EXPECT_EQ(add.at("ETCD_INITIAL_CLUSTER_STATE"), "existing");
+}
+
+// A cut between two members drops both directions of each one's own connections to the
+// other's peer listeners (connmark = the member that opened the connection); the other
+// members' traffic and uncut pairs get no rule; heal removes only its owner's cuts.
+TEST(NetCut, CutRulesCoverBothDirectionsOfEachMembersConnections) {
+  NetCut nc("/usr/sbin/iptables-restore", "/tmp", {"e1", "e2", "e3"});
+  EXPECT_EQ(nc.gid_of("e1"), NetCut::kGidBase + 1);
+  EXPECT_EQ(nc.gid_of("e3"), NetCut::kGidBase + 3);
+  EXPECT_EQ(nc.gid_of("nobody"), 0u);
+  nc.set_peer_addrs("e1", {{"127.0.0.11", 2380}});
+  nc.set_peer_addrs("e2", {{"127.0.0.12", 2380}});
+  nc.set_peer_addrs("e3", {{"127.0.0.13", 2380}});
+  nc.cut("f0", "e2", "e1");
+  const std::vector<std::string> want{
+      "-A RAFTLAB-CUT -p tcp -m connmark --mark 1 -d 127.0.0.12 --dport 2380 -j DROP",
+      "-A RAFTLAB-CUT -p tcp -m connmark --mark 1 -s 127.0.0.12 --sport 2380 -j DROP",
+      "-A RAFTLAB-CUT -p tcp -m connmark --mark 2 -d 127.0.0.11 --dport 2380 -j DROP",
+      "-A RAFTLAB-CUT -p tcp -m connmark --mark 2 -s 127.0.0.11 --sport 2380 -j DROP"};
+  EXPECT_EQ(nc.rules(), want);
+  EXPECT_EQ(nc.cut_pairs(), (std::set<std::string>{"e1|e2"}));
+  nc.cut("f1", "e1", "e3");
+  EXPECT_EQ(nc.rules().size(), 8u);
+  nc.heal("f0");
+  EXPECT_EQ(nc.cut_pairs(), (std::set<std::string>{"e1|e3"}));
+  nc.heal("");
+  EXPECT_TRUE(nc.rules().empty());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "tools/real/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -43,6 +45,9 @@ void on_signal(int sig) {
   ::raise(sig);
 }
 
+// The namespaces every child joins before exec (set_child_namespaces); -1: the caller's.
+std::atomic<int> g_net_fd{-1}, g_mnt_fd{-1};
+
 std::vector<char*> cstrings(const std::vector<std::string>& v, std::vector<std::string>& keep) {
   keep = v;
   std::vector<char*> out;
@@ -60,7 +65,7 @@ std::vector<std::string> env_strings(const Env& env) {
 // fork + exec with stdout/stderr to two fds (or one). The child gets its own process
 // group so a terminal's Ctrl-C reaches only raftlab, whose handler then kills by PID.
 pid_t fork_exec(const std::vector<std::string>& argv, const Env* env, const std::string& cwd, int out_fd, int err_fd,
-                std::string* error) {
+                std::string* error, gid_t gid = 0) {
   std::vector<std::string> keep_a, keep_e;
   auto a = cstrings(argv, keep_a);
   std::vector<char*> e;
@@ -72,6 +77,12 @@ pid_t fork_exec(const std::vector<std::string>& argv, const Env* env, const std:
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    // The diff's private network (and mount) namespace first: the working directory is
+    // resolved inside it. A child that cannot join exits 125 rather than run outside.
+    const int net = g_net_fd.load(), mnt = g_mnt_fd.load();
+    if (net >= 0 && ::setns(net, CLONE_NEWNET) != 0) ::_exit(125);
+    if (mnt >= 0 && ::setns(mnt, CLONE_NEWNS) != 0) ::_exit(125);
+    if (gid != 0 && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0)) ::_exit(125);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
     ::dup2(out_fd, 1);
@@ -96,14 +107,21 @@ void sleep_ms(double ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(ms * 1000)));
 }
 
+void set_child_namespaces(int net_fd, int mnt_fd) {
+  g_net_fd = net_fd;
+  g_mnt_fd = mnt_fd;
+}
+
+void register_child(pid_t pid) { register_pid(pid); }
+
 pid_t spawn(const std::vector<std::string>& argv, const Env& env, const std::string& cwd, const std::string& log_path,
-            std::string* error) {
+            std::string* error, gid_t gid) {
   const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (error) *error = log_path + ": " + std::strerror(errno);
     return -1;
   }
-  const pid_t pid = fork_exec(argv, &env, cwd, fd, fd, error);
+  const pid_t pid = fork_exec(argv, &env, cwd, fd, fd, error, gid);
   ::close(fd);
   return pid;
 }

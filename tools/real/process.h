@@ -22,9 +22,17 @@ namespace raftlab::real {
 using Env = std::map<std::string, std::string>;
 
 // Starts argv[0] (absolute path) with exactly `env`, in `cwd`, stdout+stderr appended to
-// `log_path`. Returns the PID, or -1 (errno text in *error).
+// `log_path`. Returns the PID, or -1 (errno text in *error). gid != 0: the child runs with
+// that group id and no supplementary groups (its uid stays), so iptables' owner match can
+// tell its sockets from every other process's (tools/real/netcut.h).
 pid_t spawn(const std::vector<std::string>& argv, const Env& env, const std::string& cwd, const std::string& log_path,
-            std::string* error);
+            std::string* error, gid_t gid = 0);
+
+// Every child started from now on (spawn, run_capture) joins these namespaces (setns)
+// before exec; -1 = stay in the caller's. The fds stay owned by the caller.
+void set_child_namespaces(int net_fd, int mnt_fd);
+// Adds a PID this process forked itself to the registry (signal cleanup, kill_all_registered).
+void register_child(pid_t pid);
 
 // True once the child has exited (reaped now or earlier); *status gets its wait status.
 bool reaped(pid_t pid, int* status);
