@@ -117,46 +117,159 @@ StartContext World::start_context(int c) {
     return out;
   };
   ctx.new_member_envs = d->bitnami_new_member_envs;
-  ctx.trial_outcome = [this, c](const std::vector<std::string>& my_peer_urls) { return trial_outcome(c, my_peer_urls); };
+  ctx.etcd_start_error = data_dir_problem(c).error;
+  ctx.trial_outcome = [this, c](const TrialIdentity& flags) { return trial_outcome(c, flags); };
   return ctx;
 }
 
-std::string World::trial_outcome(int c, const std::vector<std::string>& my_peer_urls) {
-  (void)my_peer_urls;
+std::string World::trial_outcome(int c, const TrialIdentity& flags) {
   const etcd::DataDir* d = data_dir(c);
-  if (!d->has_wal) return "none";
-  // The members the WAL knows (its conf changes), other than itself: the peers a
-  // restarted etcd dials.
+  // The peers the trial etcd dials and who it says it is (X-Server-From, X-Etcd-Cluster-ID).
   std::map<std::uint64_t, std::vector<std::string>> peers;
-  for (const auto& e : d->log) {
-    if (e.type() != raft::EntryType::ConfChange) continue;
-    raft::ConfChange cc;
-    if (!raft::decode_conf_change(e.data(), &cc)) continue;
-    if (cc.type == raft::ConfChangeType::RemoveNode) {
-      peers.erase(cc.node_id);
-      continue;
+  std::uint64_t my_id = 0, my_cluster = 0;
+  bool adopt_remote = false;  // --initial-cluster-state=existing without a WAL: it takes the peers' cluster ID
+  if (d->has_wal) {
+    // The members the WAL knows (its conf changes): the peers a restarted etcd dials.
+    for (const auto& e : d->log) {
+      if (e.type() != raft::EntryType::ConfChange) continue;
+      raft::ConfChange cc;
+      if (!raft::decode_conf_change(e.data(), &cc)) continue;
+      if (cc.type == raft::ConfChangeType::RemoveNode) {
+        peers.erase(cc.node_id);
+        continue;
+      }
+      MemberRecord m;
+      if (etcd::decode_member(cc.context, &m)) peers[cc.node_id] = m.peer_urls;
     }
-    MemberRecord m;
-    if (etcd::decode_member(cc.context, &m)) peers[cc.node_id] = m.peer_urls;
+    my_id = d->member_id;
+    my_cluster = d->cluster_id;
+  } else if (flags.known) {
+    // No WAL (only Bitnami's new_member_envs): the trial bootstraps from its flags.
+    peers = flags.peers;
+    my_id = flags.member_id;
+    my_cluster = flags.cluster_id;
+    adopt_remote = !flags.state_new;
+  } else {
+    return "none";
   }
-  peers.erase(d->member_id);
+  std::vector<std::string> my_urls;
+  if (auto it = peers.find(my_id); it != peers.end()) my_urls = it->second;
+  peers.erase(my_id);
   const Container& k = containers_[static_cast<size_t>(c)];
   Origin from;
   from.host = k.spec.host;
   from.netns = -1;
   from.who = k.spec.name;
-  std::string outcome = "none";
+  // Every peer answers within the trial's first moments; libetcd.sh stops etcd at the first
+  // matching line and then greps the whole log: "permanently removed" / "ID mismatch"
+  // first, then "cluster ID mismatch", else the member is intact.
+  bool removed = false, id_mismatch = false, mismatch = false, stream = false;
   for (const auto& [id, urls] : peers) {
     if (urls.empty()) continue;
     auto ep = net_.resolve_endpoint(from, urls.front());
     if (!ep) continue;
     for (const auto& m : graveyard_) {
       if (!m->serving() || m->endpoint() != *ep) continue;
-      if (m->cluster_id() == d->cluster_id && m->id() == id) return "stream";
-      if (m->cluster_id() != d->cluster_id) outcome = "mismatch";
+      if (adopt_remote) {
+        // It joined the peers' cluster if they list its ID (else it exits: no such line).
+        if (m->members().count(my_id) && m->id() == id) stream = true;
+        continue;
+      }
+      if (m->cluster_id() != my_cluster) {
+        mismatch = true;  // 412: "request sent was ignored by remote peer due to cluster ID mismatch"
+      } else if (m->is_removed(my_id)) {
+        removed = true;  // 410: "the member has been permanently removed from the cluster"
+      } else if (m->id() == id && m->members().count(my_id)) {
+        stream = true;   // "established TCP streaming connection with remote peer"
+      } else if (m->id() == id) {
+        // The peer knows another member at one of its URLs: it dials the trial with that
+        // ID in X-Raft-To and the trial logs "ignored streaming request; ID mismatch".
+        for (const auto& [mid, rec] : m->members())
+          for (const auto& u : rec.peer_urls)
+            if (mid != my_id && std::find(my_urls.begin(), my_urls.end(), u) != my_urls.end()) id_mismatch = true;
+      }
     }
   }
-  return outcome;
+  if (removed || id_mismatch) return removed ? "removed" : "id_mismatch";
+  if (mismatch) return "mismatch";
+  return stream ? "stream" : "none";
+}
+
+namespace {
+
+// May uid:gid do `want` (4 r, 2 w, 1 x) in a directory with these bits? Root may do
+// anything a mount allows (CAP_DAC_OVERRIDE).
+bool permits(const DirPerm& p, std::uint32_t uid, std::uint32_t gid, std::uint32_t want) {
+  if (uid == 0) return true;
+  const std::uint32_t bits = uid == p.uid ? (p.mode >> 6) & 7u : gid == p.gid ? (p.mode >> 3) & 7u : p.mode & 7u;
+  return (bits & want) == want;
+}
+
+// Go's os.FileMode.String() of a directory: "drwxrwxr-x".
+std::string dir_mode_string(std::uint32_t mode) {
+  std::string out = "d";
+  const char* rwx = "rwx";
+  for (int i = 8; i >= 0; --i) out += (mode >> i) & 1u ? rwx[(8 - i) % 3] : '-';
+  return out;
+}
+
+std::string parent_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+World::DataDirProblem World::data_dir_problem(int c) {
+  const Container& k = containers_[static_cast<size_t>(c)];
+  const DataDirAccess& a = k.spec.access;
+  DataDirProblem out;
+  if (!a.modelled) return out;
+  const etcd::DataDir* d = data_dir(c);
+  // An undeclared bind source: prepared for the container's user by the operator.
+  const DirPerm prepared{a.uid, a.gid, 0700};
+  std::optional<DirPerm> existing;
+  DirPerm parent = prepared;
+  if (d->made) {
+    existing = DirPerm{d->made_uid, d->made_gid, 0700};
+  } else if (a.bind) {
+    auto declared = [&](const std::string& p) -> std::optional<DirPerm> {
+      auto it = host_dirs_.find({k.spec.host, p});
+      if (it != host_dirs_.end()) return it->second;
+      return std::nullopt;
+    };
+    existing = declared(a.host_path);
+    if (!existing && a.host_path == a.host_root) existing = prepared;
+    if (!existing) parent = declared(parent_of(a.host_path)).value_or(prepared);
+  } else {
+    existing = a.image_data;
+    parent = a.image_parent;
+  }
+  const std::string& dir = a.path;
+  if (existing) {
+    // etcdmain identifyDataDirOrDie: os.ReadDir, fatal on anything but "not exist".
+    if (!permits(*existing, a.uid, a.gid, 5)) {
+      out.fatal_msg = "failed to list data directory";
+      out.error = "open " + dir + ": permission denied";
+      return out;
+    }
+    // fileutil.TouchDirAll: CheckDirPermission only warns, then IsDirWriteable writes .touch.
+    if ((existing->mode & 0777) != 0700)
+      out.warning = "directory \"" + dir + "\" exist, but the permission is \"" + dir_mode_string(existing->mode) +
+                    "\". The recommended permission is \"-rwx------\" to prevent possible unprivileged access to the data";
+    if (a.read_only) out.error = "open " + dir + "/.touch: read-only file system";
+    else if (!permits(*existing, a.uid, a.gid, 3)) out.error = "open " + dir + "/.touch: permission denied";
+  } else {
+    // os.MkdirAll(dir, 0700) in the directory above it.
+    if (a.read_only) out.error = "mkdir " + dir + ": read-only file system";
+    else if (!permits(parent, a.uid, a.gid, 3)) out.error = "mkdir " + dir + ": permission denied";
+  }
+  if (!out.error.empty()) {
+    out.fatal_msg = "discovery failed";
+    out.error = "cannot access data directory: " + out.error;
+  }
+  return out;
 }
 
 void World::start(int c) {
@@ -250,6 +363,16 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
       return;
     }
     case Launch::Kind::Exec:
+      if (l.exec_delay.ns > 0) {
+        const Duration delay = l.exec_delay;
+        auto cfg = take_config(std::move(l));
+        loop_.after(delay, [this, c, gen, cfg] {
+          Container& kk = containers_[static_cast<size_t>(c)];
+          if (gen != kk.gen || !kk.up) return;
+          exec_etcd(c, cfg);
+        });
+        return;
+      }
       exec_etcd(c, take_config(std::move(l)));
       return;
   }
@@ -271,6 +394,23 @@ void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
   h.planted_bugs = opts_.planted_bugs;
   h.faults = k.faults.get();
   h.services = &services_;
+  const DataDirProblem dp = data_dir_problem(c);
+  h.data_dir_fatal_msg = dp.fatal_msg;
+  h.data_dir_error = dp.error;
+  h.data_dir_warning = dp.warning;
+  if (dp.error.empty() && k.spec.access.modelled) {
+    etcd::DataDir* d = data_dir(c);
+    if (!d->made && !k.spec.access.bind && !k.spec.access.image_data) {
+      d->made = true;  // TouchDirAll's MkdirAll: 0700, the process's user
+      d->made_uid = k.spec.access.uid;
+      d->made_gid = k.spec.access.gid;
+    } else if (!d->made && k.spec.access.bind && !host_dirs_.count({k.spec.host, k.spec.access.host_path}) &&
+               k.spec.access.host_path != k.spec.access.host_root) {
+      d->made = true;
+      d->made_uid = k.spec.access.uid;
+      d->made_gid = k.spec.access.gid;
+    }
+  }
   net_.name_endpoint(h.origin.endpoint, k.spec.name);
   const std::uint64_t gen = k.gen;
   h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };
