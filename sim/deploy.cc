@@ -65,6 +65,75 @@ std::string volume_for(const std::vector<etcd::VolumeMount>& mounts, const std::
   return best->source + dir.substr(best->target.size());
 }
 
+// The directories an image ships, as docker copies them into a new named volume
+// (ownership and mode). bitnami/etcd: postunpack.sh `ensure_dir_exists` (mkdir -p as root,
+// umask 022) on ETCD_DATA_DIR, then `chmod -R g+rwX "$ETCD_DATA_DIR"`; the Dockerfile
+// then switches to `USER 1001` (gid 0: no passwd entry).
+std::optional<DirPerm> image_dir(bool bitnami, const std::string& path) {
+  if (path == "/") return DirPerm{0, 0, 0755};
+  if (!bitnami) return std::nullopt;
+  if (path == "/bitnami/etcd/data") return DirPerm{0, 0, 0775};
+  if (path == "/bitnami" || path == "/bitnami/etcd") return DirPerm{0, 0, 0755};
+  return std::nullopt;
+}
+
+std::string dir_above(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// docker --user: uid[:gid] (numbers), or root. A uid without a group gets gid 0 (no
+// passwd entry in the image); names other than root are not modelled.
+std::optional<std::string> parse_container_user(const std::string& user, bool bitnami, DataDirAccess* a) {
+  if (user.empty()) {
+    a->uid = bitnami ? 1001 : 0;  // bitnami/etcd's Dockerfile: USER 1001; etcd's images run as root
+    a->gid = 0;
+    return std::nullopt;
+  }
+  auto number = [](const std::string& t, std::uint32_t* out) {
+    if (t == "root") {
+      *out = 0;
+      return true;
+    }
+    if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+    *out = static_cast<std::uint32_t>(std::stoul(t));
+    return true;
+  };
+  const size_t colon = user.find(':');
+  const std::string u = user.substr(0, colon);
+  const std::string g = colon == std::string::npos ? "" : user.substr(colon + 1);
+  if (!number(u, &a->uid) || (colon != std::string::npos && !number(g, &a->gid)))
+    return "--user " + user + ": raftlab models numeric users only (uid or uid:gid, or root); a name is looked up in the "
+                              "image's /etc/passwd, which raftlab does not have";
+  if (colon == std::string::npos) a->gid = 0;
+  return std::nullopt;
+}
+
+// Where the container's data dir lives and who may write it (World::data_dir_problem).
+DataDirAccess data_dir_access(const etcd::DockerRun& dr, bool bitnami, const std::string& dir) {
+  DataDirAccess a;
+  a.modelled = true;
+  a.path = dir;
+  const etcd::VolumeMount* best = nullptr;
+  for (const auto& m : dr.volumes)
+    if ((dir == m.target || dir.rfind(m.target + "/", 0) == 0) && (!best || m.target.size() > best->target.size())) best = &m;
+  if (best) a.read_only = best->read_only;
+  if (best && !best->source.empty() && best->source[0] == '/') {
+    a.bind = true;
+    a.host_root = best->source;
+    while (a.host_root.size() > 1 && a.host_root.back() == '/') a.host_root.pop_back();
+    a.host_path = a.host_root + dir.substr(best->target.size());
+    return a;
+  }
+  // The image's filesystem, or a named / anonymous volume filled from it; a mount point
+  // the image lacks is created by docker, root:root 0755.
+  a.image_data = image_dir(bitnami, dir);
+  if (!a.image_data && best && dir == best->target) a.image_data = DirPerm{0, 0, 0755};
+  const std::string up = dir_above(dir);
+  a.image_parent = image_dir(bitnami, up).value_or(DirPerm{0, 0, 0755});
+  return a;
+}
+
 // The fix for etcd's "flag provided but not defined: -NAME": the flag meant, when one
 // is close (etcd's own parser suggests it too, but EtcdLaunch keeps only the message).
 std::string unknown_flag_fix(const std::string& error) {
@@ -203,7 +272,8 @@ Deployment::Deployment(std::shared_ptr<const scenario::Scenario> sp, const RunOp
   if (opts.trace_sink || opts.trace_keep || opts.trace_observer)
     world_->trace().stream(TraceStream{opts.hash_trace, opts.trace_sink, opts.trace_keep, opts.trace_observer});
   for (const auto& h : s.hosts) {
-    world_->add_host(h.name, h.ip);
+    const HostIndex hi = world_->add_host(h.name, h.ip);
+    for (const auto& [path, d] : h.dirs) world_->set_host_dir(hi, path, DirPerm{d.uid, d.gid, d.mode});
     host_env_[h.name] = h.env;
   }
 }
@@ -378,8 +448,15 @@ std::optional<ContainerSpec> container_from_argv(const ContainerInput& in, Conta
                        dr.image_tag, dr.image_repo, version));
     // --entrypoint etcd replaces Bitnami's scripts: the image's etcd runs the command as its flags.
     const bool plain_etcd_entrypoint = !dr.entrypoint.empty() && dr.entrypoint != "/opt/bitnami/scripts/etcd/entrypoint.sh";
-    if (etcd::is_bitnami_etcd_image(dr.image_repo) && !plain_etcd_entrypoint) {
+    const bool bitnami_image = etcd::is_bitnami_etcd_image(dr.image_repo);
+    if (auto e = parse_container_user(dr.user, bitnami_image, &spec.access))
+      return fail(*e, "write --user as uid or uid:gid, e.g. --user 1001:0 (bitnami/etcd's own user) or --user 1003:1003");
+    if (bitnami_image && !plain_etcd_entrypoint) {
       spec.volume_key = volume_for(dr.volumes, bitnami_data_dir(cenv));
+      const std::uint32_t uid = spec.access.uid, gid = spec.access.gid;
+      spec.access = data_dir_access(dr, true, bitnami_data_dir(cenv));
+      spec.access.uid = uid;
+      spec.access.gid = gid;
       spec.launch = make_bitnami_launcher(dr, cenv, version);
     } else {
       std::vector<std::string> args = dr.command;
@@ -387,9 +464,13 @@ std::optional<ContainerSpec> container_from_argv(const ContainerInput& in, Conta
       auto probe = etcd_from_args(args, cenv, version);
       if (!probe.ok && probe.error.find("flag provided but not defined") != std::string::npos)
         return fail(probe.error, unknown_flag_fix(probe.error));
-      spec.volume_key = volume_for(dr.volumes, probe.data_dir.empty() || probe.data_dir[0] != '/'
-                                                   ? "/" + probe.data_dir
-                                                   : probe.data_dir);
+      const std::string in_container =
+          probe.data_dir.empty() || probe.data_dir[0] != '/' ? "/" + probe.data_dir : probe.data_dir;
+      spec.volume_key = volume_for(dr.volumes, in_container);
+      const std::uint32_t uid = spec.access.uid, gid = spec.access.gid;
+      spec.access = data_dir_access(dr, bitnami_image, in_container);
+      spec.access.uid = uid;
+      spec.access.gid = gid;
       spec.launch = etcd_launcher(args, cenv, version);
     }
     return spec;

@@ -8,7 +8,9 @@
 // the is_node_still_a_member trial) and later exec etcd with the same data dir and
 // configuration, the simulation runs one continuous etcd process. The background run
 // and the final one are the same member with the same data; only a sub-second restart
-// is elided. Auth itself is not modelled (the KV has no users).
+// is elided. Auth itself is not modelled (the KV has no users). When that background etcd
+// cannot start (its data dir is not accessible, World::data_dir_problem), the RBAC step's
+// retry window is spent before the exec (Launch::exec_delay).
 #include <memory>
 
 #include <fmt/format.h>
@@ -71,16 +73,44 @@ struct BitnamiMemo {
     std::vector<std::pair<std::string, std::string>> logs;
   };
   std::map<std::string, Entry> launches;
+  std::optional<TrialIdentity> trial_identity;  // computed on first need
 };
+
+// The identity a trial etcd without a WAL bootstraps with: etcd's own computation from
+// --initial-cluster and --initial-cluster-token (membership.NewClusterFromURLsMap), with
+// the environment the scripts start it with (the container's, before new_member_envs).
+const TrialIdentity& trial_identity(BitnamiMemo& memo) {
+  if (memo.trial_identity) return *memo.trial_identity;
+  TrialIdentity t;
+  const auto e = etcd_from_args({}, memo.env, memo.version);
+  if (e.ok) {
+    std::map<std::string, std::vector<std::string>> by_name;
+    for (const auto& [name, url] : e.cfg.initial_cluster) by_name[name].push_back(url);
+    std::vector<std::uint64_t> ids;
+    for (const auto& [name, urls] : by_name) {
+      const std::uint64_t id = etcd::compute_member_id(urls, e.cfg.token);
+      ids.push_back(id);
+      t.peers[id] = urls;
+      if (name == e.cfg.name) t.member_id = id;
+    }
+    t.known = t.member_id != 0;
+    t.cluster_id = etcd::compute_cluster_id(ids);
+    t.state_new = e.cfg.state_new;
+  }
+  memo.trial_identity = t;
+  return *memo.trial_identity;
+}
 
 std::string memo_key(const etcd::BitnamiInput& in) {
   std::string k = in.data_dir.has_wal ? "w" : "-";
+  k += in.new_member_envs ? 'f' : '-';  // an empty new_member_envs file still makes the dir non-empty
   if (in.new_member_envs)
     for (const auto& [a, b] : *in.new_member_envs) k += '\x1d' + a + '=' + b;
   k += '\x1e';
   k += in.probes.endpoint_status_ok ? 'h' : '-';
   k += in.probes.listed_member_id.value_or("-");
   k += static_cast<char>('0' + static_cast<int>(in.probes.trial));
+  k += in.probes.etcd_dies ? 'x' : '-';
   return k;
 }
 
@@ -107,10 +137,16 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
             in.probes.listed_member_id = etcd::format_id(m.id);
     }
   }
-  const std::string trial = ctx.trial_outcome(etcd::split(my_peer, ','));
-  in.probes.trial = trial == "stream"     ? etcd::TrialOutcome::stream_established
-                    : trial == "mismatch" ? etcd::TrialOutcome::cluster_id_mismatch
-                                          : etcd::TrialOutcome::none_yet;
+  // The trial runs only with data present; without a WAL it bootstraps from its flags.
+  in.probes.etcd_dies = !ctx.etcd_start_error.empty();
+  const bool has_data = (ctx.data_has_wal || ctx.new_member_envs.has_value()) && !in.probes.etcd_dies;
+  const std::string trial = has_data ? ctx.trial_outcome(ctx.data_has_wal ? TrialIdentity{} : trial_identity(*memo))
+                                     : std::string("none");
+  in.probes.trial = trial == "stream"        ? etcd::TrialOutcome::stream_established
+                    : trial == "mismatch"    ? etcd::TrialOutcome::cluster_id_mismatch
+                    : trial == "removed"     ? etcd::TrialOutcome::member_removed
+                    : trial == "id_mismatch" ? etcd::TrialOutcome::member_id_mismatch
+                                             : etcd::TrialOutcome::none_yet;
   if (member_add_reply) {
     in.probes.member_add_ok = member_add_reply->ok;
     if (member_add_reply->ok) {
@@ -182,8 +218,11 @@ Launch plan_and_launch(const std::string& version, const StartContext& ctx, cons
   }
   for (const auto& a : plan.actions) {
     if (a.kind == etcd::BitnamiActionKind::remove_data_dir) l.wipe_data = true;
-    if (a.kind == etcd::BitnamiActionKind::write_new_member_envs && in.probes.member_add_ok)
-      l.new_member_envs = in.probes.member_add_env;
+    // `etcdctl member add ... | grep "^ETCD_" > file`: the shell creates the file before
+    // the pipeline fails, so a failed add leaves an EMPTY new_member_envs behind, and the
+    // next start finds "data from previous deployments" (libetcd.sh add_new_member).
+    if (a.kind == etcd::BitnamiActionKind::write_new_member_envs)
+      l.new_member_envs = in.probes.member_add_ok ? in.probes.member_add_env : std::map<std::string, std::string>{};
   }
   switch (plan.outcome) {
     case etcd::BitnamiOutcome::exit_failure:
@@ -200,7 +239,7 @@ Launch plan_and_launch(const std::string& version, const StartContext& ctx, cons
         if (a.kind == etcd::BitnamiActionKind::blocked) why = a.detail;
       }
       l.logs.emplace_back("warn", "bitnami: setup is blocked: " + why);
-      if (!bg) {
+      if (!bg || in.probes.etcd_dies) {
         l.kind = Launch::Kind::Block;
         return l;
       }
@@ -211,8 +250,11 @@ Launch plan_and_launch(const std::string& version, const StartContext& ctx, cons
       }
       return l;
     }
-    case etcd::BitnamiOutcome::exec_etcd:
-      return exec_etcd_with(plan.etcd_args, plan.etcd_env, version, l);
+    case etcd::BitnamiOutcome::exec_etcd: {
+      Launch x = exec_etcd_with(plan.etcd_args, plan.etcd_env, version, l);
+      if (x.kind == Launch::Kind::Exec) x.exec_delay = millis(plan.script_wait_ms);
+      return x;
+    }
   }
   return l;
 }

@@ -117,46 +117,9 @@ StartContext World::start_context(int c) {
     return out;
   };
   ctx.new_member_envs = d->bitnami_new_member_envs;
-  ctx.trial_outcome = [this, c](const std::vector<std::string>& my_peer_urls) { return trial_outcome(c, my_peer_urls); };
+  ctx.etcd_start_error = data_dir_problem(c).error;
+  ctx.trial_outcome = [this, c](const TrialIdentity& flags) { return trial_outcome(c, flags); };
   return ctx;
-}
-
-std::string World::trial_outcome(int c, const std::vector<std::string>& my_peer_urls) {
-  (void)my_peer_urls;
-  const etcd::DataDir* d = data_dir(c);
-  if (!d->has_wal) return "none";
-  // The members the WAL knows (its conf changes), other than itself: the peers a
-  // restarted etcd dials.
-  std::map<std::uint64_t, std::vector<std::string>> peers;
-  for (const auto& e : d->log) {
-    if (e.type() != raft::EntryType::ConfChange) continue;
-    raft::ConfChange cc;
-    if (!raft::decode_conf_change(e.data(), &cc)) continue;
-    if (cc.type == raft::ConfChangeType::RemoveNode) {
-      peers.erase(cc.node_id);
-      continue;
-    }
-    MemberRecord m;
-    if (etcd::decode_member(cc.context, &m)) peers[cc.node_id] = m.peer_urls;
-  }
-  peers.erase(d->member_id);
-  const Container& k = containers_[static_cast<size_t>(c)];
-  Origin from;
-  from.host = k.spec.host;
-  from.netns = -1;
-  from.who = k.spec.name;
-  std::string outcome = "none";
-  for (const auto& [id, urls] : peers) {
-    if (urls.empty()) continue;
-    auto ep = net_.resolve_endpoint(from, urls.front());
-    if (!ep) continue;
-    for (const auto& m : graveyard_) {
-      if (!m->serving() || m->endpoint() != *ep) continue;
-      if (m->cluster_id() == d->cluster_id && m->id() == id) return "stream";
-      if (m->cluster_id() != d->cluster_id) outcome = "mismatch";
-    }
-  }
-  return outcome;
 }
 
 void World::start(int c) {
@@ -250,6 +213,16 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
       return;
     }
     case Launch::Kind::Exec:
+      if (l.exec_delay.ns > 0) {
+        const Duration delay = l.exec_delay;
+        auto cfg = take_config(std::move(l));
+        loop_.after(delay, [this, c, gen, cfg] {
+          Container& kk = containers_[static_cast<size_t>(c)];
+          if (gen != kk.gen || !kk.up) return;
+          exec_etcd(c, cfg);
+        });
+        return;
+      }
       exec_etcd(c, take_config(std::move(l)));
       return;
   }
@@ -271,6 +244,23 @@ void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
   h.planted_bugs = opts_.planted_bugs;
   h.faults = k.faults.get();
   h.services = &services_;
+  const DataDirProblem dp = data_dir_problem(c);
+  h.data_dir_fatal_msg = dp.fatal_msg;
+  h.data_dir_error = dp.error;
+  h.data_dir_warning = dp.warning;
+  if (dp.error.empty() && k.spec.access.modelled) {
+    etcd::DataDir* d = data_dir(c);
+    if (!d->made && !k.spec.access.bind && !k.spec.access.image_data) {
+      d->made = true;  // TouchDirAll's MkdirAll: 0700, the process's user
+      d->made_uid = k.spec.access.uid;
+      d->made_gid = k.spec.access.gid;
+    } else if (!d->made && k.spec.access.bind && !host_dirs_.count({k.spec.host, k.spec.access.host_path}) &&
+               k.spec.access.host_path != k.spec.access.host_root) {
+      d->made = true;
+      d->made_uid = k.spec.access.uid;
+      d->made_gid = k.spec.access.gid;
+    }
+  }
   net_.name_endpoint(h.origin.endpoint, k.spec.name);
   const std::uint64_t gen = k.gen;
   h.on_exit = [this, c, gen](const std::string& error) { on_exit(c, gen, error); };

@@ -47,8 +47,21 @@ struct Launch {
   std::string add_name;
   std::function<Launch(const ClientReply& reply)> after_add;
   bool wipe_data = false;  // remove the data dir before exec (Bitnami re-join)
+  // Exec: the entrypoint's scripts run this long before exec'ing etcd (Bitnami's RBAC
+  // retry window when its background etcd cannot start).
+  Duration exec_delay{0};
   // Bitnami keeps `etcdctl member add`'s ETCD_* lines in a file in the data dir.
   std::optional<std::map<std::string, std::string>> new_member_envs;
+};
+
+// Who a Bitnami is_node_still_a_member trial etcd is when its data dir has no WAL (a
+// data dir holding only new_member_envs): it bootstraps from its flags, so its member
+// and cluster IDs and its peers come from --initial-cluster/-token (sim/deploy_bitnami.cc).
+struct TrialIdentity {
+  bool known = false;  // false: the launcher could not derive one (the trial does nothing)
+  bool state_new = true;
+  std::uint64_t member_id = 0, cluster_id = 0;
+  std::map<std::uint64_t, std::vector<std::string>> peers;  // initial members, by ID
 };
 
 // What an entrypoint may look at when it runs: the data dir, and (like the etcdctl
@@ -66,15 +79,46 @@ struct StartContext {
   // `etcdctl member list` against an endpoint; nullopt if it does not answer.
   std::function<std::optional<std::vector<MemberRecord>>(const std::string& client_url)> member_list =
       [](const std::string&) -> std::optional<std::vector<MemberRecord>> { return std::nullopt; };
-  // Bitnami's is_node_still_a_member runs etcd from the data dir and watches its log:
-  // "stream" (a peer of its own cluster connects), "mismatch" (a peer reports another
-  // cluster ID), or "none" (nothing happens: no peer knows it).
-  std::function<std::string(const std::vector<std::string>& my_peer_urls)> trial_outcome =
-      [](const std::vector<std::string>&) { return std::string("none"); };
+  // Bitnami's is_node_still_a_member runs etcd from the data dir and greps its log
+  // (World::trial_outcome): "stream" (a peer of its own cluster connects), "mismatch"
+  // (a peer answers with another cluster ID), "removed" (a peer rejects it as removed),
+  // "id_mismatch" (a peer dials it under another member ID), or "none" (no such line).
+  // Without a WAL the trial bootstraps from its flags: `flags` says who it then is.
+  std::function<std::string(const TrialIdentity& flags)> trial_outcome = [](const TrialIdentity&) {
+    return std::string("none");
+  };
   std::optional<std::map<std::string, std::string>> new_member_envs;  // file in the data dir
+  // Non-empty: any etcd this container starts dies at once on its data dir (etcd's
+  // "cannot access data directory: ..." / "failed to list data directory", as
+  // World::data_dir_problem decides), so an entrypoint's background etcd never answers.
+  std::string etcd_start_error;
 };
 
 using Launcher = std::function<Launch(const StartContext&)>;
+
+// A directory's POSIX owner and permission bits.
+struct DirPerm {
+  std::uint32_t uid = 0, gid = 0;
+  std::uint32_t mode = 0755;
+};
+
+// How a container's etcd reaches its data dir (docker --user and -v), for etcd's start-up
+// checks (etcdmain identifyDataDirOrDie, etcdserver NewServer's fileutil.TouchDirAll):
+// World::data_dir_problem. Filled by container_from_argv (sim/deploy.cc).
+struct DataDirAccess {
+  bool modelled = false;           // false: no check (a bare etcd process on the host)
+  std::uint32_t uid = 0, gid = 0;  // the container's user: --user, else the image's USER
+  std::string path;                // the data dir inside the container (etcd's error text)
+  bool read_only = false;          // the mount holding it is :ro
+  // A bind mount: the data dir's path on the host and the bind source (hosts' `dirs`).
+  bool bind = false;
+  std::string host_path, host_root;
+  // Otherwise (image filesystem, named or anonymous volume: docker copies the image's
+  // content and ownership into a new volume): the data dir as the image has it, if it
+  // does, and the directory etcd would create it in.
+  std::optional<DirPerm> image_data;
+  DirPerm image_parent;
+};
 
 enum class RestartPolicy : std::uint8_t { No, Always, UnlessStopped, OnFailure };
 
@@ -88,6 +132,7 @@ struct ContainerSpec {
   std::string volume_key;        // "" = data lives and dies with the container
   std::string image;             // "bitnami/etcd:3.5.18" or "etcd"
   Launcher launch;               // computes the etcd config at each start
+  DataDirAccess access;          // who may write the data dir (docker --user, -v)
 };
 
 struct WorldOptions {
@@ -137,6 +182,9 @@ class World {
   World& operator=(const World&) = delete;
 
   HostIndex add_host(const std::string& name, const std::string& ip);
+  // A directory on a host as the scenario declares it (hosts[].dirs). An undeclared bind
+  // source counts as prepared for the container's user (scenarios/README.md).
+  void set_host_dir(HostIndex h, const std::string& path, DirPerm p) { host_dirs_[{h, path}] = p; }
   int add_container(ContainerSpec spec);  // created, not started
   int container_index(const std::string& name) const;  // -1 if unknown
   const ContainerSpec& container(int c) const { return containers_[static_cast<size_t>(c)].spec; }
@@ -253,7 +301,12 @@ class World {
   void terminate(int c, const std::string& reason);
   etcd::DataDir* data_dir(int c);
   StartContext start_context(int c);
-  std::string trial_outcome(int c, const std::vector<std::string>& my_peer_urls);
+  std::string trial_outcome(int c, const TrialIdentity& flags);
+  // etcd's verdict on the data dir at start: {fatal msg, error, warning}; empty error = fine.
+  struct DataDirProblem {
+    std::string fatal_msg, error, warning;
+  };
+  DataDirProblem data_dir_problem(int c);
   Origin client_origin(const std::string& who);
   void proc_event(Ev kind, const std::string& who, const std::string& a, const std::string& b = "");
 
@@ -265,6 +318,7 @@ class World {
   BootstrapServices services_;
   std::vector<Container> containers_;
   std::map<std::string, std::unique_ptr<etcd::DataDir>> data_dirs_;
+  std::map<std::pair<HostIndex, std::string>, DirPerm> host_dirs_;
   std::vector<std::unique_ptr<etcd::Member>> graveyard_;  // every member instance ever run
   int next_endpoint_ = 1;
   std::uint64_t next_req_ = 1;

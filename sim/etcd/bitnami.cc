@@ -136,7 +136,11 @@ bool Planner::configure_rbac() {
   info(std::string(wording::kBitnamiStartingBackground));
   act(BitnamiActionKind::start_etcd_background, "etcd (setup: configure RBAC)", env_);
   act(BitnamiActionKind::etcdctl, "etcdctl member list (retry_while: up to 12 tries, 5 s apart)");
-  if (in_.probes.rbac_member_list_ok) {
+  if (in_.probes.etcd_dies || !in_.probes.rbac_member_list_ok) {
+    // retry_while gives up; the `if` has no else: no log line, auth stays off.
+    plan_.script_wait_ms += 3000 + 12 * (2000 + 5000);
+    if (in_.probes.etcd_dies) return true;  // etcd_stop: `! is_etcd_running && return`, silently
+  } else {
     act(BitnamiActionKind::etcdctl, "etcdctl auth status");
     if (in_.probes.auth_already_enabled) {
       info(std::string(wording::kBitnamiAuthAlreadyEnabled));
@@ -199,6 +203,10 @@ bool Planner::initialize() {
       bool still_member = true;
       switch (in_.probes.trial) {
         case TrialOutcome::none_yet:
+          if (in_.probes.etcd_dies)
+            return block("is_node_still_a_member tails the trial etcd's log for a line that never comes: that etcd "
+                         "died at once on its data dir"),
+                   false;
           return block("is_node_still_a_member tails the trial etcd's log until a peer stream is established or an "
                        "ID mismatch is logged; meanwhile that trial etcd keeps running"),
                  false;

@@ -21,6 +21,7 @@
 // Must never: run anything, read files, read the clock.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -60,6 +61,10 @@ struct BitnamiProbes {
   // etcd_configure_rbac: `etcdctl member list` answered within retry_while's 12 tries.
   bool rbac_member_list_ok = true;
   bool auth_already_enabled = false;
+  // Every etcd the scripts start dies at once (its data dir is not accessible): the trial
+  // run never logs a matching line, the RBAC run never answers, and etcd_stop finds nothing
+  // to stop.
+  bool etcd_dies = false;
 };
 
 struct BitnamiInput {
@@ -99,6 +104,10 @@ struct BitnamiPlan {
   std::vector<std::string> etcd_args;           // argv[1..] of the exec'd etcd
   std::optional<Error> error;                   // why the container exits
   std::vector<std::string> initial_members;     // ETCD_INITIAL_CLUSTER split as the script does
+  // How long the scripts spend before exec'ing etcd, where the model times it: the RBAC
+  // step whose `retry_while "etcdctl member list"` never succeeds (etcd_start_bg's
+  // `sleep 3`, then 12 tries, each etcdctl's 2 s --dial-timeout plus retry_while's 5 s sleep).
+  std::int64_t script_wait_ms = 0;
 };
 
 // True when the image is a Bitnami etcd image ("bitnami/etcd", "docker.io/bitnami/etcd", ...).

@@ -80,6 +80,12 @@ void Member::start() {
     log("info", "starting an etcd server",
       fmt::format("etcd-version={} name={} data-dir-has-wal={} initial-cluster-state={} initial-cluster-token={}",
                   cfg_->version, cfg_->name, data_->has_wal, cfg_->state_new ? "new" : "existing", cfg_->token));
+  // etcdmain identifyDataDirOrDie reads the data dir before anything listens.
+  if (!host_.data_dir_error.empty() && host_.data_dir_fatal_msg == "failed to list data directory") {
+    log("fatal", host_.data_dir_fatal_msg, "dir=" + cfg_->source->data_dir + " error=" + host_.data_dir_error);
+    exit_process(host_.data_dir_fatal_msg + ": " + host_.data_dir_error);
+    return;
+  }
   // A process needs time before it serves: etcd 3.4.23 here took 106–147 ms from exec to
   // "serving peer traffic" (embed.StartEtcd: listeners, the WAL and backend, NewServer,
   // then serving), recorded by scripts/stagger_real.sh's runs (docs/etcd-behaviour.md §11).
@@ -90,6 +96,14 @@ void Member::start() {
     if (gen != generation_ || phase_ != Phase::Bootstrapping) return;
     bind_listeners();
     if (phase_ != Phase::Bootstrapping) return;
+    // embed.StartEtcd -> etcdserver.NewServer: fileutil.TouchDirAll(data-dir) once the
+    // listeners are up; etcdmain warns "failed to start etcd", then dies "discovery failed".
+    if (!host_.data_dir_warning.empty() && host_.trace->on()) log("warn", "check file permission", "error=" + host_.data_dir_warning);
+    if (!host_.data_dir_error.empty()) {
+      if (host_.trace->on()) log("warn", std::string(wording::kFailedToStartEtcd), "error=" + host_.data_dir_error);
+      fatal(host_.data_dir_fatal_msg, host_.data_dir_error);
+      return;
+    }
     host_.net->register_endpoint(host_.origin.endpoint, host_.origin,
                                  [this](sim::Packet& p) { on_reply_packet(p); });
     begin_bootstrap();

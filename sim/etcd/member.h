@@ -73,6 +73,10 @@ struct MemberConfig {
 // The member's data dir (WAL + member metadata). Owned by the world; survives process
 // restarts; gone with an instance or a wiped volume.
 struct DataDir {
+  // The directory itself was made by etcd (fileutil.TouchDirAll: mode 0700, owned by the
+  // process's uid:gid); a wipe (rm -rf) clears it with everything else.
+  bool made = false;
+  std::uint32_t made_uid = 0, made_gid = 0;
   bool has_wal = false;
   std::uint64_t member_id = 0;
   std::uint64_t cluster_id = 0;
@@ -110,6 +114,9 @@ struct MemberHost {
   const MemberFaults* faults = nullptr;  // null: no faults (instant fsync, true ticker)
   // The scenario's DNS and discovery services (--discovery, --discovery-srv); null: none.
   const sim::BootstrapServices* services = nullptr;
+  // The data dir as etcd finds it at start (sim::World::data_dir_problem): a non-empty
+  // error is fatal, with data_dir_fatal_msg as etcd's message; a warning is logged.
+  std::string data_dir_fatal_msg, data_dir_error, data_dir_warning;
   // Called once when the process exits by itself (fatal error, removed member).
   std::function<void(const std::string& error)> on_exit;
   // Called (if set) whenever raft's role or term changes, after the Ready that changed it
@@ -152,6 +159,8 @@ class Member {
   std::uint64_t term() const;
   std::uint64_t applied() const { return applied_; }
   const std::map<std::uint64_t, sim::MemberRecord>& members() const { return members_; }
+  // rafthttp's IsIDRemoved: a stream from this ID is answered 410 Gone.
+  bool is_removed(std::uint64_t id) const { return removed_.count(id) != 0; }
   std::vector<std::uint64_t> voters() const;
   sim::StatusInfo status() const;
   const std::string& fatal_error() const { return fatal_error_; }

@@ -21,7 +21,8 @@ const Keys kTopKeys = {"name",    "description", "seed",     "duration", "etcd_v
                        "network", "hosts",       "members",  "timeline", "expect",
                        "fsync_latency", "faults", "nemesis", "clients", "cloud", "dns", "discovery_services"};
 const Keys kLatencyKeys = {"min", "max"};
-const Keys kHostKeys = {"name", "ip", "env"};
+const Keys kHostKeys = {"name", "ip", "env", "dirs"};
+const Keys kHostDirKeys = {"owner", "mode"};
 const Keys kNetworkKeys = {"intra_host_latency", "inter_host_latency"};
 const Keys kMemberKeys = {"name", "host", "docker", "flags", "args", "env", "spare", "expect_config_error"};
 
@@ -96,7 +97,61 @@ void Loader::hosts(const json& v, Scenario& s) {
     if (const json* env = field(h, p, "env", false)) {
       if (auto e = env_at(*env, child_path(p, "env"))) host.env = std::move(*e);
     }
+    if (const json* dirs = field(h, p, "dirs", false)) host_dirs(*dirs, child_path(p, "dirs"), host);
     s.hosts.push_back(std::move(host));
+  }
+}
+
+// hosts[].dirs: {"/host/path": {"owner": "uid:gid", "mode": "0755"}} (scenarios/README.md).
+void Loader::host_dirs(const json& v, const std::string& path, Host& host) {
+  if (!is_object(v, path, "a map of host directories")) return;
+  auto number = [](const std::string& t, std::uint32_t* out) {
+    if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+    *out = static_cast<std::uint32_t>(std::stoul(t));
+    return true;
+  };
+  for (const auto& [dir, spec] : v.items()) {
+    const std::string p = child_path(path, dir);
+    std::string norm = dir;
+    while (norm.size() > 1 && norm.back() == '/') norm.pop_back();
+    if (norm.empty() || norm[0] != '/' || norm.find("//") != std::string::npos || norm.find("/./") != std::string::npos ||
+        norm.find("/../") != std::string::npos) {
+      error(p, "host directory " + q(dir) + " is not a clean absolute path",
+            "write the path as the docker -v line has it, e.g. \"/shared/etcd/data/etcd1\"");
+      continue;
+    }
+    if (host.dirs.count(norm)) {
+      error(p, "host directory " + q(norm) + " is listed twice", "list each directory once");
+      continue;
+    }
+    if (!is_object(spec, p, "a directory ({\"owner\": \"uid:gid\", \"mode\": \"0755\"})")) continue;
+    check_keys(spec, p, kHostDirKeys);
+    HostDir d;
+    bool ok = true;
+    if (auto owner = string_field(spec, p, "owner", true)) {
+      const size_t colon = owner->find(':');
+      if (colon == std::string::npos || !number(owner->substr(0, colon), &d.uid) || !number(owner->substr(colon + 1), &d.gid)) {
+        error(child_path(p, "owner"), "owner " + q(*owner) + " is not uid:gid",
+              "write numbers, e.g. \"1001:0\" (bitnami/etcd's user) or \"0:0\" (root, what docker creates)");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (auto mode = string_field(spec, p, "mode", true)) {
+      const bool octal = mode->size() >= 3 && mode->size() <= 4 && mode->find_first_not_of("01234567") == std::string::npos;
+      const std::uint32_t m = octal ? static_cast<std::uint32_t>(std::stoul(*mode, nullptr, 8)) : 010000;
+      if (!octal || m > 0777) {
+        error(child_path(p, "mode"), "mode " + q(*mode) + " is not octal permission bits",
+              "write three octal digits, e.g. \"0755\" or \"700\" (setuid/sticky bits are not modelled)");
+        ok = false;
+      } else {
+        d.mode = m;
+      }
+    } else {
+      ok = false;
+    }
+    if (ok) host.dirs[norm] = d;
   }
 }
 

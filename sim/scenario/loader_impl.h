@@ -96,6 +96,7 @@ class Loader {
   std::optional<LatencyRange> latency(const json& v, const std::string& path);  // loader.cc
   void network(const json& v, Scenario& s);
   void hosts(const json& v, Scenario& s);
+  void host_dirs(const json& v, const std::string& path, Host& host);  // loader.cc: hosts[].dirs
   std::optional<MemberConfig> config(const json& obj, const std::string& path, const std::string& owner, bool optional);
   void members(const json& v, Scenario& s);
   std::optional<TimelineEntry> timeline_entry(const json& v, const std::string& path);  // loader_timeline.cc

@@ -54,12 +54,20 @@ struct Network {
   std::string path;                                // "$.network" ("" if absent)
 };
 
+struct HostDir {
+  std::uint32_t uid = 0, gid = 0;  // "owner": "uid:gid"
+  std::uint32_t mode = 0755;       // "mode": octal permission bits
+};
+
 struct Host {
   std::string name;  // Invariant: unique, [A-Za-z0-9._-]+
   std::string ip;    // Invariant: unique dotted-quad IPv4
   // The host's shell environment (exported variables), visible to `docker run -e NAME`
   // without a value, `--env-file`-less shells and bare etcd binaries started there.
   std::map<std::string, std::string> env;
+  // Directories on the host whose owner and mode the scenario states (docker bind
+  // sources, data dirs below them), by absolute path without a trailing '/'.
+  std::map<std::string, HostDir> dirs;
   std::string path;  // "$.hosts[0]"
 };
 
