@@ -343,7 +343,10 @@ TEST(NemesisPrimitives, TickerSkewChangesWhoWinsTheFirstElection) {
     slow_wins += first_leader(run(s, seed)) == "m1";
   }
   EXPECT_GE(fast_wins, 8);
-  EXPECT_EQ(slow_wins, 0);
+  // A slow ticker almost never wins (once in 10 seeds since members serve only after their
+  // 90-130 ms start-up, which can leave m1 alone with the others still starting).
+  EXPECT_LE(slow_wins, 1);
+  EXPECT_LT(slow_wins, plain_wins);
   EXPECT_GT(fast_wins, plain_wins);
 }
 

@@ -68,8 +68,12 @@ const std::map<std::string, Want>& wanted() {
       // Discovery (issue 27): a bootstrap through a token or SRV records is one cluster;
       // a failing member's first finding is its exit, with etcd's discovery error.
       {"scenarios/discovery/discovery-bootstrap.json",
-       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "bootstrapped it from the same"}},
-      {"scenarios/discovery/token-reused.json", {"exited", {"etcd1"}, "discovery: found duplicate id"}},
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "bootstrapped it from the discovery token"}},
+      {"scenarios/discovery/srv-route53.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3"}, "bootstrapped it from the DNS SRV records, which gave each the same peer URLs"}},
+      {"scenarios/bitnami-2host/restart-after-split.json",
+       {"empty-initial-cluster", {"etcd1", "etcd2"}, "not set in the shell of host A"}},
+      {"scenarios/discovery/token-reused.json", {"exited", {"etcd2"}, "discovery: found duplicate id"}},
       {"scenarios/discovery/srv-bootstrap.json", {"one-cluster", {"etcd1", "etcd2", "etcd3"}, "http://etcd1.example.com:2380"}},
       {"scenarios/discovery/srv-missing-member.json",
        {"exited", {"etcd5"}, "cannot find local etcd member \"etcd5\" in SRV records"}},
@@ -100,7 +104,9 @@ const std::map<std::string, Want>& wanted() {
       {"scenarios/membership/force-new-cluster-recovery.json",
        {"force-new-cluster", {"etcd1"}, "a one-member cluster with the same cluster ID f4315b06e025f54b and the same data"}},
       {"scenarios/lab/reference.json",
-       {"grown-with-member-add", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5", "etcd6"}, "member add"}},
+       // The member_remove fault's victim, restarted by its policy, is wiped by the Bitnami
+       // membership check and its setup's `member add` times out: the first finding.
+       {"add-refused", {"http://10.101.99.101:5380"}, "context deadline exceeded"}},
       {"scenarios/lab/small.json", {"one-cluster", {"m1", "m2", "m3"}, "from the same --initial-cluster"}},
       {"scenarios/lab/quorum-2host.json",
        {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
@@ -206,10 +212,10 @@ TEST(RootCause, ForceNewClusterRecoveryIsToldFromTheTrace) {
   for (const char* want : {"etcd2 and etcd3 stopped (last at 8s) without `member remove`: etcd1 was 1 of 3 voters, "
                            "below the quorum of 2",
                            "member d45a2ea382c4eed, cluster f4315b06e025f54b, commit index 10",
-                           "removal of every other member (etcd2 and etcd3)", "elected itself at 18.311s (term 3)",
-                           "the key /apisix/routes/1 written at 7.001s was read back at 24.001s (\"r1\")",
-                           "etcd4 joined at 28.001s with state existing: 2 voters",
-                           "stepped down from 27.311s to 28.414s, since 1 of 2 voters ran until etcd4 started"})
+                           "removal of every other member (etcd2 and etcd3)", "elected itself at 18.611s (term 3)",
+                           "the key /apisix/routes/1 written at 7.002s was read back at 24.001s (\"r1\")",
+                           "etcd4 joined at 28.125s with state existing: 2 voters",
+                           "stepped down from 27.611s to 29.214s, since 1 of 2 voters ran until etcd4 started"})
     EXPECT_NE(facts.find(want), std::string::npos) << want << "\n" << facts;
   EXPECT_NE(f.fix.find("drop it from etcd1's flags before its next start"), std::string::npos) << f.fix;
   EXPECT_NE(f.check.find("--at 30s"), std::string::npos) << f.check;
@@ -282,8 +288,8 @@ TEST(RootCause, TheRouteReachesAGatewayOnlyWhereItsWatchIs) {
   for (const auto& y : hc.findings)
     if (y.kind == "route-reached-every-gateway") {
       reached = true;
-      EXPECT_NE(y.headline.find("the only one, and every gateway's watch delivered it: gw1 at 300.165s and gw2 at "
-                                "300.176s"),
+      EXPECT_NE(y.headline.find("the only one, and every gateway's watch delivered it: gw1 at 300.174s and gw2 at "
+                                "300.168s"),
                 std::string::npos)
           << y.headline;
     }
@@ -363,7 +369,7 @@ TEST(Compare, TheRouteDidNotReachGatewayTwoAndWhy) {
           "when the route was written its watch connection was on i-e79b40dfe94d32a10 (cluster e3289d5a9ba13b87), a "
           "different cluster",
           "Why the fix works", "was committed in cluster f0a92874a40807fd, the only one, and every gateway's watch "
-          "delivered it: gw1 at 300.165s and gw2 at 300.176s"})
+          "delivered it: gw1 at 300.174s and gw2 at 300.168s"})
       EXPECT_NE(flat.find(want), std::string::npos) << want << "\n" << flat;
   }
 }

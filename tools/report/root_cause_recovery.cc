@@ -39,7 +39,8 @@ std::string field(const std::string& fields, const std::string& key) {
 }
 
 struct Forced {
-  std::int64_t at = 0;
+  std::int64_t at = 0;       // etcd's "forcing restart member" line
+  std::int64_t started = 0;  // the container's start before it (what the operator did, and when)
   std::string who;
   std::uint64_t member = 0, cluster = 0;
   std::string commit_index;
@@ -127,7 +128,7 @@ void one_recovery(const std::vector<sim::TraceEvent>& events, const sim::RunResu
 
   Finding x;
   x.kind = "force-new-cluster";
-  x.at_ns = fc.at;
+  x.at_ns = fc.started;
   x.members = {fc.who};
   std::vector<std::string> joined;
   for (const auto& a : adds)
@@ -135,7 +136,7 @@ void one_recovery(const std::vector<sim::TraceEvent>& events, const sim::RunResu
   x.headline = fmt::format(
       "{} was restarted with --force-new-cluster at {}: a one-member cluster with the same cluster ID {} and the same "
       "data{}{}",
-      fc.who, seconds_text(fc.at), etcd::format_id(fc.cluster),
+      fc.who, seconds_text(fc.started), etcd::format_id(fc.cluster),
       removed.empty() ? "" : fmt::format(", without {}", list(removed)),
       joined.empty() ? "" : fmt::format("; {} then joined through `member add`", list(joined)));
   const std::size_t voters = removed.size() + 1;
@@ -209,11 +210,15 @@ void one_recovery(const std::vector<sim::TraceEvent>& events, const sim::RunResu
 void recovery_findings(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r, const std::string& file,
                        std::vector<Finding>& out) {
   std::vector<Forced> forced;
+  std::map<std::string, std::int64_t> started;  // container -> its last start (the operator's restart)
   for (size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
+    if (e.kind == Ev::ProcStart) started[e.who] = e.at.ns;
     if (e.kind != Ev::Log || e.b != "forcing restart member") continue;
     Forced f;
     f.at = e.at.ns;
+    // When the container was started: etcd logs the line ~0.1 s later, after its start-up.
+    f.started = started.count(e.who) ? started.at(e.who) : e.at.ns;
     f.who = e.who;
     f.member = e.member_id;
     f.cluster = e.cluster_id;
