@@ -11,7 +11,7 @@
 // a lost host, a partition or a stopped service is a fault a member sees), and its keys
 // survive the host's loss (it is an etcd cluster with its own data, or discovery.etcd.io).
 // The records and tokens are the scenario's; sim/cloud may fill the DNS table from
-// Route 53 records (it has only A records today). Must never: draw random numbers, read
+// Route 53 records (Cloud::install_route53: the zone's simple A and SRV records). Must never: draw random numbers, read
 // a clock, or know etcd's bootstrap rules (sim/etcd/discovery.h has those).
 #pragma once
 
