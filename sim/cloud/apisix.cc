@@ -7,7 +7,7 @@
 //    resync_delay when it failed. When etcd fails the gateway keeps what it has.
 //  * the Admin API: PUT/GET /apisix/admin/routes/ID with the X-API-KEY check, written to
 //    etcd as the route's JSON under <prefix>/routes/ID, each request on a new connection;
-//  * traffic: the route matching the URI in the gateway's copy answers through a stub
+//  * traffic: the route matching the URI in the gateway's copy answers through a fixed-body upstream (the issue asked for one)
 //    upstream, or APISIX's 404.
 //
 // Must never: let a gateway see a key its watched member has not applied.

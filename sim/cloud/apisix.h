@@ -1,7 +1,7 @@
 // sim/cloud/apisix.h — Apache APISIX gateways on the simulated cloud: their config.yaml
 // (the `deployment.etcd` and `deployment.admin` sections read verbatim), the Admin API on
 // 9180 (`curl -X PUT .../apisix/admin/routes/1 -H "X-API-KEY: ..." -d '{...}'`), traffic on
-// 9080 answered by the route's upstream (a stub) or APISIX's 404, and the etcd watch that
+// 9080 answered by the route's upstream (a fixed-body one) or APISIX's 404, and the etcd watch that
 // keeps each gateway's copy of /apisix in sync — with the watch's real shape: one
 // long-lived connection (through an NLB it stays on one target until `watch_timeout`),
 // events only above the last revision seen, config kept when etcd fails.

@@ -86,7 +86,7 @@ struct ApisixPart {
   };
   std::vector<Gw> gateways;
   std::int64_t sync_poll_ns = 250'000'000;  // how soon a watch event reaches the gateway
-  std::string upstream_body;                // what the stub upstream answers ("" = a JSON echo)
+  std::string upstream_body;                // what the fixed-body upstream answers ("" = a JSON echo)
 };
 
 // The scenario's cloud part, parsed and checked once per Deployment.
