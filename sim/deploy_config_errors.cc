@@ -13,6 +13,9 @@
 //    SelectiveStringValue for --initial-cluster-state ("invalid value");
 //  - Validate: --heartbeat-interval / --election-timeout of 0, an election timeout below
 //    5 × heartbeat, above 50000 ms, a missing --advertise-client-urls, URL errors;
+//  - --log-level it does not know: a panic in setupLogging, the first step of Validate;
+//  - --auto-compaction-retention that is neither a non-negative integer nor a Go duration
+//    (embed.StartEtcd parseCompactionRetention, once the listeners are up);
 //  - a listen URL it cannot listen on (embed/etcd.go configurePeerListeners /
 //    configureClientListeners -> net.Listen: "listen tcp: address 70000: invalid port").
 // What it accepts: a flag given twice (Go's flag package keeps the last value), so a
@@ -38,6 +41,13 @@ std::optional<ConfigError> config_error_of(const Launch& l) {
   }
   if (l.kind != Launch::Kind::Exec) return std::nullopt;
   const etcd::MemberConfig& c = l.config();
+  if (c.source && c.source->compaction_retention_error) {
+    ConfigError e;
+    e.flag = "--auto-compaction-retention";
+    e.error = "failed to start etcd: " + *c.source->compaction_retention_error;
+    e.fix = "give a number of hours (e.g. 1) or a Go duration such as 30m";
+    return e;
+  }
   for (const auto& [flag, urls] : {std::pair{"--listen-peer-urls", &c.listen_peer_urls},
                                    std::pair{"--listen-client-urls", &c.listen_client_urls}}) {
     for (const auto& u : *urls) {

@@ -6,8 +6,25 @@
 #include <cassert>
 #include <cctype>
 
+#include "sim/etcd/go_time.h"
+
 namespace raftlab::etcd {
 namespace {
+
+// strconv.Atoi(s) succeeds with a value >= 0: an optional sign, decimal digits, within int64.
+bool go_atoi_non_negative(const std::string& s) {
+  size_t i = 0;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  if (i == s.size() || s.size() - i > 19) return false;  // 19 digits may still overflow: checked below
+  unsigned long long v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  if (v > 9223372036854775807ULL) return false;
+  return !neg || v == 0;
+}
 
 enum class Kind { kString, kBool, kUint, kUint64, kUint32, kInt, kInt64, kDuration, kUrls, kSelective, kStrings, kIgnored };
 
@@ -378,6 +395,7 @@ class Parser {
   // flag.Value.Set for `name`; returns the Go error text (not yet wrapped).
   std::optional<std::string> set(const FlagSpec& f, const std::string& value);
   std::optional<Error> validate();
+  std::optional<Error> log_level_error() const;
   void log(const char* level, std::string msg, std::vector<std::pair<std::string, std::string>> fields = {}) {
     out_log_.push_back(LogLine{level, std::move(msg), std::move(fields)});
   }
@@ -571,10 +589,27 @@ Result<ParsedConfig> Parser::run(const std::vector<std::string>& args) {
   if (!may_be_proxy && listen_client_set_ && !advertise_client_set_) c_.advertise_client_urls.clear();
   if ((!c_.discovery.empty() || !c_.discovery_srv.empty() || !c_.discovery_srv_name.empty()) && !visited_.count("initial-cluster"))
     c_.initial_cluster.clear();
+  // embed.(*Config).Validate starts with setupLogging, which converts --log-level and
+  // panics on a level it does not know (a Go panic: no "failed to verify flags" line,
+  // exit status 2). 3.4 (pkg/logutil ConvertToZapLevel / ConvertToCapnslogLogLevel):
+  // exact lower-case names only, `unknown level "x"`; 3.5 (client/pkg/logutil ->
+  // zapcore.Level.Set): also upper/mixed case and "" (info), `unrecognized level: "x"`.
+  if (auto err = log_level_error()) return *err;
   if (auto err = validate()) {
     if (!(err->message == wording::kUnsetAdvertiseClientURLs && may_be_proxy)) {
       out_log_.push_back(LogLine{"warn", std::string(wording::kFailedToVerifyFlags), {{"error", err->message}}});
       return *err;
+    }
+  }
+
+  // embed.StartEtcd's parseCompactionRetention (identical in 3.4.23 and 3.5.18): a
+  // non-negative integer (strconv.Atoi) is hours (periodic) or revisions; anything else
+  // must be a Go duration. "" is "0". Reported when the member starts (Member::start).
+  {
+    std::string r = c_.values.count("auto-compaction-retention") ? c_.values["auto-compaction-retention"] : "0";
+    if (r.empty()) r = "0";
+    if (!go_atoi_non_negative(r)) {
+      if (auto e = go_duration_error(r)) c_.compaction_retention_error = "error parsing CompactionRetention: " + *e;
     }
   }
 
@@ -623,6 +658,27 @@ Result<ParsedConfig> Parser::run(const std::vector<std::string>& args) {
     else c_.initial_cluster_error = entries.error().message;
   }
   return ParsedConfig{c_, out_log_};
+}
+
+std::optional<Error> Parser::log_level_error() const {
+  const std::string& lvl = c_.log_level;
+  static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error", "dpanic", "panic", "fatal"};
+  auto known = [&](std::string_view v) {
+    for (auto k : kLevels)
+      if (v == k) return true;
+    return false;
+  };
+  if (opt_.version == EtcdVersion::v3_4) {
+    if (known(lvl)) return std::nullopt;
+    return Error{"--log-level", "panic: unknown level " + go_quote(lvl),
+                 "use one of debug, info, warn, error, panic, fatal (lower case)"};
+  }
+  std::string lower = lvl;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  // zapcore's unmarshalText knows "debug"/"DEBUG" ... and ""; UnmarshalText retries lower-cased.
+  if (lvl.empty() || known(lower)) return std::nullopt;
+  return Error{"--log-level", "panic: unrecognized level: " + go_quote(lvl),
+               "use one of debug, info, warn, error, panic, fatal"};
 }
 
 std::optional<Error> Parser::validate() {

@@ -61,6 +61,10 @@ struct EtcdConfig {
   // PeerURLsMapAndToken's parse error for initial_cluster (etcd only reports it when
   // it bootstraps, i.e. without a WAL), already in etcd's wording.
   std::optional<std::string> initial_cluster_error;
+  // embed.StartEtcd's parseCompactionRetention error for --auto-compaction-retention
+  // ("error parsing CompactionRetention: time: invalid duration ..."): etcd reports it
+  // after its listeners are up, so the member fails then, not at parse time.
+  std::optional<std::string> compaction_retention_error;
   std::string initial_cluster_state = "new";
   std::string initial_cluster_token = "etcd-cluster";
   uint64_t heartbeat_interval_ms = 100;

@@ -96,6 +96,14 @@ void Member::start() {
     if (gen != generation_ || phase_ != Phase::Bootstrapping) return;
     bind_listeners();
     if (phase_ != Phase::Bootstrapping) return;
+    // embed.StartEtcd parses --auto-compaction-retention once the listeners are up (and
+    // before NewServer touches the data dir); etcdmain warns, then dies "discovery failed".
+    if (cfg_->source && cfg_->source->compaction_retention_error) {
+      const std::string& e = *cfg_->source->compaction_retention_error;
+      if (host_.trace->on()) log("warn", std::string(wording::kFailedToStartEtcd), "error=" + e);
+      fatal("discovery failed", e);
+      return;
+    }
     // embed.StartEtcd -> etcdserver.NewServer: fileutil.TouchDirAll(data-dir) once the
     // listeners are up; etcdmain warns "failed to start etcd", then dies "discovery failed".
     if (!host_.data_dir_warning.empty() && host_.trace->on()) log("warn", "check file permission", "error=" + host_.data_dir_warning);

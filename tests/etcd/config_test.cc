@@ -91,6 +91,51 @@ TEST(EtcdConfig, FlagSyntaxErrors) {
   EXPECT_EQ(parse_etcd_config({"---x"}, {}).error().message, "bad flag syntax: ---x");
 }
 
+// setupLogging, the first step of embed.Config.Validate, panics on a level it does not
+// know; 3.4.23 and 3.5.18 differ in the words and in what they accept (recorded with the
+// real etcd 3.4.23 here: `panic: unknown level "loud"`, exit status 2).
+TEST(EtcdConfig, LogLevelPanicsInEtcdsWordsPerVersion) {
+  ParseOptions v34;
+  v34.version = EtcdVersion::v3_4;
+  auto r = parse_etcd_config({"--log-level=loud"}, {}, v34);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "panic: unknown level \"loud\"");
+  EXPECT_EQ(r.error().field, "--log-level");
+  EXPECT_FALSE(parse_etcd_config({"--log-level=INFO"}, {}, v34).ok());  // 3.4: exact names only
+  EXPECT_FALSE(parse_etcd_config({"--log-level="}, {}, v34).ok());
+  EXPECT_TRUE(parse_etcd_config({"--log-level=dpanic"}, {}, v34).ok());
+  r = parse_etcd_config({}, {{"ETCD_LOG_LEVEL", "loud"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "panic: unrecognized level: \"loud\"");
+  EXPECT_TRUE(parse_etcd_config({"--log-level=INFO"}, {}).ok());  // 3.5: zapcore retries lower-cased
+  EXPECT_TRUE(parse_etcd_config({"--log-level=Warn"}, {}).ok());
+  EXPECT_TRUE(parse_etcd_config({"--log-level="}, {}).ok());  // "" is info
+  // A panic, not a Validate error: no "failed to verify flags" line is logged first.
+  EXPECT_TRUE(parse_etcd_config({"--log-level=debug"}, {}).ok());
+}
+
+// parseCompactionRetention: a non-negative integer, else a Go duration; the error is kept
+// for the member, which reports it once its listeners are up (embed.StartEtcd).
+TEST(EtcdConfig, CompactionRetentionIsAnIntegerOrAGoDuration) {
+  auto err = [](const std::string& v) {
+    auto r = parse_etcd_config({"--auto-compaction-retention=" + v}, {});
+    EXPECT_TRUE(r.ok()) << v;  // the flag itself is a string: parsing passes
+    return r.ok() ? r.value().config.compaction_retention_error.value_or("") : std::string("?");
+  };
+  EXPECT_EQ(err("1"), "");
+  EXPECT_EQ(err("0"), "");
+  EXPECT_EQ(err(""), "");
+  EXPECT_EQ(err("30m"), "");
+  EXPECT_EQ(err("1h30m"), "");
+  EXPECT_EQ(err("1.5h"), "");
+  EXPECT_EQ(err("x"), "error parsing CompactionRetention: time: invalid duration \"x\"");
+  EXPECT_EQ(err("-1"), "error parsing CompactionRetention: time: missing unit in duration \"-1\"");
+  EXPECT_EQ(err("5y"), "error parsing CompactionRetention: time: unknown unit \"y\" in duration \"5y\"");
+  EXPECT_EQ(err("99999999999999999999"), "error parsing CompactionRetention: time: invalid duration \"99999999999999999999\"");
+  EXPECT_EQ(err("3000000h"), "error parsing CompactionRetention: time: invalid duration \"3000000h\"");
+  EXPECT_EQ(err(".h"), "error parsing CompactionRetention: time: invalid duration \".h\"");
+}
+
 TEST(EtcdConfig, ElectionTimeoutRule) {
   auto r = parse_etcd_config({"--heartbeat-interval=300", "--election-timeout=1000"}, {});
   ASSERT_FALSE(r.ok());

@@ -82,6 +82,10 @@ const std::vector<Case> kCases = {
      "invalid value \"maybe\" for flag -initial-cluster-state"},
     {"--name etcd1", "--name etcd1 --snapshot-count -1", "--snapshot-count",
      "invalid value \"-1\" for flag -snapshot-count: parse error"},
+    // setupLogging panics (3.5: zapcore.Level.Set); embed.StartEtcd parseCompactionRetention.
+    {"--name etcd1", "--name etcd1 --log-level=loud", "--log-level", "panic: unrecognized level: \"loud\""},
+    {"--name etcd1", "--name etcd1 --auto-compaction-retention=x", "--auto-compaction-retention",
+     "error parsing CompactionRetention: time: invalid duration \"x\""},
 };
 
 std::string edited(const Case& c) {
