@@ -178,7 +178,17 @@ TEST(Loopback, ZapLinesClassified) {
   l = parse_zap_line("2026-11-22 06:17:36.679869 C | etcdmain: couldn't find local name \"x\" in the initial cluster");
   EXPECT_FALSE(l.json);
   EXPECT_EQ(l.level, "fatal");
-  EXPECT_EQ(log_classes().size(), 12u);
+  // Discovery and SRV bootstrap failures, in etcd 3.4.23's words.
+  EXPECT_EQ(classify_log("fatal", "discovery failed",
+                         "error=error setting up initial cluster: error querying DNS SRV records for _etcd-server-ssl "
+                         "lookup _etcd-server-ssl._tcp.example.com on 127.0.0.253:53: no such host"),
+            "srv-lookup-failed");
+  EXPECT_EQ(classify_log("warn", "failed to bootstrap; discovery token was already used", "error=discovery: cluster is full"),
+            "discovery-full");
+  EXPECT_EQ(classify_log("fatal", "discovery failed", "error=discovery: found duplicate id"), "discovery-duplicate-id");
+  EXPECT_EQ(classify_log("fatal", "discovery failed", "error=cannot find local etcd member \"etcd5\" in SRV records"),
+            "srv-member-not-found");
+  EXPECT_EQ(log_classes().size(), 17u);
 }
 
 // Output of etcdctl 3.4.23 -w json in a real run.
