@@ -67,7 +67,9 @@ Obs sim_observe(const sim::World& w, std::int64_t at_ns) {
   }
   for (const auto& v : w.members()) {
     MemberObs m;
-    m.up = v.state == "running" || v.state == "bootstrapping";
+    // A member that fell back to a v2 proxy (--discovery-fallback=proxy) is a running etcd
+    // process that is no member, as on the real side.
+    m.up = v.state == "running" || v.state == "bootstrapping" || v.state.rfind("v2 proxy", 0) == 0;
     m.serving = m.up && v.running && v.ready;
     m.member_id = v.member_id;
     m.cluster_id = v.cluster_id;
