@@ -3,6 +3,8 @@
 // classifying etcd's zap log lines, reading etcdctl's JSON. No etcd needed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "sim/scenario/loader.h"
 #include "tools/real/loopback.h"
 #include "tools/real/netcut.h"
+#include "tools/real/real_services.h"
 
 namespace raftlab::real {
 namespace {
@@ -247,6 +250,42 @@ TEST(NetCut, CutRulesCoverBothDirectionsOfEachMembersConnections) {
   EXPECT_EQ(nc.cut_pairs(), (std::set<std::string>{"e1|e3"}));
   nc.heal("");
   EXPECT_TRUE(nc.rules().empty());
+}
+
+}  // namespace
+}  // namespace raftlab::real
+
+namespace raftlab::real {
+namespace {
+
+// The real side's DNS and discovery service (real_services.h): an advertised URL may name
+// a DNS record (served by dnsmasq there), never another name; dnsmasq gets the records with
+// the scenario's SRV order as priorities; a token's size key is its path below /v2/keys.
+TEST(RealServices, DnsNamesRecordsAndSizeKeys) {
+  Place p;
+  p.host_lo = "127.0.0.11";
+  p.dns_names = {"etcd1.example.com"};
+  EXPECT_EQ(rewrite_url("http://etcd1.example.com:2380", false, p).value(), "http://etcd1.example.com:2380");
+  EXPECT_EQ(rewrite_url("http://ETCD1.example.com:2380", false, p).value(), "http://ETCD1.example.com:2380");
+  EXPECT_FALSE(rewrite_url("http://etcd9.example.com:2380", false, p).ok());
+  EXPECT_FALSE(rewrite_url("http://etcd1.example.com:2380", true, p).ok());  // never a listen address
+
+  scenario::Dns dns;
+  dns.a = {{"etcd1.example.com", "127.0.0.11"}, {"etcd2.example.com", "10.9.9.9"}};
+  dns.srv["_etcd-server._tcp.example.com"] = {{"etcd2.example.com", 2380}, {"etcd1.example.com", 2381}};
+  const auto args = diffing::dnsmasq_args(dns, "127.0.0.253", "/tmp/x.log");
+  auto has = [&](const std::string& a) { return std::find(args.begin(), args.end(), a) != args.end(); };
+  EXPECT_TRUE(has("--listen-address=127.0.0.253"));
+  EXPECT_TRUE(has("--no-resolv"));
+  EXPECT_TRUE(has("--host-record=etcd1.example.com,127.0.0.11"));
+  EXPECT_FALSE(has("--host-record=etcd2.example.com,10.9.9.9"));  // not a loopback address: never served
+  EXPECT_TRUE(has("--srv-host=_etcd-server._tcp.example.com,etcd2.example.com,2380,0,0"));
+  EXPECT_TRUE(has("--srv-host=_etcd-server._tcp.example.com,etcd1.example.com,2381,1,0"));
+  EXPECT_TRUE(has("--local=/example.com/"));
+
+  EXPECT_EQ(diffing::size_key("/v2/keys/discovery/6c007a"), "/discovery/6c007a/_config/size");
+  EXPECT_EQ(diffing::size_key("/6c007a"), "");
+  EXPECT_EQ(diffing::size_key("/v2/keys/"), "");
 }
 
 }  // namespace

@@ -156,6 +156,15 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     points.erase(std::unique(points.begin(), points.end()), points.end());
 
     const SimSide sim = run_sim(ls, points, kLeaderSeeds);
+    if (!sim.cloud_made.empty())
+      throw BadInput{"$.cloud: the cloud part made " + sim.cloud_made +
+                     "; raftlab diff runs etcd on loopback addresses and can carry out only a template's Route 53 A and "
+                     "SRV records (the simulated cloud has no real counterpart here)"};
+    // The real side's scenario: the DNS the simulation's members resolved through
+    // (the scenario's records and a template's Route 53 ones), no cloud part.
+    scenario::Scenario real_sc = *ls;
+    real_sc.dns = sim.dns;
+    real_sc.cloud.reset();
 
     char tmpl[] = "/tmp/raftlab-diff-XXXXXX";
     if (!::mkdtemp(tmpl)) throw Broken{"cannot create a temp dir under /tmp"};
@@ -168,7 +177,7 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     std::ostream& hs = o.json || o.row ? human : out;
     // The scenario's discovery services and DNS, for real (real_services.h); the DNS
     // server's resolv.conf is bind-mounted when the namespace is made.
-    RealServices services(*ls, map.value(), etcd_bin, ctl_bin, root, hs);
+    RealServices services(real_sc, map.value(), etcd_bin, ctl_bin, root, hs);
     const std::string resolv = services.dns_resolv_conf(!o.no_netns && ::geteuid() == 0, o.loopback_net);
     std::string netcut_why_not;
     std::unique_ptr<NetCut> netcut;
@@ -218,7 +227,7 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
             "(sim/etcd/bitnami.h); auth/RBAC is enabled on neither side\n";
 
     services.start(ns.ok());
-    RealRun real(*ls, map.value(), etcd_bin, ctl_bin, root, sim, hs);
+    RealRun real(real_sc, map.value(), etcd_bin, ctl_bin, root, sim, hs);
     real.set_netcut(netcut.get(), netcut_why_not);
     real.set_services(&services);
     struct Step {

@@ -174,6 +174,8 @@ scenario::Scenario loopback_scenario(const scenario::Scenario& s, const Loopback
   // dnsmasq serves these records).
   if (o.dns)
     for (auto& [name, ip] : o.dns->a) ip = replace_ips(ip, map);
+  // A template's records (Route 53) name the hosts' addresses too.
+  for (auto& [name, text] : o.attachments) text = replace_ips(text, map);
   o.etcd_version = version;
   return o;
 }
