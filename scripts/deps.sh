@@ -8,7 +8,8 @@ pkgs=(build-essential cmake libboost-dev libfmt-dev nlohmann-json3-dev libcli11-
       parallel   # GNU parallel: sharded fuzz sweeps (docs/fault-lab.md, tests/lab)
       chromium   # headless browser: the report's browser tests and screenshots (tests/report, scripts/screenshots.sh)
       etcd-server etcd-client  # real etcd 3.4 for `raftlab diff` (docs/fidelity.md, tests/fidelity)
-      iptables)  # `raftlab diff`'s partitions on the real side (tools/real/netcut.h)
+      iptables   # `raftlab diff`'s partitions on the real side (tools/real/netcut.h)
+      dnsmasq-base)  # `raftlab diff`'s DNS for a scenario's A/SRV records (tools/real/real_services.h)
 # `scripts/deps.sh fuzz` (make fuzz-parsers) also installs clang 16 and its libFuzzer
 # runtime (Debian 12's default clang 14 lacks C++20 parenthesized aggregate init); the
 # other targets never need them (make test skips its short fuzz run without them).

@@ -5,11 +5,15 @@
 # agree/differ per row. Explanations of rows that differ live in results/FIDELITY.md's
 # "Explained differences" section, kept from the previous file (everything after the
 # "<!-- explanations -->" marker), so re-running never loses them.
-# Usage: scripts/fidelity.sh [PATH/TO/raftlab] [TIME_SCALE]
+# Usage: scripts/fidelity.sh [PATH/TO/raftlab] [TIME_SCALE] [SCENARIO.json...]
+# With scenario files, only their rows are run again and replaced in (or added to) the
+# existing results/FIDELITY.md; the rest of the file is kept as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RAFTLAB=${1:-build/tools/raftlab}
 SCALE=${2:-${FIDELITY_TIME_SCALE:-1}}
+shift $(( $# < 2 ? $# : 2 ))
+only=("$@")
 out=results/FIDELITY.md
 explanations=""
 if [ -f "$out" ] && grep -q '^<!-- explanations -->' "$out"; then
@@ -20,7 +24,9 @@ start=$(date +%s)
 rows=$(mktemp)
 errf=$(mktemp)
 trap 'rm -f "$rows" "$errf"' EXIT
-for f in scenarios/bitnami-2host/*.json scenarios/membership/*.json scenarios/discovery/*.json; do
+files=(scenarios/bitnami-2host/*.json scenarios/membership/*.json scenarios/discovery/*.json)
+[ ${#only[@]} -gt 0 ] && files=("${only[@]}")
+for f in "${files[@]}"; do
   echo "fidelity: $f" >&2
   set +e
   row=$("$RAFTLAB" diff "$f" --time-scale "$SCALE" --row 2>"$errf")
@@ -29,11 +35,41 @@ for f in scenarios/bitnami-2host/*.json scenarios/membership/*.json scenarios/di
   case $rc in
     0|1|4) echo "$row" >> "$rows" ;;  # 4: not comparable (something not applied on the real side; the row says what)
     2) why=$(grep 'raftlab diff:' "$errf" | tail -1 | sed 's/|/ /g')
-       echo "| \`$f\` | - | - | not run | exit 2: ${why:-bad input} |" >> "$rows" ;;
+       echo "| \`$(basename "$(dirname "$f")")/$(basename "$f")\` | - | - | not run | exit 2: ${why:-bad input} |" >> "$rows" ;;
     *) echo "fidelity: real etcd unavailable or broken (exit $rc)" >&2; exit $rc ;;
   esac
 done
 secs=$(( $(date +%s) - start ))
+if [ ${#only[@]} -gt 0 ] && [ -f "$out" ]; then
+  # Replace the rows of these scenarios (first cell `dir/file.json`), append new ones.
+  python3 - "$out" "$rows" <<'PY'
+import sys
+out, rows = sys.argv[1], sys.argv[2]
+new = [l for l in open(rows).read().splitlines() if l.startswith("| `")]
+key = lambda l: l.split("|")[1].strip()
+by = {key(l): l for l in new}
+lines = open(out).read().splitlines()
+seen, res, last_row = set(), [], -1
+for l in lines:
+    if l.startswith("| `") and l.count("|") >= 6:
+        k = key(l)
+        # an old exit-2 row named by its full path: the same scenario
+        k2 = "`" + "/".join(k.strip("`").split("/")[-2:]) + "`"
+        if k2 in by:
+            if k2 not in seen:
+                res.append(by[k2]); seen.add(k2)
+            last_row = len(res) - 1
+            continue
+        res.append(l); last_row = len(res) - 1
+        continue
+    res.append(l)
+extra = [by[k] for k in by if k not in seen]
+res[last_row + 1:last_row + 1] = extra
+open(out, "w").write("\n".join(res) + "\n")
+PY
+  echo "updated ${#only[@]} row(s) of $out (${secs}s)" >&2
+  exit 0
+fi
 {
   echo "# Fidelity: raftlab's simulation vs real etcd, scenario by scenario"
   echo

@@ -194,16 +194,25 @@ SrvResult srv_cluster(const EtcdConfig& c, const sim::DnsTable& dns) {
                            {"server-name", c.name}, {"discovery-srv", c.discovery_srv},
                            {"found-cluster", found_field(strs)}, {"error", cerr.value_or("<nil>")}}});
   const auto http_err = get_cluster("http", "etcd-server" + suffix, &http_strs);
-  if (!http_err) strs.insert(strs.end(), http_strs.begin(), http_strs.end());
+  // etcd 3.4 (v3.4.0 to v3.4.27, embed/config.go GetDNSClusterNames): the http records
+  // are appended only `if httpCerr != nil` (the test is inverted, so they never are), and
+  // the function returns the etcd-server-ssl lookup's error alone; PeerURLsMapAndToken
+  // then fails on any error. So a 3.4 member bootstraps from _etcd-server-ssl records
+  // only, and with http-only records it logs "failed to resolve during SRV discovery"
+  // and exits ("discovery failed"), whatever _etcd-server._tcp holds. 3.5
+  // (server/embed/config.go) appends them `if httpCerr == nil`, returns
+  // multierr.Combine(cerr, httpCerr) and fails only when no record was found.
+  const bool v34 = c.version == EtcdVersion::v3_4;
+  if (!http_err && !v34) strs.insert(strs.end(), http_strs.begin(), http_strs.end());
   r.log.push_back(LogLine{"info", std::string(wording::kGetClusterSrv),
                           {{"service-scheme", "http"}, {"service-name", "etcd-server" + suffix},
                            {"server-name", c.name}, {"discovery-srv", c.discovery_srv},
                            {"found-cluster", found_field(strs)}, {"error", http_err.value_or("<nil>")}}});
-  // multierr.Combine(cerr, httpCerr): "a; b".
+  // multierr.Combine(cerr, httpCerr): "a; b" (3.4: cerr alone).
   std::string combined = cerr.value_or("");
-  if (http_err) combined += (combined.empty() ? "" : "; ") + *http_err;
+  if (http_err && !v34) combined += (combined.empty() ? "" : "; ") + *http_err;
   if (!combined.empty()) r.log.push_back(LogLine{"warn", std::string(wording::kFailedToResolveSrv), {{"error", combined}}});
-  if (strs.empty()) {
+  if (strs.empty() || (v34 && cerr)) {
     r.error = combined;
     return r;
   }

@@ -119,5 +119,32 @@ TEST(DiscoveryRules, SrvNameSuffixAndSchemeMismatch) {
   EXPECT_NE(r.error->find("has scheme mismatch with expected peer http://etcd1.example.com:2380"), std::string::npos) << *r.error;
 }
 
+TEST(DiscoveryRules, Srv34UsesOnlyTheSslRecordsAndFailsWithoutThem) {
+  // etcd 3.4's GetDNSClusterNames appends the http records only when their lookup FAILED
+  // and returns the etcd-server-ssl error alone: with http-only records every 3.4 member
+  // exits ("discovery failed"), as real etcd 3.4.23 does under `raftlab diff`.
+  EtcdConfig c = member("etcd2", "http://10.0.1.12:2380");
+  c.version = EtcdVersion::v3_4;
+  const SrvResult r = srv_cluster(c, dns());
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(*r.error, "error querying DNS SRV records for _etcd-server-ssl lookup _etcd-server-ssl._tcp.example.com: no such host");
+  EXPECT_TRUE(r.entries.empty());
+  bool warned = false;
+  for (const auto& l : r.log) warned |= l.msg == wording::kFailedToResolveSrv && l.level == "warn";
+  EXPECT_TRUE(warned);
+  // The same records with 3.5 bootstrap (SrvNamesItselfAndNumbersTheOthers).
+  c.version = EtcdVersion::v3_5;
+  EXPECT_FALSE(srv_cluster(c, dns()).error);
+  // 3.4 with https records: those alone are the cluster (TLS itself is not modelled).
+  auto d = dns();
+  d.srv["_etcd-server-ssl._tcp.example.com"] = d.srv["_etcd-server._tcp.example.com"];
+  EtcdConfig tls = member("etcd2", "https://10.0.1.12:2380");
+  tls.version = EtcdVersion::v3_4;
+  const SrvResult t = srv_cluster(tls, d);
+  ASSERT_FALSE(t.error) << *t.error;
+  ASSERT_EQ(t.entries.size(), 3u);
+  EXPECT_EQ(t.entries[1].url, "https://etcd2.example.com:2380");
+}
+
 }  // namespace
 }  // namespace raftlab::etcd

@@ -3,6 +3,8 @@
 // classifying etcd's zap log lines, reading etcdctl's JSON. No etcd needed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "sim/scenario/loader.h"
 #include "tools/real/loopback.h"
 #include "tools/real/netcut.h"
+#include "tools/real/real_services.h"
 
 namespace raftlab::real {
 namespace {
@@ -178,7 +181,17 @@ TEST(Loopback, ZapLinesClassified) {
   l = parse_zap_line("2026-11-22 06:17:36.679869 C | etcdmain: couldn't find local name \"x\" in the initial cluster");
   EXPECT_FALSE(l.json);
   EXPECT_EQ(l.level, "fatal");
-  EXPECT_EQ(log_classes().size(), 12u);
+  // Discovery and SRV bootstrap failures, in etcd 3.4.23's words.
+  EXPECT_EQ(classify_log("fatal", "discovery failed",
+                         "error=error setting up initial cluster: error querying DNS SRV records for _etcd-server-ssl "
+                         "lookup _etcd-server-ssl._tcp.example.com on 127.0.0.253:53: no such host"),
+            "srv-lookup-failed");
+  EXPECT_EQ(classify_log("warn", "failed to bootstrap; discovery token was already used", "error=discovery: cluster is full"),
+            "discovery-full");
+  EXPECT_EQ(classify_log("fatal", "discovery failed", "error=discovery: found duplicate id"), "discovery-duplicate-id");
+  EXPECT_EQ(classify_log("fatal", "discovery failed", "error=cannot find local etcd member \"etcd5\" in SRV records"),
+            "srv-member-not-found");
+  EXPECT_EQ(log_classes().size(), 17u);
 }
 
 // Output of etcdctl 3.4.23 -w json in a real run.
@@ -237,6 +250,42 @@ TEST(NetCut, CutRulesCoverBothDirectionsOfEachMembersConnections) {
   EXPECT_EQ(nc.cut_pairs(), (std::set<std::string>{"e1|e3"}));
   nc.heal("");
   EXPECT_TRUE(nc.rules().empty());
+}
+
+}  // namespace
+}  // namespace raftlab::real
+
+namespace raftlab::real {
+namespace {
+
+// The real side's DNS and discovery service (real_services.h): an advertised URL may name
+// a DNS record (served by dnsmasq there), never another name; dnsmasq gets the records with
+// the scenario's SRV order as priorities; a token's size key is its path below /v2/keys.
+TEST(RealServices, DnsNamesRecordsAndSizeKeys) {
+  Place p;
+  p.host_lo = "127.0.0.11";
+  p.dns_names = {"etcd1.example.com"};
+  EXPECT_EQ(rewrite_url("http://etcd1.example.com:2380", false, p).value(), "http://etcd1.example.com:2380");
+  EXPECT_EQ(rewrite_url("http://ETCD1.example.com:2380", false, p).value(), "http://ETCD1.example.com:2380");
+  EXPECT_FALSE(rewrite_url("http://etcd9.example.com:2380", false, p).ok());
+  EXPECT_FALSE(rewrite_url("http://etcd1.example.com:2380", true, p).ok());  // never a listen address
+
+  scenario::Dns dns;
+  dns.a = {{"etcd1.example.com", "127.0.0.11"}, {"etcd2.example.com", "10.9.9.9"}};
+  dns.srv["_etcd-server._tcp.example.com"] = {{"etcd2.example.com", 2380}, {"etcd1.example.com", 2381}};
+  const auto args = diffing::dnsmasq_args(dns, "127.0.0.253", "/tmp/x.log");
+  auto has = [&](const std::string& a) { return std::find(args.begin(), args.end(), a) != args.end(); };
+  EXPECT_TRUE(has("--listen-address=127.0.0.253"));
+  EXPECT_TRUE(has("--no-resolv"));
+  EXPECT_TRUE(has("--host-record=etcd1.example.com,127.0.0.11"));
+  EXPECT_FALSE(has("--host-record=etcd2.example.com,10.9.9.9"));  // not a loopback address: never served
+  EXPECT_TRUE(has("--srv-host=_etcd-server._tcp.example.com,etcd2.example.com,2380,0,0"));
+  EXPECT_TRUE(has("--srv-host=_etcd-server._tcp.example.com,etcd1.example.com,2381,1,0"));
+  EXPECT_TRUE(has("--local=/example.com/"));
+
+  EXPECT_EQ(diffing::size_key("/v2/keys/discovery/6c007a"), "/discovery/6c007a/_config/size");
+  EXPECT_EQ(diffing::size_key("/6c007a"), "");
+  EXPECT_EQ(diffing::size_key("/v2/keys/"), "");
 }
 
 }  // namespace

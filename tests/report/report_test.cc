@@ -129,6 +129,8 @@ const std::map<std::string, Want>& wanted() {
       {"scenarios/aws-asg/06b-instance-dies-discovery.json", {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "member add"}},
       {"scenarios/aws-asg/07a-az-outage-two-azs.json",
        {"instance-loss-quorum", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10"}, "took the quorum with them"}},
+      {"scenarios/aws-asg/08-scale-out-discovery-token.json",
+       {"exited", {"i-018c5c912e9011806"}, "discovery: cluster is full"}},
       {"scenarios/aws-asg/07b-az-outage-three-azs.json", {"grown-with-member-add", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf", "i-018c5c912e9011806"}, "member add"}},
       {"scenarios/apisix/01-route-sync-healthy.json", {"one-cluster", {"i-542f236fef5590c1d", "i-e79b40dfe94d32a10", "i-eb793ed71981b32bf"}, "from the same --initial-cluster"}},
       {"scenarios/apisix/02-route-split-every-node-leader.json",
@@ -167,6 +169,24 @@ TEST(RootCause, EveryShippedScenarioNamesItsMembersAndReason) {
       EXPECT_NE(f.check.find("raftlab "), std::string::npos);
     }
   }
+}
+
+// A spent discovery token: the fix is `member add`, not "start it again" (which can never
+// work with the same token), and the finding says why a token is for one bootstrap.
+TEST(RootCause, SpentDiscoveryTokenSaysMemberAdd) {
+  for (const char* rel : {"scenarios/aws-asg/08-scale-out-discovery-token.json", "scenarios/discovery/asg-scale-out-discovery.json"}) {
+    SCOPED_TRACE(rel);
+    Ran x = run_file(rel);
+    const auto rc = tools::report::root_cause(x.events, x.r, rel);
+    ASSERT_FALSE(rc.findings.empty());
+    const auto& f = rc.findings[0];
+    EXPECT_NE(f.fix.find("etcdctl member add"), std::string::npos) << f.fix;
+    EXPECT_NE(all_text(f).find("bootstraps ONE cluster"), std::string::npos) << all_text(f);
+  }
+  Ran x = run_file("scenarios/discovery/token-reused.json");
+  const auto rc = tools::report::root_cause(x.events, x.r, "f");
+  ASSERT_FALSE(rc.findings.empty());
+  EXPECT_NE(rc.findings[0].fix.find("use a new token"), std::string::npos) << rc.findings[0].fix;
 }
 
 TEST(RootCause, LoseHostAKeepsQuorumAndSaysSo) {

@@ -36,6 +36,7 @@
 #include "tools/real/netns.h"
 #include "tools/real/process.h"
 #include "tools/real/real_run.h"
+#include "tools/real/real_services.h"
 #include "tools/real/sim_side.h"
 
 namespace raftlab::real {
@@ -155,6 +156,15 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     points.erase(std::unique(points.begin(), points.end()), points.end());
 
     const SimSide sim = run_sim(ls, points, kLeaderSeeds);
+    if (!sim.cloud_made.empty())
+      throw BadInput{"$.cloud: the cloud part made " + sim.cloud_made +
+                     "; raftlab diff runs etcd on loopback addresses and can carry out only a template's Route 53 A and "
+                     "SRV records (the simulated cloud has no real counterpart here)"};
+    // The real side's scenario: the DNS the simulation's members resolved through
+    // (the scenario's records and a template's Route 53 ones), no cloud part.
+    scenario::Scenario real_sc = *ls;
+    real_sc.dns = sim.dns;
+    real_sc.cloud.reset();
 
     char tmpl[] = "/tmp/raftlab-diff-XXXXXX";
     if (!::mkdtemp(tmpl)) throw Broken{"cannot create a temp dir under /tmp"};
@@ -163,12 +173,18 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     // The real processes' own network namespace (and mount namespace, for a resolv.conf),
     // where iptables can cut members apart. Without it the run still goes on, and every
     // partition is refused by name.
+    std::ostringstream human;
+    std::ostream& hs = o.json || o.row ? human : out;
+    // The scenario's discovery services and DNS, for real (real_services.h); the DNS
+    // server's resolv.conf is bind-mounted when the namespace is made.
+    RealServices services(real_sc, map.value(), etcd_bin, ctl_bin, root, hs);
+    const std::string resolv = services.dns_resolv_conf(!o.no_netns && ::geteuid() == 0, o.loopback_net);
     std::string netcut_why_not;
     std::unique_ptr<NetCut> netcut;
     if (o.no_netns) {
       netcut_why_not = "--no-netns: no private network namespace";
     } else {
-      ns = make_private_ns("");
+      ns = make_private_ns(resolv);
       if (!ns.ok()) {
         netcut_why_not = "no private network namespace: " + ns.why_not;
       } else {
@@ -190,8 +206,6 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
       }
     }
 
-    std::ostringstream human;
-    std::ostream& hs = o.json || o.row ? human : out;
     hs << fmt::format("raftlab diff {}\n", o.scenario_file);
     const bool version_differs = scenario_version.rfind(real_version.substr(0, 3), 0) != 0;
     hs << fmt::format("  compared with etcd {} behaviour (the real binary's version){}\n", real_version,
@@ -212,8 +226,10 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
       hs << "  Bitnami containers: real etcd runs with the flags/env raftlab's Bitnami entrypoint model decides "
             "(sim/etcd/bitnami.h); auth/RBAC is enabled on neither side\n";
 
-    RealRun real(*ls, map.value(), etcd_bin, ctl_bin, root, sim, hs);
+    services.start(ns.ok());
+    RealRun real(real_sc, map.value(), etcd_bin, ctl_bin, root, sim, hs);
     real.set_netcut(netcut.get(), netcut_why_not);
+    real.set_services(&services);
     struct Step {
       std::int64_t at;
       int order;  // 0 timeline, 1 fault start/end, 2 observation
@@ -242,17 +258,7 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
       not_applied.emplace_back(ls->clients->start_ns, ls->clients->path +
                                                           ": the client workload: not run on the real side (raftlab diff "
                                                           "performs only the expectations' and the timeline's etcdctl calls)");
-    // The discovery bootstrap's services have no real counterpart here yet: the members'
-    // --discovery / --discovery-srv lookups would fail for another reason than the
-    // simulation's, so nothing after the start is comparable.
-    for (const auto& d : ls->discovery_services)
-      not_applied.emplace_back(0, (d.path.empty() ? std::string("discovery_services") : d.path) +
-                                      ": the discovery service on host " + d.host +
-                                      ": not run on the real side (raftlab diff starts no discovery etcd yet)");
-    if (ls->dns)
-      not_applied.emplace_back(0, (ls->dns->path.empty() ? std::string("$.dns") : ls->dns->path) +
-                                      ": the scenario's DNS records: not served on the real side (raftlab diff runs no DNS "
-                                      "server yet)");
+    for (const auto& x : services.not_applied) not_applied.push_back(x);
     // Members a leader-relative fault struck differently on the two sides (from when).
     std::vector<std::pair<std::int64_t, std::set<std::string>>> skips;
     ordered_json jfaults = ordered_json::array();
@@ -404,7 +410,9 @@ int run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
       probes.push_back(p);
     }
     real.shutdown();
+    services.shutdown();
     for (const auto& x : real.not_applied) not_applied.push_back(x);
+    for (const auto& n : services.notes) real.notes.push_back(n);
     std::sort(not_applied.begin(), not_applied.end());
 
     hs << "\nclient calls (expectations' put/get, the timeline's state-changing etcdctl):\n";

@@ -56,6 +56,11 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 bool is_loopback_host(const std::string& h) { return h == "localhost" || h.rfind("127.", 0) == 0; }
 
 etcd::Result<std::string> rewrite_list(const std::string& value, bool listen, const Place& p) {
@@ -165,6 +170,12 @@ scenario::Scenario loopback_scenario(const scenario::Scenario& s, const Loopback
     if (e.put) fix_ep(e.put->via);
     if (e.get) fix_ep(e.get->via);
   }
+  // The DNS names resolve to the hosts' loopback addresses on both sides (the real side's
+  // dnsmasq serves these records).
+  if (o.dns)
+    for (auto& [name, ip] : o.dns->a) ip = replace_ips(ip, map);
+  // A template's records (Route 53) name the hosts' addresses too.
+  for (auto& [name, text] : o.attachments) text = replace_ips(text, map);
   o.etcd_version = version;
   return o;
 }
@@ -211,7 +222,7 @@ etcd::Result<std::string> rewrite_url(const std::string& url, bool listen, const
       return etcd::Error{"listen URL", fmt::format("{} binds {}, which is not a scenario host's address", url, host),
                          "listen on 0.0.0.0 or on the host's own IP"};
     }
-  } else if (!is_loopback_host(host)) {
+  } else if (!is_loopback_host(host) && !p.dns_names.count(lower(host))) {
     return etcd::Error{"URL",
                        fmt::format("{} names {}, which is not a scenario host's IP: diff only ever uses loopback "
                                    "addresses", url, host),
@@ -378,6 +389,15 @@ constexpr ClassRule kRules[] = {
     {"bind-failed", "address already in use"},
     {"bind-failed", "cannot assign requested address"},
     {"data-dir-invalid", "found invalid file under data directory"},
+    // Bootstrap through discovery (v2discovery's errors) and DNS SRV (embed/config.go,
+    // pkg/srv): "error querying DNS SRV records" wraps only a failed SRV lookup, so the
+    // advertised peer URLs' names resolved before it (GetCluster resolves them first).
+    {"discovery-duplicate-id", "discovery: found duplicate id"},
+    {"discovery-full", "discovery: cluster is full"},
+    {"discovery-full", "discovery cluster is full"},
+    {"discovery-size-not-found", "discovery: size key not found"},
+    {"srv-member-not-found", "in SRV records"},
+    {"srv-lookup-failed", "error querying DNS SRV records"},
 };
 }  // namespace
 

@@ -55,6 +55,9 @@ struct Place {
   std::string host_root;            // <tmp>/hosts/<host>: the host's file system
   std::string container_root;       // <tmp>/containers/<member>.<n>: a container's own file system
   std::string cwd;                  // working directory (relative data dirs)
+  // Names of the scenario's DNS A records (lower case), each resolving to a loopback
+  // address: an advertised URL may name one (the real side serves them, real_services.h).
+  std::set<std::string> dns_names;
 };
 
 struct RealCommand {

@@ -29,7 +29,15 @@ bool RealRun::release(Container& c) {
   return --c.holds == 0 && c.was_wanted;
 }
 
+std::string RealRun::partition_refusal() const {
+  if (services_ && !s_.discovery_services.empty())
+    return "a partition while the scenario has a discovery service: iptables cuts only the members' traffic, so "
+           "the service would stay reachable from every side";
+  return "";
+}
+
 void RealRun::kill_host_members(const std::string& host) {
+  if (services_) services_->host_down(host);
   for (auto& [n, c] : cs_) {
     if (c.m->host != host) continue;
     kill_pid(c.pid);
@@ -124,6 +132,8 @@ RealRun::FaultResult RealRun::fault_begin(std::size_t i, const scenario::Fault& 
   if (f.kind == FaultKind::kCrash && f.lose_unsynced)
     return refuse("lose_unsynced: a SIGKILL loses nothing etcd fsynced and the page cache survives it");
   if ((f.kind == FaultKind::kPartition || f.kind == FaultKind::kIsolate) && !netcut_) return refuse(netcut_why_not_);
+  if (f.kind == FaultKind::kPartition || f.kind == FaultKind::kIsolate)
+    if (const std::string why = partition_refusal(); !why.empty()) return refuse(why);
 
   // The member (or host) it strikes; "leader": whoever leads on the real side now.
   std::string target = f.target;
@@ -229,6 +239,7 @@ void RealRun::fault_end(std::size_t i, const scenario::Fault& f) {
     }
     case FaultKind::kHostDown:
       down_.erase(target);
+      if (services_) services_->host_up(target);
       for (auto& [n, c] : cs_) {
         if (c.m->host != target || !release(c)) continue;
         c.wanted = true;

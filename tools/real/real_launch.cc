@@ -28,6 +28,9 @@ Place RealRun::place(const Container& c) {
   p.container_root = root_ + fmt::format("/containers/{}.{}", c.m->name, c.instance);
   p.cwd = c.docker ? p.container_root + "/cwd" : p.host_root + "/cwd";
   fs::create_directories(p.cwd);
+  if (s_.dns)
+    for (const auto& [name, ip] : s_.dns->a)
+      if (ip.rfind("127.", 0) == 0) p.dns_names.insert(name);
   return p;
 }
 

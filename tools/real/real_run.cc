@@ -211,6 +211,7 @@ void RealRun::do_action(const scenario::TimelineEntry&, const scenario::ProcessA
 void RealRun::do_action(const scenario::TimelineEntry&, const scenario::HostAction& a) {
   if (a.op == scenario::HostOp::kKill) {
     down_.insert(a.host);
+    if (services_) services_->host_down(a.host);
     for (auto& [n, c] : cs_) {
       if (c.m->host != a.host) continue;
       kill_pid(c.pid);
@@ -219,6 +220,7 @@ void RealRun::do_action(const scenario::TimelineEntry&, const scenario::HostActi
     }
   } else {
     down_.erase(a.host);
+    if (services_) services_->host_up(a.host);
     for (auto& [n, c] : cs_) {
       if (c.m->host != a.host || !c.wanted || c.pid > 0) continue;
       const auto pol = policy(c);
@@ -273,8 +275,9 @@ void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::Etcdct
 }
 
 void RealRun::do_action(const scenario::TimelineEntry& t, const scenario::PartitionAction& a) {
-  if (!netcut_) {
-    not_applied.emplace_back(t.at_ns, t.path + ": partition: not applied on the real side (" + netcut_why_not_ + ")");
+  const std::string refusal = netcut_ ? partition_refusal() : netcut_why_not_;
+  if (!refusal.empty()) {
+    not_applied.emplace_back(t.at_ns, t.path + ": partition: not applied on the real side (" + refusal + ")");
     note(not_applied.back().second);
     return;
   }

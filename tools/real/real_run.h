@@ -26,6 +26,7 @@
 #include "tools/real/loopback.h"
 #include "tools/real/netcut.h"
 #include "tools/real/process.h"
+#include "tools/real/real_services.h"
 #include "tools/real/sim_side.h"
 
 namespace raftlab::real::diffing {
@@ -95,6 +96,11 @@ class RealRun {
     netcut_ = nc;
     netcut_why_not_ = std::move(why_not);
   }
+
+  // The scenario's discovery services and DNS on the real side (nullptr: none): a lost
+  // host stops its discovery service and its return starts it again; partitions are
+  // refused while there is one (iptables cuts the members only).
+  void set_services(RealServices* svc) { services_ = svc; }
 
   // One fault of the scenario carried out on the real side (real_faults.cc), at its start
   // and at its end. applied=false: refused by name (`text` says why); the diff then calls
@@ -170,6 +176,10 @@ class RealRun {
   std::vector<std::string> members_on_hosts(const std::vector<std::string>& hosts) const;
   void cut_groups(const std::string& owner, const std::vector<std::vector<std::string>>& member_groups);
 
+  // "" when partitions may be applied, else why not (a discovery service is not cut).
+  std::string partition_refusal() const;
+
+  RealServices* services_ = nullptr;
   NetCut* netcut_ = nullptr;
   std::string netcut_why_not_;
   std::map<std::size_t, std::string> struck_;  // fault index -> member / host it struck

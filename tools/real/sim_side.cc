@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/cloud/cloud.h"
 #include "sim/deploy.h"
 #include "sim/scenario/loader.h"
 #include "tools/real/loopback.h"
@@ -20,6 +21,9 @@ std::unique_ptr<sim::Deployment> build(std::shared_ptr<const scenario::Scenario>
   sim::RunOptions ro;
   ro.stop_at_ns = stop;
   ro.seed = seed;
+  // A `cloud` part (Route 53 records for an SRV bootstrap) needs the cloud layer; what
+  // else it makes is refused by the diff (SimSide::cloud_made).
+  if (s->cloud) ro.extension = cloud::extension_factory();
   std::vector<scenario::LoadError> errors;
   auto d = sim::Deployment::build(std::move(s), ro, &errors);
   if (!d) {
@@ -67,7 +71,9 @@ Obs sim_observe(const sim::World& w, std::int64_t at_ns) {
   }
   for (const auto& v : w.members()) {
     MemberObs m;
-    m.up = v.state == "running" || v.state == "bootstrapping";
+    // A member that fell back to a v2 proxy (--discovery-fallback=proxy) is a running etcd
+    // process that is no member, as on the real side.
+    m.up = v.state == "running" || v.state == "bootstrapping" || v.state.rfind("v2 proxy", 0) == 0;
     m.serving = m.up && v.running && v.ready;
     m.member_id = v.member_id;
     m.cluster_id = v.cluster_id;
@@ -110,6 +116,20 @@ SimSide run_sim(const std::shared_ptr<const scenario::Scenario>& s, const std::v
   }
   auto d = build(s, std::nullopt);
   const sim::RunResult rr = d->run();
+  {
+    const sim::DnsTable& t = d->world().bootstrap_services().dns;
+    if (!t.a.empty() || !t.srv.empty()) {
+      scenario::Dns dns;
+      dns.path = s->dns ? s->dns->path : "$.cloud (Route 53 records)";
+      dns.a = t.a;
+      for (const auto& [name, recs] : t.srv)
+        for (const auto& r : recs) dns.srv[name].push_back(scenario::SrvTarget{r.target, r.port});
+      side.dns = dns;
+    }
+    if (s->cloud && d->world().net().host_count() != s->hosts.size())
+      side.cloud_made = fmt::format("{} host(s) besides the scenario's (instances, load balancers)",
+                                    d->world().net().host_count() - s->hosts.size());
+  }
   // Whom each explicit fault struck (the first `fault` event of its index).
   for (const auto& e : d->world().trace().events()) {
     if (e.kind != sim::Ev::Fault || side.fault_struck.count(e.index)) continue;

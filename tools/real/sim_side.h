@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -28,6 +29,12 @@ struct SimSide {
   std::map<std::int64_t, std::set<std::string>> leader_sets;
   // Fault index -> the member (or host) it struck; "" = nothing done (no leader).
   std::map<std::uint64_t, std::string> fault_struck;
+  // The DNS the members resolved through at the end: the scenario's `dns` and, with a
+  // `cloud` part, its template's Route 53 A/SRV records (what the real side must serve).
+  std::optional<scenario::Dns> dns;
+  // With a `cloud` part: what it made besides DNS records ("" = nothing: it can be
+  // compared), e.g. "2 hosts (instances, load balancers)".
+  std::string cloud_made;
 };
 
 std::string leader_text(const Obs& o);

@@ -433,6 +433,21 @@ void membership_findings(const Facts& f, const sim::RunResult& r, const std::str
       x.headline = fmt::format("{} {} at {}", x0.who, x0.reason == "refused" ? "was not started" : "exited", secs(x0.at));
       x.because = {fmt::format("{}: {}", x0.who, err)};
       x.fix = "fix what the error names, then start it again";
+      // A discovery token is spent once `size` members registered (v2discovery
+      // checkCluster / createSelf): starting again with it can never work.
+      if (x0.error.find("discovery: cluster is full") != std::string::npos) {
+        x.because.push_back("a discovery token bootstraps ONE cluster of `size` members and is then spent: a member "
+                            "that registers after them finds the cluster full");
+        x.fix = "grow the running cluster with `etcdctl member add <name> --peer-urls=<its peer URL>` from a member, "
+                "then start the new one with the ETCD_INITIAL_CLUSTER it prints and state existing (on an Auto Scaling "
+                "Group: a launching lifecycle hook or user data that does this); a new token would bootstrap a "
+                "separate cluster";
+      } else if (x0.error.find("discovery: found duplicate id") != std::string::npos) {
+        x.because.push_back("its ID (from its peer URLs and the token) is already registered under the token: the "
+                            "token was used by an earlier bootstrap");
+        x.fix = "keep the data dir of a member that bootstrapped; to start a cluster over, use a new token (a new "
+                "`_config/size`), never the old one";
+      }
     }
     x.check = fmt::format("raftlab run {} (the member's row in `Members at`)", file);
     out.push_back(x);
