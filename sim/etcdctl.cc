@@ -351,6 +351,21 @@ void run_authenticated(World& w, const EtcdctlCommand& c, const std::vector<std:
 
 }  // namespace
 
+void etcdctl_as(World& w, const std::string& user, const std::string& password, ClientRequest req,
+                const std::vector<std::string>& endpoints, std::function<void(const ClientResult&)> done,
+                Duration timeout) {
+  if (user.empty()) return w.etcdctl(std::move(req), endpoints, std::move(done), timeout);
+  ClientRequest auth;
+  auth.kind = ClientOpKind::Auth;
+  auth.auth_op = "authenticate";
+  auth.auth_args = {user, password};
+  w.etcdctl(auth, endpoints, [&w, user, req, endpoints, done, timeout](const ClientResult& r) mutable {
+    if (!r.ok && r.error != etcd::auth_error::kAuthNotEnabled) return done(r);
+    if (r.ok) req.user = user;
+    w.etcdctl(std::move(req), endpoints, done, timeout);
+  }, timeout);
+}
+
 void run_etcdctl(World& w, const std::string& command, const std::vector<std::string>& endpoints,
                  std::function<void(const ClientResult&, const std::string& output)> done) {
   run_parsed(w, parse_etcdctl(command), command, endpoints, EtcdctlRun{}, [done](const Printed& p) {

@@ -80,4 +80,11 @@ void run_etcdctl_argv(World& w, const std::vector<std::string>& argv, const std:
                       const EtcdctlRun& how,
                       std::function<void(int exit_code, const std::string& out, const std::string& err)> done);
 
+// `req` as a client made with --user `user`:`password` sends it (clientv3 New: Authenticate
+// first; "authentication is not enabled" is ignored and the request goes without a token;
+// any other failure is the result). `user` empty: World::etcdctl as it is.
+void etcdctl_as(World& w, const std::string& user, const std::string& password, ClientRequest req,
+                const std::vector<std::string>& endpoints, std::function<void(const ClientResult&)> done,
+                Duration timeout = seconds(5));
+
 }  // namespace raftlab::sim

@@ -490,6 +490,7 @@ void Runner::Impl::issue(std::size_t k) {
   ++cl.ops;
   sim::ClientRequest req;
   req.key = fmt::format("k{}", key);
+  req.user = cw.user;
   if (read) {
     req.kind = sim::ClientOpKind::Get;
     req.serializable = serializable;
