@@ -402,10 +402,7 @@ std::optional<ClientWorkload> Loader::clients(const json& v, const std::string& 
   } else {
     c.keys = 5;
   }
-  {
-    std::string password;  // the token is made once; only the user name rides on each op
-    user_field(v, path, &c.user, &password);
-  }
+  user_field(v, path, &c.user, &c.password);  // the token is made once; only the name rides on each op
   if (const json* r = field(v, path, "read_fraction", false)) {
     if (auto p = fraction_or_zero(*r, child_path(path, "read_fraction"), "a fraction")) c.read_ppm = *p;
   }

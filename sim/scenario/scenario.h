@@ -350,7 +350,7 @@ struct ClientWorkload {
   std::vector<std::string> endpoints;     // members the clients dial (empty: all)
   // "user": "NAME:PASSWORD": every client holds a token for NAME (authenticated before its
   // first op; that Authenticate is not modelled per op). "" = no credentials.
-  std::string user;
+  std::string user, password;
   std::string path;                       // "$.clients"
 };
 
