@@ -8,7 +8,7 @@
 // the is_node_still_a_member trial) and later exec etcd with the same data dir and
 // configuration, the simulation runs one continuous etcd process. The background run
 // and the final one are the same member with the same data; only a sub-second restart
-// is elided. Auth itself is not modelled (the KV has no users). When that background etcd
+// is elided. The RBAC step itself runs in the world (sim/world_bitnami.cc). When that background etcd
 // cannot start (its data dir is not accessible, World::data_dir_problem), the RBAC step's
 // retry window is spent before the exec (Launch::exec_delay).
 #include <memory>
@@ -139,6 +139,7 @@ Launch decide(const etcd::DockerRun& dr, const std::map<std::string, std::string
   }
   // The trial runs only with data present; without a WAL it bootstraps from its flags.
   in.probes.etcd_dies = !ctx.etcd_start_error.empty();
+  in.probes.rbac_in_world = true;  // World::run_bitnami_rbac carries out etcd_configure_rbac
   const bool has_data = (ctx.data_has_wal || ctx.new_member_envs.has_value()) && !in.probes.etcd_dies;
   const std::string trial = has_data ? ctx.trial_outcome(ctx.data_has_wal ? TrialIdentity{} : trial_identity(*memo))
                                      : std::string("none");
@@ -190,7 +191,19 @@ Launch plan_and_launch(const std::string& version, const StartContext& ctx, cons
   const etcd::BitnamiPlan plan = etcd::plan_bitnami_start(in);
 
   Launch l;
-  l.logs = log_lines(plan.log);
+  if (plan.rbac_in_world) {
+    // The lines up to "Starting etcd in background" now; the rest once the world has run
+    // the RBAC step (World::run_bitnami_rbac).
+    const auto cut = plan.log.begin() + static_cast<std::ptrdiff_t>(plan.rbac_log_index);
+    l.logs = log_lines({plan.log.begin(), cut});
+    Launch::BitnamiRbac rbac;
+    rbac.root_password = get(env, "ETCD_ROOT_PASSWORD");
+    rbac.endpoints = eps;
+    rbac.logs_after = log_lines({cut, plan.log.end()});
+    l.rbac = std::move(rbac);
+  } else {
+    l.logs = log_lines(plan.log);
+  }
   // A `member add` the plan wants: perform it for real when its endpoint answers.
   bool wants_add = false;
   for (const auto& a : plan.actions)
@@ -253,6 +266,7 @@ Launch plan_and_launch(const std::string& version, const StartContext& ctx, cons
     case etcd::BitnamiOutcome::exec_etcd: {
       Launch x = exec_etcd_with(plan.etcd_args, plan.etcd_env, version, l);
       if (x.kind == Launch::Kind::Exec) x.exec_delay = millis(plan.script_wait_ms);
+      if (x.kind != Launch::Kind::Exec) x.rbac.reset();
       return x;
     }
   }

@@ -141,7 +141,8 @@ void Deployment::probe(const scenario::Expectation& e, size_t index) {
     req.kind = ClientOpKind::Put;
     req.key = p.key;
     req.value = p.value;
-    w.etcdctl(req, {p.via.member.empty() ? p.via.url : p.via.member}, [this, slot, p](const ClientResult& r) {
+    etcdctl_as(w, p.user, p.password, req, {p.via.member.empty() ? p.via.url : p.via.member},
+               [this, slot, p](const ClientResult& r) {
       results_[slot].actual = r.ok ? fmt::format("OK (revision {})", r.reply.revision) : "Error: " + r.error;
       results_[slot].passed = r.ok == p.succeeds;
     });
@@ -154,7 +155,8 @@ void Deployment::probe(const scenario::Expectation& e, size_t index) {
     ClientRequest req;
     req.kind = ClientOpKind::Get;
     req.key = g.key;
-    w.etcdctl(req, {g.via.member.empty() ? g.via.url : g.via.member}, [this, slot, g](const ClientResult& r) {
+    etcdctl_as(w, g.user, g.password, req, {g.via.member.empty() ? g.via.url : g.via.member},
+               [this, slot, g](const ClientResult& r) {
       if (!r.ok) {
         results_[slot].actual = "Error: " + r.error;
         results_[slot].passed = false;

@@ -7,6 +7,10 @@
 //   put KEY VALUE | get KEY [--prefix --consistency=s] [--keys-only] [--print-value-only]
 //   member add NAME --peer-urls=URL[,URL] | member remove HEXID | member list
 //   endpoint status [--cluster] | endpoint health [--cluster]
+//   user add NAME[:PW] [--new-user-password PW] [--interactive=false] | user delete NAME |
+//   user passwd NAME --new-user-password PW | user grant-role USER ROLE | role add NAME |
+//   role grant-permission ROLE read|write|readwrite KEY [END] [--prefix] |
+//   auth enable | auth disable | auth status; --user NAME[:PW] and --password on any command
 // Global flags: --endpoints, -w/--write-out simple|table|json (fields and protobuf are
 // refused as not modelled; anything else is etcdctl's "unsupported output format", exit 4),
 // --command-timeout (default 5s), --dial-timeout (accepted; dialling is immediate here).
@@ -24,7 +28,12 @@
 
 namespace raftlab::sim {
 
-enum class EtcdctlVerb : std::uint8_t { None, Put, Get, MemberAdd, MemberRemove, MemberList, EndpointStatus, EndpointHealth };
+enum class EtcdctlVerb : std::uint8_t {
+  None, Put, Get, MemberAdd, MemberRemove, MemberList, EndpointStatus, EndpointHealth,
+  // auth_command.go, user_command.go, role_command.go: one auth request each (req.auth_op);
+  // AuthEnable also adds and grants the root role on ErrRootRoleNotExist, as etcdctl does.
+  UserAdd, UserDelete, UserPasswd, UserGrantRole, RoleAdd, RoleGrantPermission, AuthEnable, AuthDisable, AuthStatus
+};
 
 struct EtcdctlCommand {
   EtcdctlVerb verb = EtcdctlVerb::None;
@@ -36,6 +45,9 @@ struct EtcdctlCommand {
   bool cluster = false;                 // endpoint status/health --cluster
   bool keys_only = false, print_value_only = false;  // get
   Duration command_timeout = seconds(5);               // --command-timeout
+  // --user NAME:PW, or --user NAME --password PW: authenticated when the client is made
+  // (clientv3 getToken); "" = no credentials.
+  std::string user, password;
   std::string error;                    // parse error (etcdctl's wording where it has one)
   int exit_code = 0;                    // etcdctl's exit code for `error` (1, 4 or 128)
   bool not_modelled = false;            // `error` is raftlab's: a real feature the model lacks
@@ -67,5 +79,12 @@ void run_etcdctl(World& w, const std::string& command, const std::vector<std::st
 void run_etcdctl_argv(World& w, const std::vector<std::string>& argv, const std::vector<std::string>& endpoints,
                       const EtcdctlRun& how,
                       std::function<void(int exit_code, const std::string& out, const std::string& err)> done);
+
+// `req` as a client made with --user `user`:`password` sends it (clientv3 New: Authenticate
+// first; "authentication is not enabled" is ignored and the request goes without a token;
+// any other failure is the result). `user` empty: World::etcdctl as it is.
+void etcdctl_as(World& w, const std::string& user, const std::string& password, ClientRequest req,
+                const std::vector<std::string>& endpoints, std::function<void(const ClientResult&)> done,
+                Duration timeout = seconds(5));
 
 }  // namespace raftlab::sim

@@ -102,6 +102,99 @@ std::optional<std::string> new_urls_error(const std::vector<std::string>& urls) 
   return std::nullopt;
 }
 
+// The user, role and auth commands (etcd v3.5.18 etcdctl/ctlv3/command/user_command.go,
+// role_command.go, auth_command.go), in their order of checks and with their wording.
+void parse_auth_command(EtcdctlCommand& c, const std::vector<std::string>& pos,
+                        const std::optional<std::string>& new_user_password, bool interactive, bool prefix) {
+  auto fail = [&c](int code, std::string msg, bool not_modelled = false) {
+    if (!c.error.empty()) return;
+    c.error = std::move(msg);
+    c.exit_code = code;
+    c.not_modelled = not_modelled;
+  };
+  const std::string& cmd = pos[0];
+  const std::string sub = pos.size() >= 2 ? pos[1] : "";
+  const std::vector<std::string> args(pos.begin() + std::min<size_t>(2, pos.size()), pos.end());
+  c.req.kind = ClientOpKind::Auth;
+  auto set = [&c](EtcdctlVerb v, const char* op, std::vector<std::string> a) {
+    c.verb = v;
+    c.req.auth_op = op;
+    c.req.auth_args = std::move(a);
+  };
+  if (cmd == "user" && sub == "add") {
+    if (args.size() != 1) return fail(kExitBadArgs, "user add command requires user name as its argument");
+    std::string user = args[0], password;
+    if (new_user_password && !new_user_password->empty()) {
+      password = *new_user_password;
+    } else if (const size_t colon = args[0].find(':'); colon != std::string::npos) {
+      user = args[0].substr(0, colon);
+      password = args[0].substr(colon + 1);
+      if (user.empty()) return fail(kExitBadArgs, "empty user name is not allowed");
+    } else {
+      // The password would come from the terminal (interactive) or stdin (fmt.Scanf).
+      return fail(kExitError,
+                  interactive ? "etcdctl user add NAME asks for the password on a terminal, which raftlab does not model "
+                                "(give NAME:PASSWORD or --new-user-password)"
+                              : "etcdctl user add NAME --interactive=false reads the password from stdin, which a "
+                                "scenario does not have (give NAME:PASSWORD or --new-user-password)",
+                  true);
+    }
+    return set(EtcdctlVerb::UserAdd, "user-add", {user, password});
+  }
+  if (cmd == "user" && sub == "delete") {
+    if (args.size() != 1) return fail(kExitBadArgs, "user delete command requires user name as its argument");
+    return set(EtcdctlVerb::UserDelete, "user-delete", {args[0]});
+  }
+  if (cmd == "user" && sub == "passwd") {
+    if (args.size() != 1) return fail(kExitBadArgs, "user passwd command requires user name as its argument");
+    if (!new_user_password || new_user_password->empty())
+      return fail(kExitError, "etcdctl user passwd asks for the password on a terminal, which raftlab does not model "
+                              "(give --new-user-password)", true);
+    return set(EtcdctlVerb::UserPasswd, "user-passwd", {args[0], *new_user_password});
+  }
+  if (cmd == "user" && sub == "grant-role") {
+    if (args.size() != 2)
+      return fail(kExitBadArgs, "user grant command requires user name and role name as its argument");
+    return set(EtcdctlVerb::UserGrantRole, "user-grant-role", {args[0], args[1]});
+  }
+  if (cmd == "role" && sub == "add") {
+    if (args.size() != 1) return fail(kExitBadArgs, "role add command requires role name as its argument");
+    return set(EtcdctlVerb::RoleAdd, "role-add", {args[0]});
+  }
+  if (cmd == "role" && sub == "grant-permission") {
+    if (args.size() < 3)
+      return fail(kExitBadArgs,
+                  "role grant command requires role name, permission type, and key [endkey] as its argument");
+    // clientv3.StrToPermissionType: upper-cased READ, WRITE or READWRITE.
+    std::string type = args[1];
+    for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (type != "read" && type != "write" && type != "readwrite")
+      return fail(kExitBadArgs, fmt::format("invalid permission type: {}", args[1]));
+    std::string key = args[2], end;
+    if (key.empty()) {
+      key = std::string(1, '\0');
+      if (prefix) end = std::string(1, '\0');
+    } else if (prefix) {
+      if (args.size() > 3) return fail(kExitBadArgs, "unexpected endkey argument with --prefix flag");
+      end = key;  // clientv3.GetPrefixRangeEnd
+      while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+      if (end.empty()) end = std::string(1, '\0');
+      else end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+    } else if (args.size() > 3) {
+      end = args[3];
+    }
+    return set(EtcdctlVerb::RoleGrantPermission, "role-grant-permission", {args[0], type, key, end});
+  }
+  if (cmd == "auth" && (sub == "enable" || sub == "disable" || sub == "status")) {
+    if (!args.empty()) return fail(kExitBadArgs, fmt::format("auth {} command does not accept any arguments", sub));
+    if (sub == "enable") return set(EtcdctlVerb::AuthEnable, "auth-enable", {});
+    if (sub == "disable") return set(EtcdctlVerb::AuthDisable, "auth-disable", {});
+    return set(EtcdctlVerb::AuthStatus, "auth-status", {});
+  }
+  c.req.kind = ClientOpKind::Put;
+  fail(kExitError, fmt::format("etcdctl {} is not modelled by raftlab", etcd::join(pos, " ")), true);
+}
+
 }  // namespace
 
 std::optional<Duration> parse_go_duration(const std::string& text) {
@@ -206,6 +299,8 @@ EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
   std::vector<std::string> pos;
   std::optional<std::string> consistency;
   bool prefix = false;
+  std::optional<std::string> new_user_password;
+  bool interactive = true;
   for (size_t i = 0; i < w.size() && c.error.empty(); ++i) {
     const std::string& a = w[i];
     // pflag: "--name=value" or "--name value"; "-w value" or "-w=value" or "-wvalue".
@@ -241,6 +336,14 @@ EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
       // Accepted: dialling a reachable endpoint is immediate in the simulation.
       if (!parse_go_duration(*dt))
         fail(kExitError, fmt::format("invalid argument {:?} for \"--dial-timeout\" flag: time: invalid duration {:?}", *dt, *dt));
+    } else if (auto u = value("--user")) {
+      c.user = *u;
+    } else if (auto pw = value("--password")) {
+      c.password = *pw;
+    } else if (auto np = value("--new-user-password")) {
+      new_user_password = *np;
+    } else if (a == "--interactive=false" || a == "--interactive=true" || a == "--interactive") {
+      interactive = a != "--interactive=false";
     } else if (a == "--cluster") {
       c.cluster = true;
     } else if (a == "--prefix") {
@@ -254,7 +357,7 @@ EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
     } else if (a.rfind("--", 0) == 0) {
       // Real etcdctl flags the model lacks are refused by name, never ignored.
       static const std::array<const char*, 22> kReal = {
-          "--cacert", "--cert", "--key", "--user", "--password", "--insecure-skip-tls-verify", "--insecure-discovery",
+          "--cacert", "--cert", "--key", "--no-password", "--from-key", "--insecure-skip-tls-verify", "--insecure-discovery",
           "--discovery-srv", "--discovery-srv-name", "--keepalive-time", "--keepalive-timeout", "--hex",
           "--from-key", "--rev", "--limit", "--order", "--sort-by", "--count-only", "--lease", "--prev-kv",
           "--ignore-value", "--learner"};
@@ -278,6 +381,18 @@ EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
   if (c.write_out != "simple" && c.write_out != "table" && c.write_out != "json") {
     fail(kExitBadFeature, "unsupported output format");
     return c;
+  }
+  // global.go authCfgFromCmd: --user NAME:PW splits at the first colon; --password wins;
+  // a name alone asks on the terminal (speakeasy), which a scenario does not have.
+  if (!c.user.empty() && c.password.empty()) {
+    const size_t colon = c.user.find(':');
+    if (colon == std::string::npos) {
+      fail(kExitError, "etcdctl --user without a password asks for it on a terminal, which raftlab does not model "
+                       "(give --user NAME:PASSWORD or --password PASSWORD)", true);
+      return c;
+    }
+    c.password = c.user.substr(colon + 1);
+    c.user = c.user.substr(0, colon);
   }
   const std::string cmd = pos.empty() ? "" : pos[0];
   const std::string sub = pos.size() >= 2 ? pos[1] : "";
@@ -351,6 +466,8 @@ EtcdctlCommand parse_etcdctl_argv(std::vector<std::string> w) {
     c.verb = EtcdctlVerb::EndpointHealth;
     c.req.kind = ClientOpKind::Get;
     c.req.key = "health";
+  } else if (cmd == "user" || cmd == "role" || cmd == "auth") {
+    parse_auth_command(c, pos, new_user_password, interactive, prefix);
   } else {
     const auto& real = real_commands();
     if (std::find(real.begin(), real.end(), cmd) != real.end()) {

@@ -13,6 +13,7 @@ const char* op_name(ClientOpKind k) {
     case ClientOpKind::MemberRemove: return "member remove";
     case ClientOpKind::MemberList: return "member list";
     case ClientOpKind::Status: return "endpoint status";
+    case ClientOpKind::Auth: return "auth";
   }
   return "?";
 }

@@ -47,7 +47,8 @@ struct MembersReply {
   std::shared_ptr<const std::vector<MemberRecord>> members;
 };
 
-enum class ClientOpKind : std::uint8_t { Put, Get, MemberAdd, MemberRemove, MemberList, Status };
+// Auth: an auth request (etcd's Auth* RPCs and Authenticate; auth_op and auth_args).
+enum class ClientOpKind : std::uint8_t { Put, Get, MemberAdd, MemberRemove, MemberList, Status, Auth };
 
 struct ClientRequest {
   std::uint64_t req = 0;
@@ -57,6 +58,12 @@ struct ClientRequest {
   std::uint64_t member_id = 0;         // member remove
   bool serializable = false;           // get --consistency=s
   bool prefix = false;                 // get --prefix (serializable only: a watcher's read of its member)
+  // The user the client authenticated as (its token's user; "" = no token), and for
+  // ClientOpKind::Auth the request (sim/etcd/auth.h AuthOp's name) and its arguments.
+  std::string user;
+  std::string auth_op;
+  std::vector<std::string> auth_args;
+  bool linearizable_list = false;      // member list: clientv3 v3.5's MemberListRequest{Linearizable: true}
 };
 
 // One key of a prefix range (etcd's mvccpb.KeyValue, the fields a watcher reads).
@@ -85,6 +92,8 @@ struct ClientReply {
   std::string value;
   std::uint64_t create_revision = 0, mod_revision = 0, version = 0;  // a found key's (get)
   std::vector<MemberRecord> members;  // member add/list
+  bool auth_enabled = false;          // auth status
+  std::uint64_t auth_revision = 0;    // auth status
   // endpoint status only, else null: shared and never changed once made, so the reply
   // every put and get sends (and each Packet, a variant over it) stays small to move.
   std::shared_ptr<const StatusInfo> status;

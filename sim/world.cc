@@ -223,9 +223,26 @@ void World::launch_decided(int c, std::uint64_t gen, Launch l) {
         });
         return;
       }
+      if (l.rbac) {
+        Launch::BitnamiRbac rbac = std::move(*l.rbac);
+        exec_etcd(c, take_config(std::move(l)));
+        run_bitnami_rbac(c, gen, std::move(rbac));
+        return;
+      }
       exec_etcd(c, take_config(std::move(l)));
       return;
   }
+}
+
+void World::container_log(int c, const std::string& level, const std::string& line) {
+  if (!trace_.on()) return;
+  TraceEvent e;
+  e.at = loop_.now();
+  e.kind = Ev::Log;
+  e.who = containers_[static_cast<size_t>(c)].spec.name;
+  e.a = level;
+  e.b = line;
+  trace_.record(std::move(e));
 }
 
 void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
@@ -235,6 +252,7 @@ void World::exec_etcd(int c, std::shared_ptr<const etcd::MemberConfig> cfg) {
   h.net = &net_;
   h.trace = &trace_;
   h.origin.netns = k.spec.own_netns ? net_.add_netns(k.spec.host) : net_.host_netns(k.spec.host);
+  k.exec_netns = h.origin.netns;
   h.origin.host = k.spec.host;
   h.origin.who = k.spec.name;
   h.origin.endpoint = next_endpoint_++;
@@ -473,6 +491,8 @@ void World::trace_client_call(const ClientRequest& req, const std::string& endpo
     case ClientOpKind::MemberRemove: e.a = "member-remove"; e.b = hex_id(req.member_id); break;
     case ClientOpKind::MemberList: e.a = "member-list"; break;
     case ClientOpKind::Status: e.a = "status"; break;
+    // The op and the user it names, never a password.
+    case ClientOpKind::Auth: e.a = "auth"; e.b = req.auth_op; if (!req.auth_args.empty()) e.c = req.auth_args.front(); break;
   }
 }
 
@@ -498,6 +518,17 @@ void World::trace_client_done(const ClientResult& r, ClientOpKind kind, std::uin
 void World::etcdctl(ClientRequest req, const std::vector<std::string>& endpoints,
                     std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client,
                     HostIndex from_host) {
+  Origin o = client_origin("etcdctl");
+  if (from_host >= 0) {
+    o.host = from_host;
+    o.netns = net_.host_netns(from_host);
+  }
+  etcdctl_at(std::move(req), endpoints, std::move(done), timeout, client, std::move(o));
+}
+
+void World::etcdctl_at(ClientRequest req, const std::vector<std::string>& endpoints,
+                       std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client,
+                       Origin o) {
   struct Call {
     std::function<void(const ClientResult&)> done;
     bool finished = false;
@@ -513,11 +544,6 @@ void World::etcdctl(ClientRequest req, const std::vector<std::string>& endpoints
   req.req = next_req_++;
   const int ep = next_endpoint_++;
   call->ep = ep;
-  Origin o = client_origin("etcdctl");
-  if (from_host >= 0) {
-    o.host = from_host;
-    o.netns = net_.host_netns(from_host);
-  }
   o.endpoint = ep;
   auto finish = [this, call](ClientResult r) {
     if (call->finished) return;

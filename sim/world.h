@@ -52,6 +52,17 @@ struct Launch {
   Duration exec_delay{0};
   // Bitnami keeps `etcdctl member add`'s ETCD_* lines in a file in the data dir.
   std::optional<std::map<std::string, std::string>> new_member_envs;
+  // Exec with Bitnami's etcd_configure_rbac: etcd starts at once as the script's
+  // background etcd and the world runs the script's etcdctl calls against it, with its
+  // retry_while timing (World::run_bitnami_rbac, sim/world_bitnami.cc); `logs_after` are
+  // the setup's lines after the step. The exec that follows is the same process (the
+  // sub-second restart is elided, sim/deploy_bitnami.cc).
+  struct BitnamiRbac {
+    std::string root_password;
+    std::vector<std::string> endpoints;  // the scripts' etcdctl endpoints (127.0.0.1:2379 in the container)
+    std::vector<std::pair<std::string, std::string>> logs_after;
+  };
+  std::optional<BitnamiRbac> rbac;
 };
 
 // Who a Bitnami is_node_still_a_member trial etcd is when its data dir has no WAL (a
@@ -290,6 +301,7 @@ class World {
     // data_dir()'s answer for the current spec and instance (null: look it up again).
     // Reset wherever the spec or the instance changes.
     etcd::DataDir* data = nullptr;
+    NetnsIndex exec_netns = -1;  // the network namespace of its current etcd process
   };
   std::function<void(int c, raft::Role role, std::uint64_t term)> role_watch_;
   void trace_client_call(const ClientRequest& req, const std::string& endpoint, std::uint64_t client);
@@ -308,6 +320,12 @@ class World {
   };
   DataDirProblem data_dir_problem(int c);
   Origin client_origin(const std::string& who);
+  // World::etcdctl from a given origin (a network namespace inside a container).
+  void etcdctl_at(ClientRequest req, const std::vector<std::string>& endpoints,
+                  std::function<void(const ClientResult&)> done, Duration timeout, std::uint64_t client, Origin o);
+  // Bitnami's etcd_configure_rbac against container c's own etcd (sim/world_bitnami.cc).
+  void run_bitnami_rbac(int c, std::uint64_t gen, Launch::BitnamiRbac rbac);
+  void container_log(int c, const std::string& level, const std::string& line);
   void proc_event(Ev kind, const std::string& who, const std::string& a, const std::string& b = "");
 
   WorldOptions opts_;

@@ -84,14 +84,19 @@ class Prober {
       req.kind = sim::ClientOpKind::Put;
       req.key = fmt::format("/raftlab/steady-state/{}/{}", p.name, n);
       req.value = fmt::format("v{}", n);
+      // The probe holds the token of the scenario's clients (a cluster with auth on refuses
+      // a request without one).
+      const std::string user = x_.scenario && x_.scenario->clients ? x_.scenario->clients->user : std::string();
+      req.user = user;
       const std::string key = req.key, value = req.value;
       const bool read_back = p.kind == "put_get";
-      w().etcdctl(req, p.via, [this, &p, at, key, value, read_back](const sim::ClientResult& r) {
+      w().etcdctl(req, p.via, [this, &p, at, key, value, read_back, user](const sim::ClientResult& r) {
         if (!r.ok) return result(p, at, false, "put: " + r.error);
         if (!read_back) return result(p, at, true, "");
         sim::ClientRequest g;
         g.kind = sim::ClientOpKind::Get;
         g.key = key;
+        g.user = user;
         w().etcdctl(g, p.via, [this, &p, at, value](const sim::ClientResult& gr) {
           if (!gr.ok) return result(p, at, false, "get: " + gr.error);
           if (!gr.reply.found) return result(p, at, false, "get: the key just written is not there");

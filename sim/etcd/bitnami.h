@@ -61,6 +61,11 @@ struct BitnamiProbes {
   // etcd_configure_rbac: `etcdctl member list` answered within retry_while's 12 tries.
   bool rbac_member_list_ok = true;
   bool auth_already_enabled = false;
+  // The caller runs etcd_configure_rbac's etcdctl calls itself, against the background
+  // etcd, with the script's timing (sim/world_bitnami.cc): the plan then stops the step
+  // after "Starting etcd in background" and marks where (BitnamiPlan::rbac_log_index);
+  // rbac_member_list_ok and auth_already_enabled are not read.
+  bool rbac_in_world = false;
   // Every etcd the scripts start dies at once (its data dir is not accessible): the trial
   // run never logs a matching line, the RBAC run never answers, and etcd_stop finds nothing
   // to stop.
@@ -108,6 +113,10 @@ struct BitnamiPlan {
   // step whose `retry_while "etcdctl member list"` never succeeds (etcd_start_bg's
   // `sleep 3`, then 12 tries, each etcdctl's 2 s --dial-timeout plus retry_while's 5 s sleep).
   std::int64_t script_wait_ms = 0;
+  // probes.rbac_in_world and the RBAC step ran with a background etcd that starts: the
+  // caller carries out the step; `log` lines from this index on come after it.
+  bool rbac_in_world = false;
+  std::size_t rbac_log_index = 0;
 };
 
 // True when the image is a Bitnami etcd image ("bitnami/etcd", "docker.io/bitnami/etcd", ...).

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 namespace raftlab::etcd {
@@ -324,6 +325,30 @@ bool decode_kv_entry(const raft::Payload& data, KvRequestView* r) {
     memo[2] = static_cast<std::uint32_t>(r->key.data() - d.data() - 1);
     memo[3] = static_cast<std::uint32_t>(r->value.data() - d.data() - 1);
   }
+  return true;
+}
+
+bool entry_safe(std::string_view s) { return s.find(kSep) == std::string_view::npos; }
+
+std::string encode_auth_entry(const AuthEntry& a) {
+  std::string s = "U";
+  s += kSep; s += u64(a.proposer);
+  s += kSep; s += u64(a.proposal);
+  s += kSep; s += a.requester;
+  s += kSep; s += a.op;
+  for (const auto& x : a.args) { s += kSep; s += x; }
+  return s;
+}
+
+bool decode_auth_entry(std::string_view data, AuthEntry* a) {
+  if (data.size() < 2 || data[0] != 'U' || data[1] != kSep) return false;
+  auto f = split(std::string(data), kSep);
+  if (f.size() < 5) return false;
+  a->proposer = parse_u64(f[1]);
+  a->proposal = parse_u64(f[2]);
+  a->requester = std::move(f[3]);
+  a->op = std::move(f[4]);
+  a->args.assign(std::make_move_iterator(f.begin() + 5), std::make_move_iterator(f.end()));
   return true;
 }
 

@@ -67,6 +67,22 @@ std::uint64_t entry_label_hash(const raft::Payload& data);
 // The number a decode_request field's digits stand for (as decode_request parses it).
 std::uint64_t parse_decimal(std::string_view digits);
 
+// An auth entry ("U"): an auth request (sim/etcd/auth.h AuthOp's name as `op`), an
+// Authenticate, a linearizable `member list` ("member-list"), or a put or linearizable get
+// made with a token ("put" KEY VALUE, "get" KEY) — every request whose header names a user
+// (etcd's RequestHeader.Username), checked at apply against the applier's auth store.
+// Arguments must not hold the field separator (refused at the client edge).
+struct AuthEntry {
+  std::uint64_t proposer = 0, proposal = 0;
+  std::string requester;  // the header's user name ("" = no token)
+  std::string op;
+  std::vector<std::string> args;
+};
+std::string encode_auth_entry(const AuthEntry& a);
+bool decode_auth_entry(std::string_view data, AuthEntry* a);  // false: not an auth entry
+// True when a client-given text can go into an entry (no field separator).
+bool entry_safe(std::string_view s);
+
 std::string encode_member(const sim::MemberRecord& m);
 bool decode_member(std::string_view s, sim::MemberRecord* m);
 

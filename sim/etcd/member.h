@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "raft/node.h"
+#include "sim/etcd/auth.h"
 #include "sim/etcd/bootstrap.h"
 #include "sim/etcd/config.h"
 #include "sim/etcd/entry_codec.h"
@@ -161,6 +162,7 @@ class Member {
   const std::map<std::uint64_t, sim::MemberRecord>& members() const { return members_; }
   // rafthttp's IsIDRemoved: a stream from this ID is answered 410 Gone.
   bool is_removed(std::uint64_t id) const { return removed_.count(id) != 0; }
+  const AuthStore& auth() const { return auth_; }
   std::vector<std::uint64_t> voters() const;
   sim::StatusInfo status() const;
   const std::string& fatal_error() const { return fatal_error_; }
@@ -307,6 +309,11 @@ class Member {
   // this member made (a Read's value looked up at apply time).
   void apply_put(std::string_view key, std::size_t key_hash, std::string_view value);
   void answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool read, std::string_view key);
+  void answer_waiter_error(std::uint64_t proposal, const std::string& error);
+  // An auth entry (entry_codec.h AuthEntry): an auth request, or a request made with a token.
+  void apply_auth(const raft::Entry& e);
+  // A request whose entry is an AuthEntry (`op`, `args`, the request's user).
+  void propose_auth(int to, const sim::ClientRequest& r, const std::string& op, std::vector<std::string> args);
   std::uint64_t id_text_of_ = 0;  // member_id_ whose decimal text id_text_ holds
   std::string id_text_;
   const std::string& own_id_text();  // std::to_string(member_id_), kept
@@ -368,6 +375,8 @@ class Member {
   };
   std::unordered_map<std::string, KeyValue, KeyHash, std::equal_to<>> kv_;
   std::uint64_t revision_ = 1;  // etcd starts at revision 1
+  // Users, roles and the enabled flag as applied from the log (sim/etcd/auth.h).
+  AuthStore auth_;
   std::uint64_t applied_ = 0;
   std::uint64_t applied_term_ = 0;  // term of the last applied entry (EtcdServer.Term())
   // Entries up to here were applied before this process started (restart from the WAL):

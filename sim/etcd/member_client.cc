@@ -49,6 +49,16 @@ Member::Waiter& Member::add_waiter(int to, const sim::ClientRequest& r, std::str
   return waiters_.insert_or_assign(waiters_.end(), id, std::move(w))->second;
 }
 
+void Member::propose_auth(int to, const sim::ClientRequest& r, const std::string& op, std::vector<std::string> args) {
+  AuthEntry a;
+  a.proposer = member_id_;
+  a.proposal = next_proposal_;  // add_waiter takes this id
+  a.requester = r.user;
+  a.op = op;
+  a.args = std::move(args);
+  client_propose(to, r, encode_auth_entry(a));
+}
+
 void Member::on_client_batch(const sim::Packet& p, const sim::ClientBatch& b) {
   const int to = p.reply_to;
   // The batch's waiters by address (std::map nodes stay put; nothing here erases one).
@@ -167,18 +177,29 @@ void Member::on_client_packet(const sim::Packet& p) {
     rep.error = error;
     client_reply(to, std::move(rep));
   };
+  if (!entry_safe(r->user)) return fail("etcdserver: invalid auth token");
   switch (r->kind) {
     case sim::ClientOpKind::Put:
       if (r->key.empty()) return fail("etcdserver: key is not provided");
       if (r->key.find('\x1f') != std::string::npos || r->value.find('\x1f') != std::string::npos)
         return fail("etcdserver: invalid key or value");
+      // Made with a token: the header's user goes with the entry (checked at apply).
+      if (!r->user.empty()) return propose_auth(to, *r, "put", {r->key, r->value});
       return client_propose(to, *r, {});
+    case sim::ClientOpKind::Auth: {
+      for (const auto& x : r->auth_args)
+        if (!entry_safe(x)) return fail("etcdserver: invalid auth management");
+      if (!parse_auth_op(r->auth_op)) return fail("raftlab: unknown auth request " + r->auth_op);
+      return propose_auth(to, *r, r->auth_op, r->auth_args);
+    }
     case sim::ClientOpKind::Get: {
       // PLANTED BUG read-without-leadership (raft/bugs.h): a member that believes it is
       // leader answers a linearizable get from its own state, without going through raft.
       const bool planted_local_read = raft::has_bug(host_.planted_bugs, raft::Bug::ReadWithoutLeadership) &&
                                       node_ && node_->role() == raft::Role::Leader;
       if (r->serializable || planted_local_read) {
+        // v3_server.go Range: IsRangePermitted before a serializable read is served.
+        if (const std::string err = auth_.check_range(r->user, r->key, r->prefix); !err.empty()) return fail(err);
         sim::ClientReply rep;
         rep.req = r->req;
         rep.ok = true;
@@ -209,13 +230,18 @@ void Member::on_client_packet(const sim::Packet& p) {
         return client_reply(to, std::move(rep));
       }
       // Linearizable read: ordered through the log (same guarantee as ReadIndex).
+      if (!r->user.empty()) return propose_auth(to, *r, "get", {r->key});
       return client_propose(to, *r, {});
     }
     case sim::ClientOpKind::MemberAdd:
-      return handle_member_add(to, *r);
     case sim::ClientOpKind::MemberRemove:
-      return handle_member_remove(to, *r);
+      // checkMembershipOperationPermission: IsAdminPermitted on the serving member.
+      if (const std::string err = auth_.check_admin(r->user); !err.empty()) return fail(err);
+      return r->kind == sim::ClientOpKind::MemberAdd ? handle_member_add(to, *r) : handle_member_remove(to, *r);
     case sim::ClientOpKind::MemberList: {
+      // clientv3 v3.5's linearizable MemberList: answered once a read through raft is done
+      // (linearizableReadNotify), so only with a quorum. No permission check (recorded).
+      if (r->linearizable_list) return propose_auth(to, *r, "member-list", {});
       sim::ClientReply rep;
       rep.req = r->req;
       rep.ok = true;

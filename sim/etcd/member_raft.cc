@@ -270,6 +270,17 @@ void Member::apply_entry(const raft::Entry& e) {
         t.b.reserve(verb.size() + v.key.size());
         t.b.append(verb).append(v.key);
         if (v.kind == Request::Kind::Put) t.c.assign(v.value);
+      } else if (AuthEntry a; decode_auth_entry(e.data.view(), &a)) {
+        // What the request does (a put made with a token is still a put for the checkers),
+        // never a password.
+        if (a.op == "put" && a.args.size() == 2) {
+          t.b = "put " + a.args[0];
+          t.c = a.args[1];
+        } else if (a.op == "get" && !a.args.empty()) {
+          t.b = "read " + a.args[0];
+        } else {
+          t.b = "auth " + a.op;
+        }
       } else {
         const Request r = decode_request(e.data);
         switch (r.kind) {
@@ -388,11 +399,18 @@ void Member::apply_normal(const raft::Entry& e) {
   // Puts and reads (nearly every entry, applied on every member): decoded as views.
   KvRequestView v;
   if (decode_kv_entry(e.data, &v)) {
+    if (auth_.enabled()) [[unlikely]] {
+      // Made without a token while this member's store has auth on: authApplierV3.Put
+      // (IsPutPermitted) and the range check refuse it with ErrUserEmpty; nothing is written.
+      if (v.proposer_id == member_id_) answer_waiter_error(v.proposal_id, auth_error::kUserEmpty);
+      return;
+    }
     if (v.kind == Request::Kind::Put) apply_put(v.key, v.key_hash, v.value);
     // Ours when its digits stand for our ID (as decode_request reads them).
     if (v.proposer_id != member_id_) return;
     return answer_waiter(member_id_, v.proposal_id, v.kind == Request::Kind::Read, v.key);
   }
+  if (e.data.view().size() > 1 && e.data.view()[0] == 'U') return apply_auth(e);
   Request r = decode_request(e.data);
   switch (r.kind) {
     case Request::Kind::Noop:
@@ -438,6 +456,79 @@ void Member::apply_normal(const raft::Entry& e) {
     }
   }
   answer_waiter(r.proposer, r.proposal, false, {});
+}
+
+void Member::apply_auth(const raft::Entry& e) {
+  AuthEntry a;
+  if (!decode_auth_entry(e.data.view(), &a)) return;
+  const bool ours = a.proposer == member_id_;
+  auto arg = [&a](std::size_t i) -> const std::string& {
+    static const std::string kEmpty;
+    return i < a.args.size() ? a.args[i] : kEmpty;
+  };
+  if (a.op == "put") {
+    // authApplierV3.Put: IsPutPermitted with the header's user, on every member.
+    const std::string err = auth_.check_put(a.requester, arg(0));
+    if (err.empty()) apply_put(arg(0), kv_key_hash(arg(0)), arg(1));
+    if (!ours) return;
+    if (!err.empty()) return answer_waiter_error(a.proposal, err);
+    return answer_waiter(member_id_, a.proposal, false, {});
+  }
+  if (a.op == "get") {
+    if (!ours) return;
+    // The serving member's IsRangePermitted after its linearizable read.
+    const std::string err = auth_.check_range(a.requester, arg(0), false);
+    if (!err.empty()) return answer_waiter_error(a.proposal, err);
+    return answer_waiter(member_id_, a.proposal, true, arg(0));
+  }
+  if (a.op == "member-list") {
+    if (!ours) return;
+    auto w = waiters_.find(a.proposal);
+    if (w == waiters_.end()) return;
+    sim::ClientReply rep;
+    rep.req = w->second.req;
+    rep.ok = true;
+    rep.cluster_id = cluster_id_;
+    rep.member_id = member_id_;
+    rep.raft_term = applied_term_;
+    for (const auto& [id, m] : members_) rep.members.push_back(m);
+    client_reply(w->second.reply_to, std::move(rep));
+    waiters_.erase(w);
+    return;
+  }
+  const auto op = parse_auth_op(a.op);
+  if (!op) return;
+  const bool was_enabled = auth_.enabled();
+  const AuthResult res = auth_.apply(AuthRequest{*op, a.requester, a.args});
+  if (auth_.enabled() != was_enabled && e.index > replayed_until_ && host_.trace->on())
+    log("info", auth_.enabled() ? "enabled authentication" : "disabled authentication");
+  if (!ours) return;
+  if (!res.error.empty()) return answer_waiter_error(a.proposal, res.error);
+  auto w = waiters_.find(a.proposal);
+  if (w == waiters_.end()) return;
+  sim::ClientReply rep;
+  rep.req = w->second.req;
+  rep.ok = true;
+  rep.cluster_id = cluster_id_;
+  rep.member_id = member_id_;
+  rep.revision = revision_;
+  rep.raft_term = applied_term_;
+  rep.auth_enabled = res.enabled;
+  rep.auth_revision = res.revision;
+  client_reply(w->second.reply_to, std::move(rep));
+  waiters_.erase(w);
+}
+
+void Member::answer_waiter_error(std::uint64_t proposal, const std::string& error) {
+  auto w = waiters_.find(proposal);
+  if (w == waiters_.end()) return;
+  sim::ClientReply rep;
+  rep.req = w->second.req;
+  rep.ok = false;
+  rep.error = error;
+  if (w->second.batched) batch_replies_[w->second.reply_to].push_back(std::move(rep));
+  else client_reply(w->second.reply_to, std::move(rep));
+  waiters_.erase(w);
 }
 
 void Member::answer_waiter(std::uint64_t proposer, std::uint64_t proposal, bool read, std::string_view key) {

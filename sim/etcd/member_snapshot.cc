@@ -79,6 +79,8 @@ std::string Member::encode_state() const {
   for (const auto& [id, m] : members_) put_str(&out, encode_member(m));
   put_u64(&out, removed_.size());
   for (std::uint64_t id : removed_) put_u64(&out, id);
+  // The auth store, only once it holds something (a snapshot without auth keeps its bytes).
+  if (!auth_.empty()) put_str(&out, auth_.encode());
   return out;
 }
 
@@ -105,6 +107,8 @@ bool Member::restore_state(const raft::Snapshot& snap) {
   }
   std::set<std::uint64_t> removed;
   for (std::uint64_t n = r.u64(); r.ok && n > 0; --n) removed.insert(r.u64());
+  AuthStore auth;
+  if (r.ok && r.pos < snap.data.size() && !auth.decode(r.str())) return false;
   if (!r.ok || r.pos != snap.data.size() || applied != snap.index) return false;
   applied_ = applied;
   revision_ = revision;
@@ -113,6 +117,7 @@ bool Member::restore_state(const raft::Snapshot& snap) {
   members_ = std::move(members);
   ++members_version_;
   removed_ = std::move(removed);
+  auth_ = std::move(auth);
   for (std::uint64_t id : removed_) connected_since_.erase(id);
   return true;
 }

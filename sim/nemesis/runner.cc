@@ -295,6 +295,7 @@ void Runner::Impl::begin(std::size_t i) {
       sim::ClientRequest req;
       req.kind = sim::ClientOpKind::MemberRemove;
       req.member_id = id;
+      if (s->clients) req.user = s->clients->user;  // the operator holds the clients' token
       const std::string target = f.target;
       w.etcdctl(std::move(req), eps, [this, i, target, kind](const sim::ClientResult& r) {
         record(sim::Ev::FaultEnd, target, i, kind, r.ok ? "removed" : "refused: " + r.error);
@@ -376,7 +377,11 @@ void Runner::Impl::add_now(std::size_t i, const std::string& moment) {
     if (m.name != target) eps.push_back(m.name);
   std::string urls;
   for (const auto& u : id->peer_urls) urls += (urls.empty() ? "" : ",") + u;
-  const std::string cmd = fmt::format("member add {} --peer-urls={}", id->name, urls);
+  // The operator's credentials are the clients' (a cluster with auth on refuses member add without).
+  const std::string creds = s->clients && !s->clients->user.empty()
+                                ? fmt::format("--user={}:{} ", s->clients->user, s->clients->password)
+                                : std::string();
+  const std::string cmd = fmt::format("{}member add {} --peer-urls={}", creds, id->name, urls);
   sim::run_etcdctl(w, cmd, eps, [this, i, target, kind, moment](const sim::ClientResult& r, const std::string& output) {
     if (!r.ok) {
       record(sim::Ev::FaultEnd, target, i, kind, "failed: " + r.error + moment);
@@ -490,6 +495,7 @@ void Runner::Impl::issue(std::size_t k) {
   ++cl.ops;
   sim::ClientRequest req;
   req.key = fmt::format("k{}", key);
+  req.user = cw.user;
   if (read) {
     req.kind = sim::ClientOpKind::Get;
     req.serializable = serializable;

@@ -362,6 +362,7 @@ ojson clients_json(const scenario::ClientWorkload& c) {
   j["max_ops"] = c.max_ops;
   if (c.value_bytes > 0) j["value_bytes"] = c.value_bytes;
   if (!c.endpoints.empty()) j["endpoints"] = c.endpoints;
+  if (!c.user.empty()) j["user"] = c.user + ":" + c.password;
   return j;
 }
 

@@ -18,7 +18,7 @@ const Keys kNemesisKeys = {"kinds",        "start",      "end",          "mean_g
                            "loss",         "duplicate",  "reorder",      "reorder_delay", "delay",
                            "clock_rates",  "slow_fsync", "leader_fraction", "leader_lag_max"};
 const Keys kClientKeys = {"count", "start", "end", "think", "keys", "read_fraction", "serializable_fraction",
-                          "timeout", "max_ops", "value_bytes", "endpoints"};
+                          "timeout", "max_ops", "value_bytes", "endpoints", "user"};
 constexpr int64_t kMaxClients = 1000;
 constexpr int64_t kMaxOpsPerClient = 1'000'000;
 // clients.value_bytes: a put must fit etcd's default --max-request-bytes (1.5 MiB =
@@ -402,6 +402,7 @@ std::optional<ClientWorkload> Loader::clients(const json& v, const std::string& 
   } else {
     c.keys = 5;
   }
+  user_field(v, path, &c.user, &c.password);  // the token is made once; only the name rides on each op
   if (const json* r = field(v, path, "read_fraction", false)) {
     if (auto p = fraction_or_zero(*r, child_path(path, "read_fraction"), "a fraction")) c.read_ppm = *p;
   }

@@ -104,6 +104,8 @@ class Loader {
   std::optional<Expectation> expectation(const json& v, const std::string& path);
   // A put/get expectation's common part: "via" (an endpoint) and "key".
   bool via_and_key(const json& obj, const std::string& path, Endpoint& via, std::string& key);
+  // "user": "NAME:PASSWORD" of a put/get expectation or the clients block (absent: true, nothing set).
+  bool user_field(const json& v, const std::string& path, std::string* user, std::string* password);
   std::optional<PutExpect> put_expect(const json& v, const std::string& path);
   std::optional<GetExpect> get_expect(const json& v, const std::string& path);
   // The fault lab (loader_faults.cc).

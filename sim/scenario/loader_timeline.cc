@@ -23,8 +23,8 @@ const Keys kAssertionKeys = {"clusters",       "leaders",           "running",
                              "quorum",         "put",               "get",
                              "members",        "leader_on_host",    "leader_not_on_host",
                              "leader_changed_since", "term_at_least", "asg", "targets", "route", "routes", "dig"};
-const Keys kPutKeys = {"via", "key", "value", "succeeds"};
-const Keys kGetKeys = {"via", "key", "value", "found"};
+const Keys kPutKeys = {"via", "key", "value", "succeeds", "user"};
+const Keys kGetKeys = {"via", "key", "value", "found", "user"};
 
 }  // namespace
 
@@ -284,6 +284,20 @@ bool Loader::via_and_key(const json& obj, const std::string& path, Endpoint& via
   return ep.has_value() && k.has_value();
 }
 
+bool Loader::user_field(const json& v, const std::string& path, std::string* user, std::string* password) {
+  const auto u = string_field(v, path, "user", false);
+  if (!u) return true;
+  const size_t colon = u->find(':');
+  if (colon == std::string::npos || colon == 0) {
+    error(child_path(path, "user"), "expected \"NAME:PASSWORD\" (etcdctl --user NAME:PASSWORD)",
+          "write e.g. \"user\": \"root:1234qwer!!\"");
+    return false;
+  }
+  *user = u->substr(0, colon);
+  *password = u->substr(colon + 1);
+  return true;
+}
+
 std::optional<PutExpect> Loader::put_expect(const json& v, const std::string& path) {
   if (!is_object(v, path, "\"put\"")) return std::nullopt;
   check_keys(v, path, kPutKeys);
@@ -293,6 +307,7 @@ std::optional<PutExpect> Loader::put_expect(const json& v, const std::string& pa
   const auto value = string_field(v, path, "value", true, false);
   const auto ok = bool_field(v, path, "succeeds");
   if (!via_key || !value) return std::nullopt;
+  if (!user_field(v, path, &put.user, &put.password)) return std::nullopt;
   put.value = *value;
   put.succeeds = ok.value_or(true);
   return put;
@@ -304,6 +319,7 @@ std::optional<GetExpect> Loader::get_expect(const json& v, const std::string& pa
   GetExpect get;
   get.path = path;
   bool ok = via_and_key(v, path, get.via, get.key);
+  ok = user_field(v, path, &get.user, &get.password) && ok;
   const auto found = bool_field(v, path, "found");
   const json* value = field(v, path, "value", false);
   if (value != nullptr && value->is_null()) {

@@ -190,6 +190,9 @@ struct PutExpect {
   std::string key;
   std::string value;
   bool succeeds = true;
+  // --user NAME:PASSWORD for the probe's client ("" = none): it authenticates first, as
+  // etcdctl does (sim/etcdctl.h etcdctl_as).
+  std::string user, password;
   std::string path;
 };
 
@@ -200,6 +203,7 @@ struct GetExpect {
   std::string key;
   std::optional<std::string> value;
   bool found = true;
+  std::string user, password;  // as PutExpect's
   std::string path;
 };
 
@@ -344,6 +348,9 @@ struct ClientWorkload {
   // 0 = short values ("c1-5").
   int64_t value_bytes = 0;
   std::vector<std::string> endpoints;     // members the clients dial (empty: all)
+  // "user": "NAME:PASSWORD": every client holds a token for NAME (authenticated before its
+  // first op; that Authenticate is not modelled per op). "" = no credentials.
+  std::string user, password;
   std::string path;                       // "$.clients"
 };
 

@@ -161,15 +161,17 @@ std::vector<Ran> run_at_15s(const std::vector<std::string>& commands) {
   return test::etcdctl_on_static_bootstrap(argvs, {"etcd1"});
 }
 
+// The cluster runs with auth on (its etcd1 enables it at ~3 s, Bitnami's RBAC step): the
+// operator passes the root credentials, as the reference deployment's own commands do.
 TEST(EtcdctlRun, AgainstTheFiveMemberCluster) {
   const auto ran = run_at_15s({
-      "--endpoints=http://10.101.99.100:2379 endpoint health --cluster",
-      "--endpoints=http://10.101.99.100:2379 endpoint status --cluster -w json",
-      "--endpoints=http://10.101.99.100:2379 put k v -w json",
-      "--endpoints=http://10.101.99.100:2379 member list -w json",
-      "--endpoints=http://10.101.99.100:2379 member remove etcd2",
-      "--endpoints=http://10.101.99.100:2379 put k2 v2 -w table",
-      "--endpoints=http://10.101.99.100:2379 member add etcd6 --peer-urls=http://10.101.99.101:5380",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 endpoint health --cluster",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 endpoint status --cluster -w json",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 put k v -w json",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 member list -w json",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 member remove etcd2",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 put k2 v2 -w table",
+      "--user=root:1234qwer!! --endpoints=http://10.101.99.100:2379 member add etcd6 --peer-urls=http://10.101.99.101:5380",
       "--endpoints=http://10.101.99.199:2379 --command-timeout=1s endpoint health",
   });
   ASSERT_EQ(ran.size(), 8u);

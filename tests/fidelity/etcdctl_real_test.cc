@@ -68,7 +68,9 @@ std::set<std::string> shape(const std::string& text) {
 std::vector<Out> simulated(const std::vector<std::vector<std::string>>& commands) {
   std::vector<std::vector<std::string>> argvs;
   for (const auto& c : commands) {
-    argvs.push_back({"--endpoints=http://10.101.99.100:2379"});
+    // The simulated cluster has auth on (Bitnami's RBAC step); the real one here has none:
+    // root's credentials make them answer alike (the real etcd ignores them: auth not enabled).
+    argvs.push_back({"--endpoints=http://10.101.99.100:2379", "--user=root:1234qwer!!"});
     argvs.back().insert(argvs.back().end(), c.begin(), c.end());
   }
   std::vector<Out> out;

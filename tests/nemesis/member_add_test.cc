@@ -213,10 +213,10 @@ TEST(MemberAddRuns, AddAtABadMomentLosesQuorumUntilTheNewMemberStarts) {
   s.duration_ns = 24 * kS;
   scenario::Expectation put_fails;
   put_fails.at_ns = 9 * kS;
-  put_fails.put = scenario::PutExpect{{"m1", ""}, "k", "v", false, ""};
+  put_fails.put = scenario::PutExpect{{"m1", ""}, "k", "v", false, "", "", ""};
   scenario::Expectation put_ok;
   put_ok.at_ns = 17 * kS;
-  put_ok.put = scenario::PutExpect{{"m1", ""}, "k", "v2", true, ""};
+  put_ok.put = scenario::PutExpect{{"m1", ""}, "k", "v2", true, "", "", ""};
   put_ok.file_index = 1;
   s.expect = {put_fails, put_ok};
   const RunOut r = run(s, 1);

@@ -86,6 +86,9 @@ const std::map<std::string, Want>& wanted() {
        {"wal-wins", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "restarted from the WAL in its data dir"}},
       {"scenarios/bitnami-2host/static-bootstrap.json",
        {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
+      // Auth: the same single cluster; the refusals are the timeline's, not a root cause.
+      {"scenarios/bitnami-2host/auth-refused.json",
+       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
       {"scenarios/bitnami-2host/staggered-start.json",
        {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "etcd1 and etcd2 waited without a leader"}},
       {"scenarios/bitnami-2host/grow-one-at-a-time.json",

@@ -239,7 +239,11 @@ TEST(NetworkDeterminism, SameSeedSameArrivalTimes) {
     (void)net.listen(net.host_netns(b), 2380, true, std::nullopt, 1, [](const Packet&) {});
     for (std::uint64_t i = 0; i < 20; ++i) {
       Packet p;
-      p.body = ClientRequest{i, ClientOpKind::Get, "/k", "", {}, 0, false};
+      ClientRequest req;
+      req.req = i;
+      req.kind = ClientOpKind::Get;
+      req.key = "/k";
+      p.body = std::move(req);
       net.send(Origin{net.host_netns(a), a, "procA", -1}, "http://10.0.0.2:2380", std::move(p));
     }
     (void)loop.run_until(seconds(1));
