@@ -54,7 +54,9 @@ struct Facts {
   std::map<std::string, std::uint64_t> rejects;  // receiver -> count
   struct Exit { std::int64_t at; std::string who, reason, error; };
   std::vector<Exit> exits;
-  struct AddFail { std::int64_t at; std::string member, error; };
+  // via_auth: the add was never sent; etcdctl's Authenticate (a raft proposal in etcd, so it
+  // needs a quorum too) failed first; `member` is then the name the fault adds.
+  struct AddFail { std::int64_t at; std::string member, error; bool via_auth = false; };
   std::vector<AddFail> add_failures;
   std::set<std::uint64_t> removed;               // member remove applied
   struct HostDown { std::int64_t at, up = -1; std::string host; std::vector<std::string> lost; std::uint64_t cluster = 0; };
@@ -105,6 +107,8 @@ Facts gather(const std::vector<TraceEvent>& events, const sim::RunResult& r) {
   }
   std::map<std::string, size_t> cur;  // running member -> boot index
   std::map<std::pair<std::string, std::uint64_t>, std::string> add_calls;  // (endpoint, op) -> member
+  std::set<std::pair<std::string, std::uint64_t>> auth_calls;  // (endpoint, op) of Authenticate calls
+  std::pair<std::int64_t, std::string> last_auth_error{-1, ""};  // (when, error) of the last failed one
   std::map<std::uint64_t, std::string> leader_of;  // cluster -> leader name ("" none)
   auto mark_split = [&] {
     std::set<std::uint64_t> clusters;
@@ -150,12 +154,19 @@ Facts gather(const std::vector<TraceEvent>& events, const sim::RunResult& r) {
         break;
       case Ev::ClientCall:
         if (e.a == "member-add") add_calls[{e.who, e.index}] = e.b;
+        if (e.a == "auth" && e.b == "authenticate") auth_calls.insert({e.who, e.index});
         break;
       case Ev::ClientDone: {
         auto it = add_calls.find({e.who, e.index});
         if (it != add_calls.end() && e.a == "error") f.add_failures.push_back({e.at.ns, it->second, e.b});
+        if (auth_calls.count({e.who, e.index}) && e.a == "error") last_auth_error = {e.at.ns, e.b};
         break;
       }
+      case Ev::FaultEnd:
+        // A nemesis member add whose etcdctl failed while authenticating (no member-add call).
+        if (e.a == "member_add" && e.b.rfind("failed: ", 0) == 0 && last_auth_error.first == e.at.ns)
+          f.add_failures.push_back({e.at.ns, e.who, last_auth_error.second, true});
+        break;
       case Ev::Member:
         if (e.a == "remove") f.removed.insert(e.peer);
         break;
@@ -458,7 +469,11 @@ void membership_findings(const Facts& f, const sim::RunResult& r, const std::str
     x.kind = "add-refused";
     x.at_ns = a.at;
     x.members = {a.member};
-    x.headline = fmt::format("`etcdctl member add --peer-urls={}` was refused at {}: {}", a.member, secs(a.at), a.error);
+    x.headline = a.via_auth
+                     ? fmt::format("`etcdctl --user=... member add {}` failed at {} before the add was sent: "
+                                   "authenticating failed: {}",
+                                   a.member, secs(a.at), a.error)
+                     : fmt::format("`etcdctl member add --peer-urls={}` was refused at {}: {}", a.member, secs(a.at), a.error);
     if (a.error.find("not enough started members") != std::string::npos) {
       x.because = {"strict reconfiguration: after the add, a majority of the voters must be started; an added member "
                    "that has not started yet counts as not started"};
@@ -467,6 +482,10 @@ void membership_findings(const Facts& f, const sim::RunResult& r, const std::str
       x.because = {"etcd refuses a member add unless the leader is connected to a quorum of the voters after the "
                    "change; stopped voters that were never removed still count"};
       x.fix = "restore a quorum first (start the stopped voters again), or remove the dead voters while a quorum remains";
+    } else if (a.via_auth) {
+      x.because = {"with auth on, etcdctl authenticates before it sends anything, and etcd's Authenticate is a raft "
+                   "proposal: without a leader and a quorum it times out like the add itself would"};
+      x.fix = "restore a quorum (heal the partition, start the stopped voters), then add the member";
     } else {
       x.because = {a.error};
       x.fix = "fix what the error names";
