@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "raft/message.h"
+#include "sim/time.h"
 
 namespace raftlab::sim {
 
@@ -64,6 +65,10 @@ struct ClientRequest {
   std::string auth_op;
   std::vector<std::string> auth_args;
   bool linearizable_list = false;      // member list: clientv3 v3.5's MemberListRequest{Linearizable: true}
+  // The client's deadline (gRPC's grpc-timeout: the server's request context ends with it).
+  // A member stops waiting for the request at this instant or at its ReqTimeout, whichever
+  // comes first. The largest Time = no deadline.
+  Time deadline{INT64_MAX};
 };
 
 // One key of a prefix range (etcd's mvccpb.KeyValue, the fields a watcher reads).

@@ -542,6 +542,7 @@ void World::etcdctl_at(ClientRequest req, const std::vector<std::string>& endpoi
   call->client = client;
   call->done = std::move(done);
   req.req = next_req_++;
+  req.deadline = loop_.now() + timeout;
   const int ep = next_endpoint_++;
   call->ep = ep;
   o.endpoint = ep;
@@ -610,6 +611,7 @@ void World::etcdctl_batch(std::vector<ClientRequest> reqs, const std::string& en
   b->first_req = next_req_;
   for (auto& r : reqs) {
     r.req = next_req_++;
+    r.deadline = loop_.now() + timeout;
     b->kinds.push_back(r.kind);
   }
   b->finished.assign(reqs.size(), false);

@@ -15,6 +15,13 @@ namespace raftlab::etcd {
 namespace {
 // etcd's request timeout: 5s + 2 * election timeout (EtcdServer ReqTimeout).
 sim::Duration request_timeout(const MemberConfig& c) { return sim::seconds(5) + sim::millis(2 * c.election_ms); }
+// When a member stops waiting for a request that arrives now: processInternalRaftRequestOnce
+// waits under context.WithTimeout(ctx, ReqTimeout()), and ctx (the gRPC request's) ends at the
+// client's deadline; raft's node.Propose blocks while no leader is known until ctx ends
+// (v3.4.23 etcdserver/v3_server.go and raft/node.go; v3.5.18 server/etcdserver/v3_server.go).
+sim::Time wait_deadline(sim::Time now, const MemberConfig& c, const sim::ClientRequest& r) {
+  return std::min(now + request_timeout(c), r.deadline);
+}
 // Unix seconds of virtual t=0 (2025-01-01T00:00:00Z): etcd's `member add` mixes
 // time.Now().Unix() into the new member's ID; the simulation uses virtual time instead.
 constexpr std::int64_t kVirtualEpochUnix = 1735689600;
@@ -40,7 +47,7 @@ Member::Waiter& Member::add_waiter(int to, const sim::ClientRequest& r, std::str
   w.req = r.req;
   w.kind = r.kind;
   w.member_id = r.member_id;
-  w.deadline = host_.loop->now() + request_timeout(*cfg_);
+  w.deadline = wait_deadline(host_.loop->now(), *cfg_, r);
   w.data = data.empty() ? encode_kv_entry(r.kind == sim::ClientOpKind::Put ? Request::Kind::Put : Request::Kind::Read,
                                            own_id_text(), member_id_, id, r.key, r.value)
                         : raft::Payload(data);
@@ -306,7 +313,7 @@ void Member::handle_member_add(int to, const sim::ClientRequest& r) {
   w.req = r.req;
   w.kind = r.kind;
   w.member_id = r.member_id;
-  w.deadline = now + request_timeout(*cfg_);
+  w.deadline = wait_deadline(now, *cfg_, r);
   w.added_member = nm.id;
   w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
   waiters_[id] = std::move(w);
@@ -331,7 +338,7 @@ void Member::handle_member_remove(int to, const sim::ClientRequest& r) {
   w.req = r.req;
   w.kind = r.kind;
   w.member_id = r.member_id;
-  w.deadline = host_.loop->now() + request_timeout(*cfg_);
+  w.deadline = wait_deadline(host_.loop->now(), *cfg_, r);
   w.proposed = node_->propose_conf_change(cc) == raft::ProposeResult::Ok;
   waiters_[id] = std::move(w);
   process_ready();

@@ -55,8 +55,10 @@ void Member::on_tick() {
   }
   node_->tick();
   process_ready();
-  retry_pending_proposals();
+  // A request whose wait has ended (its client's deadline or ReqTimeout) is dropped before
+  // the waiting ones are proposed again: its context has ended, so node.Propose returns.
   expire_waiters();
+  retry_pending_proposals();
   maybe_publish();
   prober_sync();
   prober_check();
