@@ -29,15 +29,7 @@ struct Ctx {
   const std::map<std::string, scenario::TextPos>& positions;
   std::vector<scenario::LoadError>* errors;
   void err(const std::string& path, std::string message, std::string fix) const {
-    scenario::LoadError e;
-    e.file = file;
-    e.path = path;
-    e.message = std::move(message);
-    e.fix = std::move(fix);
-    const scenario::TextPos p = scenario::lookup_position(positions, path);
-    e.line = p.line;
-    e.column = p.column;
-    errors->push_back(std::move(e));
+    errors->push_back(scenario::load_error_at(file, positions, path, std::move(message), std::move(fix)));
   }
   void keys(const json& o, const std::string& path, const std::vector<std::string>& allowed) const {
     for (auto it = o.begin(); it != o.end(); ++it) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "sim/etcd/byte_codec.h"
+
 namespace raftlab::etcd {
 
 namespace {
@@ -47,32 +49,6 @@ bool end_less_equal(std::string_view a, std::string_view b) {
   return a <= b;
 }
 
-void put_u64(std::string* out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_str(std::string* out, std::string_view s) {
-  put_u64(out, s.size());
-  out->append(s);
-}
-struct Reader {
-  std::string_view s;
-  std::size_t pos = 0;
-  bool ok = true;
-  std::uint64_t u64() {
-    if (!ok || s.size() - pos < 8) return ok = false, 0;
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[pos + i])) << (8 * i);
-    pos += 8;
-    return v;
-  }
-  std::string str() {
-    const std::uint64_t n = u64();
-    if (!ok || s.size() - pos < n) return ok = false, std::string();
-    std::string v(s.substr(pos, n));
-    pos += n;
-    return v;
-  }
-};
 }  // namespace
 
 const char* auth_op_name(AuthOp op) {
@@ -260,7 +236,7 @@ std::string AuthStore::encode() const {
 }
 
 bool AuthStore::decode(std::string_view bytes) {
-  Reader r{bytes};
+  ByteReader r{bytes};
   AuthStore s;
   s.enabled_ = r.u64() == 1;
   s.revision_ = r.u64();

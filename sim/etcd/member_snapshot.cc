@@ -7,49 +7,19 @@
 //   - compact the in-memory raft log, keeping SnapshotCatchUpEntries (5,000) entries
 //     before the snapshot for slow followers;
 //   - a follower handed a leader's snapshot (Ready::snapshot) replaces its state.
-// The encoding is private to this file: length-prefixed fields, little-endian integers.
+// The encoding: sim/etcd/byte_codec.h (length-prefixed fields, little-endian integers).
 #include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "sim/etcd/byte_codec.h"
 #include "sim/etcd/entry_codec.h"
 #include "sim/etcd/member.h"
 
 namespace raftlab::etcd {
 
 namespace {
-
-void put_u64(std::string* out, std::uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  out->append(b, 8);
-}
-void put_str(std::string* out, const std::string& s) {
-  put_u64(out, s.size());
-  out->append(s);
-}
-
-// Reads what put_* wrote; every read is bounds-checked (the data crosses the network).
-struct Reader {
-  const std::string& s;
-  std::size_t pos = 0;
-  bool ok = true;
-  std::uint64_t u64() {
-    if (!ok || s.size() - pos < 8) return ok = false, 0;
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[pos + i])) << (8 * i);
-    pos += 8;
-    return v;
-  }
-  std::string str() {
-    const std::uint64_t n = u64();
-    if (!ok || s.size() - pos < n) return ok = false, std::string();
-    std::string v = s.substr(pos, n);
-    pos += n;
-    return v;
-  }
-};
 
 constexpr std::uint64_t kSnapshotCatchUpEntries = 5000;  // etcd DefaultSnapshotCatchUpEntries
 constexpr std::uint64_t kDefaultSnapshotCount = 100000;   // etcd DefaultSnapshotCount
@@ -85,7 +55,7 @@ std::string Member::encode_state() const {
 }
 
 bool Member::restore_state(const raft::Snapshot& snap) {
-  Reader r{snap.data};
+  ByteReader r{snap.data};
   const std::uint64_t applied = r.u64();
   const std::uint64_t revision = r.u64();
   const std::uint64_t kv_bytes = r.u64();

@@ -104,8 +104,7 @@ void Loader::error(const std::string& path, std::string message, std::string fix
     result_.truncated = true;
     return;
   }
-  const TextPos pos = lookup_position(positions_, path);
-  result_.errors.push_back({file_, path, std::move(message), std::move(fix), pos.line, pos.column});
+  result_.errors.push_back(load_error_at(file_, positions_, path, std::move(message), std::move(fix)));
 }
 
 bool Loader::is_object(const json& v, const std::string& path, const char* what) {

@@ -34,9 +34,14 @@ const Member* Scenario::find_member(const std::string& member_name) const {
   return nullptr;
 }
 
-LoadError Scenario::error_at(const std::string& path, std::string message, std::string fix) const {
+LoadError load_error_at(const std::string& file, const std::map<std::string, TextPos>& positions,
+                        const std::string& path, std::string message, std::string fix) {
   const TextPos pos = lookup_position(positions, path);
   return LoadError{file, path, std::move(message), std::move(fix), pos.line, pos.column};
+}
+
+LoadError Scenario::error_at(const std::string& path, std::string message, std::string fix) const {
+  return load_error_at(file, positions, path, std::move(message), std::move(fix));
 }
 
 }  // namespace raftlab::scenario

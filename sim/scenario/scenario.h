@@ -37,6 +37,11 @@ struct LoadError {
   int column = 0;
 };
 
+// The error at JSON path `path` of `file`, with its line and column from `positions` (the
+// loader's, an experiment file's or an FIS template's; 0:0 when the path has none).
+[[nodiscard]] LoadError load_error_at(const std::string& file, const std::map<std::string, TextPos>& positions,
+                                      const std::string& path, std::string message, std::string fix = {});
+
 // `file:line:col: $.path: message — fix` (parts that are empty are left out).
 [[nodiscard]] std::string format(const LoadError& error);
 

@@ -86,9 +86,9 @@ const std::map<std::string, Want>& wanted() {
        {"wal-wins", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "restarted from the WAL in its data dir"}},
       {"scenarios/bitnami-2host/static-bootstrap.json",
        {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
-      // Auth: the same single cluster; the refusals are the timeline's, not a root cause.
+      // Auth: one cluster, but requests without --user are refused: why, from the trace.
       {"scenarios/bitnami-2host/auth-refused.json",
-       {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "from the same --initial-cluster"}},
+       {"auth-refused", {"etcd1"}, "because ETCD_ROOT_PASSWORD is set"}},
       {"scenarios/bitnami-2host/staggered-start.json",
        {"one-cluster", {"etcd1", "etcd2", "etcd3", "etcd4", "etcd5"}, "etcd1 and etcd2 waited without a leader"}},
       {"scenarios/bitnami-2host/grow-one-at-a-time.json",
@@ -202,6 +202,47 @@ TEST(RootCause, LoseHostAKeepsQuorumAndSaysSo) {
       EXPECT_EQ(f.members, (std::vector<std::string>{"etcd1", "etcd2"}));
     }
   EXPECT_TRUE(found) << tools::report::root_cause_text(rc);
+}
+
+// Auth refusals in plain words, from the trace: the image's RBAC step turned auth on
+// because ETCD_ROOT_PASSWORD is set, a request without --user is refused with etcd's text,
+// the fix passes --user root:$ETCD_ROOT_PASSWORD; the password itself is never printed.
+TEST(RootCause, AuthRefusalIsExplainedFromTheTrace) {
+  const std::string rel = "scenarios/bitnami-2host/auth-refused.json";
+  Ran x = run_file(rel);
+  const auto rc = tools::report::root_cause(x.events, x.r, rel);
+  ASSERT_GE(rc.findings.size(), 2u);
+  EXPECT_TRUE(rc.problem);
+  const auto& f = rc.findings[0];
+  ASSERT_EQ(f.kind, "auth-refused") << tools::report::root_cause_text(rc);
+  EXPECT_EQ(f.headline, "Authentication is on (the image's RBAC step on etcd1, because ETCD_ROOT_PASSWORD is set): "
+                        "2 requests without --user were refused with \"etcdserver: user name is empty\"");
+  const std::string facts = all_text(f);
+  for (const char* want : {"3.004s etcd1: Bitnami's entrypoint runs its RBAC step (etcd_configure_rbac) when "
+                           "ETCD_ROOT_PASSWORD is set",
+                           "adds the user root", "`auth enable` answered at 3.007s",
+                           "a request sent without --user carries none, so etcd cannot tell who asks",
+                           "12s put /apisix/routes/1 through http://10.101.99.100:2379 without --user: refused",
+                           "15s put /apisix/routes/2 through http://10.101.99.101:2379 without --user: refused",
+                           "13s --user root with a wrong password", "authentication failed, invalid user ID or password",
+                           "10s member list through http://10.101.99.100:2379 answered without credentials"})
+    EXPECT_NE(facts.find(want), std::string::npos) << want << "\n" << facts;
+  EXPECT_NE(f.fix.find("etcdctl --user root:$ETCD_ROOT_PASSWORD put /apisix/routes/1"), std::string::npos) << f.fix;
+  EXPECT_EQ(rc.findings[1].kind, "one-cluster");
+  const std::string text = tools::report::root_cause_text(rc);
+  EXPECT_EQ(text.find("1234qwer"), std::string::npos) << text;  // never the password
+  // The trace alone: the same finding from the events, with an empty RunResult.
+  const auto from_trace = tools::report::root_cause(x.events, sim::RunResult{}, rel);
+  bool found = false;
+  for (const auto& g : from_trace.findings) found = found || (g.kind == "auth-refused" && g.headline == f.headline);
+  EXPECT_TRUE(found) << tools::report::root_cause_text(from_trace);
+  // A run with auth on and no refusal (every request passes --user) has no such finding.
+  Ran ok = run_file("scenarios/bitnami-2host/static-bootstrap.json");
+  for (const auto& g : tools::report::root_cause(ok.events, ok.r, "f").findings) EXPECT_NE(g.kind, "auth-refused");
+  // The report page carries it (rendered with textContent: tools/report/html.cc).
+  const std::string page = tools::report::report_json(x.events, x.r, {});
+  EXPECT_NE(page.find("\"kind\":\"auth-refused\""), std::string::npos);
+  EXPECT_NE(page.find("ETCD_ROOT_PASSWORD is set"), std::string::npos);
 }
 
 TEST(RootCause, RunPrintsItAndJsonCarriesIt) {

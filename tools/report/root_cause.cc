@@ -72,12 +72,6 @@ struct Facts {
   std::map<std::string, std::string> via;
 };
 
-std::string names(const std::vector<std::string>& v) {
-  if (v.empty()) return "none";
-  if (v.size() == 1) return v[0];
-  return fmt::format("{} and {}", fmt::join(v.begin(), v.end() - 1, ", "), v.back());
-}
-
 std::vector<std::string> in_order(const Facts& f, const std::set<std::string>& s) {
   std::vector<std::string> out;
   for (const auto& n : f.order)
@@ -270,12 +264,12 @@ void split_findings(const Facts& f, const std::string& file, std::vector<Finding
       x.members = in_order(f, who);
       x.headline = fmt::format("The data dir wins: {} restarted from data dirs that already held a WAL of their own "
                                "one-off clusters, so the corrected --initial-cluster was ignored",
-                               names(x.members));
+                               and_list(x.members));
       x.because = because;
       x.fix = fmt::format("stop {}, delete their data dirs (the docker volumes' member/ directory), and start them again "
                           "with --initial-cluster={} and state new — or keep one cluster's data and join the others to "
                           "it with `etcdctl member add` + state existing",
-                          names(x.members), full);
+                          and_list(x.members), full);
       x.check = check;
       out.push_back(x);
     }
@@ -305,7 +299,7 @@ void split_findings(const Facts& f, const std::string& file, std::vector<Finding
       because.push_back(fmt::format(
           "{} at {}: --initial-cluster-state new with --initial-cluster={} while {} already ran cluster {}: a new cluster "
           "{} is created, and its peers reject it on cluster ID ({} rejections)",
-          b->who, secs(b->at), b->membership, names(running_elsewhere), id(other), id(b->cluster), rj +
+          b->who, secs(b->at), b->membership, and_list(running_elsewhere), id(other), id(b->cluster), rj +
           [&] {
             std::uint64_t n = 0;
             for (const auto& ow : running_elsewhere) n += f.rejects.count(ow) ? f.rejects.at(ow) : 0;
@@ -318,12 +312,12 @@ void split_findings(const Facts& f, const std::string& file, std::vector<Finding
       x.at_ns = at;
       x.members = in_order(f, who);
       x.headline = fmt::format("State new into a running cluster: {} bootstrapped a cluster of its own instead of "
-                               "joining the one that was running", names(x.members));
+                               "joining the one that was running", and_list(x.members));
       x.because = because;
       x.fix = fmt::format("run `etcdctl member add {} --peer-urls=<its peer URL>` against the running cluster first, then "
                           "start {} with --initial-cluster-state existing and the ETCD_INITIAL_CLUSTER that member add "
                           "prints (and an empty data dir)",
-                          x.members[0], names(x.members));
+                          x.members[0], and_list(x.members));
       x.check = check;
       out.push_back(x);
     }
@@ -367,7 +361,7 @@ void split_findings(const Facts& f, const std::string& file, std::vector<Finding
     std::vector<std::string> whole_lines;
     for (const auto& [c, ws] : whole)
       whole_lines.push_back(fmt::format("{} bootstrapped cluster {} from the whole list ({} members): it needs {} of "
-                                        "them for a quorum", names(in_order(f, {ws.begin(), ws.end()})), id(c),
+                                        "them for a quorum", and_list(in_order(f, {ws.begin(), ws.end()})), id(c),
                                         full_n, full_n / 2 + 1));
     if (!by_var.empty()) {
       Finding x;
@@ -383,13 +377,13 @@ void split_findings(const Facts& f, const std::string& file, std::vector<Finding
       x.members = in_order(f, who);
       x.headline = fmt::format("${} was not set in the shell of host{} {}: {} {}bootstrapped a one-member cluster and "
                                "elected itself leader",
-                               vars[0], hosts.size() > 1 ? "s" : "", names(hosts), names(x.members),
+                               vars[0], hosts.size() > 1 ? "s" : "", and_list(hosts), and_list(x.members),
                                x.members.size() > 1 ? "each " : "");
       x.because = because_empty;
       x.because.insert(x.because.end(), whole_lines.begin(), whole_lines.end());
       x.fix = fmt::format("on host{} {}: export {}='{}' before the docker run lines (or pass -e {}=... literally), "
                           "with empty data dirs",
-                          hosts.size() > 1 ? "s" : "", names(hosts), vars[0], full, vars[0]);
+                          hosts.size() > 1 ? "s" : "", and_list(hosts), vars[0], full, vars[0]);
       x.check = check;
       out.push_back(x);
     }
@@ -399,7 +393,7 @@ void split_findings(const Facts& f, const std::string& file, std::vector<Finding
       x.at_ns = at_diff;
       x.members = in_order(f, diff_who);
       x.headline = fmt::format("{} bootstrapped from an --initial-cluster that names only some of the members, so "
-                               "they formed separate clusters", names(x.members));
+                               "they formed separate clusters", and_list(x.members));
       x.because = because_diff;
       x.because.insert(x.because.end(), whole_lines.begin(), whole_lines.end());
       x.fix = fmt::format("give every member the same --initial-cluster={} (and token), with empty data dirs", full);
@@ -525,12 +519,12 @@ void membership_findings(const Facts& f, const sim::RunResult& r, const std::str
       }
       x.at_ns = at;
       x.headline = fmt::format("Scaled in without `member remove`: {} stopped but {} still voter{}, so {} of {} voters "
-                               "run and a quorum needs {}", names(x.members), x.members.size() > 1 ? "are" : "is",
+                               "run and a quorum needs {}", and_list(x.members), x.members.size() > 1 ? "are" : "is",
                                x.members.size() > 1 ? "s" : "", left.size(), voters, voters / 2 + 1);
       x.because = {fmt::format("the cluster still lists {} voters: {} running ({}), {} stopped and never removed ({})",
-                               voters, left.size(), names(left), x.members.size(), names(x.members))};
+                               voters, left.size(), and_list(left), x.members.size(), and_list(x.members))};
       x.fix = fmt::format("remove each member before stopping it, one at a time while a quorum remains: `etcdctl "
-                          "member remove <ID>` (IDs from `etcdctl member list`) for {}", names(x.members));
+                          "member remove <ID>` (IDs from `etcdctl member list`) for {}", and_list(x.members));
       x.check = fmt::format("raftlab run {} (expect quorum = true); on the servers: etcdctl member list -w table lists "
                             "only running members",
                             file);
@@ -559,7 +553,7 @@ void host_findings(const Facts& f, const sim::RunResult& r, const std::string& f
       x.kind = "host-loss-quorum";
       x.headline = fmt::format("Host {} held {} of the {} voters ({}): losing it left {}, below the quorum of {} — no "
                                "leader and no writes {}",
-                               d.host, lost, voters, names(d.lost), left, quorum, until);
+                               d.host, lost, voters, and_list(d.lost), left, quorum, until);
       x.fix = fmt::format("spread the {} members so that no host holds a majority (e.g. 2 + 2 + 1 on three hosts); "
                           "with two hosts, one of them always does",
                           voters);
@@ -567,7 +561,7 @@ void host_findings(const Facts& f, const sim::RunResult& r, const std::string& f
       x.kind = "host-loss-survived";
       x.headline = fmt::format("Host {} held {} of the {} voters ({}): {} remain, at least the quorum of {}, so the "
                                "cluster kept a leader {}",
-                               d.host, lost, voters, names(d.lost), left, quorum, until);
+                               d.host, lost, voters, and_list(d.lost), left, quorum, until);
     }
     x.because = {fmt::format("{}: host {} down; {} voters, quorum {} (a majority)", secs(d.at), d.host, voters, quorum)};
     x.check = fmt::format("raftlab status {} --at {} (who IS LEADER while host {} is down)", file,
@@ -614,7 +608,7 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
       x.kind = "grown-with-member-add";
       x.headline = fmt::format("One cluster {}: {} bootstrapped it and {} joined one at a time with `member add` + state "
                                "existing",
-                               id(c), names(in_order(f, news)), names(added));
+                               id(c), and_list(in_order(f, news)), and_list(added));
     } else {
       x.kind = "one-cluster";
       // Through discovery every member found its initial cluster in the same place.
@@ -628,10 +622,10 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
           urls.push_back(kv.substr(kv.find('=') == std::string::npos ? 0 : kv.find('=') + 1));
         std::sort(urls.begin(), urls.end());
         x.headline = fmt::format("One cluster {}: {} bootstrapped it from {}, which gave each the same peer URLs {}",
-                                 id(c), names(in_order(f, news)), *vias.begin(), fmt::join(urls, ","));
+                                 id(c), and_list(in_order(f, news)), *vias.begin(), fmt::join(urls, ","));
       } else {
         x.headline = fmt::format("One cluster {}: {} bootstrapped it from the same --initial-cluster={}", id(c),
-                                 names(in_order(f, news)), first_value);
+                                 and_list(in_order(f, news)), first_value);
       }
     }
     if (f.first_leader >= 0 && first_at >= 0 && f.first_leader - first_at > 1'500'000'000) {
@@ -640,7 +634,7 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
         if (b->kind == "new" && b->at < f.first_leader - 1'000'000'000) early.push_back(b->who);
       x.because.push_back(fmt::format("{} waited without a leader from {} to {}: a member of a new cluster waits until a "
                                       "quorum of the initial cluster has started — expected, not a failure",
-                                      names(in_order(f, {early.begin(), early.end()})), secs(first_at),
+                                      and_list(in_order(f, {early.begin(), early.end()})), secs(first_at),
                                       secs(f.first_leader)));
     }
     x.check = fmt::format("raftlab status {} --at <T> (one IS LEADER true)", file);
@@ -649,6 +643,12 @@ void healthy_findings(const Facts& f, const std::string& file, std::vector<Findi
 }
 
 }  // namespace
+
+std::string and_list(const std::vector<std::string>& v) {
+  if (v.empty()) return "none";
+  if (v.size() == 1) return v[0];
+  return fmt::format("{} and {}", fmt::join(v.begin(), v.end() - 1, ", "), v.back());
+}
 
 std::string seconds_text(std::int64_t ns) {
   const std::int64_t ms = (ns + 500'000) / 1'000'000;
@@ -673,12 +673,15 @@ RootCause root_cause(const std::vector<sim::TraceEvent>& events, const sim::RunR
   } else {
     host_findings(f, r, scenario_file, problems);
   }
+  auth_findings(events, scenario_file, problems);
   // The data dir winning is why a corrected configuration did not help: it comes first.
   std::stable_sort(problems.begin(), problems.end(), [](const Finding& a, const Finding& b) {
     auto rank = [](const Finding& x) {
       if (x.kind == "wal-wins") return 0;
       if (x.kind == "empty-initial-cluster" || x.kind == "different-initial-cluster" || x.kind == "new-into-running") return 1;
-      return x.kind == "host-loss-survived" || x.kind == "route-reached-every-gateway" ? 3 : 2;
+      // Refused requests explain the run's errors, after what split or broke the cluster.
+      if (x.kind == "auth-refused") return 3;
+      return x.kind == "host-loss-survived" || x.kind == "route-reached-every-gateway" ? 4 : 2;
     };
     return rank(a) != rank(b) ? rank(a) < rank(b) : a.at_ns < b.at_ns;
   });

@@ -24,7 +24,8 @@ struct Finding {
   // "scale-in-without-remove", "host-loss-quorum", "host-loss-survived",
   // "grown-with-member-add", "one-cluster", "no-cluster"; cloud runs (root_cause_cloud.cc):
   // "asg-terminated-without-remove", "instance-lost-still-voter", "instance-loss-quorum",
-  // "user-data-failed"; "force-new-cluster" (root_cause_recovery.cc).
+  // "user-data-failed"; "force-new-cluster" (root_cause_recovery.cc); "auth-refused"
+  // (root_cause_auth.cc).
   std::string kind;
   std::int64_t at_ns = 0;             // when it shows in the trace
   std::vector<std::string> members;   // the members it is about, in scenario order
@@ -56,6 +57,11 @@ void cloud_adjust_split_fix(const std::vector<sim::TraceEvent>& events, const st
 void recovery_findings(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r, const std::string& file,
                        std::vector<Finding>& out);
 
+// Requests etcd refused for want of credentials (root_cause_auth.cc, kind "auth-refused"):
+// who turned authentication on and why, the refusals, the fix (--user). Nothing for a
+// trace without an "etcdserver: user name is empty" answer.
+void auth_findings(const std::vector<sim::TraceEvent>& events, const std::string& file, std::vector<Finding>& out);
+
 // What the APISIX gateways saw of each route written through the Admin API
 // (root_cause_gateways.cc; kinds "route-missing-on-gateway", "route-reached-every-gateway").
 struct RouteRead {                    // an Admin API GET of a route
@@ -86,6 +92,9 @@ struct RouteStory {
 std::vector<RouteStory> route_stories(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r);
 void gateway_findings(const std::vector<sim::TraceEvent>& events, const sim::RunResult& r, const std::string& file,
                       std::vector<Finding>& out);
+
+// "a", "a and b", "a, b and c"; "none" for no names.
+std::string and_list(const std::vector<std::string>& v);
 
 // Seconds with millisecond precision, trailing zeros dropped: "0s", "3.137s", "21s".
 std::string seconds_text(std::int64_t ns);

@@ -26,12 +26,6 @@ namespace {
 
 using sim::Ev;
 
-std::string list(const std::vector<std::string>& v) {
-  if (v.empty()) return "none";
-  if (v.size() == 1) return v[0];
-  return fmt::format("{} and {}", fmt::join(v.begin(), v.end() - 1, ", "), v.back());
-}
-
 bool starts(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
 // "5.2s", "25s", "0.175s": a duration in words for "... later".
@@ -208,7 +202,7 @@ std::vector<RouteStory> route_stories(const std::vector<sim::TraceEvent>& events
         for (const auto& m : s.watch_after) after.push_back(where(f, m, w.at));
         s.words = fmt::format("{} never got the route: when it was written {}{}{} — never on a member of cluster {}",
                               s.gateway, at_write, other ? ", a different cluster" : "",
-                              after.empty() ? ", and it stayed there" : ", and after that on " + list(after),
+                              after.empty() ? ", and it stayed there" : ", and after that on " + and_list(after),
                               etcd::format_id(w.cluster));
       }
       for (const auto& rd : s.reads) {
@@ -249,7 +243,7 @@ void gateway_findings(const std::vector<sim::TraceEvent>& events, const sim::Run
       std::vector<std::string> at;
       for (const auto& rd : s.reads)
         if (rd.code == 404) at.push_back(seconds_text(rd.at));
-      if (!at.empty()) read_misses.push_back(fmt::format("{}'s Admin API answered 404 for it at {}", s.gateway, list(at)));
+      if (!at.empty()) read_misses.push_back(fmt::format("{}'s Admin API answered 404 for it at {}", s.gateway, and_list(at)));
     }
     const std::string stored =
         w.clusters_running > 1
@@ -269,15 +263,15 @@ void gateway_findings(const std::vector<sim::TraceEvent>& events, const sim::Run
         if (std::find(missed.begin(), missed.end(), s.gateway) != missed.end())
           elsewhere = elsewhere || (s.cluster_at_write != 0 && s.cluster_at_write != w.cluster);
       x.kind = "route-missing-on-gateway";
-      std::string what = clauses.empty() ? "" : "it " + list(clauses);
-      if (!read_misses.empty()) what += (what.empty() ? "" : "; ") + list(read_misses);
+      std::string what = clauses.empty() ? "" : "it " + and_list(clauses);
+      if (!read_misses.empty()) what += (what.empty() ? "" : "; ") + and_list(read_misses);
       x.headline = fmt::format("The route {} written through {} at {} {}; {}{}", w.key, w.writer, seconds_text(w.at),
                                stored, what,
                                elsewhere ? (missed.size() == 1
                                                 ? fmt::format(": the watch connection of {} was on a member of another "
                                                               "cluster", missed[0])
                                                 : fmt::format(": the watch connections of {} were on members of other "
-                                                              "clusters", list(missed)))
+                                                              "clusters", and_list(missed)))
                                          : !read_misses.empty() ? ": each Admin API request opens its own connection, "
                                                                  "and it landed on a member of another cluster"
                                                                : "");
@@ -295,7 +289,7 @@ void gateway_findings(const std::vector<sim::TraceEvent>& events, const sim::Run
       x.members.clear();
       for (const GatewaySaw& s : w.gateways) x.members.push_back(s.gateway);
       x.headline = fmt::format("The route {} written through {} at {} {}, and every gateway's watch delivered it: {}",
-                               w.key, w.writer, seconds_text(w.at), stored, list(when));
+                               w.key, w.writer, seconds_text(w.at), stored, and_list(when));
       x.check = fmt::format("raftlab run {} (the gateways' watch lines)", file);
     }
     out.push_back(x);

@@ -24,12 +24,6 @@ namespace {
 
 using sim::Ev;
 
-std::string list(const std::vector<std::string>& v) {
-  if (v.empty()) return "none";
-  if (v.size() == 1) return v[0];
-  return fmt::format("{} and {}", fmt::join(v.begin(), v.end() - 1, ", "), v.back());
-}
-
 // "cluster-id=... commit-index=10" -> "10" ("" when absent).
 std::string field(const std::string& fields, const std::string& key) {
   const auto p = fields.find(key + "=");
@@ -137,12 +131,12 @@ void one_recovery(const std::vector<sim::TraceEvent>& events, const sim::RunResu
       "{} was restarted with --force-new-cluster at {}: a one-member cluster with the same cluster ID {} and the same "
       "data{}{}",
       fc.who, seconds_text(fc.started), etcd::format_id(fc.cluster),
-      removed.empty() ? "" : fmt::format(", without {}", list(removed)),
-      joined.empty() ? "" : fmt::format("; {} then joined through `member add`", list(joined)));
+      removed.empty() ? "" : fmt::format(", without {}", and_list(removed)),
+      joined.empty() ? "" : fmt::format("; {} then joined through `member add`", and_list(joined)));
   const std::size_t voters = removed.size() + 1;
   if (!stopped.empty())
     x.because.push_back(fmt::format(
-        "{} stopped (last at {}){}: {} was 1 of {} voters, below the quorum of {}{}", list(stopped),
+        "{} stopped (last at {}){}: {} was 1 of {} voters, below the quorum of {}{}", and_list(stopped),
         seconds_text(last_stop), ever_removed_before ? "" : " without `member remove`", fc.who, voters,
         voters / 2 + 1,
         lead_lost >= 0 ? fmt::format(" — no leader from {} to the forced restart", seconds_text(lead_lost)) : ""));
@@ -150,7 +144,7 @@ void one_recovery(const std::vector<sim::TraceEvent>& events, const sim::RunResu
       "{} at {}: etcd logged \"forcing restart member\" (restartAsStandaloneNode): it kept its data dir — member {}, "
       "cluster {}{} — and committed the removal of every other member ({}), leaving itself the only voter",
       fc.who, seconds_text(fc.at), etcd::format_id(fc.member), etcd::format_id(fc.cluster),
-      fc.commit_index.empty() ? "" : ", commit index " + fc.commit_index, list(removed)));
+      fc.commit_index.empty() ? "" : ", commit index " + fc.commit_index, and_list(removed)));
   // The data it kept, seen by a client: a key written before the forced restart and
   // read back after it with the value written.
   std::string seen;
@@ -197,7 +191,7 @@ void one_recovery(const std::vector<sim::TraceEvent>& events, const sim::RunResu
       fc.who);
   const std::int64_t settled = adds.empty() || adds.back().joined < 0 ? std::max(led_again, fc.at) : adds.back().joined;
   x.check = fmt::format("raftlab status {} --at {} (one IS LEADER true; `member list` shows {})", file,
-                        seconds_text((settled / 1'000'000'000 + 2) * 1'000'000'000), list(scenario_order([&] {
+                        seconds_text((settled / 1'000'000'000 + 2) * 1'000'000'000), and_list(scenario_order([&] {
                           std::vector<std::string> v{fc.who};
                           v.insert(v.end(), joined.begin(), joined.end());
                           return v;
