@@ -21,6 +21,7 @@
 #include "sim/chaos/experiment.h"
 #include "sim/lab/atomic_file.h"
 #include "tools/cli.h"
+#include "tools/progress.h"
 #include "tools/svg_plot.h"
 #include "tools/verbs.h"
 
@@ -35,6 +36,7 @@ struct ExperimentArgs {
   unsigned jobs = 0;
   std::string shard, out;
   bool json = false, quiet = false, verbose = false;
+  ProgressFlags progress;  // --progress (--quiet also turns the progress off)
 };
 
 lab::StopRequest g_exp_stop;
@@ -220,6 +222,9 @@ int run_experiment(const ExperimentArgs& a, std::ostream& out, std::ostream& err
   bool internal = false;
   ExpSignals signals;
   o.stop = &g_exp_stop;
+  ProgressFlags pf = a.progress;
+  pf.quiet = pf.quiet || a.quiet;
+  ProgressLine bar(err, pf, "raftlab experiment");
   auto on_seed = [&](const lab::SeedResult& r) {
     chaos::SeedVerdict v;
     if (r.payload.empty()) {  // the worker died (crash or a limit): the sweep's verdict
@@ -230,15 +235,31 @@ int run_experiment(const ExperimentArgs& a, std::ostream& out, std::ostream& err
     } else {
       v = chaos::verdict_from_json(nlohmann::json::parse(r.payload));
     }
+    bar.clear();
     if (a.json) out << chaos::verdict_json(v).dump() << "\n";
-    else if (!a.quiet) out << fmt::format("seed {}: {} — {}\n", v.seed, v.verdict, v.why);
+    else if (!a.quiet) out << fmt::format("seed {}: {} — {}\n", v.seed, v.verdict, v.why) << std::flush;
     vs.push_back(std::move(v));
   };
   auto on_progress = [&](const lab::Progress& p) {
-    if (p.stopping_signal)
+    if (p.stopping_signal) {
+      bar.clear();
       err << fmt::format("raftlab experiment: {}: finishing the {} seed(s) in flight\n", lab::signal_name(p.stopping_signal), p.in_flight);
+      return;
+    }
+    if (!bar.on() || (!bar.mode().tty && p.done >= p.total)) return;
+    std::uint64_t bad = 0;
+    for (const auto& v : vs) bad += v.verdict == "as expected" ? 0 : 1;
+    const double rate = p.elapsed_s > 0 ? static_cast<double>(p.done) / p.elapsed_s : 0;
+    const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : -1;
+    bar.update(fmt::format("{}/{} seeds, {:.1f} seeds/s, ETA {}, {} not as expected", p.done, p.total, rate,
+                           eta_text(eta), bad),
+               true);
   };
-  const lab::FuzzReport rep = lab::fuzz(x->scenario, o, on_seed, on_progress, 1.0);
+  bar.update(fmt::format("0/{} seeds, starting on {} job(s)",
+                         sweep_seed_count(o.set.first_seed, o.set.seeds, o.set.shard_k, o.set.shard_m), o.jobs),
+             true);
+  const lab::FuzzReport rep = lab::fuzz(x->scenario, o, on_seed, on_progress, bar.mode().tty ? 0.2 : 5.0);
+  bar.done();
   const chaos::Summary s = chaos::summarize(vs);
   if (a.json) {
     nlohmann::ordered_json j;
@@ -288,7 +309,8 @@ void add_chaos_verbs(CLI::App& app, VerbSet& v) {
   e->add_option("--shard", a->shard, "Run only shard K/M of the seeds (interleaved, as raftlab fuzz)");
   e->add_option("-o,--out", a->out, "Write a markdown report (and NAME-recovery.svg beside it)");
   e->add_flag("--json", a->json, "JSON Lines: one object per seed, then the summary");
-  e->add_flag("--quiet,-q", a->quiet, "Only the summary");
+  e->add_flag("--quiet,-q", a->quiet, "Only the summary (and no progress line)");
+  add_progress_flags(e, &a->progress, false);
   e->add_flag("--verbose,-v", a->verbose, "With --seed: every cloud event and every failed probe, not only FIS's");
   v.add(e, [a, e](std::ostream& out, std::ostream& err) {
     if (e->count("--seeds") && a->seeds == 0) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -520,6 +521,15 @@ std::unique_ptr<sim::Deployment> build(const scenario::Scenario& s, const sim::R
   return d;
 }
 
+// Whether a verb was asked for machine-read output (never coloured).
+bool machine_output(const CLI::App* sub) {
+  for (const char* flag : {"--json", "--row"})
+    if (const CLI::Option* o = sub->get_option_no_throw(flag); o != nullptr && o->count() > 0) return true;
+  if (const CLI::Option* o = sub->get_option_no_throw("--write-out"); o != nullptr && o->count() > 0)
+    return o->as<std::string>() == "json";
+  return false;
+}
+
 sim::TraceLevel parse_level(const std::string& s) {
   if (s == "off") return sim::TraceLevel::Off;
   if (s == "full") return sim::TraceLevel::Full;
@@ -562,9 +572,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         ->check(kEventLimit);
     scenario::Overrides over;
     add_override_options(run, &over);
-    std::string color = "auto";
-    run->add_option("--color", color, "Colour on a terminal: auto (default; off when piped or NO_COLOR is set), always, never")
-        ->check(CLI::IsMember({"auto", "always", "never"}));
+    std::string color = "auto";  // every verb's --color (tools/color.h)
+    add_color_option(run, &color);
 
     auto* status = app.add_subcommand("status", "What `etcdctl endpoint status` and `member list` print at time T");
     status->add_option("scenario", file, "Scenario file")->required();
@@ -585,6 +594,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     add_experiment_verbs(app, verbs);
     add_chaos_verbs(app, verbs);
     add_examples(app);
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      if (sub->get_option_no_throw("--color") == nullptr) add_color_option(sub, &color);
 
     // An unknown subcommand is named (CLI11 would only say a subcommand is required).
     if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-') {
@@ -616,9 +627,15 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       return kExitBadInput;
     }
 
-    if (compare->parsed()) return compare_scenarios(broken, fixed, out, err);
+    // Every verb but run (which colours its own summary) prints through ColorLines: its
+    // verdict words, roles and warnings coloured on a terminal, and nothing changed in
+    // machine-read output (--json, --row, -w json) or with the colour off.
+    auto colored = [&](const CLI::App* sub) {
+      return std::make_unique<ColorLines>(out, machine_output(sub) ? Palette{} : palette(color, &out == &std::cout ? 1 : -1));
+    };
+    if (compare->parsed()) return compare_scenarios(broken, fixed, colored(compare)->stream(), err);
     for (const auto& [sub, run_verb] : verbs.verbs)
-      if (sub->parsed()) return run_verb(out, err);
+      if (sub->parsed()) return run_verb(colored(sub)->stream(), err);
 
     std::optional<scenario::Scenario> s;
     if (int rc = load(file, &s, err, run->parsed() ? over : scenario::Overrides{}); rc != kExitOk) return rc;
@@ -702,7 +719,8 @@ int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         err << head;
       else
         out << head << "\n";
-      out << status_tables(d->world(), format == "json");
+      ColorLines shown(out, format == "json" ? Palette{} : palette(color, &out == &std::cout ? 1 : -1));
+      shown.stream() << status_tables(d->world(), format == "json");
       return kExitOk;
     }
     return kExitBadInput;

@@ -76,6 +76,7 @@ std::string diff_text(double ours, double paper) {
 struct Fig16Options {
   std::uint64_t trials = 1000, first_seed = 1, blocks = 5;
   std::string out = "results/FIGURE16.md", svg_dir = "results";
+  ProgressFlags progress;  // --progress, --quiet
 };
 
 struct RangeResult {
@@ -146,7 +147,7 @@ int run_figure16(const Fig16Options& o, std::ostream& out, std::ostream& err) {
   const double w0 = wall_now(), c0 = cpu_now();
   const Fig16Model model;
   std::vector<RangeResult> rs;
-  ProgressLine progress(err, true, "raftlab figure16");
+  ProgressLine progress(err, o.progress, "raftlab figure16");
   const std::size_t ranges = paper_figure16().size();
   const std::uint64_t blocks = std::max<std::uint64_t>(1, o.blocks);
   for (const auto& p : paper_figure16()) {
@@ -323,6 +324,7 @@ struct QuorumCli {
   std::string out = "results/QUORUM.md", svg_dir = "results";
   std::uint64_t asg_seeds = 20;  // 0: no ASG rows
   std::string asg_scenario = "scenarios/aws-asg/02-discovery-one-cluster.json";
+  ProgressFlags progress;  // --progress, --quiet
 };
 
 // The class a case belongs to in the summary: "k lost" or "host X".
@@ -384,17 +386,15 @@ int run_quorum(const QuorumCli& o, std::ostream& out, std::ostream& err) {
   qo.seeds = o.seeds;
   qo.first_seed = o.first_seed;
   const double w0 = wall_now(), c0 = cpu_now();
-  std::uint64_t last_pct = 0;
+  ProgressLine progress(err, o.progress, "raftlab quorum-table");
   const auto rows = run_quorum_table(base, cases, qo, [&](std::uint64_t done, std::uint64_t total) {
-    const std::uint64_t p = done * 10 / total;
-    if (p != last_pct) {
-      last_pct = p;
-      err << "quorum-table: " << done << "/" << total << " runs\n";
-    }
+    progress.update(fmt::format("2-host rows: {}/{} runs", done, total));
   });
+  progress.done();
   AsgSection asg;
   if (o.asg_seeds > 0) {
-    asg = asg_quorum_section(o.asg_scenario, o.asg_seeds, o.first_seed, err);
+    asg = asg_quorum_section(o.asg_scenario, o.asg_seeds, o.first_seed, &progress);
+    progress.done();
     if (!asg.error.empty()) {
       err << "raftlab quorum-table: " << asg.error << "\n";
       return kExitBadInput;
@@ -565,6 +565,7 @@ void add_experiment_verbs(CLI::App& app, VerbSet& v) {
   fc->add_option("--first-seed", f->first_seed, "First trial's seed (default 1)")->check(kWholeNumber);
   fc->add_option("--out", f->out, "The report (default results/FIGURE16.md)");
   fc->add_option("--svg-dir", f->svg_dir, "Where figure16-top.svg and figure16-bottom.svg go (default results)");
+  add_progress_flags(fc, &f->progress);
   v.add(fc, [f](std::ostream& out, std::ostream& err) { return run_figure16(*f, out, err); });
 
   auto q = std::make_shared<QuorumCli>();
@@ -580,6 +581,7 @@ void add_experiment_verbs(CLI::App& app, VerbSet& v) {
   qc->add_option("--asg-seeds", q->asg_seeds, "Seeds per case and timing of the ASG rows (default 20; 0: no ASG rows)")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100'000}));
   qc->add_option("--asg-scenario", q->asg_scenario, "The ASG deployment (default scenarios/aws-asg/02-discovery-one-cluster.json)");
+  add_progress_flags(qc, &q->progress);
   v.add(qc, [q](std::ostream& out, std::ostream& err) { return run_quorum(*q, out, err); });
 }
 

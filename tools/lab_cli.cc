@@ -88,14 +88,6 @@ bool valid_bugs(const std::vector<std::string>& bugs, std::string* why) {
 
 unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
 
-std::string eta_text(double s) {
-  if (s < 0 || s > 1e7) return "?";
-  const auto t = static_cast<long long>(s + 0.5);
-  if (t >= 3600) return fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60);
-  if (t >= 60) return fmt::format("{}m{:02}s", t / 60, t % 60);
-  return fmt::format("{}s", t);
-}
-
 // ---- fuzz ----
 
 struct FuzzArgs {
@@ -110,7 +102,7 @@ struct FuzzArgs {
   std::string hash = "sha256";
   std::vector<std::string> bugs;
   std::string trace_level = "default";
-  bool quiet = false;
+  ProgressFlags progress;  // --progress, --quiet
   bool list_bugs = false;
   unsigned seed_timeout_s = 120;
   std::uint64_t max_rss_mb = 4096;
@@ -232,34 +224,30 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     }
   }
 
-  const bool tty = !a.quiet && &err == &std::cerr && ::isatty(2);
-  bool bar_drawn = false;
+  // The bar (tools/progress.h): on a terminal, or every 5 s with --progress; never on stdout.
+  ProgressLine bar(err, a.progress, "raftlab fuzz");
   auto progress = [&](const lab::Progress& p) {
     if (p.stopping_signal) {
       // Said even with --quiet: the user asked the sweep to stop and waits for it.
-      if (bar_drawn) err << "\n";
-      bar_drawn = false;
+      bar.clear();
       err << fmt::format(fmt::runtime(p.dropping ? "raftlab fuzz: {} again — dropping the {} seed(s) in flight\n"
                                     : "raftlab fuzz: {} — finishing the {} seed(s) in flight, then the summary "
                                       "(send it again to drop them)\n"),
                          lab::signal_name(p.stopping_signal), p.in_flight);
       return;
     }
-    if (a.quiet) return;
+    if (!bar.on() || (!bar.mode().tty && p.done >= p.total)) return;
     const double rate = p.elapsed_s > 0 ? static_cast<double>(p.done) / p.elapsed_s : 0;
     const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : -1;
     const double frac = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1;
-    if (tty) {
-      const int width = 30;
-      const int fill = static_cast<int>(frac * width);
-      err << fmt::format("\r[{}{}] {:5.1f}% {}/{} seeds  {:.0f} seeds/s  ETA {}  failures {}   ", std::string(fill, '#'),
-                         std::string(width - fill, '.'), 100 * frac, p.done, p.total, rate, eta_text(eta), p.failures)
-          << std::flush;
-      bar_drawn = true;
-    } else if (p.done < p.total) {
-      err << fmt::format("fuzz: {}/{} seeds ({:.1f}%), {:.0f} seeds/s, ETA {}, {} failures\n", p.done, p.total, 100 * frac,
-                         rate, eta_text(eta), p.failures);
-    }
+    const int width = 30;
+    const int fill = static_cast<int>(frac * width);
+    bar.update(bar.mode().tty ? fmt::format("[{}{}] {:5.1f}% {}/{} seeds  {:.0f} seeds/s  ETA {}  failures {}",
+                                            std::string(fill, '#'), std::string(width - fill, '.'), 100 * frac, p.done,
+                                            p.total, rate, eta_text(eta), p.failures)
+                              : fmt::format("{}/{} seeds ({:.1f}%), {:.0f} seeds/s, ETA {}, {} failures", p.done, p.total,
+                                            100 * frac, rate, eta_text(eta), p.failures),
+               true);
   };
   auto on_seed = [&](const lab::SeedResult& r) {
     if (a.json) {
@@ -270,7 +258,7 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
       return;
     }
     if (r.ok) return;
-    if (bar_drawn) err << "\r" << std::string(100, ' ') << "\r";
+    bar.clear();
     if (!r.error.empty()) {
       out << fmt::format("ERROR seed {}: {}\n", r.seed, r.error);
       return;
@@ -280,12 +268,14 @@ int run_fuzz(const FuzzArgs& a, std::ostream& out, std::ostream& err) {
     out << "  " << check::describe(r.violations.front()) << "\n";
   };
   o.stop = &g_fuzz_stop;
+  // A first line, so a log shows the sweep started (lab::fuzz reports after an interval).
+  bar.update(fmt::format("0/{} seeds, starting on {} job(s)", sweep_seed_count(o.set.first_seed, o.set.seeds, o.set.shard_k, o.set.shard_m), o.jobs), true);
   lab::FuzzReport rep;
   {
     const FuzzSignals signals;
-    rep = lab::fuzz(s, o, on_seed, progress, tty ? 0.2 : 5.0);
+    rep = lab::fuzz(s, o, on_seed, progress, bar.mode().interval_s());
   }
-  if (bar_drawn) err << "\n";
+  bar.done();
   if (a.json) out << lab::summary_json(rep).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   else out << lab::summary_text(rep);
   out << std::flush;
@@ -392,7 +382,7 @@ struct ShrinkArgs {
   std::string out;
   unsigned max_runs = 2000;
   bool json = false;
-  bool quiet = false;
+  ProgressFlags progress;  // --progress, --quiet
 };
 
 int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
@@ -429,7 +419,7 @@ int run_shrink(const ShrinkArgs& a, std::ostream& out, std::ostream& err) {
     err << "raftlab shrink: --out: " << problem << "\n";
     return kExitBadInput;
   }
-  ProgressLine progress(err, !a.quiet, "raftlab shrink");
+  ProgressLine progress(err, a.progress, "raftlab shrink");
   o.on_run = [&progress](unsigned runs, unsigned max_runs, std::size_t faults, std::size_t timeline) {
     progress.update(fmt::format("{} of at most {} runs; trying {} fault(s), {} timeline entries", runs, max_runs, faults,
                                 timeline));
@@ -490,6 +480,7 @@ struct OrdersArgs {
   unsigned jobs = 0;
   std::string election_timeout;
   std::vector<std::string> gaps;
+  ProgressFlags progress;  // --progress, --quiet
 };
 
 int run_orders_verb(const OrdersArgs& a, std::ostream& out, std::ostream& err) {
@@ -519,7 +510,16 @@ int run_orders_verb(const OrdersArgs& a, std::ostream& out, std::ostream& err) {
                                           : lab::GapClass::kMissing);
   }
   std::string why;
-  auto rep = lab::run_orders(*s, o, &why);
+  std::optional<lab::OrdersReport> rep;
+  {
+    // lab::run_orders reports nothing while it runs: a line with the time so far.
+    ProgressLine line(err, a.progress, "raftlab orders");
+    Heartbeat beat(line, [&](double secs) {
+      return fmt::format("running every start order x {} gap class(es) on {} thread(s): {}", o.classes.size(), o.jobs,
+                         eta_text(secs));
+    });
+    rep = lab::run_orders(*s, o, &why);
+  }
   if (!rep) {
     err << "raftlab orders: " << a.file << ": " << why << "\n";
     return kExitBadInput;
@@ -583,6 +583,13 @@ int run_merge(const MergeArgs& a, std::ostream& out, std::ostream& err) {
 
 }  // namespace
 
+std::uint64_t sweep_seed_count(std::uint64_t first_seed, std::uint64_t seeds, std::uint64_t shard_k, std::uint64_t shard_m) {
+  if (shard_m <= 1) return seeds;
+  const std::uint64_t r = shard_k - 1;
+  auto below = [&](std::uint64_t x) { return x / shard_m + (x % shard_m > r ? 1 : 0); };  // s in [0, x), s % M == K-1
+  return below(first_seed + seeds) - below(first_seed);
+}
+
 void add_lab_verbs(CLI::App& app, VerbSet& v) {
   {
     auto a = std::make_shared<FuzzArgs>();
@@ -604,7 +611,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     f->add_option("--plant-bug", a->bugs, "Run with this planted bug in raft/ (repeatable; see docs/fault-lab.md)");
     f->add_option("--trace-level", a->trace_level, "Trace detail the checkers read: default or full")
         ->check(CLI::IsMember({"default", "full"}));
-    f->add_flag("--quiet,-q", a->quiet, "No progress output on stderr");
+    add_progress_flags(f, &a->progress);
     f->add_option("--seed-timeout", a->seed_timeout_s, "Kill a run after this many wall-clock seconds: a 'crash' failure (default 120, 0 = none)")
         ->check(CLI::Range(0u, 86400u));
     f->add_option("--max-rss", a->max_rss_mb, "Kill a run whose process exceeds this many MiB: a 'crash' failure (default 4096, 0 = none)")
@@ -630,7 +637,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     s->add_option("--out", a->out, "Where to write the minimal file (default: FAILURE.min.json next to it)");
     s->add_option("--max-runs", a->max_runs, "Give up after this many runs (default 2000)")->check(CLI::Range(1, 1000000));
     s->add_flag("--json", a->json, "Print one JSON object (sizes before/after, what was removed)");
-    s->add_flag("--quiet,-q", a->quiet, "No progress line on stderr");
+    add_progress_flags(s, &a->progress);
     v.add(s, [a](std::ostream& out, std::ostream& err) { return run_shrink(*a, out, err); });
   }
   {
@@ -673,6 +680,7 @@ void add_lab_verbs(CLI::App& app, VerbSet& v) {
     o->add_option("--election-timeout", a->election_timeout, "E for the gap classes (default 1s, etcd's default)");
     o->add_option("--gaps", a->gaps, "Only these classes: together, within, beyond, missing")
         ->check(CLI::IsMember({"together", "within", "beyond", "missing"}));
+    add_progress_flags(o, &a->progress);
     v.add(o, [a](std::ostream& out, std::ostream& err) { return run_orders_verb(*a, out, err); });
   }
   {

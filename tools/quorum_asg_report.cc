@@ -13,6 +13,7 @@
 #include "sim/cloud/cloud.h"
 #include "sim/experiments/quorum_asg.h"
 #include "sim/scenario/loader.h"
+#include "tools/progress.h"
 #include "tools/svg_plot.h"
 
 namespace raftlab::tools {
@@ -41,7 +42,8 @@ std::size_t lost_count(const AsgRow& r) {
 }
 }  // namespace
 
-AsgSection asg_quorum_section(const std::string& scenario_path, std::uint64_t seeds, std::uint64_t first_seed, std::ostream& err) {
+AsgSection asg_quorum_section(const std::string& scenario_path, std::uint64_t seeds, std::uint64_t first_seed,
+                              ProgressLine* progress) {
   AsgSection out;
   auto loaded = scenario::load_file(scenario_path);
   if (!loaded.ok()) {
@@ -88,12 +90,8 @@ AsgSection asg_quorum_section(const std::string& scenario_path, std::uint64_t se
     o.seeds = seeds;
     o.first_seed = first_seed;
     o.extension = cloud::extension_factory();
-    std::uint64_t last = 0;
     const auto rows = run_asg_table(sp, o, [&](std::uint64_t done, std::uint64_t total) {
-      if (done * 4 / total != last) {
-        last = done * 4 / total;
-        err << fmt::format("quorum-table: ASG of {}: {}/{} runs\n", size, done, total);
-      }
+      if (progress != nullptr) progress->update(fmt::format("ASG of {}: {}/{} runs", size, done, total));
     });
     for (const auto& r : rows) {
       for (const auto& x : r.runs)

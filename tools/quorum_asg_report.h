@@ -8,6 +8,8 @@
 
 namespace raftlab::tools {
 
+class ProgressLine;
+
 struct AsgSection {
   std::string md;    // the markdown section
   std::string svg;   // quorum-asg.svg
@@ -16,7 +18,9 @@ struct AsgSection {
 };
 
 // `scenario`: an aws-asg scenario with the discovery user data (its GroupSize parameter is
-// set to 3 and 5 in turn); `seeds` per case and timing.
-AsgSection asg_quorum_section(const std::string& scenario, std::uint64_t seeds, std::uint64_t first_seed, std::ostream& err);
+// set to 3 and 5 in turn); `seeds` per case and timing; `progress` (if any) told the runs
+// done.
+AsgSection asg_quorum_section(const std::string& scenario, std::uint64_t seeds, std::uint64_t first_seed,
+                              ProgressLine* progress = nullptr);
 
 }  // namespace raftlab::tools

@@ -79,7 +79,10 @@ std::string usage_text() {
       first = false;
     }
   }
-  return o + "Run `raftlab --help` or `raftlab VERB --help` (with examples) for more.\n";
+  return o + "Every verb takes --color auto|always|never (auto: colour only on a terminal, none with NO_COLOR set).\n"
+             "Long verbs (fuzz, shrink, orders, diff, experiment, figure16, quorum-table) draw a progress line on\n"
+             "stderr when it is a terminal, or every 5 s with --progress; --quiet turns it off.\n"
+             "Run `raftlab --help` or `raftlab VERB --help` (with examples) for more.\n";
 }
 
 std::string verb_usage(const std::string& verb) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -76,6 +77,10 @@ inline const CLI::Validator kEventLimit(
       return {};
     },
     "N");
+
+// The seeds a sweep of S..S+N-1 runs, with --shard K/M those with seed % M == K-1 (for
+// the progress lines of fuzz and experiment; tools/lab_cli.cc).
+std::uint64_t sweep_seed_count(std::uint64_t first_seed, std::uint64_t seeds, std::uint64_t shard_k, std::uint64_t shard_m);
 
 // tools/lab_cli.cc: fuzz, shrink, replay, orders, merge (the fault-injection lab).
 void add_lab_verbs(CLI::App& app, VerbSet& v);
